@@ -1,0 +1,120 @@
+"""dvkheo: the "Dân vận khéo" model-recognition movement, from nomination to certificate."""
+from __future__ import annotations
+
+import os
+
+import sqlalchemy as sa
+from flask import Flask
+from flask_login import current_user
+
+from config import BASE_DIR, CONFIGS, Config, ProductionConfig
+from dvkheo.extensions import babel, csrf, db, limiter, login_manager, migrate
+
+
+def create_app(config_class: type[Config] | None = None, **overrides) -> Flask:
+    if config_class is None:
+        config_class = CONFIGS[os.environ.get("DVKHEO_ENV", os.environ.get("FLASK_ENV", "development"))]
+    if config_class is ProductionConfig or issubclass(config_class, ProductionConfig):
+        config_class.validate()
+
+    app = Flask(
+        __name__,
+        template_folder=str(BASE_DIR / "templates"),
+        static_folder=str(BASE_DIR / "static"),
+        instance_path=str(BASE_DIR / "instance"),
+    )
+    app.config.from_object(config_class)
+    app.config.update(overrides)
+    os.makedirs(app.instance_path, exist_ok=True)
+
+    _init_extensions(app)
+    _register_blueprints(app)
+    _register_template_helpers(app)
+
+    from dvkheo.core.errors import register_error_handlers
+    from dvkheo.cli import register_cli
+
+    register_error_handlers(app)
+    register_cli(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = "Vui lòng đăng nhập để tiếp tục."
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+
+    # Rate-limit counters live in Redis when configured, otherwise in process memory.
+    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
+    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", False)
+    app.config.setdefault("RATELIMIT_SWALLOW_ERRORS", True)  # a Redis outage must not lock everyone out
+    limiter.init_app(app)
+
+    from dvkheo.core.i18n import select_locale
+
+    babel.init_app(app, locale_selector=select_locale)
+
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            _tune_sqlite(db.engine)
+
+    from dvkheo.accounts.models import User
+
+    @login_manager.user_loader
+    def load_user(token: str):
+        user_id, _, version = token.partition(":")
+        if not user_id.isdigit():
+            return None
+        user = db.session.get(User, int(user_id))
+        if user is None or str(user.session_version) != version:
+            return None
+        return user
+
+
+def _tune_sqlite(engine: sa.Engine) -> None:
+    """WAL and a busy timeout let several workers share one SQLite file."""
+
+    @sa.event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=5000")
+        if engine.url.database not in (None, "", ":memory:"):
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+
+def _register_blueprints(app: Flask) -> None:
+    from dvkheo.accounts.views import bp as accounts_bp
+    from dvkheo.campaigns.views import bp as campaigns_bp
+    from dvkheo.core.views import bp as main_bp
+    from dvkheo.nominations.views import bp as nominations_bp
+    from dvkheo.units.views import bp as units_bp
+
+    app.register_blueprint(main_bp)
+    app.register_blueprint(accounts_bp)
+    app.register_blueprint(units_bp, url_prefix="/admin/units")
+    app.register_blueprint(campaigns_bp, url_prefix="/campaigns")
+    app.register_blueprint(nominations_bp, url_prefix="/nominations")
+
+
+def _register_template_helpers(app: Flask) -> None:
+    from dvkheo import access
+    from dvkheo.core.timeutil import format_date, format_datetime
+
+    app.jinja_env.filters["vn_date"] = format_date
+    app.jinja_env.filters["vn_datetime"] = format_datetime
+    app.jinja_env.filters["vn_number"] = lambda n: "" if n is None else f"{n:,}".replace(",", ".")
+
+    @app.context_processor
+    def inject_access():
+        return {"access": access, "current_user": current_user}
+
+
+from dvkheo import models as _models  # noqa: E402,F401  (register every table with the metadata)

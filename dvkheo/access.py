@@ -1,0 +1,146 @@
+"""Who may do what: every permission of the app, in one place.
+
+Predicates take (user, object) and know the object's state. Views call them before
+processing a form, services call them again, templates call them to hide buttons.
+Scoped queries give list pages exactly the rows a user may see.
+"""
+from __future__ import annotations
+
+from functools import wraps
+from typing import Callable
+
+import sqlalchemy as sa
+from flask import abort
+from flask_login import current_user
+
+from dvkheo.accounts.models import Role, User
+from dvkheo.campaigns.models import Campaign
+from dvkheo.extensions import db
+from dvkheo.nominations.models import Attachment, Nomination
+
+COMMITTEE_ROLES = (Role.SECRETARY, Role.CHAIR)
+
+
+def _authenticated(user: User | None) -> bool:
+    return user is not None and getattr(user, "is_authenticated", False) and user.is_active
+
+
+def is_admin(user: User | None) -> bool:
+    return _authenticated(user) and user.role is Role.ADMIN
+
+
+def is_campaign_staff(user: User | None, campaign: Campaign) -> bool:
+    """Secretary or chair of the organising committee of this campaign."""
+    return (
+        _authenticated(user)
+        and user.role in COMMITTEE_ROLES
+        and user.unit_id is not None
+        and user.unit_id == campaign.organising_unit_id
+    )
+
+
+def can_manage_campaign(user: User | None, campaign: Campaign) -> bool:
+    return is_admin(user) or (
+        _authenticated(user) and user.role is Role.SECRETARY and user.unit_id == campaign.organising_unit_id
+    )
+
+
+def can_create_campaign(user: User | None) -> bool:
+    return is_admin(user) or (_authenticated(user) and user.role is Role.SECRETARY and user.unit_id is not None)
+
+
+def is_own_unit_submitter(user: User | None, nomination: Nomination) -> bool:
+    return (
+        _authenticated(user)
+        and user.role is Role.UNIT_SUBMITTER
+        and user.unit_id is not None
+        and user.unit_id == nomination.unit_id
+    )
+
+
+def can_nominate(user: User | None) -> bool:
+    return _authenticated(user) and user.role is Role.UNIT_SUBMITTER and user.unit_id is not None
+
+
+def can_view_nomination(user: User | None, nomination: Nomination) -> bool:
+    if is_own_unit_submitter(user, nomination) or is_admin(user):
+        return True
+    # The committee sees a dossier once it is sent, never a unit's unsent draft.
+    from dvkheo.nominations.states import NominationState
+
+    return nomination.status is not NominationState.DRAFT and is_campaign_staff(user, nomination.campaign)
+
+
+def can_edit_nomination(user: User | None, nomination: Nomination) -> bool:
+    return is_own_unit_submitter(user, nomination) and nomination.is_editable
+
+
+def can_download_attachment(user: User | None, attachment: Attachment) -> bool:
+    return can_view_nomination(user, attachment.nomination)
+
+
+def can_administer(user: User | None) -> bool:
+    return is_admin(user)
+
+
+def visible_nominations(user: User) -> sa.Select:
+    """SELECT of the nominations `user` may list; other units' rows never appear."""
+    from dvkheo.nominations.states import NominationState
+
+    query = sa.select(Nomination)
+    if is_admin(user):
+        return query
+    if user.role is Role.UNIT_SUBMITTER and user.unit_id is not None:
+        return query.where(Nomination.unit_id == user.unit_id)
+    if user.role in COMMITTEE_ROLES and user.unit_id is not None:
+        return query.join(Campaign, Nomination.campaign_id == Campaign.id).where(
+            Campaign.organising_unit_id == user.unit_id, Nomination.status != NominationState.DRAFT
+        )
+    return query.where(sa.false())
+
+
+# --- view helpers -----------------------------------------------------------------------
+
+
+def get_or_404(model, object_id: int, *options):
+    obj = db.session.get(model, object_id, options=list(options) or None)
+    if obj is None:
+        abort(404)
+    return obj
+
+
+def require(allowed: bool) -> None:
+    """403 unless allowed. Object visibility failures use 404 instead (see `load_nomination`)."""
+    if not allowed:
+        abort(403)
+
+
+def load_nomination(nomination_id: int, *, for_edit: bool = False) -> Nomination:
+    """Load a nomination the current user may see, or 404 (other units learn nothing)."""
+    nomination = get_or_404(Nomination, nomination_id)
+    if not can_view_nomination(current_user, nomination):
+        abort(404)
+    if for_edit and not can_edit_nomination(current_user, nomination):
+        abort(403)
+    return nomination
+
+
+def roles_required(*roles: Role) -> Callable:
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            if not current_user.is_authenticated:
+                from dvkheo.extensions import login_manager
+
+                return login_manager.unauthorized()
+            if current_user.role not in roles:
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def admin_required(view: Callable) -> Callable:
+    return roles_required(Role.ADMIN)(view)

@@ -1,0 +1,179 @@
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from dvkheo.core.timeutil import today_in_vietnam, utcnow
+from dvkheo.extensions import db
+
+
+class ReferenceKind(str, enum.Enum):
+    """The editable lists that rules refer to, seeded from domain.md."""
+
+    FIELD = "field"
+    COLLECTIVE_TYPE = "collective_type"
+    INDIVIDUAL_CATEGORY = "individual_category"
+
+    @property
+    def label(self) -> str:
+        return {
+            ReferenceKind.FIELD: "Lĩnh vực",
+            ReferenceKind.COLLECTIVE_TYPE: "Loại hình tập thể",
+            ReferenceKind.INDIVIDUAL_CATEGORY: "Đối tượng cá nhân",
+        }[self]
+
+
+class NomineeKind(str, enum.Enum):
+    COLLECTIVE = "collective"
+    INDIVIDUAL = "individual"
+
+    @property
+    def label(self) -> str:
+        return "Tập thể" if self is NomineeKind.COLLECTIVE else "Cá nhân"
+
+    @property
+    def model_label(self) -> str:
+        return "Mô hình" if self is NomineeKind.COLLECTIVE else "Điển hình"
+
+
+class CampaignStatus(str, enum.Enum):
+    DRAFT = "draft"
+    NOMINATIONS_OPEN = "nominations_open"
+    REVIEW = "review"
+    PUBLIC_VOTING = "public_voting"
+    COUNCIL_DECISION = "council_decision"
+    AWARDED = "awarded"
+    CLOSED = "closed"
+
+    @property
+    def label(self) -> str:
+        return CAMPAIGN_STATUS_LABELS[self]
+
+
+CAMPAIGN_STATUS_LABELS = {
+    CampaignStatus.DRAFT: "Đang chuẩn bị",
+    CampaignStatus.NOMINATIONS_OPEN: "Đang nhận hồ sơ",
+    CampaignStatus.REVIEW: "Sơ loại và chấm điểm",
+    CampaignStatus.PUBLIC_VOTING: "Công khai lấy ý kiến, bình chọn",
+    CampaignStatus.COUNCIL_DECISION: "Hội đồng xét chọn",
+    CampaignStatus.AWARDED: "Đã khen thưởng và công bố",
+    CampaignStatus.CLOSED: "Đã kết thúc",
+}
+
+
+def _enum(enum_cls: type[enum.Enum], length: int = 30) -> sa.Enum:
+    return sa.Enum(enum_cls, native_enum=False, length=length, values_callable=lambda e: [m.value for m in e])
+
+
+class ReferenceItem(db.Model):
+    __tablename__ = "reference_items"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    kind: so.Mapped[ReferenceKind] = so.mapped_column(_enum(ReferenceKind), index=True)
+    code: so.Mapped[str] = so.mapped_column(sa.String(60))
+    name: so.Mapped[str] = so.mapped_column(sa.String(255))
+    position: so.Mapped[int] = so.mapped_column(default=0)
+    active: so.Mapped[bool] = so.mapped_column(default=True)
+
+    __table_args__ = (sa.UniqueConstraint("kind", "code", name="uq_reference_items_kind_code"),)
+
+    def __repr__(self) -> str:
+        return f"<ReferenceItem {self.kind.value}:{self.code}>"
+
+
+campaign_fields = sa.Table(
+    "campaign_fields",
+    db.metadata,
+    sa.Column("campaign_id", sa.ForeignKey("campaigns.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("field_id", sa.ForeignKey("reference_items.id", ondelete="RESTRICT"), primary_key=True),
+)
+
+
+class Campaign(db.Model):
+    """An "Đợt bình xét": organised by one unit, open to the subtree under it."""
+
+    __tablename__ = "campaigns"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    organising_unit_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("units.id", ondelete="RESTRICT"), index=True)
+    year: so.Mapped[int] = so.mapped_column()
+    title: so.Mapped[str] = so.mapped_column(sa.String(300))
+    description: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    status: so.Mapped[CampaignStatus] = so.mapped_column(_enum(CampaignStatus), default=CampaignStatus.DRAFT)
+    # Phase dates are calendar days in Asia/Ho_Chi_Minh, inclusive.
+    nominations_open_on: so.Mapped[date | None] = so.mapped_column(sa.Date)
+    nominations_close_on: so.Mapped[date | None] = so.mapped_column(sa.Date)
+    review_close_on: so.Mapped[date | None] = so.mapped_column(sa.Date)
+    public_voting_open_on: so.Mapped[date | None] = so.mapped_column(sa.Date)
+    public_voting_close_on: so.Mapped[date | None] = so.mapped_column(sa.Date)
+    decision_on: so.Mapped[date | None] = so.mapped_column(sa.Date)
+    allow_collective: so.Mapped[bool] = so.mapped_column(default=True)
+    allow_individual: so.Mapped[bool] = so.mapped_column(default=True)
+    # The unit's own public review must show more than this percentage of votes cast in favour.
+    public_review_threshold_percent: so.Mapped[int] = so.mapped_column(default=50)
+    created_at: so.Mapped[datetime] = so.mapped_column(sa.DateTime(timezone=True), default=utcnow)
+
+    organising_unit: so.Mapped["Unit"] = so.relationship()  # noqa: F821
+    allowed_fields: so.Mapped[list[ReferenceItem]] = so.relationship(
+        secondary=campaign_fields, order_by=ReferenceItem.position
+    )
+    criteria: so.Mapped[list["Criterion"]] = so.relationship(
+        back_populates="campaign", order_by="Criterion.position", cascade="all, delete-orphan"
+    )
+
+    __table_args__ = (
+        sa.CheckConstraint(
+            "public_review_threshold_percent >= 0 AND public_review_threshold_percent <= 100",
+            name="threshold_percent_range",
+        ),
+        sa.CheckConstraint(
+            "nominations_open_on IS NULL OR nominations_close_on IS NULL OR nominations_open_on <= nominations_close_on",
+            name="nomination_window_order",
+        ),
+    )
+
+    @property
+    def allowed_kinds(self) -> list[NomineeKind]:
+        kinds = []
+        if self.allow_collective:
+            kinds.append(NomineeKind.COLLECTIVE)
+        if self.allow_individual:
+            kinds.append(NomineeKind.INDIVIDUAL)
+        return kinds
+
+    def accepts_nominations(self, on: date | None = None) -> bool:
+        on = on or today_in_vietnam()
+        if self.status is not CampaignStatus.NOMINATIONS_OPEN:
+            return False
+        if self.nominations_open_on and on < self.nominations_open_on:
+            return False
+        if self.nominations_close_on and on > self.nominations_close_on:
+            return False
+        return True
+
+    @property
+    def max_total_score(self) -> int:
+        return sum(c.max_score for c in self.criteria)
+
+    def __repr__(self) -> str:
+        return f"<Campaign {self.id} {self.title}>"
+
+
+class Criterion(db.Model):
+    """One line of a campaign's rubric ("Tiêu chí" with its maximum "Điểm")."""
+
+    __tablename__ = "criteria"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    campaign_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("campaigns.id", ondelete="CASCADE"), index=True)
+    position: so.Mapped[int] = so.mapped_column(default=0)
+    title: so.Mapped[str] = so.mapped_column(sa.String(300))
+    description: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    max_score: so.Mapped[int] = so.mapped_column()
+
+    campaign: so.Mapped[Campaign] = so.relationship(back_populates="criteria")
+
+    __table_args__ = (sa.CheckConstraint("max_score > 0", name="max_score_positive"),)

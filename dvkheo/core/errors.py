@@ -1,0 +1,51 @@
+"""Clear Vietnamese error pages; every failed request rolls its transaction back."""
+from __future__ import annotations
+
+from flask import Flask, render_template, request
+from flask_wtf.csrf import CSRFError
+
+from dvkheo.extensions import db
+
+ERROR_TEXT = {
+    400: ("Yêu cầu không hợp lệ", "Dữ liệu gửi lên không đúng. Vui lòng quay lại và thử lại."),
+    403: ("Không có quyền truy cập", "Tài khoản của bạn không được phép xem hoặc thực hiện thao tác này."),
+    404: ("Không tìm thấy trang", "Trang hoặc hồ sơ bạn tìm không tồn tại, hoặc bạn không có quyền xem."),
+    405: ("Thao tác không được hỗ trợ", "Thao tác này không thực hiện được theo cách vừa gửi."),
+    413: (
+        "Tệp tải lên quá lớn",
+        "Mỗi tệp tối đa 10 MB, tổng dung lượng một hồ sơ tối đa 50 MB. Vui lòng nén hoặc chia nhỏ tệp rồi gửi lại.",
+    ),
+    429: ("Thao tác quá nhanh", "Bạn đã thử quá nhiều lần. Vui lòng đợi một phút rồi thử lại."),
+    500: ("Hệ thống gặp sự cố", "Đã có lỗi ngoài ý muốn; dữ liệu của thao tác này chưa được lưu. Vui lòng thử lại sau."),
+}
+
+
+def _render(code: int, detail: str | None = None):
+    title, message = ERROR_TEXT.get(code, ERROR_TEXT[500])
+    return render_template("errors/error.html", code=code, title=title, message=detail or message), code
+
+
+def register_error_handlers(app: Flask) -> None:
+    for code in ERROR_TEXT:
+        app.register_error_handler(code, lambda error, code=code: _render(code))
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error):
+        return _render(400, "Phiên làm việc đã hết hạn hoặc biểu mẫu không hợp lệ. Vui lòng tải lại trang và gửi lại.")
+
+    @app.teardown_request
+    def rollback_on_error(exc):
+        if exc is not None:
+            db.session.rollback()
+
+    @app.after_request
+    def security_headers(response):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault(
+            "Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'"
+        )
+        if request.path.startswith(("/nominations", "/admin", "/account")):
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response

@@ -1,0 +1,79 @@
+"""Form fields that read what Vietnamese users type: dd/mm/yyyy dates and 1.200.000-style numbers."""
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+
+from wtforms import StringField, ValidationError
+from wtforms.widgets import TextInput
+
+_DIGIT_GROUPS = re.compile(r"[\s.,]")
+
+
+class VNDateField(StringField):
+    """A date typed as dd/mm/yyyy (also accepts yyyy-mm-dd); stored as a `date`."""
+
+    widget = TextInput()
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        render_kw = {"placeholder": "dd/mm/yyyy", "inputmode": "numeric", "autocomplete": "off"}
+        render_kw.update(kwargs.pop("render_kw", {}) or {})
+        super().__init__(label, validators, render_kw=render_kw, **kwargs)
+        self.parsed: date | None = None
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return self.raw_data[0]
+        if isinstance(self.data, date):
+            return self.data.strftime("%d/%m/%Y")
+        return self.data or ""
+
+    def process_formdata(self, valuelist):
+        self.raw_data = valuelist
+        text = (valuelist[0] if valuelist else "").strip()
+        self.data = None
+        if not text:
+            return
+        for pattern in ("%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y-%m-%d"):
+            try:
+                self.data = datetime.strptime(text, pattern).date()
+                return
+            except ValueError:
+                continue
+        self.data = None
+        raise ValueError("Ngày không hợp lệ; vui lòng nhập theo dạng ngày/tháng/năm, ví dụ 05/10/2026.")
+
+
+class VNIntegerField(StringField):
+    """A whole number; accepts thousands separators ("1.200.000", "1 200 000")."""
+
+    widget = TextInput()
+
+    def __init__(self, label=None, validators=None, minimum: int | None = 0, maximum: int | None = None, **kwargs):
+        render_kw = {"inputmode": "numeric"}
+        render_kw.update(kwargs.pop("render_kw", {}) or {})
+        super().__init__(label, validators, render_kw=render_kw, **kwargs)
+        self.minimum, self.maximum = minimum, maximum
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return self.raw_data[0]
+        return "" if self.data is None else str(self.data)
+
+    def process_formdata(self, valuelist):
+        self.raw_data = valuelist
+        text = _DIGIT_GROUPS.sub("", (valuelist[0] if valuelist else "").strip())
+        self.data = None
+        if not text:
+            return
+        if not re.fullmatch(r"-?\d{1,15}", text):
+            raise ValueError("Vui lòng nhập một số nguyên (ví dụ 1.200).")
+        self.data = int(text)
+
+    def pre_validate(self, form):
+        if self.data is None:
+            return
+        if self.minimum is not None and self.data < self.minimum:
+            raise ValidationError(f"Giá trị không được nhỏ hơn {self.minimum}.")
+        if self.maximum is not None and self.data > self.maximum:
+            raise ValidationError(f"Giá trị không được lớn hơn {self.maximum:,}.".replace(",", "."))

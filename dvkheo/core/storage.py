@@ -1,0 +1,140 @@
+"""Uploaded files: checked by content and size, stored outside static/ under generated names.
+
+Files are written to a temporary name and renamed into place, so a crash never leaves a
+half-written file under a real name. A stored file with no database row (a failed or
+abandoned form) is harmless and is removed by `flask uploads prune`.
+"""
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import re
+import tempfile
+import unicodedata
+import uuid
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+from flask import current_app
+
+ALLOWED_DESCRIPTION = "PDF, JPEG, PNG, DOCX hoặc XLSX"
+
+CONTENT_TYPES = {
+    "pdf": "application/pdf",
+    "jpeg": "image/jpeg",
+    "png": "image/png",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+class UploadRejected(ValueError):
+    """An upload that may not be stored; the message is shown to the user as is."""
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    stored_name: str
+    original_name: str
+    content_type: str
+    size_bytes: int
+    sha256: str
+
+
+def sniff_kind(head: bytes, stream: BinaryIO) -> str | None:
+    """The file's real kind from its bytes, ignoring its name."""
+    if head.startswith(b"%PDF-"):
+        return "pdf"
+    if head.startswith(b"\xff\xd8\xff"):
+        return "jpeg"
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "png"
+    if head.startswith(b"PK\x03\x04"):
+        stream.seek(0)
+        try:
+            with zipfile.ZipFile(stream) as archive:
+                names = set(archive.namelist())
+        except zipfile.BadZipFile:
+            return None
+        finally:
+            stream.seek(0)
+        if "[Content_Types].xml" not in names:
+            return None
+        if "word/document.xml" in names:
+            return "docx"
+        if "xl/workbook.xml" in names:
+            return "xlsx"
+    return None
+
+
+_UNSAFE_NAME_CHARS = re.compile(r'[\x00-\x1f<>:"|?*]')
+
+
+def clean_original_name(raw: str | None) -> str:
+    """Keep the user's (often Vietnamese) name as data, minus any path and control characters."""
+    name = unicodedata.normalize("NFC", raw or "")
+    name = name.replace("\\", "/").split("/")[-1]
+    name = _UNSAFE_NAME_CHARS.sub("", name).strip().lstrip(".")
+    return name[:200] or "tep-dinh-kem"
+
+
+def upload_root() -> Path:
+    root = Path(current_app.config["UPLOAD_DIR"])
+    root.mkdir(parents=True, exist_ok=True)
+    return root
+
+
+def path_for(stored_name: str) -> Path:
+    if not re.fullmatch(r"[0-9a-f]{32}\.[a-z]{3,4}", stored_name):
+        raise ValueError("invalid stored name")
+    return upload_root() / stored_name[:2] / stored_name
+
+
+def store_upload(stream: BinaryIO, original_name: str | None, *, max_bytes: int | None = None) -> StoredFile:
+    """Check and store one upload; raises UploadRejected with a Vietnamese message."""
+    max_bytes = max_bytes or current_app.config["MAX_FILE_BYTES"]
+    display_name = clean_original_name(original_name)
+    data = stream.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise UploadRejected(
+            f"Tệp “{display_name}” vượt quá {max_bytes // (1024 * 1024)} MB. Vui lòng nén hoặc chia nhỏ tệp."
+        )
+    if not data:
+        raise UploadRejected(f"Tệp “{display_name}” rỗng.")
+    buffer = io.BytesIO(data)
+    kind = sniff_kind(data[:16], buffer)
+    if kind is None:
+        raise UploadRejected(
+            f"Tệp “{display_name}” không phải tệp {ALLOWED_DESCRIPTION} hợp lệ (hệ thống kiểm tra nội dung tệp, không chỉ đuôi tên)."
+        )
+    extension = "jpg" if kind == "jpeg" else kind
+    stored_name = f"{uuid.uuid4().hex}.{extension}"
+    target = path_for(stored_name)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, temp_path = tempfile.mkstemp(dir=target.parent, prefix=".upload-")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temp_path, target)
+    except BaseException:
+        Path(temp_path).unlink(missing_ok=True)
+        raise
+    return StoredFile(
+        stored_name=stored_name,
+        original_name=display_name,
+        content_type=CONTENT_TYPES[kind],
+        size_bytes=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+    )
+
+
+def discard(stored_name: str) -> None:
+    try:
+        path_for(stored_name).unlink(missing_ok=True)
+    except ValueError:
+        pass

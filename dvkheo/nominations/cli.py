@@ -1,0 +1,27 @@
+from __future__ import annotations
+
+import time
+
+import click
+import sqlalchemy as sa
+from flask.cli import AppGroup
+
+from dvkheo.core.storage import upload_root
+from dvkheo.extensions import db
+from dvkheo.nominations.models import Attachment
+
+uploads_cli = AppGroup("uploads", help="Tệp tải lên.")
+
+
+@uploads_cli.command("prune")
+@click.option("--older-than-hours", default=24, show_default=True)
+def prune(older_than_hours: int) -> None:
+    """Delete stored files that no attachment refers to (abandoned or failed forms)."""
+    known = set(db.session.scalars(sa.select(Attachment.stored_name)))
+    cutoff = time.time() - older_than_hours * 3600
+    removed = 0
+    for path in upload_root().glob("*/*"):
+        if path.is_file() and path.name not in known and path.stat().st_mtime < cutoff:
+            path.unlink()
+            removed += 1
+    click.echo(f"Đã xóa {removed} tệp không còn được sử dụng.")

@@ -1,0 +1,126 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from dvkheo.campaigns.models import NomineeKind, _enum
+from dvkheo.core.text import fold
+from dvkheo.core.timeutil import utcnow
+from dvkheo.extensions import db
+from dvkheo.nominations.states import EDITABLE_STATES, NominationState
+
+
+class Nomination(db.Model):
+    """A "Hồ sơ đề nghị": the report of domain.md plus its evidence, owned by one unit."""
+
+    __tablename__ = "nominations"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    campaign_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("campaigns.id", ondelete="RESTRICT"), index=True)
+    unit_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("units.id", ondelete="RESTRICT"), index=True)
+    created_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    kind: so.Mapped[NomineeKind] = so.mapped_column(_enum(NomineeKind, 12))
+    status: so.Mapped[NominationState] = so.mapped_column(_enum(NominationState), default=NominationState.DRAFT, index=True)
+
+    # The report ("Báo cáo thành tích")
+    title: so.Mapped[str] = so.mapped_column(sa.String(300), default="")
+    nominee_name: so.Mapped[str] = so.mapped_column(sa.String(255), default="")
+    collective_type_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("reference_items.id", ondelete="RESTRICT"))
+    individual_category_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("reference_items.id", ondelete="RESTRICT"))
+    nominee_position: so.Mapped[str] = so.mapped_column(sa.String(255), default="")
+    nominee_birth_year: so.Mapped[int | None] = so.mapped_column()
+    field_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("reference_items.id", ondelete="RESTRICT"))
+    locality: so.Mapped[str] = so.mapped_column(sa.String(255), default="")
+    started_on: so.Mapped[date | None] = so.mapped_column(sa.Date)
+    duration: so.Mapped[str] = so.mapped_column(sa.String(120), default="")
+    situation: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    method: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    participation: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    results: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    households_count: so.Mapped[int | None] = so.mapped_column()
+    money_contributed_vnd: so.Mapped[int | None] = so.mapped_column(sa.BigInteger)
+    working_days: so.Mapped[int | None] = so.mapped_column()
+    road_length_m: so.Mapped[int | None] = so.mapped_column()
+    area_m2: so.Mapped[int | None] = so.mapped_column()
+    cases_resolved: so.Mapped[int | None] = so.mapped_column()
+    replication: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    # The unit's own public review ("bình xét công khai")
+    review_held_on: so.Mapped[date | None] = so.mapped_column(sa.Date)
+    review_attendees: so.Mapped[int | None] = so.mapped_column()
+    review_votes_for: so.Mapped[int | None] = so.mapped_column()
+    review_votes_cast: so.Mapped[int | None] = so.mapped_column()
+
+    nominee_key: so.Mapped[str] = so.mapped_column(sa.String(300), default="", index=True)
+    search_text: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    created_at: so.Mapped[datetime] = so.mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    updated_at: so.Mapped[datetime] = so.mapped_column(sa.DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+    submitted_at: so.Mapped[datetime | None] = so.mapped_column(sa.DateTime(timezone=True))
+
+    campaign: so.Mapped["Campaign"] = so.relationship()  # noqa: F821
+    unit: so.Mapped["Unit"] = so.relationship()  # noqa: F821
+    created_by: so.Mapped["User | None"] = so.relationship()  # noqa: F821
+    field: so.Mapped["ReferenceItem | None"] = so.relationship(foreign_keys=[field_id])  # noqa: F821
+    collective_type: so.Mapped["ReferenceItem | None"] = so.relationship(foreign_keys=[collective_type_id])  # noqa: F821
+    individual_category: so.Mapped["ReferenceItem | None"] = so.relationship(foreign_keys=[individual_category_id])  # noqa: F821
+    attachments: so.Mapped[list["Attachment"]] = so.relationship(
+        back_populates="nomination", order_by="Attachment.id", cascade="all, delete-orphan"
+    )
+
+    __table_args__ = (
+        sa.CheckConstraint(
+            "review_votes_for IS NULL OR review_votes_cast IS NULL OR review_votes_for <= review_votes_cast",
+            name="review_votes_within_cast",
+        ),
+        sa.Index("ix_nominations_unit_status", "unit_id", "status"),
+    )
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status in EDITABLE_STATES
+
+    @property
+    def display_title(self) -> str:
+        return self.title or "(Chưa đặt tên mô hình)"
+
+    def refresh_derived(self) -> None:
+        """Recompute the folded search text and the identity used by the duplicate rule."""
+        self.nominee_key = f"{self.kind.value}:{fold(self.nominee_name)}"
+        self.search_text = fold(" ".join(filter(None, [self.title, self.nominee_name, self.locality, self.nominee_position])))
+
+    @property
+    def total_attachment_bytes(self) -> int:
+        return sum(a.size_bytes for a in self.attachments)
+
+    def evidence_files(self) -> list["Attachment"]:
+        return [a for a in self.attachments if a.purpose == "evidence"]
+
+    def __repr__(self) -> str:
+        return f"<Nomination {self.id} {self.status.value}>"
+
+
+class Attachment(db.Model):
+    """An evidence file ("Minh chứng") or the unit's public-review minutes, stored outside static/."""
+
+    __tablename__ = "attachments"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    nomination_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("nominations.id", ondelete="CASCADE"), index=True)
+    criterion_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("criteria.id", ondelete="SET NULL"))
+    purpose: so.Mapped[str] = so.mapped_column(sa.String(20), default="evidence")
+    original_name: so.Mapped[str] = so.mapped_column(sa.String(255))
+    stored_name: so.Mapped[str] = so.mapped_column(sa.String(80), unique=True)
+    content_type: so.Mapped[str] = so.mapped_column(sa.String(120))
+    size_bytes: so.Mapped[int] = so.mapped_column()
+    sha256: so.Mapped[str] = so.mapped_column(sa.String(64))
+    uploaded_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    uploaded_at: so.Mapped[datetime] = so.mapped_column(sa.DateTime(timezone=True), default=utcnow)
+
+    nomination: so.Mapped[Nomination] = so.relationship(back_populates="attachments")
+    criterion: so.Mapped["Criterion | None"] = so.relationship()  # noqa: F821
+
+    __table_args__ = (
+        sa.CheckConstraint("purpose IN ('evidence', 'review_minutes')", name="purpose_known"),
+        sa.CheckConstraint("size_bytes >= 0", name="size_non_negative"),
+    )
