@@ -73,3 +73,12 @@ def change_password():
             flash("Đã đổi mật khẩu.", "success")
             return redirect(url_for("main.home"))
     return render_template("accounts/password.html", form=form)
+
+
+@bp.route("/admin/users")
+@login_required
+def users():
+    from dvkheo.access import require, can_administer
+
+    require(can_administer(current_user))
+    return render_template("units/index.html")

@@ -11,9 +11,3 @@ bp = Blueprint("units", __name__)
 @admin_required
 def index():
     return render_template("units/index.html")
-
-
-@bp.route("/users")
-@admin_required
-def users():
-    return render_template("units/index.html")
