@@ -2,6 +2,7 @@
 a test client, and creator functions for units, users, campaigns and nominations."""
 from __future__ import annotations
 
+import contextvars
 import io
 import itertools
 import os
@@ -9,6 +10,8 @@ from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
+from flask import has_app_context
+from flask.testing import FlaskClient
 
 from config import TestingConfig
 from dvkheo import create_app
@@ -73,12 +76,33 @@ def _clean_database(app):
                 names = ", ".join(f'"{table.name}"' for table in tables)
                 connection.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
             else:
+                # RESTRICT is checked row by row, so a self-referencing tree cannot be
+                # deleted in one statement with foreign keys on; the pragma is per connection.
+                connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
                 for table in tables:
                     connection.execute(table.delete())
+                connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+
+
+class IsolatedClient(FlaskClient):
+    """Runs each request in its own app context, hence its own DB session and `g`, as in production.
+
+    Without this the request would reuse the test's app context: a view that forgot to commit
+    would look saved, and the logged-in user would be cached across requests.
+    """
+
+    def open(self, *args, **kwargs):
+        if not has_app_context():  # a redirect being followed, already isolated
+            return super().open(*args, **kwargs)
+        db.session.commit()  # let the request see what the test prepared
+        response = contextvars.Context().run(super().open, *args, **kwargs)
+        db.session.expire_all()  # and let the test see what the request did
+        return response
 
 
 @pytest.fixture
 def client(app):
+    app.test_client_class = IsolatedClient
     return app.test_client()
 
 

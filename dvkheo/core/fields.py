@@ -29,8 +29,10 @@ class VNDateField(StringField):
         return self.data or ""
 
     def process_formdata(self, valuelist):
+        if not valuelist:  # field absent from the request: keep the object's value
+            return
         self.raw_data = valuelist
-        text = (valuelist[0] if valuelist else "").strip()
+        text = valuelist[0].strip()
         self.data = None
         if not text:
             return
@@ -61,8 +63,10 @@ class VNIntegerField(StringField):
         return "" if self.data is None else str(self.data)
 
     def process_formdata(self, valuelist):
+        if not valuelist:  # field absent from the request: keep the object's value
+            return
         self.raw_data = valuelist
-        text = _DIGIT_GROUPS.sub("", (valuelist[0] if valuelist else "").strip())
+        text = _DIGIT_GROUPS.sub("", valuelist[0].strip())
         self.data = None
         if not text:
             return

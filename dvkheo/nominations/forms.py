@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import FileField, HiddenField, MultipleFileField, SelectField, StringField, SubmitField, TextAreaField
-from wtforms.validators import Length, Optional
+from wtforms.validators import Length, Optional, ValidationError
 
 from dvkheo.campaigns.models import Campaign, NomineeKind, ReferenceItem
 from dvkheo.core.fields import VNDateField, VNIntegerField
@@ -66,6 +66,17 @@ class NominationForm(FlaskForm):
         self.collective_type_id.choices = placeholder + [(i.id, i.name) for i in reference["collective_type"]]
         self.individual_category_id.choices = placeholder + [(i.id, i.name) for i in reference["individual_category"]]
         self.criterion_files: list[tuple] = []
+
+    def validate_review_votes_for(self, field) -> None:
+        # The database refuses this too; saying it here keeps the draft and the typed values.
+        cast = self.review_votes_cast.data
+        if field.data is not None and cast is not None and field.data > cast:
+            raise ValidationError("Số phiếu đồng ý không thể lớn hơn số phiếu biểu quyết.")
+
+    def validate_review_votes_cast(self, field) -> None:
+        attendees = self.review_attendees.data
+        if field.data is not None and attendees is not None and field.data > attendees:
+            raise ValidationError("Số phiếu biểu quyết không thể lớn hơn số người dự họp.")
 
     @property
     def wants_submit(self) -> bool:

@@ -24,6 +24,9 @@ REPORT_FIELDS = (
     "review_attendees", "review_votes_for", "review_votes_cast",
 )
 CHOICE_FIELDS = ("field_id", "collective_type_id", "individual_category_id")
+_TEXT_COLUMNS = frozenset(
+    name for name in REPORT_FIELDS if isinstance(Nomination.__table__.c[name].type, (sa.String, sa.Text))
+)
 
 
 def reference_lists(active_only: bool = True) -> dict[str, list[ReferenceItem]]:
@@ -65,6 +68,8 @@ def update_report(nomination: Nomination, values: dict, actor: User) -> list[str
             value = None
         if isinstance(value, str):
             value = value.strip()
+        elif value is None and name in _TEXT_COLUMNS:
+            value = ""
         if getattr(nomination, name) != value:
             setattr(nomination, name, value)
             changed.append(name)

@@ -100,8 +100,8 @@ def _edit_form(campaign: Campaign, kind: NomineeKind, nomination: Nomination | N
     general_errors: list[str] = []
 
     if request.method == "POST":
+        form_ok = form.validate()  # first: validate() resets every field's errors
         upload_errors = _stage_uploads(form, staged)
-        form_ok = form.validate()
         if form_ok and not upload_errors:
             try:
                 return _save(form, campaign, kind, nomination, staged)

@@ -1,0 +1,119 @@
+"""The transition table: every (state, action) allowed and refused per role, each move audited."""
+from __future__ import annotations
+
+import pytest
+
+from dvkheo.accounts.models import Role
+from dvkheo.core.audit import history
+from dvkheo.extensions import db
+from dvkheo.nominations import workflow
+from dvkheo.nominations.states import NominationAction as A
+from dvkheo.nominations.states import NominationState as S
+
+EXPECTED_MOVES = {
+    (S.DRAFT, A.SUBMIT): S.SUBMITTED,
+    (S.SUBMITTED, A.RETURN): S.RETURNED,
+    (S.RESUBMITTED, A.RETURN): S.RETURNED,
+    (S.RETURNED, A.RESUBMIT): S.RESUBMITTED,
+    (S.DRAFT, A.WITHDRAW): S.WITHDRAWN,
+    (S.SUBMITTED, A.WITHDRAW): S.WITHDRAWN,
+    (S.RETURNED, A.WITHDRAW): S.WITHDRAWN,
+    (S.RESUBMITTED, A.WITHDRAW): S.WITHDRAWN,
+}
+ROLE_FOR_ACTION = {A.SUBMIT: Role.UNIT_SUBMITTER, A.RESUBMIT: Role.UNIT_SUBMITTER, A.WITHDRAW: Role.UNIT_SUBMITTER, A.RETURN: Role.SECRETARY}
+ALL_CASES = [(state, action, role) for state in S for action in A for role in Role]
+
+
+def actor_for(role: Role, nomination, make_user, make_unit):
+    """Own unit for submitters, the organising unit for committee roles."""
+    if role is Role.UNIT_SUBMITTER:
+        return make_user(role, nomination.unit)
+    if role in (Role.SECRETARY, Role.CHAIR, Role.REVIEWER):
+        return make_user(role, nomination.campaign.organising_unit)
+    return make_user(role, None)
+
+
+def test_transition_table_matches_the_documented_flow():
+    assert {key: rule.target for key, rule in workflow.TRANSITIONS.items()} == EXPECTED_MOVES
+
+
+@pytest.mark.parametrize("state, action, role", ALL_CASES, ids=lambda v: getattr(v, "value", v))
+def test_transition_allowed_only_for_its_role(state, action, role, make_nomination, make_user, make_unit):
+    nomination = make_nomination(status=state)
+    actor = actor_for(role, nomination, make_user, make_unit)
+    allowed = (state, action) in EXPECTED_MOVES and ROLE_FOR_ACTION[action] is role
+    if allowed:
+        target = workflow.apply(nomination, action, actor, reason="Bổ sung biên bản họp")
+        db.session.commit()
+        assert target is EXPECTED_MOVES[(state, action)]
+        assert db.session.get(type(nomination), nomination.id).status is target
+        event = history("nomination", nomination.id)[-1]
+        assert (event.actor_id, event.from_state, event.to_state, event.action) == (actor.id, state.value, target.value, action.value)
+    else:
+        with pytest.raises(workflow.TransitionRefused):
+            workflow.apply(nomination, action, actor, reason="Bổ sung biên bản họp")
+        db.session.rollback()
+        assert db.session.get(type(nomination), nomination.id).status is state
+        assert history("nomination", nomination.id) == []
+
+
+def test_submitter_of_another_unit_cannot_submit(make_nomination, make_user, make_unit, province):
+    nomination = make_nomination()
+    stranger = make_user(Role.UNIT_SUBMITTER, make_unit(parent=province))
+    with pytest.raises(workflow.TransitionRefused) as refused:
+        workflow.apply(nomination, A.SUBMIT, stranger)
+    assert refused.value.problems[0].rule == "permission"
+
+
+def test_secretary_of_another_committee_cannot_return(make_nomination, make_user, make_unit):
+    nomination = make_nomination(status=S.SUBMITTED)
+    other_committee = make_user(Role.SECRETARY, make_unit("Tỉnh Gia Lai", kind="province"))
+    with pytest.raises(workflow.TransitionRefused):
+        workflow.apply(nomination, A.RETURN, other_committee, reason="Thiếu minh chứng")
+
+
+def test_return_requires_a_reason(make_nomination, make_user):
+    nomination = make_nomination(status=S.SUBMITTED)
+    secretary = make_user(Role.SECRETARY, nomination.campaign.organising_unit)
+    with pytest.raises(workflow.TransitionRefused) as refused:
+        workflow.apply(nomination, A.RETURN, secretary, reason="   ")
+    assert refused.value.problems[0].message == "Vui lòng ghi rõ lý do."
+    assert nomination.status is S.SUBMITTED
+
+
+def test_submit_guarded_by_eligibility(make_nomination, make_user):
+    nomination = make_nomination(with_evidence=False)
+    with pytest.raises(workflow.TransitionRefused) as refused:
+        workflow.apply(nomination, A.SUBMIT, make_user(Role.UNIT_SUBMITTER, nomination.unit))
+    assert [p.rule for p in refused.value.problems] == ["evidence_present"]
+    assert nomination.status is S.DRAFT
+
+
+def test_return_then_resubmit_keeps_both_rounds_in_history(make_nomination, make_user):
+    nomination = make_nomination()
+    submitter = make_user(Role.UNIT_SUBMITTER, nomination.unit)
+    secretary = make_user(Role.SECRETARY, nomination.campaign.organising_unit)
+    workflow.apply(nomination, A.SUBMIT, submitter)
+    workflow.apply(nomination, A.RETURN, secretary, reason="Bổ sung số liệu hộ dân")
+    workflow.apply(nomination, A.RESUBMIT, submitter)
+    workflow.apply(nomination, A.RETURN, secretary, reason="Bổ sung ảnh công trình")
+    workflow.apply(nomination, A.RESUBMIT, submitter)
+    db.session.commit()
+    moves = [(e.action, e.to_state, e.reason) for e in history("nomination", nomination.id)]
+    assert moves == [
+        ("submit", "submitted", None),
+        ("return", "returned", "Bổ sung số liệu hộ dân"),
+        ("resubmit", "resubmitted", None),
+        ("return", "returned", "Bổ sung ảnh công trình"),
+        ("resubmit", "resubmitted", None),
+    ]
+
+
+def test_available_actions_follow_role_and_state(make_nomination, make_user):
+    nomination = make_nomination(status=S.SUBMITTED)
+    submitter = make_user(Role.UNIT_SUBMITTER, nomination.unit)
+    secretary = make_user(Role.SECRETARY, nomination.campaign.organising_unit)
+    chair = make_user(Role.CHAIR, nomination.campaign.organising_unit)
+    assert workflow.available_actions(nomination, submitter) == [A.WITHDRAW]
+    assert workflow.available_actions(nomination, secretary) == [A.RETURN]
+    assert workflow.available_actions(nomination, chair) == []
