@@ -52,7 +52,9 @@ def _init_extensions(app: Flask) -> None:
     # Rate-limit counters live in Redis when configured, otherwise in process memory.
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", False)
-    app.config.setdefault("RATELIMIT_SWALLOW_ERRORS", True)  # a Redis outage must not lock everyone out
+    # A Redis outage must not lock everyone out: count in memory until it is back.
+    app.config.setdefault("RATELIMIT_SWALLOW_ERRORS", True)
+    app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
     limiter.init_app(app)
 
     from dvkheo.core.i18n import select_locale
@@ -106,11 +108,13 @@ def _register_blueprints(app: Flask) -> None:
 
 def _register_template_helpers(app: Flask) -> None:
     from dvkheo import access
+    from dvkheo.core.text import format_filesize
     from dvkheo.core.timeutil import format_date, format_datetime
 
     app.jinja_env.filters["vn_date"] = format_date
     app.jinja_env.filters["vn_datetime"] = format_datetime
     app.jinja_env.filters["vn_number"] = lambda n: "" if n is None else f"{n:,}".replace(",", ".")
+    app.jinja_env.filters["filesize"] = format_filesize
 
     @app.context_processor
     def inject_access():

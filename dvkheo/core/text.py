@@ -21,3 +21,10 @@ def like_pattern(term: str) -> str:
     """A LIKE pattern for a folded search term; escapes the wildcards the user typed."""
     folded = fold(term).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{folded}%"
+
+
+def format_filesize(size: int) -> str:
+    """Sizes as Vietnamese readers write them: "850 KB", "2,4 MB"."""
+    if size < 1024 * 1024:
+        return f"{max(1, round(size / 1024))} KB"
+    return f"{size / (1024 * 1024):.1f} MB".replace(".", ",")
