@@ -1,0 +1,89 @@
+"""PDF rendering for every printable document of the app (WeasyPrint).
+
+One helper, `render_pdf(template_name, **context)`: the Jinja template is rendered to HTML
+and laid out by WeasyPrint with
+
+* one module-level `FontConfiguration`, reused by every document (fonts are looked up once);
+* a URL fetcher that serves files from the app's own ``static/`` folder and refuses anything
+  else (other local files, http(s), ftp, data: URIs), so that a crafted reference can never
+  read /etc/passwd or make the server fetch a remote URL;
+* ``base_url`` at the project root, so templates write ``static/css/pdf.css``.
+
+Fonts come from fontconfig by family name ("Liberation Serif", "Tinos": Times-metric, with full
+Vietnamese coverage); no @font-face is needed.
+
+Importing this module imports WeasyPrint (about a second): views import it inside the view
+function, so that app start-up does not pay for it and the font configuration is made in the
+worker process, after any fork.
+"""
+from __future__ import annotations
+
+import logging
+import mimetypes
+import threading
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+from urllib.request import url2pathname
+
+import weasyprint
+from flask import current_app, render_template
+from weasyprint.text.fonts import FontConfiguration
+from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+logger = logging.getLogger(__name__)
+
+FONT_CONFIG = FontConfiguration()
+# The shared font configuration wraps one Pango/fontconfig font map, which is not safe to use
+# from several threads at once: renders in one process take turns (about 0.1 s each).
+_RENDER_LOCK = threading.Lock()
+
+
+class ResourceRefused(ValueError):
+    """A resource outside static/ was referenced by a PDF template."""
+
+
+class StaticOnlyFetcher(URLFetcher):
+    """Serve ``file:`` URLs inside `static_root`; refuse every other URL."""
+
+    def __init__(self, static_root: str | Path):
+        super().__init__(allowed_protocols={"file"}, allow_redirects=False)
+        self.static_root = Path(static_root).resolve()
+
+    def resolve(self, url: str) -> Path:
+        parts = urlsplit(url)
+        if parts.scheme.lower() != "file" or parts.netloc not in ("", "localhost"):
+            raise ResourceRefused(f"PDF resource refused (only static/ files are served): {url[:200]}")
+        path = Path(url2pathname(unquote(parts.path))).resolve()
+        if not path.is_relative_to(self.static_root) or not path.is_file():
+            raise ResourceRefused(f"PDF resource refused (outside static/ or missing): {url[:200]}")
+        return path
+
+    def fetch(self, url, headers=None):
+        try:
+            path = self.resolve(url)
+        except ResourceRefused:
+            logger.warning("Refused PDF resource %s", url[:200])
+            raise
+        content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        return URLFetcherResponse(path.as_uri(), body=path.read_bytes(), headers={"Content-Type": content_type})
+
+
+def static_root() -> Path:
+    return Path(current_app.static_folder).resolve()
+
+
+def base_url() -> str:
+    """The folder that holds static/, as a file URL ending in a slash."""
+    return static_root().parent.as_uri() + "/"
+
+
+def url_fetcher() -> StaticOnlyFetcher:
+    return StaticOnlyFetcher(static_root())
+
+
+def render_pdf(template_name: str, **context) -> bytes:
+    """Render a Jinja template to PDF bytes (needs an app context)."""
+    html = render_template(template_name, **context)
+    document = weasyprint.HTML(string=html, base_url=base_url(), url_fetcher=url_fetcher())
+    with _RENDER_LOCK:
+        return document.write_pdf(font_config=FONT_CONFIG)
