@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
+from wtforms import BooleanField, EmailField, PasswordField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
 
 from dvkheo.accounts.models import ROLE_LABELS
@@ -31,9 +31,24 @@ class PasswordChangeForm(FlaskForm):
 
 
 class UserForm(FlaskForm):
-    full_name = StringField("Họ và tên", validators=[DataRequired("Vui lòng nhập họ và tên."), Length(max=200)])
-    email = EmailField("Thư điện tử", validators=[DataRequired("Vui lòng nhập thư điện tử."), Email("Thư điện tử không hợp lệ.")])
-    role = SelectField("Vai trò", choices=[(role.value, label) for role, label in ROLE_LABELS.items()])
-    unit_id = SelectField("Đơn vị", coerce=int, validators=[Optional()])
-    active = BooleanField("Đang hoạt động", default=True)
-    password = PasswordField("Mật khẩu (để trống nếu không đổi)", validators=[Optional(), _strong_password])
+    """An account as the administrator edits it; the unit is named by its code (trees hold thousands)."""
+
+    full_name = StringField("Họ và tên", validators=[DataRequired("Vui lòng nhập họ và tên."), Length(max=200, message="Họ và tên tối đa 200 ký tự.")])
+    email = EmailField(
+        "Thư điện tử",
+        validators=[
+            DataRequired("Vui lòng nhập thư điện tử."),
+            Email("Thư điện tử không hợp lệ.", check_deliverability=False),
+            Length(max=254, message="Thư điện tử tối đa 254 ký tự."),
+        ],
+    )
+    role = SelectField("Vai trò", choices=[SelectChoice(role.value, label) for role, label in ROLE_LABELS.items()])
+    unit_code = StringField("Mã đơn vị", validators=[Optional(), Length(max=40, message="Mã đơn vị tối đa 40 ký tự.")])
+    active = BooleanField("Đang hoạt động (được đăng nhập)", default=True)
+    # "new-password" stops browsers from filling in the administrator's own saved password.
+    password = PasswordField("Mật khẩu mới", validators=[Optional(), _strong_password], render_kw={"autocomplete": "new-password"})
+    confirm_password = PasswordField(
+        "Nhập lại mật khẩu mới",
+        validators=[EqualTo("password", "Hai lần nhập mật khẩu không khớp.")],
+        render_kw={"autocomplete": "new-password"},
+    )

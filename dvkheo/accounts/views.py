@@ -75,10 +75,4 @@ def change_password():
     return render_template("accounts/password.html", form=form)
 
 
-@bp.route("/admin/users")
-@login_required
-def users():
-    from dvkheo.access import require, can_administer
-
-    require(can_administer(current_user))
-    return render_template("units/index.html")
+from dvkheo.accounts import admin_views  # noqa: E402,F401  (account administration routes on this blueprint)

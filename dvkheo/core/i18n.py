@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from flask import current_app, request, session
+from flask import current_app, session
 
 
 def select_locale() -> str:

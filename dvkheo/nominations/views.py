@@ -12,10 +12,9 @@ from dvkheo.core.storage import UploadRejected, discard, path_for, store_upload
 from dvkheo.core.text import like_pattern
 from dvkheo.extensions import db
 from dvkheo.nominations import operations, workflow
-from dvkheo.nominations.forms import ReturnForm, WithdrawForm, build_form, evidence_field_name
+from dvkheo.nominations.forms import ReturnForm, WithdrawForm, build_form
 from dvkheo.nominations.models import Attachment, Nomination
 from dvkheo.nominations.states import NominationAction, NominationState
-from dvkheo.units.models import Unit
 
 bp = Blueprint("nominations", __name__)
 

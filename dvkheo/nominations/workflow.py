@@ -5,7 +5,7 @@ voting, awards) add their rows to `TRANSITIONS`.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Callable
 
 from dvkheo import access

@@ -1,0 +1,36 @@
+"""Forms of the unit administration pages."""
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import BooleanField, SelectChoice, SelectField, StringField
+from wtforms.validators import DataRequired, Length, Optional
+
+from dvkheo.units.models import UNIT_KIND_LABELS
+from dvkheo.units.operations import CODE_MAX, NAME_MAX
+
+
+class UnitForm(FlaskForm):
+    code = StringField(
+        "Mã đơn vị",
+        validators=[DataRequired("Vui lòng nhập mã đơn vị."), Length(max=CODE_MAX, message=f"Mã đơn vị tối đa {CODE_MAX} ký tự.")],
+    )
+    name = StringField(
+        "Tên đơn vị",
+        validators=[DataRequired("Vui lòng nhập tên đơn vị."), Length(max=NAME_MAX, message=f"Tên đơn vị tối đa {NAME_MAX} ký tự.")],
+    )
+    kind = SelectField("Loại đơn vị", choices=[SelectChoice(key, label) for key, label in UNIT_KIND_LABELS.items()])
+    parent_code = StringField(
+        "Mã đơn vị cấp trên",
+        validators=[Optional(), Length(max=CODE_MAX, message=f"Mã đơn vị tối đa {CODE_MAX} ký tự.")],
+    )
+    active = BooleanField("Đang hoạt động", default=True)
+
+    def allow_kind(self, kind: str | None) -> None:
+        """Keep a kind that came from an import but is not in the standard list selectable."""
+        if kind and kind not in UNIT_KIND_LABELS:
+            self.kind.choices = [*self.kind.choices, SelectChoice(kind, kind)]
+
+
+class UnitImportForm(FlaskForm):
+    file = FileField("Tệp danh sách đơn vị (CSV hoặc XLSX)", validators=[FileRequired("Vui lòng chọn tệp cần nhập.")])
