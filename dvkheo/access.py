@@ -99,6 +99,20 @@ def visible_nominations(user: User) -> sa.Select:
     return query.where(sa.false())
 
 
+def can_view_campaign(user: User | None, campaign: Campaign) -> bool:
+    return is_admin(user) or is_campaign_staff(user, campaign)
+
+
+def visible_campaigns(user: User) -> sa.Select:
+    """SELECT of the campaigns `user` may list: all for an administrator, else their committee's."""
+    query = sa.select(Campaign)
+    if is_admin(user):
+        return query
+    if user.role in COMMITTEE_ROLES and user.unit_id is not None:
+        return query.where(Campaign.organising_unit_id == user.unit_id)
+    return query.where(sa.false())
+
+
 # --- view helpers -----------------------------------------------------------------------
 
 
@@ -123,6 +137,16 @@ def load_nomination(nomination_id: int, *, for_edit: bool = False) -> Nomination
     if for_edit and not can_edit_nomination(current_user, nomination):
         abort(403)
     return nomination
+
+
+def load_campaign(campaign_id: int, *, manage: bool = False) -> Campaign:
+    """The campaign if the current user may see it (else 404) and, with `manage`, edit it (else 403)."""
+    campaign = get_or_404(Campaign, campaign_id)
+    if not can_view_campaign(current_user, campaign):
+        abort(404)
+    if manage:
+        require(can_manage_campaign(current_user, campaign))
+    return campaign
 
 
 def roles_required(*roles: Role) -> Callable:

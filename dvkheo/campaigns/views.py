@@ -45,26 +45,6 @@ STAFF_ROLES = (Role.SECRETARY, Role.CHAIR, Role.ADMIN)
 # --- scoping ---------------------------------------------------------------------------------
 
 
-def _visible_campaigns() -> sa.Select:
-    """SELECT of the campaigns the current user may list: all for an administrator, else their committee's."""
-    query = sa.select(Campaign)
-    if access.is_admin(current_user):
-        return query
-    if current_user.role in access.COMMITTEE_ROLES and current_user.unit_id is not None:
-        return query.where(Campaign.organising_unit_id == current_user.unit_id)
-    return query.where(sa.false())
-
-
-def _load_campaign(campaign_id: int, *, manage: bool = False) -> Campaign:
-    """The campaign if the current user may see it (else 404) and, with `manage`, edit it (else 403)."""
-    campaign = access.get_or_404(Campaign, campaign_id)
-    if not (access.is_admin(current_user) or access.is_campaign_staff(current_user, campaign)):
-        abort(404)
-    if manage:
-        access.require(access.can_manage_campaign(current_user, campaign))
-    return campaign
-
-
 # --- list and detail ---------------------------------------------------------------------------
 
 
@@ -73,7 +53,7 @@ def _load_campaign(campaign_id: int, *, manage: bool = False) -> Campaign:
 def index():
     """Campaigns with their received-nomination counts: a page query plus one grouped count query."""
     args = {key: request.args.get(key, "").strip() for key in ("year", "status")}
-    query = _visible_campaigns().options(so.joinedload(Campaign.organising_unit))
+    query = access.visible_campaigns(current_user).options(so.joinedload(Campaign.organising_unit))
     if args["year"].isdigit():
         query = query.where(Campaign.year == int(args["year"]))
     if args["status"] in CampaignStatus._value2member_map_:
@@ -84,7 +64,7 @@ def index():
         error_out=False,
     )
     years = db.session.scalars(
-        _visible_campaigns().with_only_columns(Campaign.year).distinct().order_by(Campaign.year.desc())
+        access.visible_campaigns(current_user).with_only_columns(Campaign.year).distinct().order_by(Campaign.year.desc())
     ).all()
     return render_template(
         "campaigns/index.html",
@@ -100,7 +80,7 @@ def index():
 @bp.route("/<int:campaign_id>")
 @access.roles_required(*STAFF_ROLES)
 def show(campaign_id: int):
-    campaign = _load_campaign(campaign_id)
+    campaign = access.load_campaign(campaign_id)
     steps = [(action, workflow.blockers(campaign, action)) for action in workflow.available_actions(campaign, current_user)]
     # Going back to draft is an escape hatch: offered while possible, not explained when it is not.
     steps = [(a, problems) for a, problems in steps if not (problems and a is workflow.CampaignAction.REVERT_TO_DRAFT)]
@@ -160,7 +140,7 @@ def _readable(name: str, value) -> str:
 @access.roles_required(*STAFF_ROLES)
 def transition(campaign_id: int, action: str):
     """Move the campaign to its next phase (or back to draft); one audited transaction."""
-    campaign = _load_campaign(campaign_id)
+    campaign = access.load_campaign(campaign_id)
     if action not in workflow.CampaignAction._value2member_map_:
         abort(404)
     campaign_action = workflow.CampaignAction(action)
@@ -194,7 +174,7 @@ def create():
 @bp.route("/<int:campaign_id>/edit", methods=["GET", "POST"])
 @access.roles_required(*STAFF_ROLES)
 def edit(campaign_id: int):
-    campaign = _load_campaign(campaign_id, manage=True)
+    campaign = access.load_campaign(campaign_id, manage=True)
     if not operations.settings_editable(campaign):
         flash("Đợt bình xét đã kết thúc, không thể sửa thông tin.", "warning")
         return redirect(url_for(".show", campaign_id=campaign.id))
