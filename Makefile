@@ -1,0 +1,59 @@
+# Two commands: `make run` (the app with demo data on http://127.0.0.1:5000) and `make test`
+# (the whole suite on SQLite, then on PostgreSQL). Every target can be run again safely.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app wsgi
+HOST ?= 127.0.0.1
+PORT ?= 5000
+WORKERS ?= 2
+# pip runs again only when pyproject.toml is newer than these stamps.
+STAMP_APP := $(VENV)/.stamp-app
+STAMP_TEST := $(VENV)/.stamp-test
+
+.PHONY: help run test bench install install-test system-packages postgres db clean
+
+help:
+	@echo "make run    - cài đặt (lần đầu), nâng cấp CSDL, nạp dữ liệu mẫu, chạy http://$(HOST):$(PORT)"
+	@echo "make test   - chạy toàn bộ kiểm thử trên SQLite rồi trên PostgreSQL"
+	@echo "make bench  - đo thời gian trang danh sách hồ sơ (1.000 và 10.000 hồ sơ)"
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP_APP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --disable-pip-version-check -q -e .
+	@touch $@
+
+$(STAMP_TEST): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --disable-pip-version-check -q -e '.[test]'
+	@touch $@ $(STAMP_APP)
+
+install: $(STAMP_APP)
+install-test: $(STAMP_TEST)
+
+db: $(STAMP_APP)
+	$(FLASK) db upgrade
+	$(FLASK) seed-demo
+
+run: db
+	@echo "Mở http://$(HOST):$(PORT) (Ctrl+C để dừng)"
+	$(BIN)/gunicorn --workers $(WORKERS) --bind $(HOST):$(PORT) --access-logfile - wsgi:app
+
+system-packages:
+	@bash scripts/ensure_system_packages.sh
+
+postgres:
+	@bash scripts/ensure_postgres.sh
+
+test: system-packages $(STAMP_TEST) postgres
+	@bash scripts/run_tests.sh
+
+bench: $(STAMP_APP)
+	$(BIN)/python bench/list_page.py
+
+clean:
+	rm -rf $(VENV) dvkheo.egg-info .pytest_cache test-artifacts bench/results

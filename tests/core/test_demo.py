@@ -1,0 +1,91 @@
+"""`flask seed-demo`: every role, a dozen nominations in several states, and idempotence."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from dvkheo.accounts.models import Role, User
+from dvkheo.campaigns.models import Campaign, CampaignStatus
+from dvkheo.core.audit import AuditEvent
+from dvkheo.demo import DEMO_PASSWORD
+from dvkheo.extensions import db
+from dvkheo.nominations import eligibility
+from dvkheo.nominations.models import Attachment, Nomination
+from dvkheo.nominations.states import LIVE_STATES, NominationState
+from dvkheo.units.models import Unit
+
+COUNTED = (Unit, User, Campaign, Nomination, Attachment, AuditEvent)
+
+
+def _counts() -> dict[str, int]:
+    return {model.__name__: db.session.scalar(sa.select(sa.func.count()).select_from(model)) for model in COUNTED}
+
+
+def test_seed_demo_creates_every_role_and_a_dozen_nominations(runner):
+    result = runner.invoke(args=["seed-demo"])
+
+    assert result.exit_code == 0, result.output
+    assert "coso@demo.dvkheo.vn" in result.output
+    assert DEMO_PASSWORD in result.output
+    users = db.session.scalars(sa.select(User)).all()
+    assert {user.role for user in users} == set(Role)
+    assert all(user.check_password(DEMO_PASSWORD) for user in users)
+    submitters = [user for user in users if user.role is Role.UNIT_SUBMITTER]
+    assert len({user.unit_id for user in submitters}) == 2
+
+    nominations = db.session.scalars(sa.select(Nomination)).all()
+    assert len(nominations) >= 12
+    assert len({n.status for n in nominations}) >= 4
+    assert {NominationState.RETURNED, NominationState.RESUBMITTED, NominationState.WITHDRAWN} <= {n.status for n in nominations}
+
+
+def test_seed_demo_data_obeys_the_rules(runner):
+    runner.invoke(args=["seed-demo"], catch_exceptions=False)
+
+    campaign = db.session.scalars(sa.select(Campaign)).one()
+    assert campaign.status is CampaignStatus.NOMINATIONS_OPEN
+    assert campaign.accepts_nominations()
+    assert campaign.max_total_score == 100
+    for nomination in db.session.scalars(sa.select(Nomination)):
+        assert nomination.unit.is_within(campaign.organising_unit)
+        if nomination.status in LIVE_STATES:
+            assert eligibility.check(nomination) == [], nomination.title
+            assert nomination.evidence_files()
+    returns = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "return")).all()
+    assert returns and all(event.reason for event in returns)
+
+
+def test_seed_demo_twice_adds_nothing(runner):
+    first = runner.invoke(args=["seed-demo"])
+    assert first.exit_code == 0, first.output
+    before = _counts()
+
+    second = runner.invoke(args=["seed-demo"])
+
+    assert second.exit_code == 0, second.output
+    assert _counts() == before
+    assert "không thêm gì" in second.output
+
+
+def test_seed_demo_refuses_production_without_flag(runner, monkeypatch):
+    monkeypatch.setenv("DVKHEO_ENV", "production")
+
+    result = runner.invoke(args=["seed-demo"])
+
+    assert result.exit_code != 0
+    assert "production" in result.output
+    assert _counts()["User"] == 0
+
+
+def test_seed_demo_skips_missing_nominations_once_the_campaign_has_closed(runner):
+    runner.invoke(args=["seed-demo"], catch_exceptions=False)
+    campaign = db.session.scalars(sa.select(Campaign)).one()
+    campaign.status = CampaignStatus.REVIEW
+    db.session.delete(db.session.scalars(sa.select(Nomination).order_by(Nomination.id)).first())
+    db.session.commit()
+    before = _counts()
+
+    result = runner.invoke(args=["seed-demo"])
+
+    assert result.exit_code == 0, result.output
+    assert "Bỏ qua 1 hồ sơ mẫu" in result.output
+    assert _counts() == before
