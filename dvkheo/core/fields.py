@@ -60,7 +60,10 @@ class VNIntegerField(StringField):
     def _value(self) -> str:
         if self.raw_data:
             return self.raw_data[0]
-        return "" if self.data is None else str(self.data)
+        if self.data is None:
+            return ""
+        # Shown as the user would type it: 1.250.000.000 (years stay bare: 1985).
+        return f"{self.data:,}".replace(",", ".") if abs(self.data) >= 10000 else str(self.data)
 
     def process_formdata(self, valuelist):
         if not valuelist:  # field absent from the request: keep the object's value
