@@ -15,11 +15,18 @@ from typing import Any, TypeVar
 import sqlalchemy as sa
 
 from dvkheo.campaigns import defaults
-from dvkheo.campaigns.models import Campaign, CampaignStatus, Criterion, NomineeKind, ReferenceItem, ReferenceKind
+from dvkheo.campaigns.models import (
+    Campaign,
+    CampaignStatus,
+    Criterion,
+    NomineeKind,
+    ReferenceItem,
+    ReferenceKind,
+)
 from dvkheo.core import audit
+from dvkheo.core.rules import Problem
 from dvkheo.core.text import fold
 from dvkheo.extensions import db
-from dvkheo.nominations.eligibility import Problem
 from dvkheo.nominations.models import Attachment, Nomination
 from dvkheo.nominations.states import NominationState
 

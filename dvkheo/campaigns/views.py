@@ -11,7 +11,16 @@ from datetime import date
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 from wtforms import Field
 
@@ -26,13 +35,18 @@ from dvkheo.campaigns.forms import (
     ReferenceItemForm,
     campaign_form_data,
 )
-from dvkheo.campaigns.models import Campaign, CampaignStatus, ReferenceItem, ReferenceKind
+from dvkheo.campaigns.models import (
+    Campaign,
+    CampaignStatus,
+    ReferenceItem,
+    ReferenceKind,
+)
 from dvkheo.core import audit
 from dvkheo.core.audit import AuditEvent
 from dvkheo.core.forms import EmptyForm
+from dvkheo.core.rules import Problem
 from dvkheo.core.timeutil import format_date
 from dvkheo.extensions import db
-from dvkheo.nominations.eligibility import Problem
 from dvkheo.nominations.operations import reference_lists as load_reference_lists
 from dvkheo.nominations.states import NominationState
 from dvkheo.units.models import Unit

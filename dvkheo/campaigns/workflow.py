@@ -15,7 +15,6 @@ handle every refused move the same way.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
 from typing import Callable
 
 import sqlalchemy as sa
@@ -25,11 +24,10 @@ from dvkheo.accounts.models import Role, User
 from dvkheo.campaigns.models import Campaign
 from dvkheo.campaigns.models import CampaignStatus as S
 from dvkheo.core import audit
+from dvkheo.core.rules import Problem, Transition, TransitionRefused
 from dvkheo.core.timeutil import format_date, today_in_vietnam
 from dvkheo.extensions import db
-from dvkheo.nominations.eligibility import Problem
 from dvkheo.nominations.models import Nomination
-from dvkheo.nominations.workflow import TransitionRefused
 
 __all__ = ["CampaignAction", "Problem", "Transition", "TransitionRefused", "TRANSITIONS", "apply", "available_actions", "blockers"]
 
@@ -67,14 +65,6 @@ HISTORY_LABELS = {
 
 Guard = Callable[[Campaign], list[Problem]]
 Permission = Callable[[User, Campaign], bool]
-
-
-@dataclass(frozen=True)
-class Transition:
-    target: S
-    roles: frozenset[Role]
-    permission: Permission
-    guards: tuple[Guard, ...] = ()
 
 
 # --- guards -------------------------------------------------------------------------------

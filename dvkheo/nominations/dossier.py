@@ -12,7 +12,12 @@ import sqlalchemy as sa
 
 from dvkheo.campaigns.models import NomineeKind
 from dvkheo.core.pdf import render_pdf
-from dvkheo.core.timeutil import as_vietnam, format_date, official_date_line, today_in_vietnam
+from dvkheo.core.timeutil import (
+    as_vietnam,
+    format_date,
+    official_date_line,
+    today_in_vietnam,
+)
 from dvkheo.extensions import db
 from dvkheo.nominations.models import Nomination
 from dvkheo.nominations.states import NominationState

@@ -5,22 +5,13 @@ beside (None for the dossier as a whole).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import sqlalchemy as sa
 
 from dvkheo.campaigns.models import NomineeKind
+from dvkheo.core.rules import Problem
 from dvkheo.extensions import db
 from dvkheo.nominations.models import Nomination
 from dvkheo.nominations.states import LIVE_STATES
-
-
-@dataclass(frozen=True)
-class Problem:
-    rule: str
-    message: str
-    field: str | None = None
-
 
 # Sections of the report that a submitted dossier must fill, with their labels.
 REQUIRED_SECTIONS = {

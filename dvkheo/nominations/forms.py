@@ -6,7 +6,15 @@ checked by `eligibility`, so a draft can be saved incomplete at any time.
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import FileField, HiddenField, MultipleFileField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import (
+    FileField,
+    HiddenField,
+    MultipleFileField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
 from wtforms.validators import Length, Optional, ValidationError
 
 from dvkheo.campaigns.models import Campaign, NomineeKind, ReferenceItem

@@ -10,7 +10,8 @@ from dvkheo import access
 from dvkheo.campaigns.models import Campaign
 from dvkheo.core.storage import clean_original_name
 from dvkheo.extensions import db
-from dvkheo.nominations import operations, spreadsheet as sheets
+from dvkheo.nominations import operations
+from dvkheo.nominations import spreadsheet as sheets
 from dvkheo.nominations.views import bp
 
 

@@ -5,38 +5,20 @@ voting, awards) add their rows to `TRANSITIONS`.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Callable
 
 from dvkheo import access
 from dvkheo.accounts.models import Role, User
 from dvkheo.core import audit
+from dvkheo.core.rules import Problem, Transition, TransitionRefused
 from dvkheo.core.timeutil import utcnow
 from dvkheo.nominations import eligibility
-from dvkheo.nominations.eligibility import Problem
 from dvkheo.nominations.models import Nomination
 from dvkheo.nominations.states import NominationAction as A
 from dvkheo.nominations.states import NominationState as S
 
 Guard = Callable[[Nomination, User], list[Problem]]
 Permission = Callable[[User, Nomination], bool]
-
-
-@dataclass(frozen=True)
-class Transition:
-    target: S
-    roles: frozenset[Role]
-    permission: Permission
-    guards: tuple[Guard, ...] = ()
-    reason_required: bool = False
-
-
-class TransitionRefused(Exception):
-    """The move is not allowed; `problems` say why, in Vietnamese."""
-
-    def __init__(self, problems: list[Problem]):
-        super().__init__("; ".join(p.message for p in problems))
-        self.problems = problems
 
 
 def _eligible(nomination: Nomination, actor: User) -> list[Problem]:

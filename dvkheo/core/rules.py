@@ -1,0 +1,31 @@
+"""What every workflow shares: a refused rule says why, in Vietnamese, beside the right field."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable
+
+
+@dataclass(frozen=True)
+class Problem:
+    rule: str
+    message: str
+    field: str | None = None
+
+
+class TransitionRefused(Exception):
+    """A move is not allowed; `problems` say why, in Vietnamese."""
+
+    def __init__(self, problems: list[Problem]):
+        super().__init__("; ".join(p.message for p in problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class Transition:
+    """One row of a workflow table: where the action leads, who may take it, what must hold."""
+
+    target: Any
+    roles: frozenset
+    permission: Callable[..., bool]
+    guards: tuple[Callable[..., list[Problem]], ...] = ()
+    reason_required: bool = False
