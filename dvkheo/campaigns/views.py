@@ -46,6 +46,7 @@ from dvkheo.core.audit import AuditEvent
 from dvkheo.core.forms import EmptyForm
 from dvkheo.core.rules import Problem
 from dvkheo.core.timeutil import format_date
+from dvkheo.core.transition_views import perform
 from dvkheo.extensions import db
 from dvkheo.nominations.operations import reference_lists as load_reference_lists
 from dvkheo.nominations.states import NominationState
@@ -161,18 +162,11 @@ def transition(campaign_id: int, action: str):
     if not EmptyForm().validate_on_submit():
         flash(SESSION_EXPIRED, "error")
         return redirect(url_for(".show", campaign_id=campaign.id))
-    try:
-        workflow.apply(campaign, campaign_action, current_user)
-    except workflow.TransitionRefused as refused:
-        db.session.rollback()
-        if any(problem.rule == "permission" for problem in refused.problems):
-            abort(403)
-        for problem in refused.problems:
-            flash(problem.message, "error")
-        return redirect(url_for(".show", campaign_id=campaign.id))
-    db.session.commit()
-    flash(f"Đợt bình xét đã chuyển sang giai đoạn “{campaign.status.label}”.", "success")
-    return redirect(url_for(".show", campaign_id=campaign.id))
+    return perform(
+        lambda: workflow.apply(campaign, campaign_action, current_user),
+        url_for(".show", campaign_id=campaign.id),
+        lambda: f"Đợt bình xét đã chuyển sang giai đoạn “{campaign.status.label}”.",
+    )
 
 
 # --- create and edit ------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ from dvkheo.campaigns.models import Campaign, NomineeKind, ReferenceItem
 from dvkheo.core import audit
 from dvkheo.core.storage import UploadRejected, discard, path_for, store_upload
 from dvkheo.core.text import like_pattern
+from dvkheo.core.transition_views import perform
 from dvkheo.extensions import db
 from dvkheo.nominations import operations, workflow
 from dvkheo.nominations.forms import ReturnForm, WithdrawForm, build_form
@@ -234,18 +235,11 @@ def _transition(nomination: Nomination, action: NominationAction, form, success:
     if not form.validate_on_submit():
         flash(" ".join(e for errors in form.errors.values() for e in errors) or "Yêu cầu không hợp lệ.", "error")
         return redirect(url_for(".show", nomination_id=nomination.id))
-    try:
-        workflow.apply(nomination, action, current_user, reason=form.reason.data)
-    except workflow.TransitionRefused as refused:
-        db.session.rollback()
-        if any(p.rule == "permission" for p in refused.problems):
-            abort(403)
-        for problem in refused.problems:
-            flash(problem.message, "error")
-        return redirect(url_for(".show", nomination_id=nomination.id))
-    db.session.commit()
-    flash(success, "success")
-    return redirect(url_for(".show", nomination_id=nomination.id))
+    return perform(
+        lambda: workflow.apply(nomination, action, current_user, reason=form.reason.data),
+        url_for(".show", nomination_id=nomination.id),
+        lambda: success,
+    )
 
 
 @bp.route("/<int:nomination_id>/attachments/<int:attachment_id>")
