@@ -24,7 +24,7 @@ from dvkheo.campaigns.models import (
     ReferenceKind,
 )
 from dvkheo.core import audit
-from dvkheo.core.rules import Problem
+from dvkheo.core.rules import Problem, RuleRefused
 from dvkheo.core.text import fold
 from dvkheo.extensions import db
 from dvkheo.nominations.models import Attachment, Nomination
@@ -72,16 +72,9 @@ UNIT_EDITABLE_STATES = frozenset({CampaignStatus.DRAFT})
 NOT_RECEIVED_STATES = (NominationState.DRAFT, NominationState.WITHDRAWN)
 
 
-class ChangeRefused(Exception):
-    """A business rule forbids the change; `problems` say why, in Vietnamese.
-
-    `Problem.field` names the form field the message belongs beside, or
-    "criterion-<id>" for one rubric line.
-    """
-
-    def __init__(self, problems: list[Problem]):
-        super().__init__("; ".join(p.message for p in problems))
-        self.problems = problems
+class ChangeRefused(RuleRefused):
+    """A campaign edit is refused. `Problem.field` names the form field the message belongs
+    beside, or "criterion-<id>" for one rubric line."""
 
 
 @dataclass(frozen=True)

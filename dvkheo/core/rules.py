@@ -12,12 +12,16 @@ class Problem:
     field: str | None = None
 
 
-class TransitionRefused(Exception):
-    """A move is not allowed; `problems` say why, in Vietnamese."""
+class RuleRefused(Exception):
+    """A business rule forbids the action; `problems` say why, in Vietnamese."""
 
     def __init__(self, problems: list[Problem]):
         super().__init__("; ".join(p.message for p in problems))
         self.problems = problems
+
+
+class TransitionRefused(RuleRefused):
+    """A workflow move is not allowed."""
 
 
 @dataclass(frozen=True)
