@@ -96,7 +96,9 @@ def _register_blueprints(app: Flask) -> None:
     from dvkheo.accounts.views import bp as accounts_bp
     from dvkheo.campaigns.views import bp as campaigns_bp
     from dvkheo.core.views import bp as main_bp
+    from dvkheo.council.views import bp as council_bp
     from dvkheo.nominations.views import bp as nominations_bp
+    from dvkheo.review.views import bp as review_bp
     from dvkheo.units.views import bp as units_bp
 
     app.register_blueprint(main_bp)
@@ -104,6 +106,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(units_bp, url_prefix="/admin/units")
     app.register_blueprint(campaigns_bp, url_prefix="/campaigns")
     app.register_blueprint(nominations_bp, url_prefix="/nominations")
+    app.register_blueprint(review_bp, url_prefix="/review")
+    app.register_blueprint(council_bp, url_prefix="/council")
 
 
 def _register_template_helpers(app: Flask) -> None:

@@ -68,7 +68,10 @@ def can_view_nomination(user: User | None, nomination: Nomination) -> bool:
     # The committee sees a dossier once it is sent, never a unit's unsent draft.
     from dvkheo.nominations.states import NominationState
 
-    return nomination.status is not NominationState.DRAFT and is_campaign_staff(user, nomination.campaign)
+    if nomination.status is not NominationState.DRAFT and is_campaign_staff(user, nomination.campaign):
+        return True
+    # A council member sees exactly the dossiers they are asked to score.
+    return is_assigned_reviewer(user, nomination)
 
 
 def can_edit_nomination(user: User | None, nomination: Nomination) -> bool:
@@ -77,6 +80,88 @@ def can_edit_nomination(user: User | None, nomination: Nomination) -> bool:
 
 def can_download_attachment(user: User | None, attachment: Attachment) -> bool:
     return can_view_nomination(user, attachment.nomination)
+
+
+# --- review and council ---------------------------------------------------------------------
+
+COUNCIL_ROLES = (Role.REVIEWER, Role.CHAIR)
+
+
+def is_campaign_secretary(user: User | None, campaign: Campaign) -> bool:
+    """The secretary who screens, assigns, ranks, shortlists and runs the ballot."""
+    return is_campaign_staff(user, campaign) and user.role is Role.SECRETARY
+
+
+def is_council_member(user: User | None, campaign: Campaign) -> bool:
+    if not _authenticated(user) or user.role not in COUNCIL_ROLES:
+        return False
+    from dvkheo.council.queries import membership
+
+    return membership(campaign.id, user.id) is not None
+
+
+def is_assigned_reviewer(user: User | None, nomination: Nomination) -> bool:
+    """A council member with a live (not conflicted, not removed) assignment on this nomination."""
+    if not _authenticated(user) or user.role not in COUNCIL_ROLES:
+        return False
+    from dvkheo.review.queries import active_assignment
+
+    return active_assignment(nomination.id, user.id) is not None
+
+
+def can_score(user: User | None, assignment) -> bool:
+    """Only the assigned reviewer writes their own scores, and only while the dossier is in review."""
+    from dvkheo.nominations.states import NominationState
+    from dvkheo.review.models import AssignmentStatus
+
+    return (
+        _authenticated(user)
+        and assignment.reviewer_id == user.id
+        and assignment.status is AssignmentStatus.ACTIVE
+        and assignment.finalised_at is None
+        and assignment.nomination.status is NominationState.IN_REVIEW
+    )
+
+
+def can_enter_paper_scores(user: User | None, assignment) -> bool:
+    """The secretary types in a paper scoring sheet on the reviewer's behalf (recorded as such)."""
+    from dvkheo.nominations.states import NominationState
+    from dvkheo.review.models import AssignmentStatus
+
+    return (
+        is_campaign_secretary(user, assignment.nomination.campaign)
+        and assignment.status is AssignmentStatus.ACTIVE
+        and assignment.finalised_at is None
+        and assignment.nomination.status is NominationState.IN_REVIEW
+    )
+
+
+def can_see_all_scores(user: User | None, nomination: Nomination) -> bool:
+    """Whether `user` may read every reviewer's scores of this nomination.
+
+    The committee always may. A reviewer may only when assigned, and, when the campaign
+    scores blind, only after finalising their own sheet.
+    """
+    if is_admin(user) or is_campaign_staff(user, nomination.campaign):
+        return True
+    if not _authenticated(user) or user.role not in COUNCIL_ROLES:
+        return False
+    from dvkheo.review.queries import active_assignment
+
+    own = active_assignment(nomination.id, user.id)
+    if own is None:
+        return False
+    return not nomination.campaign.blind_scoring or own.finalised_at is not None
+
+
+def can_manage_review(user: User | None, campaign: Campaign) -> bool:
+    """Screening, assignment, ranking, shortlist, council set-up and ballots: the campaign's secretary."""
+    return is_campaign_secretary(user, campaign)
+
+
+def can_view_review(user: User | None, campaign: Campaign) -> bool:
+    """Read-only committee pages (inbox, progress, ranking): the secretary, the chair, an administrator."""
+    return is_admin(user) or is_campaign_staff(user, campaign)
 
 
 def can_administer(user: User | None) -> bool:
@@ -95,6 +180,16 @@ def visible_nominations(user: User) -> sa.Select:
     if user.role in COMMITTEE_ROLES and user.unit_id is not None:
         return query.join(Campaign, Nomination.campaign_id == Campaign.id).where(
             Campaign.organising_unit_id == user.unit_id, Nomination.status != NominationState.DRAFT
+        )
+    if user.role is Role.REVIEWER:
+        from dvkheo.review.models import AssignmentStatus, ReviewAssignment
+
+        return query.where(
+            Nomination.id.in_(
+                sa.select(ReviewAssignment.nomination_id).where(
+                    ReviewAssignment.reviewer_id == user.id, ReviewAssignment.status == AssignmentStatus.ACTIVE
+                )
+            )
         )
     return query.where(sa.false())
 
@@ -137,6 +232,16 @@ def load_nomination(nomination_id: int, *, for_edit: bool = False) -> Nomination
     if for_edit and not can_edit_nomination(current_user, nomination):
         abort(403)
     return nomination
+
+
+def load_review_campaign(campaign_id: int, *, manage: bool = False) -> Campaign:
+    """A campaign for the committee's review pages: 404 to outsiders, 403 to staff who may only read."""
+    campaign = get_or_404(Campaign, campaign_id)
+    if not can_view_review(current_user, campaign):
+        abort(404)
+    if manage:
+        require(can_manage_review(current_user, campaign))
+    return campaign
 
 
 def load_campaign(campaign_id: int, *, manage: bool = False) -> Campaign:

@@ -1,6 +1,11 @@
 """Import every domain's models so the metadata (and Alembic) sees all tables."""
 from dvkheo.accounts.models import User  # noqa: F401
+from dvkheo.awards.models import AwardForm  # noqa: F401
 from dvkheo.campaigns.models import Campaign, Criterion, ReferenceItem  # noqa: F401
 from dvkheo.core.audit import AuditEvent  # noqa: F401
+from dvkheo.core.notifications import Notification  # noqa: F401
+from dvkheo.core.numbering import DocumentNumber  # noqa: F401
+from dvkheo.council.models import BallotAttendance, BallotItem, CouncilBallot, CouncilMember  # noqa: F401
 from dvkheo.nominations.models import Attachment, Nomination  # noqa: F401
+from dvkheo.review.models import NominationHold, ReviewAssignment, Score  # noqa: F401
 from dvkheo.units.models import Unit  # noqa: F401

@@ -114,6 +114,16 @@ class Campaign(db.Model):
     allow_individual: so.Mapped[bool] = so.mapped_column(default=True)
     # The unit's own public review must show more than this percentage of votes cast in favour.
     public_review_threshold_percent: so.Mapped[int] = so.mapped_column(default=50)
+    # Review and council settings ("Chấm điểm và Hội đồng")
+    reviewers_per_nomination: so.Mapped[int] = so.mapped_column(default=2, server_default="2")
+    # A reviewer sees colleagues' scores only once their own are final, so nobody anchors on others.
+    blind_scoring: so.Mapped[bool] = so.mapped_column(default=True, server_default=sa.true())
+    comments_required: so.Mapped[bool] = so.mapped_column(default=True, server_default=sa.true())
+    # Reviewers' totals further apart than this many points flag the nomination for discussion.
+    disagreement_threshold: so.Mapped[int] = so.mapped_column(default=15, server_default="15")
+    use_normalised_score: so.Mapped[bool] = so.mapped_column(default=False, server_default=sa.false())
+    # Without a public stage the council votes right after the shortlist.
+    has_public_stage: so.Mapped[bool] = so.mapped_column(default=True, server_default=sa.true())
     created_at: so.Mapped[datetime] = so.mapped_column(sa.DateTime(timezone=True), default=utcnow)
 
     organising_unit: so.Mapped["Unit"] = so.relationship()  # noqa: F821
@@ -133,6 +143,10 @@ class Campaign(db.Model):
             "nominations_open_on IS NULL OR nominations_close_on IS NULL OR nominations_open_on <= nominations_close_on",
             name="nomination_window_order",
         ),
+        sa.CheckConstraint(
+            "reviewers_per_nomination >= 1 AND reviewers_per_nomination <= 15", name="reviewers_per_nomination_range"
+        ),
+        sa.CheckConstraint("disagreement_threshold >= 0", name="disagreement_threshold_non_negative"),
     )
 
     @property

@@ -53,6 +53,10 @@ class Nomination(db.Model):
     review_votes_cast: so.Mapped[int | None] = so.mapped_column()
 
     nominee_key: so.Mapped[str] = so.mapped_column(sa.String(300), default="", index=True)
+    # The model's name folded, so the committee is warned of the same model nominated twice.
+    model_key: so.Mapped[str] = so.mapped_column(sa.String(300), default="", server_default="", index=True)
+    # Where a nomination returns when its hold ("Tạm dừng xét") is released.
+    status_before_hold: so.Mapped[NominationState | None] = so.mapped_column(_enum(NominationState))
     search_text: so.Mapped[str] = so.mapped_column(sa.Text, default="")
     created_at: so.Mapped[datetime] = so.mapped_column(sa.DateTime(timezone=True), default=utcnow)
     updated_at: so.Mapped[datetime] = so.mapped_column(sa.DateTime(timezone=True), default=utcnow, onupdate=utcnow)
@@ -74,6 +78,8 @@ class Nomination(db.Model):
             name="review_votes_within_cast",
         ),
         sa.Index("ix_nominations_unit_status", "unit_id", "status"),
+        # The committee's inbox and ranking filter a campaign by status.
+        sa.Index("ix_nominations_campaign_status", "campaign_id", "status"),
         # The unit's list page sorts by last update; this keeps it fast at 10,000 rows.
         sa.Index("ix_nominations_unit_updated", "unit_id", "updated_at", "id"),
     )
@@ -89,6 +95,7 @@ class Nomination(db.Model):
     def refresh_derived(self) -> None:
         """Recompute the folded search text and the identity used by the duplicate rule."""
         self.nominee_key = f"{self.kind.value}:{fold(self.nominee_name)}"
+        self.model_key = fold(self.title)
         self.search_text = fold(" ".join(filter(None, [self.title, self.nominee_name, self.locality, self.nominee_position])))
 
     @property

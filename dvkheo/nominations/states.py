@@ -10,6 +10,15 @@ class NominationState(str, enum.Enum):
     RETURNED = "returned"
     RESUBMITTED = "resubmitted"
     WITHDRAWN = "withdrawn"
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+    ON_HOLD = "on_hold"
+    IN_REVIEW = "in_review"
+    SCORED = "scored"
+    SHORTLISTED = "shortlisted"
+    NOT_SHORTLISTED = "not_shortlisted"
+    PASSED_COUNCIL = "passed_council"
+    FAILED_COUNCIL = "failed_council"
 
     @property
     def label(self) -> str:
@@ -27,6 +36,15 @@ STATE_LABELS = {
     NominationState.RETURNED: "Trả lại để bổ sung",
     NominationState.RESUBMITTED: "Đã nộp lại",
     NominationState.WITHDRAWN: "Đã rút hồ sơ",
+    NominationState.ACCEPTED: "Đã tiếp nhận",
+    NominationState.REJECTED: "Không tiếp nhận",
+    NominationState.ON_HOLD: "Tạm dừng xét",
+    NominationState.IN_REVIEW: "Đang chấm điểm",
+    NominationState.SCORED: "Đã chấm điểm",
+    NominationState.SHORTLISTED: "Vào danh sách đề cử",
+    NominationState.NOT_SHORTLISTED: "Không vào danh sách đề cử",
+    NominationState.PASSED_COUNCIL: "Hội đồng thông qua",
+    NominationState.FAILED_COUNCIL: "Hội đồng không thông qua",
 }
 
 STATE_TONES = {
@@ -35,14 +53,56 @@ STATE_TONES = {
     NominationState.RETURNED: "warning",
     NominationState.RESUBMITTED: "info",
     NominationState.WITHDRAWN: "muted",
+    NominationState.ACCEPTED: "info",
+    NominationState.REJECTED: "danger",
+    NominationState.ON_HOLD: "warning",
+    NominationState.IN_REVIEW: "info",
+    NominationState.SCORED: "info",
+    NominationState.SHORTLISTED: "success",
+    NominationState.NOT_SHORTLISTED: "muted",
+    NominationState.PASSED_COUNCIL: "success",
+    NominationState.FAILED_COUNCIL: "muted",
 }
 
 # The unit may change the dossier only in these states.
 EDITABLE_STATES = frozenset({NominationState.DRAFT, NominationState.RETURNED})
-# States in which a nomination still competes: a second nomination of the same nominee is refused.
-LIVE_STATES = frozenset({NominationState.SUBMITTED, NominationState.RETURNED, NominationState.RESUBMITTED})
-# States the committee has in its inbox.
+# States in which a nomination still stands in its campaign: a second nomination of the same
+# nominee is refused. Only an unsent draft or a withdrawn dossier leaves room for another.
+LIVE_STATES = frozenset(set(NominationState) - {NominationState.DRAFT, NominationState.WITHDRAWN})
+# States waiting for the secretary's screening decision.
 SUBMITTED_STATES = frozenset({NominationState.SUBMITTED, NominationState.RESUBMITTED})
+# Every state after the unit first sent the dossier (the committee's view of a campaign).
+SENT_STATES = frozenset(set(NominationState) - {NominationState.DRAFT})
+# The secretary may put a nomination on hold (discipline, inspection, complaint) from these.
+HOLDABLE_STATES = frozenset(
+    {
+        NominationState.SUBMITTED,
+        NominationState.RESUBMITTED,
+        NominationState.ACCEPTED,
+        NominationState.IN_REVIEW,
+        NominationState.SCORED,
+        NominationState.SHORTLISTED,
+        NominationState.NOT_SHORTLISTED,
+        NominationState.PASSED_COUNCIL,
+    }
+)
+# The unit may still withdraw before the council's decision.
+WITHDRAWABLE_STATES = frozenset(
+    {
+        NominationState.DRAFT,
+        NominationState.SUBMITTED,
+        NominationState.RETURNED,
+        NominationState.RESUBMITTED,
+        NominationState.ACCEPTED,
+        NominationState.ON_HOLD,
+        NominationState.IN_REVIEW,
+        NominationState.SCORED,
+        NominationState.SHORTLISTED,
+        NominationState.NOT_SHORTLISTED,
+    }
+)
+# Accepted dossiers that reviewers may be assigned to.
+ASSIGNABLE_STATES = frozenset({NominationState.ACCEPTED, NominationState.IN_REVIEW, NominationState.SCORED})
 
 
 class NominationAction(str, enum.Enum):
@@ -50,6 +110,18 @@ class NominationAction(str, enum.Enum):
     RETURN = "return"
     RESUBMIT = "resubmit"
     WITHDRAW = "withdraw"
+    ACCEPT = "accept"
+    REJECT = "reject"
+    HOLD = "hold"
+    RELEASE = "release"
+    START_REVIEW = "start_review"
+    COMPLETE_SCORING = "complete_scoring"
+    REOPEN_SCORING = "reopen_scoring"
+    SHORTLIST = "shortlist"
+    NOT_SHORTLIST = "not_shortlist"
+    REVERT_SHORTLIST = "revert_shortlist"
+    PASS_COUNCIL = "pass_council"
+    FAIL_COUNCIL = "fail_council"
 
     @property
     def label(self) -> str:
@@ -61,4 +133,16 @@ ACTION_LABELS = {
     NominationAction.RETURN: "Trả lại để bổ sung",
     NominationAction.RESUBMIT: "Nộp lại hồ sơ",
     NominationAction.WITHDRAW: "Rút hồ sơ",
+    NominationAction.ACCEPT: "Tiếp nhận",
+    NominationAction.REJECT: "Không tiếp nhận",
+    NominationAction.HOLD: "Tạm dừng xét",
+    NominationAction.RELEASE: "Gỡ tạm dừng xét",
+    NominationAction.START_REVIEW: "Phân công chấm điểm",
+    NominationAction.COMPLETE_SCORING: "Hoàn thành chấm điểm",
+    NominationAction.REOPEN_SCORING: "Mở lại chấm điểm",
+    NominationAction.SHORTLIST: "Đưa vào danh sách đề cử",
+    NominationAction.NOT_SHORTLIST: "Không đưa vào danh sách đề cử",
+    NominationAction.REVERT_SHORTLIST: "Xét lại danh sách đề cử",
+    NominationAction.PASS_COUNCIL: "Hội đồng thông qua",
+    NominationAction.FAIL_COUNCIL: "Hội đồng không thông qua",
 }

@@ -1,7 +1,8 @@
 """The nomination workflow: one table of (state, action) -> new state, roles and guards.
 
-`apply()` is the only code that changes `Nomination.status`. Later stages (review, public
-voting, awards) add their rows to `TRANSITIONS`.
+`apply()` is the only code that changes `Nomination.status`. Later stages (public voting,
+awards) add their rows to `TRANSITIONS`. A row's target may be a function of the nomination:
+releasing a hold returns it to the state it was held from.
 """
 from __future__ import annotations
 
@@ -15,14 +16,52 @@ from dvkheo.core.timeutil import utcnow
 from dvkheo.nominations import eligibility
 from dvkheo.nominations.models import Nomination
 from dvkheo.nominations.states import NominationAction as A
+from dvkheo.nominations.states import HOLDABLE_STATES, SUBMITTED_STATES, WITHDRAWABLE_STATES
 from dvkheo.nominations.states import NominationState as S
 
 Guard = Callable[[Nomination, User], list[Problem]]
 Permission = Callable[[User, Nomination], bool]
 
 
+# --- guards ---------------------------------------------------------------------------------
+
+
 def _eligible(nomination: Nomination, actor: User) -> list[Problem]:
     return eligibility.check(nomination)
+
+
+def _has_active_reviewer(nomination: Nomination, actor: User) -> list[Problem]:
+    from dvkheo.review import queries
+
+    if queries.active_assignment_count(nomination.id):
+        return []
+    return [Problem("assignment", "Hồ sơ chưa được phân công thành viên Hội đồng chấm điểm.")]
+
+
+def _all_scores_final(nomination: Nomination, actor: User) -> list[Problem]:
+    from dvkheo.review import queries
+
+    active, final = queries.assignment_progress(nomination.id)
+    if active and active == final:
+        return []
+    if not active:
+        return [Problem("assignment", "Hồ sơ chưa có thành viên Hội đồng nào được phân công chấm điểm.")]
+    return [Problem("scores", f"Mới có {final}/{active} thành viên hoàn thành chấm điểm hồ sơ này.")]
+
+
+def _not_on_open_ballot(nomination: Nomination, actor: User) -> list[Problem]:
+    from dvkheo.council import queries
+
+    if queries.on_unclosed_ballot(nomination.id):
+        return [Problem("ballot", "Hồ sơ đang có trong phiếu bầu của Hội đồng; hãy bỏ khỏi phiếu bầu trước.")]
+    return []
+
+
+def _state_before_hold(nomination: Nomination) -> S:
+    return nomination.status_before_hold or S.ACCEPTED
+
+
+# --- permissions ----------------------------------------------------------------------------
 
 
 def _own_unit(user: User, nomination: Nomination) -> bool:
@@ -33,18 +72,44 @@ def _campaign_secretary(user: User, nomination: Nomination) -> bool:
     return user.role is Role.SECRETARY and access.is_campaign_staff(user, nomination.campaign)
 
 
+def _secretary_or_assigned_reviewer(user: User, nomination: Nomination) -> bool:
+    # Scoring completes when the last reviewer finalises, so that reviewer's request makes the move.
+    return _campaign_secretary(user, nomination) or access.is_assigned_reviewer(user, nomination)
+
+
 UNIT = frozenset({Role.UNIT_SUBMITTER})
 SECRETARY = frozenset({Role.SECRETARY})
+SCORERS = frozenset({Role.SECRETARY, Role.REVIEWER, Role.CHAIR})
+
+
+def _secretary(target, guards=(), reason_required=False) -> Transition:
+    return Transition(target, SECRETARY, _campaign_secretary, tuple(guards), reason_required)
+
 
 TRANSITIONS: dict[tuple[S, A], Transition] = {
+    # The unit's intake (issue 2)
     (S.DRAFT, A.SUBMIT): Transition(S.SUBMITTED, UNIT, _own_unit, (_eligible,)),
-    (S.SUBMITTED, A.RETURN): Transition(S.RETURNED, SECRETARY, _campaign_secretary, reason_required=True),
-    (S.RESUBMITTED, A.RETURN): Transition(S.RETURNED, SECRETARY, _campaign_secretary, reason_required=True),
     (S.RETURNED, A.RESUBMIT): Transition(S.RESUBMITTED, UNIT, _own_unit, (_eligible,)),
-    (S.DRAFT, A.WITHDRAW): Transition(S.WITHDRAWN, UNIT, _own_unit),
-    (S.SUBMITTED, A.WITHDRAW): Transition(S.WITHDRAWN, UNIT, _own_unit),
-    (S.RETURNED, A.WITHDRAW): Transition(S.WITHDRAWN, UNIT, _own_unit),
-    (S.RESUBMITTED, A.WITHDRAW): Transition(S.WITHDRAWN, UNIT, _own_unit),
+    **{(state, A.WITHDRAW): Transition(S.WITHDRAWN, UNIT, _own_unit) for state in WITHDRAWABLE_STATES},
+    # Screening by the committee's secretary
+    **{(state, A.RETURN): _secretary(S.RETURNED, reason_required=True) for state in SUBMITTED_STATES},
+    **{(state, A.ACCEPT): _secretary(S.ACCEPTED) for state in SUBMITTED_STATES},
+    **{(state, A.REJECT): _secretary(S.REJECTED, reason_required=True) for state in SUBMITTED_STATES},
+    # Holds (Decree 152/2025): release returns the nomination to where it was held from.
+    **{(state, A.HOLD): _secretary(S.ON_HOLD, reason_required=True) for state in HOLDABLE_STATES},
+    (S.ON_HOLD, A.RELEASE): _secretary(_state_before_hold),
+    # Scoring
+    (S.ACCEPTED, A.START_REVIEW): _secretary(S.IN_REVIEW, (_has_active_reviewer,)),
+    (S.IN_REVIEW, A.COMPLETE_SCORING): Transition(S.SCORED, SCORERS, _secretary_or_assigned_reviewer, (_all_scores_final,)),
+    (S.SCORED, A.REOPEN_SCORING): _secretary(S.IN_REVIEW),
+    # Shortlist ("Danh sách đề cử")
+    (S.SCORED, A.SHORTLIST): _secretary(S.SHORTLISTED, reason_required=True),
+    (S.SCORED, A.NOT_SHORTLIST): _secretary(S.NOT_SHORTLISTED),
+    (S.SHORTLISTED, A.REVERT_SHORTLIST): _secretary(S.SCORED, (_not_on_open_ballot,), reason_required=True),
+    (S.NOT_SHORTLISTED, A.REVERT_SHORTLIST): _secretary(S.SCORED, reason_required=True),
+    # The council's secret ballot, counted when the secretary closes it
+    (S.SHORTLISTED, A.PASS_COUNCIL): _secretary(S.PASSED_COUNCIL),
+    (S.SHORTLISTED, A.FAIL_COUNCIL): _secretary(S.FAILED_COUNCIL),
 }
 
 
@@ -60,7 +125,9 @@ def available_actions(nomination: Nomination, actor: User) -> list[A]:
     return [action for action in A if _permitted(nomination, action, actor)]
 
 
-def apply(nomination: Nomination, action: A, actor: User, reason: str | None = None) -> S:
+def apply(
+    nomination: Nomination, action: A, actor: User, reason: str | None = None, details: dict | None = None
+) -> S:
     """Move the nomination by `action`.
 
     Side effects, in order: checks role and scope, checks the reason and the guards,
@@ -82,16 +149,22 @@ def apply(nomination: Nomination, action: A, actor: User, reason: str | None = N
         raise TransitionRefused(problems)
 
     previous = nomination.status
-    nomination.status = rule.target
+    target = rule.target(nomination) if callable(rule.target) else rule.target
+    nomination.status = target
     if action in (A.SUBMIT, A.RESUBMIT):
         nomination.submitted_at = utcnow()
+    if action is A.HOLD:
+        nomination.status_before_hold = previous
+    elif action is A.RELEASE:
+        nomination.status_before_hold = None
     audit.record(
         "nomination",
         nomination.id,
         action.value,
         actor,
         from_state=previous.value,
-        to_state=rule.target.value,
+        to_state=target.value,
         reason=reason,
+        details=details,
     )
-    return rule.target
+    return target

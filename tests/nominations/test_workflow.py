@@ -10,17 +10,44 @@ from dvkheo.nominations import workflow
 from dvkheo.nominations.states import NominationAction as A
 from dvkheo.nominations.states import NominationState as S
 
+# The documented flow (domain.md "Flow"), written out by hand so that any change to the table shows here.
+RESTORES = "state before the hold"
 EXPECTED_MOVES = {
     (S.DRAFT, A.SUBMIT): S.SUBMITTED,
+    (S.RETURNED, A.RESUBMIT): S.RESUBMITTED,
     (S.SUBMITTED, A.RETURN): S.RETURNED,
     (S.RESUBMITTED, A.RETURN): S.RETURNED,
-    (S.RETURNED, A.RESUBMIT): S.RESUBMITTED,
-    (S.DRAFT, A.WITHDRAW): S.WITHDRAWN,
-    (S.SUBMITTED, A.WITHDRAW): S.WITHDRAWN,
-    (S.RETURNED, A.WITHDRAW): S.WITHDRAWN,
-    (S.RESUBMITTED, A.WITHDRAW): S.WITHDRAWN,
+    (S.SUBMITTED, A.ACCEPT): S.ACCEPTED,
+    (S.RESUBMITTED, A.ACCEPT): S.ACCEPTED,
+    (S.SUBMITTED, A.REJECT): S.REJECTED,
+    (S.RESUBMITTED, A.REJECT): S.REJECTED,
+    (S.ACCEPTED, A.START_REVIEW): S.IN_REVIEW,
+    (S.IN_REVIEW, A.COMPLETE_SCORING): S.SCORED,
+    (S.SCORED, A.REOPEN_SCORING): S.IN_REVIEW,
+    (S.SCORED, A.SHORTLIST): S.SHORTLISTED,
+    (S.SCORED, A.NOT_SHORTLIST): S.NOT_SHORTLISTED,
+    (S.SHORTLISTED, A.REVERT_SHORTLIST): S.SCORED,
+    (S.NOT_SHORTLISTED, A.REVERT_SHORTLIST): S.SCORED,
+    (S.SHORTLISTED, A.PASS_COUNCIL): S.PASSED_COUNCIL,
+    (S.SHORTLISTED, A.FAIL_COUNCIL): S.FAILED_COUNCIL,
+    (S.ON_HOLD, A.RELEASE): RESTORES,
+    **{
+        (state, A.HOLD): S.ON_HOLD
+        for state in (
+            S.SUBMITTED, S.RESUBMITTED, S.ACCEPTED, S.IN_REVIEW, S.SCORED, S.SHORTLISTED, S.NOT_SHORTLISTED, S.PASSED_COUNCIL,
+        )
+    },
+    **{
+        (state, A.WITHDRAW): S.WITHDRAWN
+        for state in (
+            S.DRAFT, S.SUBMITTED, S.RETURNED, S.RESUBMITTED, S.ACCEPTED, S.ON_HOLD, S.IN_REVIEW, S.SCORED,
+            S.SHORTLISTED, S.NOT_SHORTLISTED,
+        )
+    },
 }
-ROLE_FOR_ACTION = {A.SUBMIT: Role.UNIT_SUBMITTER, A.RESUBMIT: Role.UNIT_SUBMITTER, A.WITHDRAW: Role.UNIT_SUBMITTER, A.RETURN: Role.SECRETARY}
+ROLE_FOR_ACTION = {action: Role.SECRETARY for action in A} | {
+    A.SUBMIT: Role.UNIT_SUBMITTER, A.RESUBMIT: Role.UNIT_SUBMITTER, A.WITHDRAW: Role.UNIT_SUBMITTER,
+}
 ALL_CASES = [(state, action, role) for state in S for action in A for role in Role]
 
 
@@ -33,19 +60,37 @@ def actor_for(role: Role, nomination, make_user, make_unit):
     return make_user(role, None)
 
 
+def give_finalised_reviewer(nomination, make_user, make_unit):
+    """Scoring moves are guarded by assignments: one reviewer from an unrelated unit, done scoring."""
+    from dvkheo.core.timeutil import utcnow
+    from dvkheo.review.models import ReviewAssignment
+
+    reviewer = make_user(Role.REVIEWER, make_unit("Sở Nội vụ", parent=nomination.campaign.organising_unit, kind="agency"))
+    db.session.add(ReviewAssignment(nomination=nomination, reviewer=reviewer, finalised_at=utcnow()))
+    db.session.commit()
+
+
+def expected_target(state, action):
+    target = EXPECTED_MOVES[(state, action)]
+    return S.ACCEPTED if target == RESTORES else target
+
+
 def test_transition_table_matches_the_documented_flow():
-    assert {key: rule.target for key, rule in workflow.TRANSITIONS.items()} == EXPECTED_MOVES
+    table = {key: (RESTORES if callable(rule.target) else rule.target) for key, rule in workflow.TRANSITIONS.items()}
+    assert table == EXPECTED_MOVES
 
 
 @pytest.mark.parametrize("state, action, role", ALL_CASES, ids=lambda v: getattr(v, "value", v))
 def test_transition_allowed_only_for_its_role(state, action, role, make_nomination, make_user, make_unit):
     nomination = make_nomination(status=state)
+    if action in (A.START_REVIEW, A.COMPLETE_SCORING):
+        give_finalised_reviewer(nomination, make_user, make_unit)
     actor = actor_for(role, nomination, make_user, make_unit)
     allowed = (state, action) in EXPECTED_MOVES and ROLE_FOR_ACTION[action] is role
     if allowed:
         target = workflow.apply(nomination, action, actor, reason="Bổ sung biên bản họp")
         db.session.commit()
-        assert target is EXPECTED_MOVES[(state, action)]
+        assert target is expected_target(state, action)
         assert db.session.get(type(nomination), nomination.id).status is target
         event = history("nomination", nomination.id)[-1]
         assert (event.actor_id, event.from_state, event.to_state, event.action) == (actor.id, state.value, target.value, action.value)
@@ -55,6 +100,34 @@ def test_transition_allowed_only_for_its_role(state, action, role, make_nominati
         db.session.rollback()
         assert db.session.get(type(nomination), nomination.id).status is state
         assert history("nomination", nomination.id) == []
+
+
+def test_hold_then_release_returns_to_the_state_it_was_held_from(make_nomination, make_user):
+    nomination = make_nomination(status=S.SCORED)
+    secretary = make_user(Role.SECRETARY, nomination.campaign.organising_unit)
+    workflow.apply(nomination, A.HOLD, secretary, reason="Đang có đơn khiếu nại")
+    db.session.commit()
+    assert (nomination.status, nomination.status_before_hold) == (S.ON_HOLD, S.SCORED)
+    workflow.apply(nomination, A.RELEASE, secretary)
+    db.session.commit()
+    assert (nomination.status, nomination.status_before_hold) == (S.SCORED, None)
+    assert [(e.from_state, e.to_state) for e in history("nomination", nomination.id)] == [
+        ("scored", "on_hold"), ("on_hold", "scored"),
+    ]
+
+
+def test_scoring_completes_only_when_every_reviewer_has_finalised(make_nomination, make_user, make_unit):
+    from dvkheo.review.models import ReviewAssignment
+
+    nomination = make_nomination(status=S.IN_REVIEW)
+    give_finalised_reviewer(nomination, make_user, make_unit)
+    pending = make_user(Role.REVIEWER, make_unit("Hội Nông dân tỉnh", parent=nomination.campaign.organising_unit, kind="agency"))
+    db.session.add(ReviewAssignment(nomination=nomination, reviewer=pending))
+    db.session.commit()
+    secretary = make_user(Role.SECRETARY, nomination.campaign.organising_unit)
+    with pytest.raises(workflow.TransitionRefused) as refused:
+        workflow.apply(nomination, A.COMPLETE_SCORING, secretary)
+    assert refused.value.problems[0].message == "Mới có 1/2 thành viên hoàn thành chấm điểm hồ sơ này."
 
 
 def test_submitter_of_another_unit_cannot_submit(make_nomination, make_user, make_unit, province):
@@ -115,5 +188,5 @@ def test_available_actions_follow_role_and_state(make_nomination, make_user):
     secretary = make_user(Role.SECRETARY, nomination.campaign.organising_unit)
     chair = make_user(Role.CHAIR, nomination.campaign.organising_unit)
     assert workflow.available_actions(nomination, submitter) == [A.WITHDRAW]
-    assert workflow.available_actions(nomination, secretary) == [A.RETURN]
+    assert workflow.available_actions(nomination, secretary) == [A.RETURN, A.ACCEPT, A.REJECT, A.HOLD]
     assert workflow.available_actions(nomination, chair) == []

@@ -1,0 +1,1 @@
+"""Forms of commendation ("hình thức khen thưởng") and, later, decisions and certificates."""

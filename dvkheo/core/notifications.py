@@ -1,0 +1,69 @@
+"""In-app notices ("Thông báo"), also sent by email when the deployment configures a mail server."""
+from __future__ import annotations
+
+import logging
+import smtplib
+from datetime import datetime
+from email.message import EmailMessage
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from flask import current_app
+
+from dvkheo.core.timeutil import utcnow
+from dvkheo.extensions import db
+
+log = logging.getLogger(__name__)
+
+
+class Notification(db.Model):
+    __tablename__ = "notifications"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    user_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
+    message: so.Mapped[str] = so.mapped_column(sa.Text)
+    link: so.Mapped[str] = so.mapped_column(sa.String(300), default="")
+    created_at: so.Mapped[datetime] = so.mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    read_at: so.Mapped[datetime | None] = so.mapped_column(sa.DateTime(timezone=True))
+    emailed: so.Mapped[bool] = so.mapped_column(default=False)
+
+    user: so.Mapped["User"] = so.relationship()  # noqa: F821
+
+    __table_args__ = (sa.Index("ix_notifications_user_unread", "user_id", "read_at"),)
+
+
+def notify(user, message: str, link: str = "", *, subject: str = "Thông báo từ hệ thống Dân vận khéo") -> Notification:
+    """Add an in-app notice to the session and email it when mail is configured (failures are logged, not raised)."""
+    notification = Notification(user_id=user.id, message=message, link=link)
+    db.session.add(notification)
+    notification.emailed = send_email(user.email, subject, message + (f"\n\n{link}" if link else ""))
+    return notification
+
+
+def send_email(to: str, subject: str, body: str) -> bool:
+    server = current_app.config.get("MAIL_SERVER")
+    if not server or not to:
+        log.info("Mail not configured; notice for %s kept in-app only: %s", to, subject)
+        return False
+    message = EmailMessage()
+    message["From"] = current_app.config["MAIL_DEFAULT_SENDER"]
+    message["To"] = to
+    message["Subject"] = subject
+    message.set_content(body)
+    try:
+        with smtplib.SMTP(server, current_app.config.get("MAIL_PORT", 25), timeout=10) as smtp:
+            if current_app.config.get("MAIL_USE_TLS"):
+                smtp.starttls()
+            if current_app.config.get("MAIL_USERNAME"):
+                smtp.login(current_app.config["MAIL_USERNAME"], current_app.config.get("MAIL_PASSWORD", ""))
+            smtp.send_message(message)
+    except (OSError, smtplib.SMTPException) as error:
+        log.warning("Could not email %s: %s", to, error)
+        return False
+    return True
+
+
+def unread_count(user_id: int) -> int:
+    return db.session.scalar(
+        sa.select(sa.func.count()).where(Notification.user_id == user_id, Notification.read_at.is_(None))
+    ) or 0

@@ -1,0 +1,1 @@
+"""The council ("Hội đồng xét chọn"): its membership, secret ballot and minutes."""

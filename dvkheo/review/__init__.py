@@ -1,0 +1,1 @@
+"""Committee review: screening, holds, reviewer assignment, scoring, ranking and the shortlist."""

@@ -1,0 +1,4 @@
+"""Routes for scoring."""
+from __future__ import annotations
+
+from dvkheo.review.views import bp  # noqa: F401
