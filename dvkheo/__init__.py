@@ -120,9 +120,18 @@ def _register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["vn_number"] = lambda n: "" if n is None else f"{n:,}".replace(",", ".")
     app.jinja_env.filters["filesize"] = format_filesize
 
+    from dvkheo.core.notifications import unread_count
+    from dvkheo.review.navigation import committee_nav
+
     @app.context_processor
     def inject_access():
-        return {"access": access, "current_user": current_user}
+        return {
+            "access": access,
+            "current_user": current_user,
+            "committee_nav": committee_nav,
+            "nav_endpoints": app.view_functions,
+            "unread_notifications": lambda: unread_count(current_user.id) if current_user.is_authenticated else 0,
+        }
 
 
 from dvkheo import models as _models  # noqa: E402,F401  (register every table with the metadata)

@@ -44,6 +44,14 @@ INVALID_CHOICE = "Lựa chọn không hợp lệ; vui lòng chọn lại."
 BLANK_CRITERION_ROWS = 2  # empty lines offered under the rubric for new criteria
 ADD_CRITERION_ROWS = 3  # lines added by "Thêm dòng tiêu chí"
 MAX_CRITERIA = 50
+REVIEW_SETTINGS = (
+    "reviewers_per_nomination",
+    "disagreement_threshold",
+    "blind_scoring",
+    "comments_required",
+    "use_normalised_score",
+    "has_public_stage",
+)
 
 
 def _strip(value: Any) -> Any:
@@ -144,6 +152,18 @@ class CampaignForm(FlaskForm):
         SETTING_LABELS["public_review_threshold_percent"], minimum=None,
         validators=[InputRequired("Vui lòng nhập tỷ lệ (từ 0 đến 100)."), NumberRange(0, 100, "Tỷ lệ phải từ 0 đến 100.")],
     )
+    reviewers_per_nomination = VNIntegerField(
+        SETTING_LABELS["reviewers_per_nomination"], minimum=1, maximum=15,
+        validators=[InputRequired("Vui lòng nhập số thành viên chấm mỗi hồ sơ.")],
+    )
+    disagreement_threshold = VNIntegerField(
+        SETTING_LABELS["disagreement_threshold"], minimum=0, maximum=1000,
+        validators=[InputRequired("Vui lòng nhập ngưỡng chênh lệch điểm.")],
+    )
+    blind_scoring = BooleanField(SETTING_LABELS["blind_scoring"])
+    comments_required = BooleanField(SETTING_LABELS["comments_required"])
+    use_normalised_score = BooleanField(SETTING_LABELS["use_normalised_score"])
+    has_public_stage = BooleanField(SETTING_LABELS["has_public_stage"])
     criteria = FieldList(FormField(CriterionRowForm), min_entries=0, max_entries=MAX_CRITERIA)
 
     add_rows = SubmitField("Thêm dòng tiêu chí")
@@ -199,7 +219,7 @@ class CampaignForm(FlaskForm):
         """Typed values for operations.update_campaign / create_campaign."""
         values: dict[str, Any] = {
             name: self[name].data
-            for name in ("title", "year", "description", *PHASE_DATES, "public_review_threshold_percent")
+            for name in ("title", "year", "description", *PHASE_DATES, "public_review_threshold_percent", *REVIEW_SETTINGS)
         }
         values["description"] = values["description"] or ""
         values["allow_collective"] = NomineeKind.COLLECTIVE.value in self.nominee_kinds.data
@@ -252,6 +272,12 @@ def campaign_form_data(
             "field_ids": [field.id for field in fields],
             "nominee_kinds": [kind.value for kind in NomineeKind],
             "public_review_threshold_percent": 50,
+            "reviewers_per_nomination": 2,
+            "disagreement_threshold": 15,
+            "blind_scoring": True,
+            "comments_required": True,
+            "use_normalised_score": False,
+            "has_public_stage": True,
             "criteria": [
                 {"position": number, "title": title, "description": description, "max_score": max_score}
                 for number, (title, description, max_score) in enumerate(default_rubric, start=1)

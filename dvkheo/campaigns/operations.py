@@ -60,6 +60,12 @@ SETTING_LABELS: dict[str, str] = {
     "allow_collective": "Nhận hồ sơ tập thể",
     "allow_individual": "Nhận hồ sơ cá nhân",
     "public_review_threshold_percent": "Tỷ lệ phiếu đồng ý khi bình xét tại đơn vị (%)",
+    "reviewers_per_nomination": "Số thành viên Hội đồng chấm mỗi hồ sơ",
+    "blind_scoring": "Chỉ xem điểm của thành viên khác sau khi hoàn tất chấm",
+    "comments_required": "Bắt buộc nhận xét cho từng tiêu chí",
+    "disagreement_threshold": "Ngưỡng chênh lệch điểm cần xem lại (điểm)",
+    "use_normalised_score": "Xếp hạng theo điểm chuẩn hóa",
+    "has_public_stage": "Có giai đoạn công khai lấy ý kiến, bình chọn",
 }
 SETTING_FIELDS = tuple(SETTING_LABELS)
 

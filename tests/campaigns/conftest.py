@@ -63,6 +63,11 @@ def form_data(reference_lists_seeded):
             "nominee_kinds": ["collective", "individual"],
             "field_ids": [str(i) for i in field_ids()],
             "public_review_threshold_percent": "50",
+            "reviewers_per_nomination": "2",
+            "disagreement_threshold": "15",
+            "blind_scoring": "y",
+            "comments_required": "y",
+            "has_public_stage": "y",
             "save": "Lưu",
         }
         if rubric is None:

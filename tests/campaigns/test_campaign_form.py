@@ -200,6 +200,9 @@ def _edit_data(campaign: Campaign, rows: list[dict], **overrides) -> dict:
         "nominee_kinds": [k.value for k in campaign.allowed_kinds],
         "field_ids": [str(f.id) for f in campaign.allowed_fields],
         "public_review_threshold_percent": str(campaign.public_review_threshold_percent),
+        "reviewers_per_nomination": str(campaign.reviewers_per_nomination),
+        "disagreement_threshold": str(campaign.disagreement_threshold),
+        **{name: "y" for name in ("blind_scoring", "comments_required", "use_normalised_score", "has_public_stage") if getattr(campaign, name)},
         "save": "Lưu",
     }
     data.update(rubric_rows(rows))
@@ -333,3 +336,35 @@ def test_admin_moves_a_draft_campaign_to_another_unit_but_not_later(client, logi
     assert client.post(f"/campaigns/{campaign.id}/edit", data=data).status_code == 302
     db.session.expire_all()
     assert db.session.get(Campaign, campaign.id).organising_unit_id == district.id
+
+
+def test_review_settings_are_saved_and_audited(client, login_as, province, make_campaign):
+    campaign = make_campaign()
+    login_as(Role.SECRETARY, province)
+    data = _edit_data(
+        campaign, _rows_of(campaign), reviewers_per_nomination="3", disagreement_threshold="20",
+        blind_scoring=None, use_normalised_score="y", has_public_stage=None,
+    )
+    response = client.post(f"/campaigns/{campaign.id}/edit", data=data)
+    assert response.status_code == 302
+    db.session.expire_all()
+    saved = db.session.get(Campaign, campaign.id)
+    assert (saved.reviewers_per_nomination, saved.disagreement_threshold) == (3, 20)
+    assert (saved.blind_scoring, saved.comments_required, saved.use_normalised_score, saved.has_public_stage) == (
+        False, True, True, False,
+    )
+    update = audit.history("campaign", campaign.id)[-1]
+    assert update.details["settings"]["reviewers_per_nomination"] == [2, 3]
+
+
+def test_review_settings_out_of_range_keep_what_was_typed(client, login_as, province, make_campaign):
+    campaign = make_campaign()
+    login_as(Role.SECRETARY, province)
+    data = _edit_data(campaign, _rows_of(campaign), reviewers_per_nomination="0", title="Tên đã sửa")
+    response = client.post(f"/campaigns/{campaign.id}/edit", data=data)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "Giá trị không được nhỏ hơn 1." in html
+    assert 'value="Tên đã sửa"' in html
+    db.session.expire_all()
+    assert db.session.get(Campaign, campaign.id).reviewers_per_nomination == 2
