@@ -5,15 +5,15 @@ from typing import Callable
 
 from flask import abort, flash, redirect
 
-from dvkheo.core.rules import TransitionRefused
+from dvkheo.core.rules import RuleRefused
 from dvkheo.extensions import db
 
 
 def perform(move: Callable[[], object], back_url: str, success: Callable[[], str]):
-    """Run `move` (a workflow `apply`), commit, flash `success()`; on refusal roll back and flash why."""
+    """Run `move` (a workflow `apply` or an operation built on it), commit, flash `success()`; on refusal roll back and flash why."""
     try:
         move()
-    except TransitionRefused as refused:
+    except RuleRefused as refused:
         db.session.rollback()
         if any(problem.rule == "permission" for problem in refused.problems):
             abort(403)

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from dvkheo.campaigns.models import NomineeKind
+from dvkheo.campaigns.models import CampaignStatus, NomineeKind
 from dvkheo.core.rules import Problem
 from dvkheo.extensions import db
 from dvkheo.nominations.models import Nomination
-from dvkheo.nominations.states import LIVE_STATES
+from dvkheo.nominations.states import LIVE_STATES, NominationState
 
 # Sections of the report that a submitted dossier must fill, with their labels.
 REQUIRED_SECTIONS = {
@@ -34,6 +34,13 @@ REQUIRED_SECTIONS = {
 def campaign_open(nomination: Nomination) -> list[Problem]:
     campaign = nomination.campaign
     if campaign.accepts_nominations():
+        return []
+    # A dossier the committee returned for completion may come back while the committee is
+    # still screening, even after the deadline: the unit is answering the committee, not late.
+    if nomination.status is NominationState.RETURNED and campaign.status in (
+        CampaignStatus.NOMINATIONS_OPEN,
+        CampaignStatus.REVIEW,
+    ):
         return []
     return [Problem("campaign_open", f"Đợt bình xét “{campaign.title}” hiện không nhận hồ sơ (ngoài thời hạn hoặc chưa mở).")]
 

@@ -203,15 +203,22 @@ def _attach_problems(form, problems, general_errors: list[str]) -> None:
 @bp.route("/<int:nomination_id>")
 @login_required
 def show(nomination_id: int):
+    from dvkheo.review import screening
+    from dvkheo.review.screening_views import panel_context
+
     nomination = access.load_nomination(nomination_id)
+    history = audit.history("nomination", nomination.id)
     return render_template(
         "nominations/show.html",
         nomination=nomination,
-        history=audit.history("nomination", nomination.id),
+        history=history,
+        history_labels=screening.HISTORY_LABELS,
+        history_notes=screening.history_notes(history),
         actions=workflow.available_actions(nomination, current_user),
         return_form=ReturnForm(),
         withdraw_form=WithdrawForm(),
         A=NominationAction,
+        **panel_context(nomination),  # the committee's screening panel (None for the unit)
     )
 
 
@@ -228,7 +235,16 @@ def withdraw(nomination_id: int):
 def return_for_completion(nomination_id: int):
     nomination = access.load_nomination(nomination_id)
     form = ReturnForm()
-    return _transition(nomination, NominationAction.RETURN, form, "Đã trả hồ sơ để đơn vị bổ sung.")
+    if not form.validate_on_submit():
+        flash(" ".join(e for errors in form.errors.values() for e in errors) or "Yêu cầu không hợp lệ.", "error")
+        return redirect(url_for(".show", nomination_id=nomination.id))
+    from dvkheo.review import screening
+
+    return perform(
+        lambda: screening.return_for_completion(nomination, current_user, form.reason.data),
+        url_for(".show", nomination_id=nomination.id),
+        lambda: "Đã trả hồ sơ để đơn vị bổ sung.",
+    )
 
 
 def _transition(nomination: Nomination, action: NominationAction, form, success: str):

@@ -185,3 +185,20 @@ def test_same_nominee_live_elsewhere_in_campaign(make_campaign, make_unit, make_
 def test_same_nominee_in_another_campaign_is_accepted(make_campaign, make_nomination):
     make_nomination(campaign=make_campaign(title="Đợt năm trước"), status=NominationState.SUBMITTED)
     assert eligibility.check(make_nomination(campaign=make_campaign(title="Đợt năm nay"))) == []
+
+
+def test_returned_dossier_may_come_back_after_the_deadline_while_the_committee_screens(make_nomination, make_campaign):
+    from datetime import timedelta
+
+    from dvkheo.campaigns.models import CampaignStatus
+    from dvkheo.core.timeutil import today_in_vietnam
+    from dvkheo.nominations.states import NominationState
+
+    today = today_in_vietnam()
+    campaign = make_campaign(
+        status=CampaignStatus.REVIEW, nominations_open_on=today - timedelta(days=30), nominations_close_on=today - timedelta(days=1)
+    )
+    returned = make_nomination(campaign=campaign, status=NominationState.RETURNED)
+    late_draft = make_nomination(campaign=campaign, status=NominationState.DRAFT, nominee_name="Tổ tự quản số 9")
+    assert [p.rule for p in eligibility.check(returned)] == []
+    assert [p.rule for p in eligibility.check(late_draft)] == ["campaign_open"]
