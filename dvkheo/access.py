@@ -136,6 +136,13 @@ def can_enter_paper_scores(user: User | None, assignment) -> bool:
     )
 
 
+def is_own_sheet(user: User | None, assignment) -> bool:
+    """The reviewer's own live assignment: only they open its score page (everyone else: 404)."""
+    from dvkheo.review.models import AssignmentStatus
+
+    return _authenticated(user) and assignment.reviewer_id == user.id and assignment.status is AssignmentStatus.ACTIVE
+
+
 def can_see_all_scores(user: User | None, nomination: Nomination) -> bool:
     """Whether `user` may read every reviewer's scores of this nomination.
 
@@ -162,6 +169,47 @@ def can_manage_review(user: User | None, campaign: Campaign) -> bool:
 def can_view_review(user: User | None, campaign: Campaign) -> bool:
     """Read-only committee pages (inbox, progress, ranking): the secretary, the chair, an administrator."""
     return is_admin(user) or is_campaign_staff(user, campaign)
+
+
+def can_view_ballot(user: User | None, ballot) -> bool:
+    """A council ballot's page: the committee (and an administrator) and the campaign's council members."""
+    return can_view_review(user, ballot.campaign) or is_council_member(user, ballot.campaign)
+
+
+def can_cast_ballot(user: User | None, ballot, attendance) -> bool:
+    """Only the member themself, present, voting electronically, once, while the ballot is open.
+
+    Nobody votes for another member (not the secretary, the chair or an administrator): a paper
+    voter's ballot is counted in the secretary's paper tally instead.
+    """
+    from dvkheo.council.models import BallotStatus
+
+    return (
+        _authenticated(user)
+        and attendance is not None
+        and attendance.ballot_id == ballot.id
+        and attendance.member_id == user.id
+        and attendance.present
+        and attendance.vote_mode == "electronic"
+        and not attendance.has_voted
+        and ballot.status is BallotStatus.OPEN
+    )
+
+
+def can_read_minutes(user: User | None, ballot) -> bool:
+    """The minutes ("Biên bản họp Hội đồng") once counted: the committee, the council's chair, an administrator."""
+    from dvkheo.council.models import BallotStatus, CouncilRole
+
+    if ballot.status is not BallotStatus.CLOSED:
+        return False
+    if can_view_review(user, ballot.campaign):
+        return True
+    if not _authenticated(user) or user.role not in COUNCIL_ROLES:
+        return False
+    from dvkheo.council.queries import membership
+
+    member = membership(ballot.campaign_id, user.id)
+    return member is not None and member.council_role is CouncilRole.CHAIR
 
 
 def can_administer(user: User | None) -> bool:

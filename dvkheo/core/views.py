@@ -24,3 +24,6 @@ def home():
 @bp.route("/healthz")
 def healthz():
     return {"status": "ok"}
+
+
+from dvkheo.core import notification_views  # noqa: E402,F401  (routes on this blueprint)

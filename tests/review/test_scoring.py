@@ -1,0 +1,209 @@
+"""The score page: bounds, comments, finalising, holds, completing the dossier, paper entry, evidence."""
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from dvkheo.core.audit import AuditEvent
+from dvkheo.extensions import db
+from dvkheo.nominations.states import NominationState
+from dvkheo.review import assignment as ops
+from dvkheo.review.models import Score
+from tests.conftest import PDF_BYTES, add_stored_attachment
+
+
+@pytest.fixture
+def sheet(secretary, make_member, make_dossier):
+    """One reviewer assigned to one dossier in review, logged in nowhere yet."""
+    reviewer = make_member(full_name="Bùi Văn Chấm")
+    dossier = make_dossier(NominationState.ACCEPTED, title="Mô hình “Chính quyền lắng nghe dân”")
+    assignment = ops.assign(dossier, reviewer, secretary)
+    db.session.commit()
+    return assignment
+
+
+def form_data(criteria, points, comments=None, button="save"):
+    data = {button: "1"}
+    for index, criterion in enumerate(criteria):
+        value = points[index]
+        data[f"points_{criterion.id}"] = "" if value is None else str(value)
+        data[f"comment_{criterion.id}"] = comments[index] if comments else ""
+    return data
+
+
+def stored_points(assignment) -> list:
+    return db.session.scalars(
+        sa.select(Score.points).where(Score.assignment_id == assignment.id).order_by(Score.criterion_id)
+    ).all()
+
+
+def test_points_outside_zero_to_max_are_refused_with_the_bound(client, auth, sheet):
+    criteria = sheet.nomination.campaign.criteria
+    auth.login(sheet.reviewer)
+
+    response = client.post(f"/review/assignments/{sheet.id}", data=form_data(criteria, [-1, 26, None, None, None]))
+
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert page.count("Điểm phải là số nguyên từ 0 đến 25.") == 2
+    assert 'value="26"' in page and 'value="-1"' in page  # typed values kept
+    assert stored_points(sheet) == []
+
+
+def test_maximum_points_are_accepted_and_saved_partially(client, auth, sheet):
+    criteria = sheet.nomination.campaign.criteria
+    auth.login(sheet.reviewer)
+
+    response = client.post(f"/review/assignments/{sheet.id}", data=form_data(criteria, [25, None, 0, None, 10]), follow_redirects=True)
+
+    assert "Đã lưu phiếu chấm." in response.get_data(as_text=True)
+    assert sorted(p for p in stored_points(sheet) if p is not None) == [0, 10, 25]
+    db.session.refresh(sheet)
+    assert sheet.finalised_at is None
+
+
+def test_decimal_points_are_refused(client, auth, sheet):
+    criteria = sheet.nomination.campaign.criteria
+    auth.login(sheet.reviewer)
+
+    page = client.post(f"/review/assignments/{sheet.id}", data=form_data(criteria, ["2.5", None, None, None, None])).get_data(as_text=True)
+
+    assert "Điểm phải là số nguyên (không có phần thập phân)" in page
+    assert stored_points(sheet) == []
+
+
+def test_finalise_needs_every_point_and_comment_but_save_does_not(client, auth, sheet):
+    criteria = sheet.nomination.campaign.criteria
+    auth.login(sheet.reviewer)
+    assert client.post(f"/review/assignments/{sheet.id}", data=form_data(criteria, [20, 20, 20, 10, 8])).status_code == 302
+
+    response = client.post(
+        f"/review/assignments/{sheet.id}",
+        data=form_data(criteria, [20, 20, 20, 10, None], ["Tốt", "Tốt", "", "Tốt", "Tốt"], button="finalise"),
+    )
+
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "Vui lòng cho điểm tiêu chí này trước khi hoàn tất." in page
+    assert "Đợt bình xét yêu cầu nhận xét cho từng tiêu chí." in page
+    assert "Tốt" in page
+    db.session.refresh(sheet)
+    assert sheet.finalised_at is None
+    assert stored_points(sheet) == [20, 20, 20, 10, 8]  # the refused attempt changed nothing
+
+
+def test_comments_optional_when_campaign_does_not_require_them(client, auth, sheet):
+    campaign = sheet.nomination.campaign
+    campaign.comments_required = False
+    db.session.commit()
+    auth.login(sheet.reviewer)
+
+    client.post(f"/review/assignments/{sheet.id}", data=form_data(campaign.criteria, [20, 20, 20, 10, 8], button="finalise"))
+
+    db.session.refresh(sheet)
+    assert sheet.finalised_at is not None
+
+
+def test_finalising_makes_the_sheet_read_only(client, auth, sheet):
+    criteria = sheet.nomination.campaign.criteria
+    auth.login(sheet.reviewer)
+    comments = ["Nhận xét"] * 5
+    client.post(f"/review/assignments/{sheet.id}", data=form_data(criteria, [20, 20, 20, 10, 8], comments, button="finalise"))
+
+    page = client.get(f"/review/assignments/{sheet.id}").get_data(as_text=True)
+    assert "Phiếu chấm đã hoàn tất" in page and "Hoàn tất chấm điểm" not in page and 'name="points_' not in page
+    assert "78" in page  # the total
+
+    page = client.post(f"/review/assignments/{sheet.id}", data=form_data(criteria, [1, 1, 1, 1, 1], comments), follow_redirects=True).get_data(as_text=True)
+    assert "Phiếu chấm đã hoàn tất; không thể sửa điểm." in page
+    assert stored_points(sheet) == [20, 20, 20, 10, 8]
+
+
+def test_on_hold_dossier_refuses_scoring(client, auth, sheet):
+    nomination = sheet.nomination
+    nomination.status_before_hold = nomination.status
+    nomination.status = NominationState.ON_HOLD
+    db.session.commit()
+    auth.login(sheet.reviewer)
+
+    page = client.get(f"/review/assignments/{sheet.id}").get_data(as_text=True)
+    assert "Hồ sơ đang tạm dừng xét" in page and 'name="points_' not in page
+
+    response = client.post(f"/review/assignments/{sheet.id}", data=form_data(nomination.campaign.criteria, [5, 5, 5, 5, 5]), follow_redirects=True)
+    assert "Hồ sơ đang tạm dừng xét" in response.get_data(as_text=True)
+    assert stored_points(sheet) == []
+
+
+def test_last_finalised_sheet_moves_dossier_to_scored(client, auth, secretary, make_member, sheet):
+    nomination = sheet.nomination
+    criteria = nomination.campaign.criteria
+    second = make_member(full_name="Đỗ Thị Cuối")
+    other = ops.assign(nomination, second, secretary)
+    db.session.commit()
+    comments = ["Đạt"] * 5
+
+    auth.login(sheet.reviewer)
+    client.post(f"/review/assignments/{sheet.id}", data=form_data(criteria, [20, 20, 20, 10, 8], comments, button="finalise"))
+    db.session.refresh(nomination)
+    assert nomination.status is NominationState.IN_REVIEW
+    client.post("/logout")
+
+    auth.login(second)
+    page = client.post(
+        f"/review/assignments/{other.id}", data=form_data(criteria, [15, 15, 15, 10, 5], comments, button="finalise"), follow_redirects=True
+    ).get_data(as_text=True)
+
+    assert "Hồ sơ đã đủ điểm của tất cả thành viên được phân công." in page
+    db.session.refresh(nomination)
+    assert nomination.status is NominationState.SCORED
+    event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "complete_scoring"))
+    assert (event.entity_id, event.actor_id, event.to_state) == (nomination.id, second.id, "scored")
+    finals = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "score_finalise").order_by(AuditEvent.id)).all()
+    assert [e.details["total"] for e in finals] == [78, 60]
+
+
+def test_paper_entry_is_recorded_as_entered_by_the_secretary(client, auth, secretary, sheet):
+    criteria = sheet.nomination.campaign.criteria
+    auth.login(secretary)
+
+    response = client.post(
+        f"/review/assignments/{sheet.id}/paper",
+        data=form_data(criteria, [21, 22, 23, 14, 9], ["Theo phiếu giấy"] * 5, button="finalise"),
+        follow_redirects=True,
+    )
+
+    assert "Đã hoàn tất chấm điểm hồ sơ." in response.get_data(as_text=True)
+    db.session.refresh(sheet)
+    assert sheet.entered_by_id == secretary.id and sheet.finalised_at is not None
+    assert stored_points(sheet) == [21, 22, 23, 14, 9]
+    event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "score_finalise"))
+    assert event.actor_id == secretary.id
+    assert event.details == {"reviewer_id": sheet.reviewer_id, "entered_by": "paper", "total": 89}
+    db.session.refresh(sheet.nomination)
+    assert sheet.nomination.status is NominationState.SCORED
+
+    page = client.get(f"/review/campaigns/{sheet.nomination.campaign_id}/assignments").get_data(as_text=True)
+    assert "Thư ký nhập hộ từ phiếu giấy" in page
+    client.post("/logout")
+    auth.login(sheet.reviewer)
+    page = client.get(f"/review/assignments/{sheet.id}").get_data(as_text=True)
+    assert "Thư ký nhập hộ từ phiếu giấy" in page
+
+
+def test_score_page_lists_evidence_per_criterion_with_download_links(client, auth, app, sheet):
+    nomination = sheet.nomination
+    criterion = nomination.campaign.criteria[2]
+    attachment = add_stored_attachment(app, nomination, "Bảng số liệu hộ dân.pdf", PDF_BYTES)
+    attachment.criterion_id = criterion.id
+    db.session.commit()
+    auth.login(sheet.reviewer)
+
+    page = client.get(f"/review/assignments/{sheet.id}").get_data(as_text=True)
+
+    assert f'aria-label="Minh chứng cho tiêu chí {criterion.title}"' in page
+    assert f"/nominations/{nomination.id}/attachments/{attachment.id}" in page and "Bảng số liệu hộ dân.pdf" in page
+    assert "Ảnh con đường.png" in page  # the dossier-wide evidence
+    assert f"/nominations/{nomination.id}\"" in page
+    # The assigned reviewer may open the full dossier and the file.
+    assert client.get(f"/nominations/{nomination.id}").status_code == 200
+    assert client.get(f"/nominations/{nomination.id}/attachments/{attachment.id}").status_code == 200
