@@ -1,0 +1,503 @@
+"""Aggregating reviewers' scores and ranking the dossiers of a campaign ("Xếp hạng").
+
+Only *final* sheets count: an active assignment (not conflicted, not removed) whose reviewer
+finalised it. Per nomination: the raw mean of the reviewers' totals, the spread (highest minus
+lowest total), a disagreement flag when the spread exceeds the campaign's threshold, the mean
+of each criterion, and a normalised score that removes each reviewer's harshness or leniency:
+
+    z = (T - μ_r) / σ_r        per sheet, over that reviewer's final totals in the campaign
+                               (population SD; z = 0 when the reviewer has fewer than two
+                               totals or σ_r = 0)
+    normalised = μ + σ · z̄     z̄ the mean of the nomination's z; μ, σ the mean and population
+                               SD of every final total in the campaign; clipped to [0, max].
+
+Ranking is within a group (field × collective/individual) and the order is total: the ranking
+score (normalised when the campaign uses it, else the raw mean) descending, then the criterion
+means in rubric order descending, then the smaller spread, then the earlier first submission,
+then the smaller dossier number. Values are compared after rounding to 9 decimals so that two
+scores equal on paper never differ by floating-point noise; they are rounded to 2 decimals only
+for display.
+
+The computation is pure functions over plain data; `load_ranking` gathers that data with a fixed
+number of queries whatever the number of dossiers.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Iterable
+
+import sqlalchemy as sa
+
+from dvkheo.accounts.models import User
+from dvkheo.campaigns.models import Campaign, NomineeKind, ReferenceItem
+from dvkheo.core.audit import AuditEvent
+from dvkheo.core.timeutil import as_vietnam
+from dvkheo.extensions import db
+from dvkheo.nominations.models import Nomination
+from dvkheo.nominations.states import NominationAction
+from dvkheo.nominations.states import NominationState as S
+from dvkheo.review.models import AssignmentStatus, ReviewAssignment, Score
+from dvkheo.units.models import Unit
+
+# Dossiers whose scoring is complete: they receive a rank.
+RANKED_STATES = frozenset({S.SCORED, S.SHORTLISTED, S.NOT_SHORTLISTED, S.PASSED_COUNCIL, S.FAILED_COUNCIL})
+# Shown without a rank: still being scored ("chưa đủ điểm"), or on hold from a review state.
+PENDING_STATES = frozenset({S.IN_REVIEW})
+REVIEW_STATES = RANKED_STATES | PENDING_STATES
+SHOWN_STATES = REVIEW_STATES | {S.ON_HOLD}
+SHORTLIST_ACTIONS = (NominationAction.SHORTLIST, NominationAction.NOT_SHORTLIST, NominationAction.REVERT_SHORTLIST)
+
+NO_FIELD = "Chưa xác định lĩnh vực"
+_PRECISION = 9  # decimals kept when comparing scores
+
+TIE_BREAK_RULE = (
+    "Trong mỗi nhóm, hồ sơ được xếp theo: (1) điểm xếp hạng từ cao xuống thấp; "
+    "(2) nếu bằng nhau, điểm trung bình từng tiêu chí theo thứ tự trong thang điểm, từ cao xuống thấp; "
+    "(3) nếu vẫn bằng nhau, độ chênh lệch điểm giữa các thành viên nhỏ hơn xếp trên; "
+    "(4) tiếp đến hồ sơ nộp lần đầu sớm hơn xếp trên; (5) cuối cùng, số hồ sơ nhỏ hơn xếp trên. "
+    "Không có hai hồ sơ cùng thứ hạng."
+)
+RANKED_SCOPE_NOTE = (
+    "Chỉ hồ sơ đã chấm xong (mọi thành viên được phân công đã hoàn thành phiếu chấm) được xếp thứ hạng. "
+    "Hồ sơ đang chấm (“chưa đủ điểm”) và hồ sơ “Tạm dừng xét” vẫn được hiển thị, xếp sau, không có thứ hạng "
+    "và không thể đưa vào danh sách đề cử."
+)
+NORMALISATION_FORMULA = (
+    "Điểm chuẩn hóa = μ + σ × z̄, trong đó: với mỗi phiếu chấm, z = (T − μ_r) / σ_r, T là tổng điểm của phiếu, "
+    "μ_r và σ_r là điểm trung bình và độ lệch chuẩn (tổng thể) của mọi tổng điểm mà thành viên đó đã chấm trong đợt "
+    "(z = 0 khi thành viên mới chấm dưới 2 hồ sơ hoặc σ_r = 0); z̄ là trung bình các z của hồ sơ; μ và σ là điểm "
+    "trung bình và độ lệch chuẩn của mọi tổng điểm đã chấm trong đợt. Kết quả được giới hạn trong khoảng từ 0 "
+    "đến tổng điểm tối đa của thang điểm. Cách tính này loại bỏ ảnh hưởng của thành viên chấm chặt tay hoặc "
+    "rộng tay hơn mặt bằng chung."
+)
+
+
+def format_score(value: float | None) -> str:
+    """78.5 -> "78,50" (two decimals, decimal comma); nothing to show -> "—"."""
+    if value is None:
+        return "—"
+    return f"{value:.2f}".replace(".", ",")
+
+
+# --- pure computation ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FinalSheet:
+    """One finalised, active assignment reduced to what the statistics need."""
+
+    nomination_id: int
+    reviewer_id: int
+    total: float
+
+
+def mean(values: Iterable[float]) -> float | None:
+    values = list(values)
+    return math.fsum(values) / len(values) if values else None
+
+
+def population_sd(values: Iterable[float]) -> float | None:
+    values = list(values)
+    centre = mean(values)
+    if centre is None:
+        return None
+    return math.sqrt(math.fsum((v - centre) ** 2 for v in values) / len(values))
+
+
+def reviewer_z_scores(sheets: Iterable[FinalSheet]) -> dict[tuple[int, int], float]:
+    """z of every sheet, keyed by (nomination id, reviewer id), against that reviewer's own totals."""
+    by_reviewer: dict[int, list[FinalSheet]] = {}
+    for sheet in sheets:
+        by_reviewer.setdefault(sheet.reviewer_id, []).append(sheet)
+    z: dict[tuple[int, int], float] = {}
+    for reviewer_sheets in by_reviewer.values():
+        totals = [s.total for s in reviewer_sheets]
+        centre, sd = mean(totals), population_sd(totals)
+        for sheet in reviewer_sheets:
+            # Fewer than two totals, or all equal: nothing is known of this reviewer's scale.
+            usable = len(totals) >= 2 and sd and sd > 0
+            z[(sheet.nomination_id, sheet.reviewer_id)] = (sheet.total - centre) / sd if usable else 0.0
+    return z
+
+
+def normalised_score(z_values: list[float], mu: float, sigma: float, maximum: float) -> float | None:
+    """μ + σ·z̄ clipped to [0, maximum]; None without any sheet."""
+    z_mean = mean(z_values)
+    if z_mean is None:
+        return None
+    return min(max(mu + sigma * z_mean, 0.0), float(maximum))
+
+
+@dataclass(frozen=True)
+class Summary:
+    """The aggregate of one nomination's final sheets."""
+
+    totals: tuple[float, ...]
+    raw_mean: float | None
+    spread: float | None
+    disagreement: bool
+    z_mean: float | None
+    normalised: float | None
+
+
+@dataclass(frozen=True)
+class CampaignStats:
+    mu: float | None
+    sigma: float | None
+    sheet_count: int
+
+
+def campaign_stats(sheets: Iterable[FinalSheet]) -> CampaignStats:
+    totals = [s.total for s in sheets]
+    return CampaignStats(mean(totals), population_sd(totals), len(totals))
+
+
+def summarise(sheets: Iterable[FinalSheet], threshold: float, maximum: float) -> dict[int, Summary]:
+    """Summary per nomination id over every final sheet given (the whole campaign's)."""
+    sheets = list(sheets)
+    z = reviewer_z_scores(sheets)
+    stats = campaign_stats(sheets)
+    by_nomination: dict[int, list[FinalSheet]] = {}
+    for sheet in sheets:
+        by_nomination.setdefault(sheet.nomination_id, []).append(sheet)
+    result: dict[int, Summary] = {}
+    for nomination_id, own in by_nomination.items():
+        totals = tuple(s.total for s in own)
+        spread = max(totals) - min(totals)
+        z_values = [z[(s.nomination_id, s.reviewer_id)] for s in own]
+        result[nomination_id] = Summary(
+            totals=totals,
+            raw_mean=mean(totals),
+            spread=spread,
+            disagreement=spread > threshold,
+            z_mean=mean(z_values),
+            normalised=normalised_score(z_values, stats.mu, stats.sigma, maximum),
+        )
+    return result
+
+
+# --- rows, groups and ranks ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The latest shortlist move on a nomination, from the audit trail."""
+
+    action: NominationAction
+    reason: str
+    actor_name: str
+    occurred_at: datetime
+
+
+@dataclass
+class Row:
+    nomination_id: int
+    title: str
+    nominee_name: str
+    unit_name: str
+    kind: NomineeKind
+    field_name: str
+    group_key: tuple
+    group_label: str
+    status: S
+    submitted_at: datetime | None
+    active_count: int = 0
+    final_count: int = 0
+    criterion_means: list[float | None] = field(default_factory=list)
+    summary: Summary | None = None
+    ranking_score: float | None = None
+    rank: int | None = None
+    decision: Decision | None = None
+
+    @property
+    def number(self) -> int:
+        """The dossier number ("Hồ sơ số") shown everywhere."""
+        return self.nomination_id
+
+    @property
+    def raw_mean(self) -> float | None:
+        return self.summary.raw_mean if self.summary else None
+
+    @property
+    def spread(self) -> float | None:
+        return self.summary.spread if self.summary else None
+
+    @property
+    def normalised(self) -> float | None:
+        return self.summary.normalised if self.summary else None
+
+    @property
+    def disagreement(self) -> bool:
+        return bool(self.summary and self.summary.disagreement)
+
+    @property
+    def is_ranked(self) -> bool:
+        return self.status in RANKED_STATES
+
+    @property
+    def incomplete(self) -> bool:
+        return self.status in PENDING_STATES
+
+    @property
+    def on_hold(self) -> bool:
+        return self.status is S.ON_HOLD
+
+
+@dataclass
+class Group:
+    key: tuple
+    label: str
+    rows: list[Row] = field(default_factory=list)
+
+    @property
+    def ranked(self) -> list[Row]:
+        return [r for r in self.rows if r.rank is not None]
+
+    @property
+    def incomplete_count(self) -> int:
+        return sum(1 for r in self.rows if r.incomplete)
+
+
+def group_of(field_name: str | None, field_position: int | None, kind: NomineeKind) -> tuple[tuple, str]:
+    """(sort key, label) of a dossier's group: "Lĩnh vực – Tập thể/Cá nhân"."""
+    name = field_name or NO_FIELD
+    kind_order = 0 if kind is NomineeKind.COLLECTIVE else 1
+    key = (field_name is None, field_position if field_position is not None else 0, name, kind_order)
+    return key, f"{name} – {kind.label}"
+
+
+def _rounded(value: float | None) -> float:
+    return round(value, _PRECISION) if value is not None else -math.inf
+
+
+def _moment(value: datetime | None) -> float:
+    return as_vietnam(value).timestamp() if value is not None else math.inf
+
+
+def sort_key(row: Row) -> tuple:
+    """The total order of the tie-break rule (see TIE_BREAK_RULE); smaller sorts first."""
+    return (
+        -_rounded(row.ranking_score),
+        *(-_rounded(m) for m in row.criterion_means),
+        _rounded(row.spread) if row.spread is not None else math.inf,
+        _moment(row.submitted_at),
+        row.nomination_id,
+    )
+
+
+def _unranked_key(row: Row) -> tuple:
+    # Being scored before on hold; within each, best score so far first.
+    return (0 if row.incomplete else 1, -_rounded(row.raw_mean), row.nomination_id)
+
+
+def rank(rows: Iterable[Row]) -> list[Group]:
+    """Group rows, give ranked rows 1..n within their group, unranked rows after them."""
+    groups: dict[tuple, Group] = {}
+    for row in rows:
+        groups.setdefault(row.group_key, Group(row.group_key, row.group_label)).rows.append(row)
+    ordered = [groups[key] for key in sorted(groups)]
+    for group in ordered:
+        ranked = sorted((r for r in group.rows if r.is_ranked), key=sort_key)
+        unranked = sorted((r for r in group.rows if not r.is_ranked), key=_unranked_key)
+        for position, row in enumerate(ranked, start=1):
+            row.rank = position
+        for row in unranked:
+            row.rank = None
+        group.rows = ranked + unranked
+    return ordered
+
+
+# --- loading -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CriterionInfo:
+    id: int
+    title: str
+    max_score: int
+
+
+@dataclass
+class Ranking:
+    campaign_id: int
+    criteria: list[CriterionInfo]
+    max_total: int
+    threshold: int
+    use_normalised: bool
+    stats: CampaignStats
+    groups: list[Group]
+
+    @property
+    def rows(self) -> list[Row]:
+        return [row for group in self.groups for row in group.rows]
+
+    def row(self, nomination_id: int) -> Row | None:
+        return next((r for r in self.rows if r.nomination_id == nomination_id), None)
+
+
+def _final_sheet_query(campaign_id: int) -> sa.Select:
+    return (
+        sa.select(
+            ReviewAssignment.nomination_id,
+            ReviewAssignment.reviewer_id,
+            sa.func.coalesce(sa.func.sum(Score.points), 0),
+        )
+        .join(Nomination, Nomination.id == ReviewAssignment.nomination_id)
+        .outerjoin(Score, Score.assignment_id == ReviewAssignment.id)
+        .where(
+            Nomination.campaign_id == campaign_id,
+            ReviewAssignment.status == AssignmentStatus.ACTIVE,
+            ReviewAssignment.finalised_at.is_not(None),
+        )
+        .group_by(ReviewAssignment.id, ReviewAssignment.nomination_id, ReviewAssignment.reviewer_id)
+    )
+
+
+def final_sheets(campaign_id: int) -> list[FinalSheet]:
+    """Every final sheet of the campaign with its total, summed in SQL (one query)."""
+    return [FinalSheet(n, r, float(t)) for n, r, t in db.session.execute(_final_sheet_query(campaign_id))]
+
+
+def _nomination_rows(campaign_id: int, field_id: int | None, kind: NomineeKind | None) -> list[sa.Row]:
+    query = (
+        sa.select(
+            Nomination.id,
+            Nomination.title,
+            Nomination.nominee_name,
+            Unit.name.label("unit_name"),
+            Nomination.kind,
+            Nomination.status,
+            Nomination.status_before_hold,
+            Nomination.submitted_at,
+            ReferenceItem.name.label("field_name"),
+            ReferenceItem.position.label("field_position"),
+        )
+        .join(Unit, Unit.id == Nomination.unit_id)
+        .outerjoin(ReferenceItem, ReferenceItem.id == Nomination.field_id)
+        .where(Nomination.campaign_id == campaign_id, Nomination.status.in_(SHOWN_STATES))
+    )
+    if field_id is not None:
+        query = query.where(Nomination.field_id == field_id)
+    if kind is not None:
+        query = query.where(Nomination.kind == kind)
+    # On hold counts only when held during review (a dossier held at screening was never scored).
+    return [
+        row for row in db.session.execute(query)
+        if row.status is not S.ON_HOLD or row.status_before_hold in REVIEW_STATES
+    ]
+
+
+def _assignment_counts(campaign_id: int) -> dict[int, tuple[int, int]]:
+    query = (
+        sa.select(ReviewAssignment.nomination_id, sa.func.count(), sa.func.count(ReviewAssignment.finalised_at))
+        .join(Nomination, Nomination.id == ReviewAssignment.nomination_id)
+        .where(Nomination.campaign_id == campaign_id, ReviewAssignment.status == AssignmentStatus.ACTIVE)
+        .group_by(ReviewAssignment.nomination_id)
+    )
+    return {n: (active, final) for n, active, final in db.session.execute(query)}
+
+
+def _criterion_sums(campaign_id: int) -> dict[tuple[int, int], float]:
+    """Sum of final points per (nomination, criterion), in SQL."""
+    query = (
+        sa.select(ReviewAssignment.nomination_id, Score.criterion_id, sa.func.coalesce(sa.func.sum(Score.points), 0))
+        .join(ReviewAssignment, ReviewAssignment.id == Score.assignment_id)
+        .join(Nomination, Nomination.id == ReviewAssignment.nomination_id)
+        .where(
+            Nomination.campaign_id == campaign_id,
+            ReviewAssignment.status == AssignmentStatus.ACTIVE,
+            ReviewAssignment.finalised_at.is_not(None),
+        )
+        .group_by(ReviewAssignment.nomination_id, Score.criterion_id)
+    )
+    return {(n, c): float(total) for n, c, total in db.session.execute(query)}
+
+
+def first_submissions(campaign_id: int) -> dict[int, datetime]:
+    """When each nomination was first sent, from its earliest "submit" event (one query).
+
+    `Nomination.submitted_at` moves on every resubmission; the tie-break wants the first.
+    """
+    query = (
+        sa.select(AuditEvent.entity_id, sa.func.min(AuditEvent.occurred_at))
+        .where(
+            AuditEvent.entity_type == "nomination",
+            AuditEvent.action == NominationAction.SUBMIT.value,
+            AuditEvent.entity_id.in_(sa.select(Nomination.id).where(Nomination.campaign_id == campaign_id)),
+        )
+        .group_by(AuditEvent.entity_id)
+    )
+    return dict(db.session.execute(query).all())
+
+
+def latest_decisions(campaign_id: int) -> dict[int, Decision]:
+    """The latest shortlist, not-shortlist or revert event of each nomination (one query)."""
+    query = (
+        sa.select(AuditEvent.entity_id, AuditEvent.action, AuditEvent.reason, AuditEvent.occurred_at, User.full_name)
+        .outerjoin(User, User.id == AuditEvent.actor_id)
+        .where(
+            AuditEvent.entity_type == "nomination",
+            AuditEvent.action.in_([a.value for a in SHORTLIST_ACTIONS]),
+            AuditEvent.entity_id.in_(sa.select(Nomination.id).where(Nomination.campaign_id == campaign_id)),
+        )
+        .order_by(AuditEvent.occurred_at, AuditEvent.id)
+    )
+    return {
+        entity_id: Decision(NominationAction(action), reason or "", name or "", occurred_at)
+        for entity_id, action, reason, occurred_at, name in db.session.execute(query)
+    }
+
+
+def load_ranking(campaign: Campaign, *, field_id: int | None = None, kind: NomineeKind | None = None) -> Ranking:
+    """The campaign's ranking, optionally for one field and/or kind (statistics stay campaign-wide).
+
+    Queries, whatever the number of dossiers: the rubric, the dossiers, the assignment counts,
+    the sheet totals, the criterion sums, the shortlist decisions and the first submissions.
+    """
+    criteria = [CriterionInfo(c.id, c.title, c.max_score) for c in campaign.criteria]
+    max_total = sum(c.max_score for c in criteria)
+    sheets = final_sheets(campaign.id)
+    summaries = summarise(sheets, campaign.disagreement_threshold, max_total)
+    counts = _assignment_counts(campaign.id)
+    sums = _criterion_sums(campaign.id)
+    decisions = latest_decisions(campaign.id)
+    first_sent = first_submissions(campaign.id)
+    use_normalised = bool(campaign.use_normalised_score)
+
+    rows = []
+    for n in _nomination_rows(campaign.id, field_id, kind):
+        key, label = group_of(n.field_name, n.field_position, n.kind)
+        active, final = counts.get(n.id, (0, 0))
+        summary = summaries.get(n.id)
+        rows.append(
+            Row(
+                nomination_id=n.id,
+                title=n.title,
+                nominee_name=n.nominee_name,
+                unit_name=n.unit_name,
+                kind=n.kind,
+                field_name=n.field_name or NO_FIELD,
+                group_key=key,
+                group_label=label,
+                status=n.status,
+                # Dossiers imported or made without a "submit" event fall back to the column.
+                submitted_at=first_sent.get(n.id) or n.submitted_at,
+                active_count=active,
+                final_count=final,
+                criterion_means=[sums.get((n.id, c.id), 0.0) / final if final else None for c in criteria],
+                summary=summary,
+                ranking_score=(summary.normalised if use_normalised else summary.raw_mean) if summary else None,
+                decision=decisions.get(n.id),
+            )
+        )
+    return Ranking(
+        campaign_id=campaign.id,
+        criteria=criteria,
+        max_total=max_total,
+        threshold=campaign.disagreement_threshold,
+        use_normalised=use_normalised,
+        stats=campaign_stats(sheets),
+        groups=rank(rows),
+    )
