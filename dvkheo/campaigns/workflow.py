@@ -143,6 +143,43 @@ def _public_voting_over(campaign: Campaign) -> list[Problem]:
     return []
 
 
+def _has_public_stage(campaign: Campaign) -> list[Problem]:
+    if campaign.has_public_stage:
+        return []
+    return [
+        Problem(
+            "public_stage",
+            "Đợt bình xét không có giai đoạn công khai lấy ý kiến, bình chọn; "
+            "sau danh sách đề cử, chuyển thẳng Hội đồng xét chọn.",
+        )
+    ]
+
+
+def _no_public_stage(campaign: Campaign) -> list[Problem]:
+    if not campaign.has_public_stage:
+        return []
+    return [
+        Problem(
+            "public_stage",
+            "Đợt bình xét có giai đoạn công khai lấy ý kiến, bình chọn; "
+            "hãy công khai danh sách đề cử trước khi chuyển Hội đồng xét chọn.",
+        )
+    ]
+
+
+def _has_shortlist(campaign: Campaign) -> list[Problem]:
+    from dvkheo.nominations.states import NominationState
+
+    count = db.session.scalar(
+        sa.select(sa.func.count()).where(
+            Nomination.campaign_id == campaign.id, Nomination.status == NominationState.SHORTLISTED
+        )
+    )
+    if count:
+        return []
+    return [Problem("shortlist", "Chưa có hồ sơ nào vào danh sách đề cử; Hội đồng chưa có hồ sơ để xét chọn.")]
+
+
 # --- permissions ----------------------------------------------------------------------------
 
 
@@ -164,11 +201,17 @@ TRANSITIONS: dict[tuple[S, CampaignAction], Transition] = {
     ),
     (S.NOMINATIONS_OPEN, A.REVERT_TO_DRAFT): Transition(S.DRAFT, MANAGERS, _manager, (_no_nominations,)),
     (S.NOMINATIONS_OPEN, A.START_REVIEW): Transition(S.REVIEW, MANAGERS, _manager, (_nomination_window_over,)),
-    (S.REVIEW, A.OPEN_PUBLIC_VOTING): Transition(S.PUBLIC_VOTING, MANAGERS, _manager, (_has_public_voting_dates,)),
+    (S.REVIEW, A.OPEN_PUBLIC_VOTING): Transition(
+        S.PUBLIC_VOTING, MANAGERS, _manager, (_has_public_stage, _has_public_voting_dates)
+    ),
+    # A campaign without a public stage goes to the council right after the shortlist.
+    (S.REVIEW, A.START_COUNCIL_DECISION): Transition(
+        S.COUNCIL_DECISION, MANAGERS, _manager, (_no_public_stage, _has_shortlist)
+    ),
     (S.PUBLIC_VOTING, A.START_COUNCIL_DECISION): Transition(
         S.COUNCIL_DECISION, MANAGERS, _manager, (_public_voting_over,)
     ),
-    # Later stages (council ballot, award decision) add their guards here.
+    # Later stages (award decision) add their guards here.
     (S.COUNCIL_DECISION, A.PUBLISH_AWARDS): Transition(S.AWARDED, CHAIR, _committee_chair),
     (S.AWARDED, A.CLOSE): Transition(S.CLOSED, MANAGERS, _manager),
 }

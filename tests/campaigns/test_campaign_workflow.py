@@ -13,6 +13,7 @@ from dvkheo.campaigns.workflow import CampaignAction as A
 from dvkheo.core import audit
 from dvkheo.core.timeutil import today_in_vietnam
 from dvkheo.extensions import db
+from dvkheo.nominations.states import NominationState
 
 TODAY = today_in_vietnam()
 PAST = TODAY - timedelta(days=5)
@@ -20,10 +21,14 @@ LONG_AGO = TODAY - timedelta(days=40)
 
 
 @pytest.fixture
-def ready_campaign(make_campaign):
-    """A campaign whose every guard is satisfied, placed in the state asked for."""
+def ready_campaign(make_campaign, make_nomination):
+    """A campaign whose every guard is satisfied, placed in the state asked for.
 
-    def build(status: S, **attributes) -> Campaign:
+    The two ways out of review exclude each other: `for_action=A.START_COUNCIL_DECISION` gives a
+    campaign without a public stage and with a shortlisted dossier.
+    """
+
+    def build(status: S, for_action: A | None = None, **attributes) -> Campaign:
         defaults = dict(
             nominations_open_on=TODAY - timedelta(days=1),
             nominations_close_on=TODAY + timedelta(days=30),
@@ -35,8 +40,14 @@ def ready_campaign(make_campaign):
         if status is S.NOMINATIONS_OPEN:
             # Still open for units, but the start_review guard needs the window over: tested separately.
             defaults.update(nominations_open_on=LONG_AGO, nominations_close_on=PAST)
+        straight_to_council = status is S.REVIEW and for_action is A.START_COUNCIL_DECISION
+        if straight_to_council:
+            defaults["has_public_stage"] = False
         defaults.update(attributes)
-        return make_campaign(status=status, **defaults)
+        campaign = make_campaign(status=status, **defaults)
+        if straight_to_council:
+            make_nomination(campaign=campaign, status=NominationState.SHORTLISTED)
+        return campaign
 
     return build
 
@@ -47,6 +58,7 @@ EXPECTED = {
     (S.NOMINATIONS_OPEN, A.REVERT_TO_DRAFT): (S.DRAFT, {"secretary", "admin"}),
     (S.NOMINATIONS_OPEN, A.START_REVIEW): (S.REVIEW, {"secretary", "admin"}),
     (S.REVIEW, A.OPEN_PUBLIC_VOTING): (S.PUBLIC_VOTING, {"secretary", "admin"}),
+    (S.REVIEW, A.START_COUNCIL_DECISION): (S.COUNCIL_DECISION, {"secretary", "admin"}),
     (S.PUBLIC_VOTING, A.START_COUNCIL_DECISION): (S.COUNCIL_DECISION, {"secretary", "admin"}),
     (S.COUNCIL_DECISION, A.PUBLISH_AWARDS): (S.AWARDED, {"chair"}),
     (S.AWARDED, A.CLOSE): (S.CLOSED, {"secretary", "admin"}),
@@ -80,7 +92,7 @@ def personas(province, make_unit, make_user):
 @pytest.mark.parametrize("state,action", list(EXPECTED))
 @pytest.mark.parametrize("persona", PERSONAS)
 def test_each_transition_per_role(ready_campaign, personas, state, action, persona):
-    campaign = ready_campaign(state)
+    campaign = ready_campaign(state, for_action=action)
     target, allowed = EXPECTED[(state, action)]
     actor = personas[persona]
     assert (action in workflow.available_actions(campaign, actor)) is (persona in allowed)
@@ -174,6 +186,27 @@ def test_public_voting_needs_dates_and_council_waits_for_its_end(ready_campaign,
     assert workflow.apply(campaign, A.OPEN_PUBLIC_VOTING, secretary) is S.PUBLIC_VOTING
     (message,) = _refusal(campaign, A.START_COUNCIL_DECISION, secretary)
     assert message.startswith("Chưa hết thời gian công khai lấy ý kiến (")
+
+
+def test_public_stage_decides_the_way_out_of_review(ready_campaign, personas, make_nomination):
+    secretary = personas["secretary"]
+    with_public = ready_campaign(S.REVIEW)
+    assert _refusal(with_public, A.START_COUNCIL_DECISION, secretary) == [
+        "Đợt bình xét có giai đoạn công khai lấy ý kiến, bình chọn; "
+        "hãy công khai danh sách đề cử trước khi chuyển Hội đồng xét chọn.",
+        "Chưa có hồ sơ nào vào danh sách đề cử; Hội đồng chưa có hồ sơ để xét chọn.",
+    ]
+
+    without_public = ready_campaign(S.REVIEW, has_public_stage=False)
+    assert _refusal(without_public, A.OPEN_PUBLIC_VOTING, secretary) == [
+        "Đợt bình xét không có giai đoạn công khai lấy ý kiến, bình chọn; "
+        "sau danh sách đề cử, chuyển thẳng Hội đồng xét chọn."
+    ]
+    make_nomination(campaign=without_public, status=NominationState.SCORED)
+    assert [p.rule for p in workflow.blockers(without_public, A.START_COUNCIL_DECISION)] == ["shortlist"]
+    make_nomination(campaign=without_public, status=NominationState.SHORTLISTED)
+    assert workflow.blockers(without_public, A.START_COUNCIL_DECISION) == []
+    assert workflow.apply(without_public, A.START_COUNCIL_DECISION, secretary) is S.COUNCIL_DECISION
 
 
 # --- through the web ---------------------------------------------------------------------------
