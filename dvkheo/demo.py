@@ -23,6 +23,7 @@ from dvkheo.accounts.models import Role, User
 from dvkheo.campaigns import operations as campaign_ops
 from dvkheo.campaigns.models import Campaign, CampaignStatus, NomineeKind, ReferenceItem, ReferenceKind
 from dvkheo.core.storage import store_upload
+from dvkheo.demo_review import seed_review_stage
 from dvkheo.core.timeutil import today_in_vietnam
 from dvkheo.extensions import db
 from dvkheo.nominations import operations, workflow
@@ -380,6 +381,7 @@ def seed_demo(today: date | None = None) -> SeedReport:
     users = _ensure_users(units, report)
     campaign = _ensure_campaign(units[PROVINCE[0]], users["thuky"], today, report)
     _ensure_nominations(campaign, users, today, report)
+    report.nominations += seed_review_stage(units[PROVINCE[0]], users, today, evidence_png)
     db.session.commit()
     return report
 

@@ -6,7 +6,8 @@ import sqlalchemy as sa
 from dvkheo.accounts.models import Role, User
 from dvkheo.campaigns.models import Campaign, CampaignStatus
 from dvkheo.core.audit import AuditEvent
-from dvkheo.demo import DEMO_PASSWORD
+from dvkheo.core.timeutil import today_in_vietnam
+from dvkheo.demo import DEMO_PASSWORD, campaign_title
 from dvkheo.extensions import db
 from dvkheo.nominations import eligibility
 from dvkheo.nominations.models import Attachment, Nomination
@@ -14,6 +15,10 @@ from dvkheo.nominations.states import LIVE_STATES, NominationState
 from dvkheo.units.models import Unit
 
 COUNTED = (Unit, User, Campaign, Nomination, Attachment, AuditEvent)
+
+
+def _open_campaign() -> Campaign:
+    return db.session.scalars(sa.select(Campaign).where(Campaign.title == campaign_title(today_in_vietnam().year))).one()
 
 
 def _counts() -> dict[str, int]:
@@ -41,14 +46,16 @@ def test_seed_demo_creates_every_role_and_a_dozen_nominations(runner):
 def test_seed_demo_data_obeys_the_rules(runner):
     runner.invoke(args=["seed-demo"], catch_exceptions=False)
 
-    campaign = db.session.scalars(sa.select(Campaign)).one()
+    campaign = _open_campaign()
     assert campaign.status is CampaignStatus.NOMINATIONS_OPEN
     assert campaign.accepts_nominations()
     assert campaign.max_total_score == 100
     for nomination in db.session.scalars(sa.select(Nomination)):
-        assert nomination.unit.is_within(campaign.organising_unit)
+        assert nomination.unit.is_within(nomination.campaign.organising_unit)
         if nomination.status in LIVE_STATES:
-            assert eligibility.check(nomination) == [], nomination.title
+            # Dossiers of the campaign in review were sent before its deadline, which has since passed.
+            problems = [p for p in eligibility.check(nomination) if p.rule != "campaign_open" or nomination.campaign_id == campaign.id]
+            assert problems == [], nomination.title
             assert nomination.evidence_files()
     returns = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "return")).all()
     assert returns and all(event.reason for event in returns)
@@ -78,7 +85,7 @@ def test_seed_demo_refuses_production_without_flag(runner, monkeypatch):
 
 def test_seed_demo_skips_missing_nominations_once_the_campaign_has_closed(runner):
     runner.invoke(args=["seed-demo"], catch_exceptions=False)
-    campaign = db.session.scalars(sa.select(Campaign)).one()
+    campaign = _open_campaign()
     campaign.status = CampaignStatus.REVIEW
     db.session.delete(db.session.scalars(sa.select(Nomination).order_by(Nomination.id)).first())
     db.session.commit()
@@ -89,3 +96,21 @@ def test_seed_demo_skips_missing_nominations_once_the_campaign_has_closed(runner
     assert result.exit_code == 0, result.output
     assert "Bỏ qua 1 hồ sơ mẫu" in result.output
     assert _counts() == before
+
+
+def test_seed_demo_gives_the_committee_a_campaign_in_review(runner):
+    from dvkheo.demo_review import review_campaign_title
+    from dvkheo.review.models import ReviewAssignment
+
+    runner.invoke(args=["seed-demo"], catch_exceptions=False)
+
+    campaign = db.session.scalars(sa.select(Campaign).where(Campaign.title == review_campaign_title(today_in_vietnam().year))).one()
+    assert campaign.status is CampaignStatus.REVIEW
+    statuses = [n.status for n in db.session.scalars(sa.select(Nomination).where(Nomination.campaign_id == campaign.id))]
+    assert {NominationState.SCORED, NominationState.IN_REVIEW, NominationState.ON_HOLD, NominationState.SUBMITTED} <= set(statuses)
+    assert statuses.count(NominationState.SCORED) == 3
+    loads = db.session.execute(
+        sa.select(ReviewAssignment.reviewer_id, sa.func.count()).group_by(ReviewAssignment.reviewer_id)
+    ).all()
+    counts = sorted(count for _, count in loads)
+    assert counts[-1] - counts[0] <= 1  # the automatic assignment kept the loads even
