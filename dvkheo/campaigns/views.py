@@ -99,6 +99,8 @@ def show(campaign_id: int):
     steps = [(action, workflow.blockers(campaign, action)) for action in workflow.available_actions(campaign, current_user)]
     # Going back to draft is an escape hatch: offered while possible, not explained when it is not.
     steps = [(a, problems) for a, problems in steps if not (problems and a is workflow.CampaignAction.REVERT_TO_DRAFT)]
+    # The campaign's own setting rules out one of the two ways out of review: do not offer it at all.
+    steps = [(a, problems) for a, problems in steps if not any(p.rule == "public_stage" for p in problems)]
     return render_template(
         "campaigns/show.html",
         campaign=campaign,

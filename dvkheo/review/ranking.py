@@ -199,6 +199,7 @@ class Row:
     unit_name: str
     kind: NomineeKind
     field_name: str
+    field_id: int | None
     group_key: tuple
     group_label: str
     status: S
@@ -250,6 +251,12 @@ class Group:
     key: tuple
     label: str
     rows: list[Row] = field(default_factory=list)
+
+    @property
+    def filter_args(self) -> dict[str, str]:
+        """The ranking page's filter that shows this group alone."""
+        first = self.rows[0]
+        return {"field": str(first.field_id or ""), "kind": first.kind.value}
 
     @property
     def ranked(self) -> list[Row]:
@@ -368,6 +375,7 @@ def _nomination_rows(campaign_id: int, field_id: int | None, kind: NomineeKind |
             Nomination.nominee_name,
             Unit.name.label("unit_name"),
             Nomination.kind,
+            Nomination.field_id,
             Nomination.status,
             Nomination.status_before_hold,
             Nomination.submitted_at,
@@ -479,6 +487,7 @@ def load_ranking(campaign: Campaign, *, field_id: int | None = None, kind: Nomin
                 unit_name=n.unit_name,
                 kind=n.kind,
                 field_name=n.field_name or NO_FIELD,
+                field_id=n.field_id,
                 group_key=key,
                 group_label=label,
                 status=n.status,

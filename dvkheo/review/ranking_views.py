@@ -23,6 +23,10 @@ from dvkheo.review.shortlist_forms import CutoffForm, PickForm, RevertForm, row_
 from dvkheo.review.views import bp
 
 
+# Without a group filter, each group shows its leading rows; its own page shows them all.
+ROWS_PER_GROUP = 50
+
+
 def _filters(source) -> dict[str, str]:
     """The page's field and kind filters, kept only when valid."""
     values = {"field": (source.get("field") or "").strip(), "kind": (source.get("kind") or "").strip()}
@@ -71,6 +75,9 @@ def _page(
         tie_break_rule=ranking_module.TIE_BREAK_RULE,
         scope_note=ranking_module.RANKED_SCOPE_NOTE,
         formula=ranking_module.NORMALISATION_FORMULA,
+        deciding=request.args.get("decide", type=int),
+        single_group=bool(filters.get("field") and filters.get("kind")),
+        rows_per_group=ROWS_PER_GROUP,
     ), status
 
 

@@ -123,7 +123,7 @@ def test_incomplete_and_on_hold_dossiers_are_listed_after_ranked_ones_without_ra
 
 
 def test_ranking_page_states_rule_formula_and_shows_vietnamese_decimals(client, review_campaign, secretary, scored):
-    scored("Mô hình hiến đất làm đường", [20, 20, 20, 10, 10], [25, 20, 20, 10, 2])  # 80 and 77 -> 78,50
+    nomination = scored("Mô hình hiến đất làm đường", [20, 20, 20, 10, 10], [25, 20, 20, 10, 2])  # 80 and 77 -> 78,50
     login(client, secretary)
     page = client.get(f"/review/campaigns/{review_campaign.id}/ranking")
     assert page.status_code == 200
@@ -135,7 +135,10 @@ def test_ranking_page_states_rule_formula_and_shows_vietnamese_decimals(client, 
     assert "Điểm xếp hạng</strong> của đợt này là <strong>điểm trung bình" in text
     # The secretary may shortlist while the campaign is in review.
     assert "Đưa N hồ sơ đứng đầu mỗi nhóm vào danh sách đề cử" in text
-    assert "Không đưa vào" in text
+    # A row's decision form is written out only for the row being decided, to keep big rankings light.
+    assert "Không đưa vào" not in text and f"decide={nomination.id}" in text
+    deciding = client.get(f"/review/campaigns/{review_campaign.id}/ranking?decide={nomination.id}").get_data(as_text=True)
+    assert "Không đưa vào" in deciding and f'name="n{nomination.id}-reason"' in deciding
 
 
 def test_ranking_page_flags_disagreement_and_incomplete(client, review_campaign, secretary, scored, reviewers):
@@ -209,3 +212,21 @@ def workflow_shortlist(nomination, secretary):
 
     workflow.apply(nomination, NominationAction.SHORTLIST, secretary, reason="Xếp đầu nhóm")
     db.session.commit()
+
+
+def test_ranking_page_shows_the_leading_rows_of_each_group_and_links_to_the_whole_group(
+    client, review_campaign, secretary, scored, monkeypatch
+):
+    from dvkheo.review import ranking_views
+
+    monkeypatch.setattr(ranking_views, "ROWS_PER_GROUP", 2)
+    for total in (90, 80, 70):
+        scored(f"Mô hình {total} điểm", split(total))
+    login(client, secretary)
+    text = client.get(f"/review/campaigns/{review_campaign.id}/ranking").get_data(as_text=True)
+    assert "Mô hình 90 điểm" in text and "Mô hình 80 điểm" in text
+    assert "Mô hình 70 điểm" not in text
+    assert "Xem đủ 3 hồ sơ của nhóm này" in text
+    field = review_campaign.allowed_fields[0]
+    whole = client.get(f"/review/campaigns/{review_campaign.id}/ranking?field={field.id}&kind=collective").get_data(as_text=True)
+    assert "Mô hình 70 điểm" in whole and "Xem đủ" not in whole
