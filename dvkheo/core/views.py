@@ -18,6 +18,8 @@ def home():
         return redirect(url_for("units.index"))
     if current_user.role in (Role.SECRETARY, Role.CHAIR):
         return redirect(url_for("campaigns.index"))
+    if current_user.role is Role.REVIEWER:
+        return redirect(url_for("review.queue"))
     return render_template("main/welcome.html")
 
 

@@ -358,6 +358,22 @@ def open_ballot(ballot: CouncilBallot, actor: User) -> None:
         from_state=BallotStatus.PREPARING.value, to_state=BallotStatus.OPEN.value,
         details={"members": membership, "present": present},
     )
+    _invite_electronic_voters(ballot)
+
+
+def _invite_electronic_voters(ballot: CouncilBallot) -> None:
+    from flask import url_for
+
+    from dvkheo.core.notifications import notify
+
+    for attendance in ballot.attendances:
+        if attendance.present and attendance.vote_mode == "electronic":
+            notify(
+                attendance.member,
+                f"Hội đồng mở bỏ phiếu kín “{ballot.award_form.name}” của đợt “{ballot.campaign.title}”: "
+                f"{len(ballot.items)} hồ sơ đề cử. Mời đồng chí bỏ phiếu.",
+                url_for("council.cast", ballot_id=ballot.id),
+            )
 
 
 def attendance_of(ballot: CouncilBallot, user: User | None) -> BallotAttendance | None:

@@ -167,3 +167,24 @@ def load_ballot(ballot_id: int) -> CouncilBallot | None:
             so.selectinload(CouncilBallot.items).joinedload(BallotItem.nomination).joinedload(Nomination.unit),
         )
     )
+
+
+def ballots_awaiting(user_id: int) -> list[CouncilBallot]:
+    """Open ballots on which this member, present and voting electronically, has not voted yet."""
+    from dvkheo.council.models import BallotAttendance
+
+    return list(
+        db.session.scalars(
+            sa.select(CouncilBallot)
+            .join(BallotAttendance, BallotAttendance.ballot_id == CouncilBallot.id)
+            .where(
+                BallotAttendance.member_id == user_id,
+                BallotAttendance.present.is_(True),
+                BallotAttendance.vote_mode == "electronic",
+                BallotAttendance.has_voted.is_(False),
+                CouncilBallot.status == BallotStatus.OPEN,
+            )
+            .options(sa.orm.joinedload(CouncilBallot.campaign), sa.orm.joinedload(CouncilBallot.award_form))
+            .order_by(CouncilBallot.opened_at)
+        ).unique()
+    )

@@ -208,6 +208,8 @@ def show(nomination_id: int):
 
     nomination = access.load_nomination(nomination_id)
     history = audit.history("nomination", nomination.id)
+    if not access.can_view_review(current_user, nomination.campaign):
+        history = [event for event in history if event.action not in screening.COMMITTEE_ONLY_EVENTS]
     return render_template(
         "nominations/show.html",
         nomination=nomination,

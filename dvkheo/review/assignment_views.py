@@ -270,4 +270,8 @@ def queue():
         label, tone = scoring.sheet_status(item, counts.get(item.id, 0))
         group["sheets"].append((item, label, tone, counts.get(item.id, 0)))
         group["done"] += item.finalised_at is not None
-    return render_template("review/queue.html", groups=groups, paper_label=scoring.PAPER_LABEL)
+    from dvkheo.council.queries import ballots_awaiting
+
+    return render_template(
+        "review/queue.html", groups=groups, paper_label=scoring.PAPER_LABEL, ballots=ballots_awaiting(current_user.id)
+    )

@@ -62,7 +62,14 @@ HISTORY_LABELS = {
     "detach": "Xóa tệp",
     "import": "Nhập từ tệp Excel",
     **{action.value: label for action, label in ACTION_LABELS.items()},
+    "assign": "Phân công thành viên chấm điểm",
+    "unassign": "Thu hồi phân công chấm điểm",
+    "declare_conflict": "Thành viên báo xung đột lợi ích",
+    "score_finalise": "Thành viên hoàn tất phiếu chấm",
+    "score_paper": "Thư ký nhập hộ phiếu chấm giấy",
 }
+# Who scores a dossier is the committee's business: the unit sees its dossier's path, not its reviewers.
+COMMITTEE_ONLY_EVENTS = frozenset({"assign", "unassign", "declare_conflict", "score_finalise", "score_paper"})
 
 
 # --- reads --------------------------------------------------------------------------------------
@@ -301,11 +308,19 @@ def holds_of(nomination: Nomination) -> list[NominationHold]:
 
 
 def history_notes(events: list[AuditEvent]) -> dict[int, list[str]]:
-    """Readable extra lines for history events (a hold's category and expected release date)."""
+    """Readable extra lines for history events (a hold's category and expected release date, the
+    reviewer an assignment names), with the reviewers' names read in one query."""
+    reviewer_ids = {
+        (event.details or {}).get("reviewer_id") for event in events if event.action in COMMITTEE_ONLY_EVENTS
+    } - {None}
+    names = dict(db.session.execute(sa.select(User.id, User.full_name).where(User.id.in_(reviewer_ids))).tuples().all()) if reviewer_ids else {}
     notes: dict[int, list[str]] = {}
     for event in events:
         details = event.details or {}
         lines = []
+        if details.get("reviewer_id") in names:
+            source = " (phân công tự động)" if details.get("source") == "auto" else ""
+            lines.append(f"Thành viên: {names[details['reviewer_id']]}{source}")
         if event.action == A.HOLD.value:
             category = details.get("category")
             if category in HoldCategory._value2member_map_:

@@ -311,3 +311,22 @@ def test_ballot_page_query_count_does_not_grow(client, become, secretary, make_m
 
     small = measure(2, 1)
     assert measure(8, 6) == small
+
+
+def test_opening_invites_electronic_voters_and_their_queue_offers_the_ballot(client, become, secretary, council, make_shortlisted):
+    from dvkheo.core.notifications import Notification
+
+    nomination = make_shortlisted()
+    become(secretary)
+    ballot = create_ballot(client, nomination.campaign, [nomination])
+    paper_member, voter = council[0], council[1]
+    set_attendance(client, ballot, {paper_member.id: "paper"})
+    client.post(f"/council/ballots/{ballot.id}/open")
+
+    invited = set(db.session.scalars(sa.select(Notification.user_id)))
+    assert voter.id in invited and paper_member.id not in invited
+    become(voter)
+    queue = client.get("/review/queue").get_data(as_text=True)
+    assert "Phiếu bầu đang chờ bạn" in queue and f"/council/ballots/{ballot.id}/vote" in queue
+    vote(client, ballot, [True])
+    assert "Phiếu bầu đang chờ bạn" not in client.get("/review/queue").get_data(as_text=True)
