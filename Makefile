@@ -19,7 +19,7 @@ STAMP_TEST := $(VENV)/.stamp-test
 help:
 	@echo "make run    - cài đặt (lần đầu), nâng cấp CSDL, nạp dữ liệu mẫu, chạy http://$(HOST):$(PORT)"
 	@echo "make test   - chạy toàn bộ kiểm thử trên SQLite rồi trên PostgreSQL"
-	@echo "make bench  - đo thời gian trang danh sách hồ sơ (1.000 và 10.000 hồ sơ)"
+	@echo "make bench  - đo thời gian trang danh sách hồ sơ (1.000 và 10.000 hồ sơ) và các trang của Hội đồng (5.000 hồ sơ, 50 thành viên)"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -54,6 +54,7 @@ test: system-packages $(STAMP_TEST) postgres
 
 bench: $(STAMP_APP)
 	$(BIN)/python bench/list_page.py
+	$(BIN)/python bench/review_pages.py
 
 clean:
 	rm -rf $(VENV) dvkheo.egg-info .pytest_cache test-artifacts bench/results

@@ -69,19 +69,24 @@ def _clean_database(app):
     """Each test starts with empty tables and an app context."""
     with app.app_context():
         yield
-        db.session.remove()
-        tables = list(reversed(db.metadata.sorted_tables))
-        with db.engine.begin() as connection:
-            if connection.dialect.name == "postgresql":
-                names = ", ".join(f'"{table.name}"' for table in tables)
-                connection.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-            else:
-                # RESTRICT is checked row by row, so a self-referencing tree cannot be
-                # deleted in one statement with foreign keys on; the pragma is per connection.
-                connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
-                for table in tables:
-                    connection.execute(table.delete())
-                connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+        _clean_tables()
+
+
+def _clean_tables() -> None:
+    """Empty every table (inside an app context)."""
+    db.session.remove()
+    tables = list(reversed(db.metadata.sorted_tables))
+    with db.engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            names = ", ".join(f'"{table.name}"' for table in tables)
+            connection.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            # RESTRICT is checked row by row, so a self-referencing tree cannot be
+            # deleted in one statement with foreign keys on; the pragma is per connection.
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            for table in tables:
+                connection.execute(table.delete())
+            connection.exec_driver_sql("PRAGMA foreign_keys=ON")
 
 
 class IsolatedClient(FlaskClient):
