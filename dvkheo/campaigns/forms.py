@@ -33,12 +33,12 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from dvkheo.campaigns.models import Campaign, NomineeKind, ReferenceItem
 from dvkheo.campaigns.operations import PHASE_DATES, SETTING_LABELS, CriterionInput
 from dvkheo.core.fields import VNDateField, VNIntegerField
+from dvkheo.core.forms import TOO_LONG
 from dvkheo.core.timeutil import format_date, today_in_vietnam
 
 if TYPE_CHECKING:
     from dvkheo.units.models import Unit
 
-TOO_LONG = "Nội dung quá dài (tối đa {max} ký tự)."
 SESSION_EXPIRED = "Phiên làm việc đã hết hạn hoặc biểu mẫu không hợp lệ; vui lòng tải lại trang và gửi lại."
 INVALID_CHOICE = "Lựa chọn không hợp lệ; vui lòng chọn lại."
 BLANK_CRITERION_ROWS = 2  # empty lines offered under the rubric for new criteria

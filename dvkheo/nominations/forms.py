@@ -19,8 +19,7 @@ from wtforms.validators import Length, Optional, ValidationError
 
 from dvkheo.campaigns.models import Campaign, NomineeKind, ReferenceItem
 from dvkheo.core.fields import VNDateField, VNIntegerField
-
-TOO_LONG = "Nội dung quá dài (tối đa {max} ký tự)."
+from dvkheo.core.forms import TOO_LONG
 
 
 def _text(label: str, max_length: int = 255, **kwargs) -> StringField:

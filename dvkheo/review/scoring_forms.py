@@ -8,9 +8,8 @@ from wtforms import HiddenField, SelectField, StringField, SubmitField, TextArea
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 from wtforms.widgets import TextInput
 
+from dvkheo.core.forms import TOO_LONG
 from dvkheo.review.scoring import Entry, points_message
-
-TOO_LONG = "Nội dung quá dài (tối đa {max} ký tự)."
 
 
 class PointsField(StringField):

@@ -6,9 +6,9 @@ from wtforms import SelectChoice, SelectField, TextAreaField, ValidationError
 from wtforms.validators import InputRequired, Length, Optional
 
 from dvkheo.core.fields import VNDateField
+from dvkheo.core.forms import TOO_LONG
 from dvkheo.review.models import HoldCategory
 
-TOO_LONG = "Nội dung quá dài (tối đa %(max)d ký tự)."
 REASON_REQUIRED = "Vui lòng ghi rõ lý do."
 
 

@@ -10,8 +10,8 @@ from wtforms import BooleanField, HiddenField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length
 
 from dvkheo.core.fields import VNIntegerField
+from dvkheo.core.forms import TOO_LONG
 
-TOO_LONG = "Nội dung quá dài (tối đa 5.000 ký tự)."
 REASON_REQUIRED = "Vui lòng ghi rõ lý do."
 
 

@@ -368,3 +368,14 @@ def test_review_settings_out_of_range_keep_what_was_typed(client, login_as, prov
     assert 'value="Tên đã sửa"' in html
     db.session.expire_all()
     assert db.session.get(Campaign, campaign.id).reviewers_per_nomination == 2
+
+
+def test_too_long_criterion_title_names_the_limit(client, login_as, province, make_campaign):
+    campaign = make_campaign()
+    login_as(Role.SECRETARY, province)
+    rows = _rows_of(campaign)
+    rows[0]["title"] = "x" * 301
+    response = client.post(f"/campaigns/{campaign.id}/edit", data=_edit_data(campaign, rows))
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "Nội dung quá dài (tối đa 300 ký tự)." in html and "{max}" not in html

@@ -133,7 +133,7 @@ def test_hand_pick_requires_a_reason_and_keeps_what_was_typed(client, review_cam
         f"/review/nominations/{nomination.id}/shortlist", data={f"n{nomination.id}-reason": too_long, f"n{nomination.id}-shortlist": "1"}
     )
     text = response.get_data(as_text=True)
-    assert response.status_code == 422 and "Nội dung quá dài (tối đa 5.000 ký tự)." in text
+    assert response.status_code == 422 and "Nội dung quá dài (tối đa 5000 ký tự)." in text
     # The refused row's form is open again with the text typed.
     assert too_long.strip() in text and "<details class=\"row-action\" open>" in text
     assert statuses(nomination) == [S.SCORED]
