@@ -63,10 +63,23 @@ class Config:
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute")
     LIST_PAGE_SIZE = 25
 
+    # Public voting. Identity numbers of the local voter list are stored only as HMAC-SHA256
+    # with this key (defaults to one derived from SECRET_KEY; set it to keep hashes across key rotations).
+    VOTER_ID_HASH_KEY = os.environ.get("VOTER_ID_HASH_KEY", "")
+    EMAIL_CODE_TTL_MINUTES = int(os.environ.get("EMAIL_CODE_TTL_MINUTES", "10"))
+    EMAIL_CODE_MAX_ATTEMPTS = 5
+    # A development-only page lists the messages that would have been emailed (never in production).
+    DEV_OUTBOX = _bool("DEV_OUTBOX", False)
+    VOTE_RATE_LIMIT_PER_IP = os.environ.get("VOTE_RATE_LIMIT_PER_IP", "120 per minute")
+    VOTE_RATE_LIMIT_PER_VOTER = os.environ.get("VOTE_RATE_LIMIT_PER_VOTER", "20 per minute")
+    EMAIL_CODE_RATE_LIMIT = os.environ.get("EMAIL_CODE_RATE_LIMIT", "5 per 10 minutes")
+    OBJECTION_RATE_LIMIT = os.environ.get("OBJECTION_RATE_LIMIT", "10 per hour")
+
 
 class DevelopmentConfig(Config):
     DEBUG = False
     SECRET_KEY = os.environ.get("SECRET_KEY") or "dev-only-" + str(BASE_DIR)
+    DEV_OUTBOX = _bool("DEV_OUTBOX", True)
 
 
 class TestingConfig(Config):
@@ -75,10 +88,16 @@ class TestingConfig(Config):
     WTF_CSRF_ENABLED = False
     SQLALCHEMY_DATABASE_URI = _database_url(os.environ.get("TEST_DATABASE_URL", "sqlite://"))
     LOGIN_RATE_LIMIT = "1000 per minute"
+    DEV_OUTBOX = True
+    VOTE_RATE_LIMIT_PER_IP = "10000 per minute"
+    VOTE_RATE_LIMIT_PER_VOTER = "1000 per minute"
+    EMAIL_CODE_RATE_LIMIT = "1000 per minute"
+    OBJECTION_RATE_LIMIT = "1000 per minute"
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # fast hashing keeps the suite quick
 
 
 class ProductionConfig(Config):
+    DEV_OUTBOX = False  # never, whatever the environment says: it would show voters' codes
     SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", True)
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
 

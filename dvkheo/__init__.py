@@ -100,6 +100,7 @@ def _register_blueprints(app: Flask) -> None:
     from dvkheo.nominations.views import bp as nominations_bp
     from dvkheo.review.views import bp as review_bp
     from dvkheo.units.views import bp as units_bp
+    from dvkheo.voting.views import bp as voting_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(accounts_bp)
@@ -108,6 +109,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(nominations_bp, url_prefix="/nominations")
     app.register_blueprint(review_bp, url_prefix="/review")
     app.register_blueprint(council_bp, url_prefix="/council")
+    app.register_blueprint(voting_bp, url_prefix="/binh-chon")
 
 
 def _register_template_helpers(app: Flask) -> None:

@@ -212,6 +212,40 @@ def can_read_minutes(user: User | None, ballot) -> bool:
     return member is not None and member.council_role is CouncilRole.CHAIR
 
 
+# --- public stage -------------------------------------------------------------------------------
+
+
+def is_public(campaign: Campaign) -> bool:
+    """The gallery shows a campaign's shortlist from its public phase on (anyone, no login)."""
+    from dvkheo.campaigns.models import CampaignStatus
+
+    return campaign.status in (
+        CampaignStatus.PUBLIC_VOTING, CampaignStatus.COUNCIL_DECISION, CampaignStatus.AWARDED, CampaignStatus.CLOSED,
+    ) and campaign.has_public_stage
+
+
+def can_handle_objections(user: User | None, campaign: Campaign) -> bool:
+    return is_campaign_secretary(user, campaign)
+
+
+def can_manage_voter_list(user: User | None, campaign: Campaign) -> bool:
+    return is_campaign_secretary(user, campaign)
+
+
+def can_assist_voting(user: User | None, campaign: Campaign) -> bool:
+    """Commune staff (unit submitters) inside the campaign's area record assisted votes, when the campaign has them."""
+    if not (_authenticated(user) and user.role is Role.UNIT_SUBMITTER and user.unit is not None and campaign.assisted_voting):
+        return False
+    return user.unit.is_within(campaign.organising_unit)
+
+
+def can_assist_entry(user: User | None, entry) -> bool:
+    """A voter-list entry of the official's own unit or below (an entry without a unit: any official of the area)."""
+    if entry.unit is None:
+        return True
+    return _authenticated(user) and user.unit is not None and entry.unit.is_within(user.unit)
+
+
 def can_administer(user: User | None) -> bool:
     return is_admin(user)
 

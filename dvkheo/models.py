@@ -3,9 +3,10 @@ from dvkheo.accounts.models import User  # noqa: F401
 from dvkheo.awards.models import AwardForm  # noqa: F401
 from dvkheo.campaigns.models import Campaign, Criterion, ReferenceItem  # noqa: F401
 from dvkheo.core.audit import AuditEvent  # noqa: F401
-from dvkheo.core.notifications import Notification  # noqa: F401
+from dvkheo.core.notifications import Notification, OutboxMessage  # noqa: F401
 from dvkheo.core.numbering import DocumentNumber  # noqa: F401
 from dvkheo.council.models import BallotAttendance, BallotItem, CouncilBallot, CouncilMember  # noqa: F401
 from dvkheo.nominations.models import Attachment, Nomination  # noqa: F401
 from dvkheo.review.models import NominationHold, ReviewAssignment, Score  # noqa: F401
 from dvkheo.units.models import Unit  # noqa: F401
+from dvkheo.voting.models import EmailCode, Objection, Vote, VoteChain, VoteEvent, Voter, VoterListEntry  # noqa: F401

@@ -39,6 +39,20 @@ class NomineeKind(str, enum.Enum):
         return "Mô hình" if self is NomineeKind.COLLECTIVE else "Điển hình"
 
 
+class VoterVerification(str, enum.Enum):
+    """How a person proves who they are before voting online."""
+
+    EMAIL_CODE = "email_code"
+    VOTER_LIST = "voter_list"
+
+    @property
+    def label(self) -> str:
+        return {
+            VoterVerification.EMAIL_CODE: "Mã xác thực gửi qua thư điện tử",
+            VoterVerification.VOTER_LIST: "Đối chiếu danh sách cử tri của địa phương",
+        }[self]
+
+
 class CampaignStatus(str, enum.Enum):
     DRAFT = "draft"
     NOMINATIONS_OPEN = "nominations_open"
@@ -62,6 +76,15 @@ CAMPAIGN_STATUS_LABELS = {
     CampaignStatus.AWARDED: "Đã khen thưởng và công bố",
     CampaignStatus.CLOSED: "Đã kết thúc",
 }
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    """SQLite hands back naive datetimes that were stored as UTC."""
+    from datetime import timezone
+
+    if moment is not None and moment.tzinfo is None:
+        return moment.replace(tzinfo=timezone.utc)
+    return moment
 
 
 def _enum(enum_cls: type[enum.Enum], length: int = 30) -> sa.Enum:
@@ -124,6 +147,20 @@ class Campaign(db.Model):
     use_normalised_score: so.Mapped[bool] = so.mapped_column(default=False, server_default=sa.false())
     # Without a public stage the council votes right after the shortlist.
     has_public_stage: so.Mapped[bool] = so.mapped_column(default=True, server_default=sa.true())
+    # Public voting ("Bình chọn") settings
+    voter_verification: so.Mapped[VoterVerification] = so.mapped_column(
+        _enum(VoterVerification, 20), default=VoterVerification.EMAIL_CODE, server_default=VoterVerification.EMAIL_CODE.value
+    )
+    assisted_voting: so.Mapped[bool] = so.mapped_column(default=True, server_default=sa.true())
+    votes_per_voter: so.Mapped[int] = so.mapped_column(default=3, server_default="3")
+    vote_withdrawal_allowed: so.Mapped[bool] = so.mapped_column(default=True, server_default=sa.true())
+    # Exact opening and closing moments; when empty, the public voting dates (whole days in Vietnam) apply.
+    voting_opens_at: so.Mapped[datetime | None] = so.mapped_column(sa.DateTime(timezone=True))
+    voting_closes_at: so.Mapped[datetime | None] = so.mapped_column(sa.DateTime(timezone=True))
+    live_tallies: so.Mapped[bool] = so.mapped_column(default=False, server_default=sa.false())
+    publish_objection_answers: so.Mapped[bool] = so.mapped_column(default=True, server_default=sa.true())
+    # Share of the public vote in the combined score the council sees (0: the vote is advisory only).
+    public_vote_share_percent: so.Mapped[int] = so.mapped_column(default=0, server_default="0")
     created_at: so.Mapped[datetime] = so.mapped_column(sa.DateTime(timezone=True), default=utcnow)
 
     organising_unit: so.Mapped["Unit"] = so.relationship()  # noqa: F821
@@ -147,6 +184,10 @@ class Campaign(db.Model):
             "reviewers_per_nomination >= 1 AND reviewers_per_nomination <= 15", name="reviewers_per_nomination_range"
         ),
         sa.CheckConstraint("disagreement_threshold >= 0", name="disagreement_threshold_non_negative"),
+        sa.CheckConstraint("votes_per_voter >= 1 AND votes_per_voter <= 100", name="votes_per_voter_range"),
+        sa.CheckConstraint(
+            "public_vote_share_percent >= 0 AND public_vote_share_percent <= 100", name="public_vote_share_range"
+        ),
     )
 
     @property
@@ -167,6 +208,36 @@ class Campaign(db.Model):
         if self.nominations_close_on and on > self.nominations_close_on:
             return False
         return True
+
+    @so.validates("voting_opens_at", "voting_closes_at")
+    def _store_in_utc(self, key: str, moment: datetime | None) -> datetime | None:
+        # SQLite keeps no zone: store every moment in UTC, as `_aware` reads it back.
+        from datetime import timezone
+
+        if moment is not None and moment.tzinfo is not None:
+            return moment.astimezone(timezone.utc)
+        return moment
+
+    def voting_window(self) -> tuple[datetime | None, datetime | None]:
+        """(opens, closes) as aware datetimes: the exact moments if set, else whole days in Vietnam."""
+        from datetime import time
+
+        from dvkheo.core.timeutil import VIETNAM_TZ
+
+        opens, closes = self.voting_opens_at, self.voting_closes_at
+        if opens is None and self.public_voting_open_on is not None:
+            opens = datetime.combine(self.public_voting_open_on, time.min, VIETNAM_TZ)
+        if closes is None and self.public_voting_close_on is not None:
+            closes = datetime.combine(self.public_voting_close_on, time.max, VIETNAM_TZ)
+        return _aware(opens), _aware(closes)
+
+    def voting_open(self, at: datetime | None = None) -> bool:
+        """Votes are taken while the campaign is in its public phase and inside the window (ends inclusive)."""
+        if self.status is not CampaignStatus.PUBLIC_VOTING:
+            return False
+        at = at or utcnow()
+        opens, closes = self.voting_window()
+        return (opens is None or at >= opens) and (closes is None or at <= closes)
 
     @property
     def max_total_score(self) -> int:

@@ -32,6 +32,18 @@ class Notification(db.Model):
     __table_args__ = (sa.Index("ix_notifications_user_unread", "user_id", "read_at"),)
 
 
+class OutboxMessage(db.Model):
+    """Development only (DEV_OUTBOX): what would have been emailed, listed on /dev/outbox."""
+
+    __tablename__ = "outbox_messages"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    recipient: so.Mapped[str] = so.mapped_column(sa.String(254))
+    subject: so.Mapped[str] = so.mapped_column(sa.String(300))
+    body: so.Mapped[str] = so.mapped_column(sa.Text)
+    created_at: so.Mapped[datetime] = so.mapped_column(sa.DateTime(timezone=True), default=utcnow)
+
+
 def notify(user, message: str, link: str = "", *, subject: str = "Thông báo từ hệ thống Dân vận khéo") -> Notification:
     """Add an in-app notice to the session and email it when mail is configured (failures are logged, not raised)."""
     notification = Notification(user_id=user.id, message=message, link=link)
@@ -41,7 +53,16 @@ def notify(user, message: str, link: str = "", *, subject: str = "Thông báo t�
 
 
 def send_email(to: str, subject: str, body: str) -> bool:
+    """Send now when a mail server is configured; in development also keep a copy in the outbox.
+
+    Returns whether the message left (or, in development, was put in the outbox).
+    """
     server = current_app.config.get("MAIL_SERVER")
+    if current_app.config.get("DEV_OUTBOX") and to:
+        db.session.add(OutboxMessage(recipient=to, subject=subject, body=body))
+        log.info("DEV_OUTBOX: message to %s: %s\n%s", to, subject, body)
+        if not server:
+            return True
     if not server or not to:
         log.info("Mail not configured; notice for %s kept in-app only: %s", to, subject)
         return False

@@ -1,0 +1,4 @@
+"""Routes for ballot."""
+from __future__ import annotations
+
+from dvkheo.voting.views import bp  # noqa: F401

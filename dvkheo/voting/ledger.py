@@ -1,0 +1,296 @@
+"""The vote ledger: casting and withdrawing votes so that the count stays exact under load, and
+proving it afterwards.
+
+Exactness comes from the database, never from a read-then-write in Python:
+- the voter's row is updated conditionally (`channel` still free or the same, fewer than N live
+  votes); an UPDATE that matches no row means the request must be refused, and concurrent
+  requests of one voter queue on that row;
+- a partial unique index allows one live vote per voter and nominee;
+- the campaign's chain head is locked (SELECT ... FOR UPDATE on PostgreSQL; SQLite has one writer)
+  so that events take consecutive numbers and each carries the hash of the one before.
+
+Every function adds to the session and flushes; none commits: the request commits once, or rolls
+back and nothing of the attempt remains.
+"""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+import sqlalchemy as sa
+
+from dvkheo.campaigns.models import Campaign
+from dvkheo.core.rules import Problem, RuleRefused
+from dvkheo.core.timeutil import utcnow
+from dvkheo.extensions import db
+from dvkheo.nominations.models import Nomination
+from dvkheo.nominations.states import NominationState
+from dvkheo.voting.models import GENESIS_HASH, Vote, VoteChain, VoteChannel, VoteEvent, Voter
+
+RECEIPT_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud at a commune office
+
+
+def new_receipt_code() -> str:
+    """A receipt code such as "BC-7KQ4-M9TZ-2H": 12 random symbols, about 60 bits."""
+    symbols = "".join(secrets.choice(RECEIPT_ALPHABET) for _ in range(12))
+    return f"BC-{symbols[:4]}-{symbols[4:8]}-{symbols[8:]}"
+
+
+def event_hash(prev_hash: str, seq: int, kind: str, nomination_id: int, receipt_code: str, occurred_at: datetime) -> str:
+    """The hash that ties an event to the one before it (fields joined in a fixed order)."""
+    moment = _utc(occurred_at).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    payload = "|".join([prev_hash, str(seq), kind, str(nomination_id), receipt_code, moment])
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def _utc(moment: datetime) -> datetime:
+    if moment.tzinfo is None:  # SQLite returns naive datetimes that were stored as UTC
+        return moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc)
+
+
+# --- casting and withdrawing ------------------------------------------------------------------
+
+
+def _refuse(rule: str, message: str):
+    raise RuleRefused([Problem(rule, message)])
+
+
+def _check_open(campaign: Campaign, at: datetime) -> None:
+    if not campaign.voting_open(at):
+        from dvkheo.core.timeutil import as_vietnam
+
+        opens, closes = campaign.voting_window()
+        if opens and at < opens:
+            _refuse("window", f"Chưa đến thời gian bình chọn (bắt đầu lúc {as_vietnam(opens):%H:%M ngày %d/%m/%Y}).")
+        if closes and at > closes:
+            _refuse("window", f"Đã hết thời gian bình chọn (kết thúc lúc {as_vietnam(closes):%H:%M ngày %d/%m/%Y}).")
+        _refuse("window", "Đợt bình xét hiện không trong giai đoạn bình chọn.")
+
+
+def _check_nominee(campaign: Campaign, nomination: Nomination) -> None:
+    if nomination.campaign_id != campaign.id or nomination.status is not NominationState.SHORTLISTED:
+        _refuse("nominee", "Mô hình, điển hình này không có trong danh sách bình chọn.")
+
+
+def _ensure_chain(campaign_id: int) -> None:
+    """Create the campaign's chain head if missing; two first votes racing both succeed (ON CONFLICT DO NOTHING)."""
+    dialect = db.session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    db.session.execute(
+        insert(VoteChain).values(campaign_id=campaign_id, seq=0, head_hash=GENESIS_HASH).on_conflict_do_nothing()
+    )
+
+
+def _append_event(campaign_id: int, kind: str, nomination_id: int, receipt_code: str, at: datetime) -> VoteEvent:
+    locked = sa.select(VoteChain).where(VoteChain.campaign_id == campaign_id).with_for_update().execution_options(
+        populate_existing=True
+    )
+    chain = db.session.scalar(locked)
+    if chain is None:
+        _ensure_chain(campaign_id)
+        chain = db.session.scalar(locked)
+    seq = chain.seq + 1
+    digest = event_hash(chain.head_hash, seq, kind, nomination_id, receipt_code, at)
+    event = VoteEvent(
+        campaign_id=campaign_id, seq=seq, kind=kind, nomination_id=nomination_id, receipt_code=receipt_code,
+        occurred_at=at, prev_hash=chain.head_hash, hash=digest,
+    )
+    chain.seq, chain.head_hash = seq, digest
+    db.session.add(event)
+    return event
+
+
+def cast(
+    campaign: Campaign, voter: Voter, nomination: Nomination, channel: VoteChannel, *, recorded_by=None,
+    at: datetime | None = None,
+) -> Vote:
+    """Record `voter`'s vote for `nomination`.
+
+    Side effects, in order: checks the window and that the nominee is on the list; claims a slot
+    on the voter's row (same channel, fewer than `campaign.votes_per_voter` live votes) with one
+    conditional UPDATE; inserts the vote (the partial unique index refuses a second live vote for
+    the same nominee); appends a "cast" event to the campaign's chain. Raises `RuleRefused` with
+    a Vietnamese message; the caller rolls back.
+    """
+    at = at or utcnow()
+    _check_open(campaign, at)
+    _check_nominee(campaign, nomination)
+    if channel is VoteChannel.ASSISTED and not campaign.assisted_voting:
+        _refuse("channel", "Đợt bình xét này không tổ chức bình chọn có hỗ trợ tại địa phương.")
+    claimed = db.session.execute(
+        sa.update(Voter)
+        .where(
+            Voter.id == voter.id,
+            Voter.campaign_id == campaign.id,
+            sa.or_(Voter.channel.is_(None), Voter.channel == channel),
+            Voter.active_votes < campaign.votes_per_voter,
+        )
+        .values(channel=channel, active_votes=Voter.active_votes + 1)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if claimed != 1:
+        db.session.refresh(voter)
+        if voter.channel is not None and voter.channel is not channel:
+            if voter.channel is VoteChannel.ASSISTED:
+                _refuse("channel", "Người này đã bình chọn có hỗ trợ tại địa phương; mỗi người chỉ bình chọn theo một cách.")
+            _refuse("channel", "Người này đã bình chọn trực tuyến; mỗi người chỉ bình chọn theo một cách.")
+        _refuse("limit", f"Mỗi người được bình chọn tối đa {campaign.votes_per_voter} mô hình, điển hình; đã đủ số phiếu.")
+    vote = Vote(
+        campaign_id=campaign.id, voter_id=voter.id, nomination_id=nomination.id, channel=channel,
+        receipt_code=new_receipt_code(), cast_at=at, recorded_by_id=getattr(recorded_by, "id", None),
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(vote)
+    except sa.exc.IntegrityError:
+        _refuse("duplicate", "Bạn đã bình chọn cho mô hình, điển hình này rồi.")
+    _append_event(campaign.id, "cast", nomination.id, vote.receipt_code, at)
+    db.session.flush()
+    return vote
+
+
+def withdraw(campaign: Campaign, vote: Vote, voter: Voter, *, at: datetime | None = None) -> Vote:
+    """Withdraw a live vote before closing (when the campaign allows it); a withdrawal gets its own receipt.
+
+    Side effects: marks the vote withdrawn only if it still is live (conditional UPDATE), frees the
+    voter's slot, appends a "withdraw" event. Raises `RuleRefused`.
+    """
+    at = at or utcnow()
+    if not campaign.vote_withdrawal_allowed:
+        _refuse("withdrawal", "Đợt bình xét này không cho phép rút lại phiếu bình chọn.")
+    _check_open(campaign, at)
+    if vote.voter_id != voter.id or vote.campaign_id != campaign.id:
+        _refuse("permission", "Phiếu bình chọn này không phải của bạn.")
+    receipt = new_receipt_code()
+    changed = db.session.execute(
+        sa.update(Vote)
+        .where(Vote.id == vote.id, Vote.withdrawn_at.is_(None))
+        .values(withdrawn_at=at, withdrawal_receipt=receipt)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if changed != 1:
+        _refuse("withdrawn", "Phiếu bình chọn này đã được rút lại trước đó.")
+    db.session.execute(
+        sa.update(Voter).where(Voter.id == voter.id).values(active_votes=Voter.active_votes - 1)
+        .execution_options(synchronize_session=False)
+    )
+    _append_event(campaign.id, "withdraw", vote.nomination_id, receipt, at)
+    db.session.flush()
+    db.session.refresh(vote)
+    return vote
+
+
+# --- reading -----------------------------------------------------------------------------------
+
+
+def tallies(campaign_id: int) -> dict[int, int]:
+    """Live votes per nominee, from the ledger of events (what anyone can recompute)."""
+    sign = sa.case((VoteEvent.kind == "cast", 1), else_=-1)
+    rows = db.session.execute(
+        sa.select(VoteEvent.nomination_id, sa.func.sum(sign)).where(VoteEvent.campaign_id == campaign_id).group_by(VoteEvent.nomination_id)
+    )
+    return {nomination_id: int(total) for nomination_id, total in rows}
+
+
+def chain_head(campaign_id: int) -> tuple[int, str]:
+    chain = db.session.get(VoteChain, campaign_id)
+    return (chain.seq, chain.head_hash) if chain else (0, GENESIS_HASH)
+
+
+@dataclass
+class ReceiptStatus:
+    receipt_code: str
+    kind: str
+    nomination_id: int
+    occurred_at: datetime
+    seq: int
+    withdrawn: bool = False
+
+
+def find_receipt(campaign_id: int, code: str) -> ReceiptStatus | None:
+    """What a receipt proves: its event in the chain, and for a cast whether it was withdrawn since."""
+    code = (code or "").strip().upper()
+    event = db.session.scalar(
+        sa.select(VoteEvent).where(VoteEvent.campaign_id == campaign_id, VoteEvent.receipt_code == code)
+    )
+    if event is None:
+        return None
+    withdrawn = False
+    if event.kind == "cast":
+        withdrawn = db.session.scalar(
+            sa.select(Vote.withdrawn_at.is_not(None)).where(Vote.receipt_code == code)
+        ) or False
+    return ReceiptStatus(code, event.kind, event.nomination_id, event.occurred_at, event.seq, withdrawn)
+
+
+# --- verification ------------------------------------------------------------------------------
+
+
+@dataclass
+class VerificationReport:
+    campaign_id: int
+    events: int = 0
+    head_hash: str = GENESIS_HASH
+    problems: list[str] = field(default_factory=list)
+    tallies: dict[int, int] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def verify(campaign_id: int) -> VerificationReport:
+    """Recompute the chain and the tallies; report every edited, deleted or inserted record.
+
+    - an edited event no longer matches its hash;
+    - a deleted event leaves a gap in the numbers and breaks the next event's link;
+    - an inserted event breaks a link (or duplicates a number) and disagrees with the votes table;
+    - the chain's stored head must equal the last recomputed hash;
+    - the tallies recomputed from events must equal the live votes in the votes table.
+    """
+    report = VerificationReport(campaign_id)
+    events = db.session.scalars(
+        sa.select(VoteEvent).where(VoteEvent.campaign_id == campaign_id).order_by(VoteEvent.seq, VoteEvent.id)
+    ).all()
+    previous_hash, expected_seq = GENESIS_HASH, 1
+    counts: dict[int, int] = {}
+    for event in events:
+        if event.seq != expected_seq:
+            if event.seq > expected_seq:
+                report.problems.append(f"Thiếu sự kiện số {expected_seq}–{event.seq - 1}: có bản ghi đã bị xóa.")
+            else:
+                report.problems.append(f"Sự kiện số {event.seq} bị trùng hoặc chèn thêm.")
+        if event.prev_hash != previous_hash:
+            report.problems.append(f"Sự kiện số {event.seq}: liên kết với sự kiện trước không khớp (bị xóa hoặc chèn).")
+        recomputed = event_hash(event.prev_hash, event.seq, event.kind, event.nomination_id, event.receipt_code, event.occurred_at)
+        if recomputed != event.hash:
+            report.problems.append(f"Sự kiện số {event.seq}: nội dung không khớp mã băm (bản ghi đã bị sửa).")
+        counts[event.nomination_id] = counts.get(event.nomination_id, 0) + (1 if event.kind == "cast" else -1)
+        previous_hash = event.hash
+        expected_seq = max(expected_seq, event.seq) + 1
+    report.events = len(events)
+    report.head_hash = previous_hash
+    stored_seq, stored_head = chain_head(campaign_id)
+    if events and (stored_head != previous_hash or stored_seq != events[-1].seq):
+        report.problems.append("Đầu chuỗi đã lưu không khớp với chuỗi tính lại (có bản ghi cuối bị xóa hoặc chèn).")
+    live = dict(
+        db.session.execute(
+            sa.select(Vote.nomination_id, sa.func.count())
+            .where(Vote.campaign_id == campaign_id, Vote.withdrawn_at.is_(None))
+            .group_by(Vote.nomination_id)
+        ).tuples().all()
+    )
+    for nomination_id in sorted(set(counts) | set(live)):
+        from_events, from_votes = counts.get(nomination_id, 0), live.get(nomination_id, 0)
+        if from_events != from_votes:
+            report.problems.append(
+                f"Hồ sơ số {nomination_id}: chuỗi sự kiện cho {from_events} phiếu, bảng phiếu có {from_votes} phiếu còn hiệu lực."
+            )
+    report.tallies = {nomination_id: total for nomination_id, total in counts.items() if total}
+    return report

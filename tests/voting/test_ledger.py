@@ -1,0 +1,159 @@
+"""The vote ledger: limits held by the database, receipts, and a hash chain that exposes tampering."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+import sqlalchemy as sa
+
+from dvkheo.core.rules import RuleRefused
+from dvkheo.core.timeutil import VIETNAM_TZ
+from dvkheo.extensions import db
+from dvkheo.nominations.states import NominationState
+from dvkheo.voting import ledger
+from dvkheo.voting.models import Vote, VoteChannel, VoteEvent
+
+ONLINE, ASSISTED = VoteChannel.ONLINE, VoteChannel.ASSISTED
+
+
+def cast(campaign, voter, nominee, channel=ONLINE, **kwargs):
+    vote = ledger.cast(campaign, voter, nominee, channel, **kwargs)
+    db.session.commit()
+    return vote
+
+
+def refused(callable_, *args, **kwargs) -> str:
+    with pytest.raises(RuleRefused) as error:
+        callable_(*args, **kwargs)
+    db.session.rollback()
+    return error.value.problems[0].message
+
+
+def test_cast_gives_a_receipt_and_counts(voting_campaign, make_nominee, make_voter):
+    nominee, voter = make_nominee(), make_voter()
+    vote = cast(voting_campaign, voter, nominee)
+    assert vote.receipt_code.startswith("BC-") and len(vote.receipt_code) == 17
+    assert ledger.tallies(voting_campaign.id) == {nominee.id: 1}
+    status = ledger.find_receipt(voting_campaign.id, vote.receipt_code.lower())
+    assert (status.kind, status.nomination_id, status.withdrawn) == ("cast", nominee.id, False)
+    assert db.session.get(type(voter), voter.id).active_votes == 1
+
+
+def test_one_live_vote_per_nominee_and_at_most_n_per_voter(voting_campaign, make_nominee, make_voter):
+    nominees = [make_nominee() for _ in range(4)]
+    voter = make_voter()
+    cast(voting_campaign, voter, nominees[0])
+    assert refused(ledger.cast, voting_campaign, voter, nominees[0], ONLINE) == "Bạn đã bình chọn cho mô hình, điển hình này rồi."
+    cast(voting_campaign, voter, nominees[1])
+    cast(voting_campaign, voter, nominees[2])
+    message = refused(ledger.cast, voting_campaign, voter, nominees[3], ONLINE)
+    assert message == "Mỗi người được bình chọn tối đa 3 mô hình, điển hình; đã đủ số phiếu."
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Vote)) == 3
+    assert ledger.verify(voting_campaign.id).ok
+
+
+def test_withdrawal_frees_a_slot_and_has_its_own_receipt(voting_campaign, make_nominee, make_voter):
+    first, second = make_nominee(), make_nominee()
+    voter = make_voter()
+    vote = cast(voting_campaign, voter, first)
+    withdrawn = ledger.withdraw(voting_campaign, vote, voter)
+    db.session.commit()
+    assert withdrawn.withdrawal_receipt and withdrawn.withdrawal_receipt != vote.receipt_code
+    assert ledger.find_receipt(voting_campaign.id, vote.receipt_code).withdrawn is True
+    assert ledger.tallies(voting_campaign.id) == {first.id: 0}
+    cast(voting_campaign, voter, first)  # may vote again for the same nominee once withdrawn
+    cast(voting_campaign, voter, second)
+    assert refused(ledger.withdraw, voting_campaign, db.session.get(Vote, vote.id), voter) == "Phiếu bình chọn này đã được rút lại trước đó."
+    assert ledger.verify(voting_campaign.id).ok
+
+
+def test_withdrawal_refused_when_the_campaign_does_not_allow_it(voting_campaign, make_nominee, make_voter):
+    voting_campaign.vote_withdrawal_allowed = False
+    db.session.commit()
+    voter = make_voter()
+    vote = cast(voting_campaign, voter, make_nominee())
+    assert refused(ledger.withdraw, voting_campaign, vote, voter) == "Đợt bình xét này không cho phép rút lại phiếu bình chọn."
+
+
+def test_online_then_assisted_is_refused_and_the_reverse_too(voting_campaign, make_nominee, make_voter):
+    first, second = make_nominee(), make_nominee()
+    online, assisted = make_voter(), make_voter()
+    cast(voting_campaign, online, first, ONLINE)
+    assert "đã bình chọn trực tuyến" in refused(ledger.cast, voting_campaign, online, second, ASSISTED)
+    cast(voting_campaign, assisted, first, ASSISTED)
+    assert "đã bình chọn có hỗ trợ" in refused(ledger.cast, voting_campaign, assisted, second, ONLINE)
+
+
+def test_window_edges_in_vietnam_time(voting_campaign, make_nominee, make_voter):
+    opens = datetime(2026, 12, 1, 7, 0, tzinfo=VIETNAM_TZ)
+    closes = datetime(2026, 12, 10, 17, 0, tzinfo=VIETNAM_TZ)
+    voting_campaign.voting_opens_at, voting_campaign.voting_closes_at = opens, closes
+    db.session.commit()
+    nominee, voter = make_nominee(), make_voter()
+    assert "Chưa đến thời gian bình chọn (bắt đầu lúc 07:00 ngày 01/12/2026)" in refused(
+        ledger.cast, voting_campaign, voter, nominee, ONLINE, at=opens - timedelta(microseconds=1)
+    )
+    cast(voting_campaign, voter, nominee, at=opens)
+    other = make_voter()
+    cast(voting_campaign, other, nominee, at=closes)
+    late = make_voter()
+    assert "Đã hết thời gian bình chọn (kết thúc lúc 17:00 ngày 10/12/2026)" in refused(
+        ledger.cast, voting_campaign, late, nominee, ONLINE, at=closes + timedelta(seconds=1)
+    )
+
+
+def test_whole_day_window_from_the_public_voting_dates(voting_campaign):
+    from datetime import date
+
+    voting_campaign.public_voting_open_on, voting_campaign.public_voting_close_on = date(2026, 12, 1), date(2026, 12, 10)
+    opens, closes = voting_campaign.voting_window()
+    # Midnight in Hà Nội is 17:00 UTC the day before.
+    assert opens == datetime(2026, 11, 30, 17, 0, tzinfo=timezone.utc)
+    assert voting_campaign.voting_open(datetime(2026, 12, 10, 16, 59, 59, tzinfo=timezone.utc))
+    assert not voting_campaign.voting_open(datetime(2026, 12, 10, 17, 0, 0, tzinfo=timezone.utc))
+
+
+def test_only_shortlisted_nominees_of_the_campaign_take_votes(voting_campaign, make_nominee, make_voter):
+    held = make_nominee(status=NominationState.ON_HOLD)
+    assert refused(ledger.cast, voting_campaign, make_voter(), held, ONLINE) == "Mô hình, điển hình này không có trong danh sách bình chọn."
+
+
+def _cast_three(campaign, make_nominee, make_voter):
+    nominees = [make_nominee() for _ in range(2)]
+    for voter_index in range(3):
+        cast(campaign, make_voter(), nominees[voter_index % 2])
+    return nominees
+
+
+def test_verify_detects_an_edited_event(voting_campaign, make_nominee, make_voter):
+    nominees = _cast_three(voting_campaign, make_nominee, make_voter)
+    assert ledger.verify(voting_campaign.id).ok
+    db.session.execute(sa.update(VoteEvent).where(VoteEvent.seq == 2).values(nomination_id=nominees[0].id))
+    db.session.commit()
+    problems = ledger.verify(voting_campaign.id).problems
+    assert "Sự kiện số 2: nội dung không khớp mã băm (bản ghi đã bị sửa)." in problems
+
+
+def test_verify_detects_a_deleted_event(voting_campaign, make_nominee, make_voter):
+    _cast_three(voting_campaign, make_nominee, make_voter)
+    db.session.execute(sa.delete(VoteEvent).where(VoteEvent.seq == 2))
+    db.session.commit()
+    problems = ledger.verify(voting_campaign.id).problems
+    assert "Thiếu sự kiện số 2–2: có bản ghi đã bị xóa." in problems
+    assert any("chuỗi sự kiện cho" in p for p in problems)  # tallies disagree with the votes table
+
+
+def test_verify_detects_an_inserted_event(voting_campaign, make_nominee, make_voter):
+    nominees = _cast_three(voting_campaign, make_nominee, make_voter)
+    last = db.session.scalars(sa.select(VoteEvent).order_by(VoteEvent.seq.desc())).first()
+    forged_at = last.occurred_at
+    forged_hash = ledger.event_hash(last.hash, 4, "cast", nominees[0].id, "BC-FAKE-FAKE-FAKE", forged_at)
+    db.session.add(VoteEvent(
+        campaign_id=voting_campaign.id, seq=4, kind="cast", nomination_id=nominees[0].id, receipt_code="BC-FAKE-FAKE-FAKE",
+        occurred_at=forged_at, prev_hash=last.hash, hash=forged_hash,
+    ))
+    db.session.commit()
+    problems = ledger.verify(voting_campaign.id).problems
+    # A well-forged event still differs from the stored head and from the votes table.
+    assert "Đầu chuỗi đã lưu không khớp với chuỗi tính lại (có bản ghi cuối bị xóa hoặc chèn)." in problems
+    assert any(f"Hồ sơ số {nominees[0].id}: chuỗi sự kiện cho 3 phiếu" in p for p in problems)
