@@ -74,6 +74,8 @@ class Config:
     VOTE_RATE_LIMIT_PER_VOTER = os.environ.get("VOTE_RATE_LIMIT_PER_VOTER", "20 per minute")
     EMAIL_CODE_RATE_LIMIT = os.environ.get("EMAIL_CODE_RATE_LIMIT", "5 per 10 minutes")
     OBJECTION_RATE_LIMIT = os.environ.get("OBJECTION_RATE_LIMIT", "10 per hour")
+    # bench/votes.py's floor endpoint (a bare insert); off unless a bench asks for it.
+    BENCH_ENDPOINTS = _bool("DVKHEO_BENCH_ENDPOINTS", False)
 
 
 class DevelopmentConfig(Config):
@@ -98,6 +100,7 @@ class TestingConfig(Config):
 
 class ProductionConfig(Config):
     DEV_OUTBOX = False  # never, whatever the environment says: it would show voters' codes
+    BENCH_ENDPOINTS = False
     SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", True)
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
 

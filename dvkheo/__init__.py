@@ -110,6 +110,10 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(review_bp, url_prefix="/review")
     app.register_blueprint(council_bp, url_prefix="/council")
     app.register_blueprint(voting_bp, url_prefix="/binh-chon")
+    if app.config.get("BENCH_ENDPOINTS"):
+        from dvkheo.core.bench_views import bp as bench_bp
+
+        app.register_blueprint(bench_bp)
 
 
 def _register_template_helpers(app: Flask) -> None:

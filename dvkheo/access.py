@@ -212,6 +212,14 @@ def can_read_minutes(user: User | None, ballot) -> bool:
     return member is not None and member.council_role is CouncilRole.CHAIR
 
 
+def is_within_campaign_area(user: User | None, campaign: Campaign) -> bool:
+    """A signed-in user whose unit lies in the campaign's tree, or an administrator: they may learn
+    that the campaign's staff pages exist (403 when they lack the permission), others get 404."""
+    return is_admin(user) or (
+        _authenticated(user) and user.unit is not None and user.unit.is_within(campaign.organising_unit)
+    )
+
+
 # --- public stage -------------------------------------------------------------------------------
 
 

@@ -38,3 +38,6 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(units_cli)
     app.cli.add_command(uploads_cli)
+    from dvkheo.voting.cli import votes_cli
+
+    app.cli.add_command(votes_cli)

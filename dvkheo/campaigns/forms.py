@@ -5,7 +5,9 @@ choice fields use `invalid_*_message`: no English text can reach the page.
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
+from datetime import datetime, time
 from typing import TYPE_CHECKING, Any
 
 from flask_wtf import FlaskForm
@@ -28,13 +30,13 @@ from wtforms.validators import (
     NumberRange,
     Optional,
 )
-from wtforms.widgets import CheckboxInput, ListWidget
+from wtforms.widgets import CheckboxInput, ListWidget, TextInput
 
-from dvkheo.campaigns.models import Campaign, NomineeKind, ReferenceItem
+from dvkheo.campaigns.models import Campaign, NomineeKind, ReferenceItem, VoterVerification
 from dvkheo.campaigns.operations import PHASE_DATES, SETTING_LABELS, CriterionInput
 from dvkheo.core.fields import VNDateField, VNIntegerField
 from dvkheo.core.forms import TOO_LONG
-from dvkheo.core.timeutil import format_date, today_in_vietnam
+from dvkheo.core.timeutil import VIETNAM_TZ, as_vietnam, format_date, format_datetime, today_in_vietnam
 
 if TYPE_CHECKING:
     from dvkheo.units.models import Unit
@@ -52,6 +54,17 @@ REVIEW_SETTINGS = (
     "use_normalised_score",
     "has_public_stage",
 )
+VOTING_SETTINGS = (
+    "voter_verification",
+    "assisted_voting",
+    "votes_per_voter",
+    "vote_withdrawal_allowed",
+    "live_tallies",
+    "publish_objection_answers",
+    "public_vote_share_percent",
+)
+# A closing moment typed as hh:mm closes at the end of that minute (and an empty time, at the end of the day).
+END_OF_DAY = time(23, 59)
 
 
 def _strip(value: Any) -> Any:
@@ -64,6 +77,46 @@ def _optional_int(value: Any) -> int | None:
         return value
     text = str(value).strip()
     return int(text) if text.isdigit() else None
+
+
+def _verification(value: Any) -> VoterVerification | None:
+    if isinstance(value, VoterVerification) or value is None:
+        return value
+    return VoterVerification._value2member_map_.get(str(value))
+
+
+class VNTimeField(StringField):
+    """A time of day typed as hh:mm (also 7:30, 7h30, 07.30); stored as a `time`."""
+
+    widget = TextInput()
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        render_kw = {"placeholder": "hh:mm", "inputmode": "numeric", "autocomplete": "off", "size": 5}
+        render_kw.update(kwargs.pop("render_kw", {}) or {})
+        super().__init__(label, validators, render_kw=render_kw, **kwargs)
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return self.raw_data[0]
+        if isinstance(self.data, time):
+            return self.data.strftime("%H:%M")
+        return self.data or ""
+
+    def process_formdata(self, valuelist):
+        if not valuelist:
+            return
+        self.raw_data = valuelist
+        text = valuelist[0].strip().lower()
+        self.data = None
+        if not text:
+            return
+        match = re.fullmatch(r"(\d{1,2})\s*[:h.]\s*(\d{2})?", text) or re.fullmatch(r"(\d{1,2})()", text)
+        if match:
+            hour, minute = int(match.group(1)), int(match.group(2) or 0)
+            if hour < 24 and minute < 60:
+                self.data = time(hour, minute)
+                return
+        raise ValueError("Giờ không hợp lệ; vui lòng nhập theo dạng giờ:phút, ví dụ 07:30 hoặc 17:00.")
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -164,6 +217,27 @@ class CampaignForm(FlaskForm):
     comments_required = BooleanField(SETTING_LABELS["comments_required"])
     use_normalised_score = BooleanField(SETTING_LABELS["use_normalised_score"])
     has_public_stage = BooleanField(SETTING_LABELS["has_public_stage"])
+    # Public voting ("Bình chọn công khai")
+    voter_verification = SelectField(
+        SETTING_LABELS["voter_verification"], coerce=_verification,
+        invalid_value_message=INVALID_CHOICE, invalid_choice_message="Vui lòng chọn cách xác thực người bình chọn.",
+    )
+    assisted_voting = BooleanField(SETTING_LABELS["assisted_voting"])
+    votes_per_voter = VNIntegerField(
+        SETTING_LABELS["votes_per_voter"], minimum=1, maximum=100,
+        validators=[InputRequired("Vui lòng nhập số mô hình, điển hình mỗi người được bình chọn (từ 1 đến 100).")],
+    )
+    vote_withdrawal_allowed = BooleanField(SETTING_LABELS["vote_withdrawal_allowed"])
+    voting_opens_date = VNDateField("Ngày bắt đầu bình chọn")
+    voting_opens_time = VNTimeField("Giờ bắt đầu bình chọn")
+    voting_closes_date = VNDateField("Ngày kết thúc bình chọn")
+    voting_closes_time = VNTimeField("Giờ kết thúc bình chọn")
+    live_tallies = BooleanField(SETTING_LABELS["live_tallies"])
+    publish_objection_answers = BooleanField(SETTING_LABELS["publish_objection_answers"])
+    public_vote_share_percent = VNIntegerField(
+        SETTING_LABELS["public_vote_share_percent"], minimum=0, maximum=100,
+        validators=[InputRequired("Vui lòng nhập tỷ trọng (từ 0 đến 100; 0: bình chọn chỉ để tham khảo).")],
+    )
     criteria = FieldList(FormField(CriterionRowForm), min_entries=0, max_entries=MAX_CRITERIA)
 
     add_rows = SubmitField("Thêm dòng tiêu chí")
@@ -175,6 +249,7 @@ class CampaignForm(FlaskForm):
             (unit.id, f"{'· ' * unit.depth}{unit.name}") for unit in (units or [])
         ]
         # Choices are set here, not in the class, like every choice list of the app (no WTForms deprecation).
+        self.voter_verification.choices = [(method.value, method.label) for method in VoterVerification]
         self.nominee_kinds.choices = [(kind.value, f"{kind.label} ({kind.model_label.lower()})") for kind in NomineeKind]
         self.field_ids.choices = [
             (field.id, field.name if field.active else f"{field.name} (ngừng sử dụng)") for field in fields
@@ -190,7 +265,8 @@ class CampaignForm(FlaskForm):
         if not self.nominee_kinds.errors and not self.nominee_kinds.data:
             self.nominee_kinds.errors.append("Chọn ít nhất một loại hồ sơ: tập thể hoặc cá nhân.")
             valid = False
-        return self._validate_phase_order() and valid
+        valid = self._validate_phase_order() and valid
+        return self._validate_voting_window() and valid
 
     def _validate_phase_order(self) -> bool:
         """Each phase date given must not fall before the last earlier one given (same day allowed)."""
@@ -209,6 +285,43 @@ class CampaignForm(FlaskForm):
                 previous = field
         return valid
 
+    def voting_moments(self) -> tuple[datetime | None, datetime | None]:
+        """(opens, closes) as typed, in Vietnam time; an empty time opens at 00:00 and closes at 23:59.
+
+        A closing minute is included whole: "17:00" accepts votes until 17:00:59.
+        """
+        opens = closes = None
+        if self.voting_opens_date.data is not None:
+            opens = datetime.combine(self.voting_opens_date.data, self.voting_opens_time.data or time(0, 0), VIETNAM_TZ)
+        if self.voting_closes_date.data is not None:
+            closes = datetime.combine(
+                self.voting_closes_date.data, self.voting_closes_time.data or END_OF_DAY, VIETNAM_TZ
+            ).replace(second=59, microsecond=999999)
+        return opens, closes
+
+    def _validate_voting_window(self) -> bool:
+        """A time needs its date; the closing moment (typed, or the last public voting day) must follow the opening one."""
+        valid = True
+        for date_field, time_field in ((self.voting_opens_date, self.voting_opens_time), (self.voting_closes_date, self.voting_closes_time)):
+            if time_field.data is not None and date_field.data is None and not date_field.errors:
+                date_field.errors.append("Vui lòng nhập cả ngày (hoặc để trống cả ngày và giờ).")
+                valid = False
+        if not valid or any(f.errors for f in (self.voting_opens_date, self.voting_opens_time, self.voting_closes_date, self.voting_closes_time)):
+            return False
+        opens, closes = self.voting_moments()
+        if opens is None and closes is None:
+            return True
+        if opens is None and not self.public_voting_open_on.errors and self.public_voting_open_on.data is not None:
+            opens = datetime.combine(self.public_voting_open_on.data, time(0, 0), VIETNAM_TZ)
+        if closes is None and not self.public_voting_close_on.errors and self.public_voting_close_on.data is not None:
+            closes = datetime.combine(self.public_voting_close_on.data, time.max, VIETNAM_TZ)
+        if opens is not None and closes is not None and closes <= opens:
+            self.voting_closes_date.errors.append(
+                f"Thời điểm kết thúc bình chọn phải sau thời điểm bắt đầu ({format_datetime(opens)})."
+            )
+            return False
+        return True
+
     # --- reading and writing -----------------------------------------------------------------
 
     @property
@@ -222,6 +335,8 @@ class CampaignForm(FlaskForm):
             for name in ("title", "year", "description", *PHASE_DATES, "public_review_threshold_percent", *REVIEW_SETTINGS)
         }
         values["description"] = values["description"] or ""
+        values.update({name: self[name].data for name in VOTING_SETTINGS})
+        values["voting_opens_at"], values["voting_closes_at"] = self.voting_moments()
         values["allow_collective"] = NomineeKind.COLLECTIVE.value in self.nominee_kinds.data
         values["allow_individual"] = NomineeKind.INDIVIDUAL.value in self.nominee_kinds.data
         if self.organising_unit_id is not None:
@@ -278,12 +393,20 @@ def campaign_form_data(
             "comments_required": True,
             "use_normalised_score": False,
             "has_public_stage": True,
+            "voter_verification": VoterVerification.EMAIL_CODE,
+            "assisted_voting": True,
+            "votes_per_voter": 3,
+            "vote_withdrawal_allowed": True,
+            "live_tallies": False,
+            "publish_objection_answers": True,
+            "public_vote_share_percent": 0,
             "criteria": [
                 {"position": number, "title": title, "description": description, "max_score": max_score}
                 for number, (title, description, max_score) in enumerate(default_rubric, start=1)
             ],
         }
     data: dict[str, Any] = {name: getattr(campaign, name) for name in SETTING_LABELS}
+    data.update(_voting_moment_fields(campaign))
     data["nominee_kinds"] = [kind.value for kind in campaign.allowed_kinds]
     data["field_ids"] = [field.id for field in campaign.allowed_fields]
     data["criteria"] = [
@@ -293,6 +416,16 @@ def campaign_form_data(
         }
         for c in campaign.criteria
     ]
+    return data
+
+
+def _voting_moment_fields(campaign: Campaign) -> dict[str, Any]:
+    """The stored opening and closing moments split into the form's date and time boxes (Vietnam time)."""
+    data: dict[str, Any] = {}
+    for prefix, moment in (("voting_opens", campaign.voting_opens_at), ("voting_closes", campaign.voting_closes_at)):
+        if moment is not None:
+            local = as_vietnam(moment)
+            data[f"{prefix}_date"], data[f"{prefix}_time"] = local.date(), local.time().replace(second=0, microsecond=0)
     return data
 
 

@@ -5,11 +5,12 @@ allowed fields, rubric) and maintains the three reference lists.
 """
 from __future__ import annotations
 
+import enum
 import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
@@ -22,6 +23,7 @@ from dvkheo.campaigns.models import (
     NomineeKind,
     ReferenceItem,
     ReferenceKind,
+    _aware,
 )
 from dvkheo.core import audit
 from dvkheo.core.rules import Problem, RuleRefused
@@ -66,7 +68,18 @@ SETTING_LABELS: dict[str, str] = {
     "disagreement_threshold": "Ngưỡng chênh lệch điểm cần xem lại (điểm)",
     "use_normalised_score": "Xếp hạng theo điểm chuẩn hóa",
     "has_public_stage": "Có giai đoạn công khai lấy ý kiến, bình chọn",
+    "voter_verification": "Cách xác thực người bình chọn trực tuyến",
+    "assisted_voting": "Tổ chức bình chọn có hỗ trợ tại địa phương (cán bộ xã ghi nhận phiếu)",
+    "votes_per_voter": "Số mô hình, điển hình mỗi người được bình chọn",
+    "vote_withdrawal_allowed": "Cho phép rút lại phiếu bình chọn trước khi kết thúc",
+    "voting_opens_at": "Thời điểm bắt đầu bình chọn",
+    "voting_closes_at": "Thời điểm kết thúc bình chọn",
+    "live_tallies": "Công khai số phiếu ngay trong khi bình chọn",
+    "publish_objection_answers": "Công khai nội dung trả lời phản ánh, góp ý",
+    "public_vote_share_percent": "Tỷ trọng bình chọn công khai trong điểm kết hợp (%)",
 }
+# Rules a voter relied on: fixed once the first vote is cast.
+VOTING_RULES_FIXED_ONCE_VOTED = ("voter_verification", "votes_per_voter")
 SETTING_FIELDS = tuple(SETTING_LABELS)
 
 # Scores are given against the rubric from the review phase on: changing it then would make
@@ -343,7 +356,7 @@ def update_campaign(
     """
     wanted_fields = {field.id: field for field in selectable_fields(campaign)}
     new_fields = [wanted_fields[field_id] for field_id in dict.fromkeys(field_ids) if field_id in wanted_fields]
-    problems = _in_use_problems(campaign, new_fields, settings)
+    problems = _in_use_problems(campaign, new_fields, settings) + _voting_rules_problems(campaign, settings)
     if rubric is not None:
         problems += _criteria_in_use_problems(campaign, rubric)
     if problems:
@@ -356,6 +369,8 @@ def update_campaign(
         old, new = getattr(campaign, name), settings[name]
         if isinstance(new, str):
             new = new.strip()
+        if isinstance(old, datetime):
+            old = _aware(old)  # SQLite hands back naive UTC: compare moments, not representations
         if old != new:
             setattr(campaign, name, new)
             # Long free text is not copied into the audit trail; its name is enough.
@@ -384,7 +399,28 @@ def update_campaign(
 
 
 def _jsonable(value: Any) -> Any:
+    if isinstance(value, enum.Enum):
+        return value.value
     return value.isoformat() if isinstance(value, date) else value
+
+
+def _voting_rules_problems(campaign: Campaign, settings: dict[str, Any]) -> list[Problem]:
+    """Refuse to change the verification method or the number of votes once anyone has voted."""
+    changing = [name for name in VOTING_RULES_FIXED_ONCE_VOTED if name in settings and settings[name] != getattr(campaign, name)]
+    if not changing:
+        return []
+    from dvkheo.voting.models import Vote
+
+    if db.session.scalar(sa.select(sa.func.count()).select_from(Vote).where(Vote.campaign_id == campaign.id)) == 0:
+        return []
+    return [
+        Problem(
+            "voting_started",
+            f"Không thể đổi “{SETTING_LABELS[name]}”: đã có người bình chọn theo quy định hiện tại.",
+            name,
+        )
+        for name in changing
+    ]
 
 
 def _in_use_problems(campaign: Campaign, new_fields: list[ReferenceItem], settings: dict[str, Any]) -> list[Problem]:

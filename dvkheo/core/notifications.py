@@ -60,11 +60,11 @@ def send_email(to: str, subject: str, body: str) -> bool:
     server = current_app.config.get("MAIL_SERVER")
     if current_app.config.get("DEV_OUTBOX") and to:
         db.session.add(OutboxMessage(recipient=to, subject=subject, body=body))
-        log.info("DEV_OUTBOX: message to %s: %s\n%s", to, subject, body)
+        log.info("DEV_OUTBOX: a message put in the development outbox: %s", subject)
         if not server:
             return True
     if not server or not to:
-        log.info("Mail not configured; notice for %s kept in-app only: %s", to, subject)
+        log.info("Mail not configured; a notice kept in-app only: %s", subject)
         return False
     message = EmailMessage()
     message["From"] = current_app.config["MAIL_DEFAULT_SENDER"]
@@ -79,7 +79,7 @@ def send_email(to: str, subject: str, body: str) -> bool:
                 smtp.login(current_app.config["MAIL_USERNAME"], current_app.config.get("MAIL_PASSWORD", ""))
             smtp.send_message(message)
     except (OSError, smtplib.SMTPException) as error:
-        log.warning("Could not email %s: %s", to, error)
+        log.warning("Could not send an email (%s): %s", subject, error)
         return False
     return True
 

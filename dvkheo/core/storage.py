@@ -124,6 +124,11 @@ def store_upload(stream: BinaryIO, original_name: str | None, *, max_bytes: int 
     except BaseException:
         Path(temp_path).unlink(missing_ok=True)
         raise
+    if kind in ("jpeg", "png"):
+        # The public gallery shows resized copies only; make them now, while the file is at hand.
+        from dvkheo.core.images import create_thumbnails
+
+        create_thumbnails(stored_name)
     return StoredFile(
         stored_name=stored_name,
         original_name=display_name,
@@ -134,7 +139,10 @@ def store_upload(stream: BinaryIO, original_name: str | None, *, max_bytes: int 
 
 
 def discard(stored_name: str) -> None:
+    from dvkheo.core.images import discard_thumbnails
+
     try:
         path_for(stored_name).unlink(missing_ok=True)
     except ValueError:
         pass
+    discard_thumbnails(stored_name)

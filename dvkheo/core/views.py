@@ -29,3 +29,4 @@ def healthz():
 
 
 from dvkheo.core import notification_views  # noqa: E402,F401  (routes on this blueprint)
+from dvkheo.core import outbox_views  # noqa: E402,F401  (the development outbox, on this blueprint)

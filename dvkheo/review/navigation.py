@@ -17,6 +17,8 @@ COMMITTEE_PAGES = (
     ("review.ranking", "Kết quả chấm, xếp hạng", access.can_view_review),
     ("council.award_forms", "Hình thức khen thưởng", access.can_view_review),
     ("council.ballots", "Bỏ phiếu Hội đồng", access.can_view_review),
+    ("voting.objections", "Phản ánh, góp ý", access.can_view_review),
+    ("voting.voter_list", "Danh sách cử tri", access.can_manage_voter_list),
 )
 
 

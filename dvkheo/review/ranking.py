@@ -211,6 +211,9 @@ class Row:
     ranking_score: float | None = None
     rank: int | None = None
     decision: Decision | None = None
+    # With a public vote share (campaign.public_vote_share_percent > 0): see dvkheo.voting.combined.
+    public_votes: int | None = None
+    combined: float | None = None
 
     @property
     def number(self) -> int:
@@ -335,6 +338,8 @@ class Ranking:
     use_normalised: bool
     stats: CampaignStats
     groups: list[Group]
+    vote_share: int = 0
+    combined_formula: str = ""
 
     @property
     def rows(self) -> list[Row]:
@@ -501,6 +506,7 @@ def load_ranking(campaign: Campaign, *, field_id: int | None = None, kind: Nomin
                 decision=decisions.get(n.id),
             )
         )
+    vote_share, formula = _apply_combined(campaign, rows, max_total, use_normalised)
     return Ranking(
         campaign_id=campaign.id,
         criteria=criteria,
@@ -509,4 +515,23 @@ def load_ranking(campaign: Campaign, *, field_id: int | None = None, kind: Nomin
         use_normalised=use_normalised,
         stats=campaign_stats(sheets),
         groups=rank(rows),
+        vote_share=vote_share,
+        combined_formula=formula,
     )
+
+
+def _apply_combined(campaign: Campaign, rows: list[Row], max_total: int, use_normalised: bool) -> tuple[int, str]:
+    """Give each row its public votes and combined score when the vote has a share (one more query).
+
+    The order stays the council's: the combined score informs the council's decision, it does not re-rank.
+    """
+    share = campaign.public_vote_share_percent or 0
+    if share <= 0:
+        return 0, ""
+    from dvkheo.voting.combined import formula_text, load_combined
+
+    combined = load_combined(campaign, {row.nomination_id: row.ranking_score for row in rows}, max_total)
+    for row in rows:
+        if row.nomination_id in combined:
+            row.public_votes, row.combined = combined[row.nomination_id].votes, combined[row.nomination_id].score
+    return share, formula_text(share, use_normalised)

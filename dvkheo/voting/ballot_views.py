@@ -1,4 +1,250 @@
-"""Routes for ballot."""
+"""The citizen's ballot, casting and withdrawing votes, the public results and the receipt check;
+plus the committee's chain-verification page.
+
+Contract of the two POSTs (the concurrency test and bench/votes.py rely on it):
+- success: one commit, 303 to the ballot page, a flash naming the receipt code;
+- a refusal of the ledger (`RuleRefused`): rollback, 409, the ballot page with the message in
+  `<p class="flash flash-error">`;
+- a database conflict from a race (unique index, deadlock, lock timeout): rollback, 409 "Vui lòng thử lại";
+- not identified for this campaign: 401 with a link to identify;
+- bad input (no or unknown nominee, the honeypot filled in): 422 with a message.
+Casting stays lean: the campaign, the voter and the nominee are loaded with `db.session.get`,
+then the ledger's own statements; nothing else.
+"""
 from __future__ import annotations
 
-from dvkheo.voting.views import bp  # noqa: F401
+import sqlalchemy as sa
+from flask import (
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_limiter.util import get_remote_address
+
+from dvkheo import access
+from dvkheo.campaigns.models import Campaign
+from dvkheo.core.rules import RuleRefused
+from dvkheo.extensions import db, limiter
+from dvkheo.nominations.models import Nomination
+from dvkheo.voting import ledger, results
+from dvkheo.voting.ballot_forms import (
+    UNKNOWN_NOMINEE,
+    CastForm,
+    ReceiptLookupForm,
+    WithdrawForm,
+)
+from dvkheo.voting.models import Vote, VoteChannel, Voter
+from dvkheo.voting.session import current_voter
+from dvkheo.voting.views import bp
+
+RETRY_MESSAGE = "Hệ thống đang ghi nhận một yêu cầu khác của bạn cùng lúc. Vui lòng thử lại."
+NOT_IDENTIFIED = "Bạn cần xác thực trước khi bình chọn trong đợt bình xét này."
+# Database errors a race can raise (a unique index, a deadlock, a lock or statement timeout).
+RACE_ERRORS = (sa.exc.IntegrityError, sa.exc.OperationalError, sa.exc.InternalError)
+
+
+# --- rate limits -------------------------------------------------------------------------------
+
+
+def _ip_limit() -> str:
+    return current_app.config["VOTE_RATE_LIMIT_PER_IP"]
+
+
+def _voter_limit() -> str:
+    return current_app.config["VOTE_RATE_LIMIT_PER_VOTER"]
+
+
+def _session_voter_id() -> int | None:
+    campaign_id = (request.view_args or {}).get("campaign_id")
+    return session.get(f"voter:{campaign_id}")
+
+
+def _voter_key() -> str:
+    return f"voter:{(request.view_args or {}).get('campaign_id')}:{_session_voter_id()}"
+
+
+def _no_voter() -> bool:
+    # Unidentified requests are refused with 401 anyway; the per-IP limit still counts them.
+    return _session_voter_id() is None
+
+
+ip_limited = limiter.limit(_ip_limit, key_func=get_remote_address)
+voter_limited = limiter.limit(_voter_limit, key_func=_voter_key, exempt_when=_no_voter)
+
+
+# --- helpers -----------------------------------------------------------------------------------
+
+
+def _public_campaign(campaign_id: int) -> Campaign:
+    """A campaign in (or past) its public phase; any other answers 404."""
+    campaign = db.session.get(Campaign, campaign_id)
+    if campaign is None or not access.is_public(campaign):
+        abort(404)
+    return campaign
+
+
+def _ballot_page(campaign: Campaign, voter: Voter | None, *, status: int = 200, error: str | None = None):
+    """The ballot; `error` is shown as an error flash (a refused vote), `voter=None` asks to identify."""
+    context = results.vote_context(campaign, voter)
+    opens, closes = campaign.voting_window()
+    return render_template(
+        "voting/ballot.html",
+        campaign=campaign,
+        voter=voter,
+        vote_ctx=context,
+        nominees=results.ballot_nominees(campaign.id) if voter is not None else [],
+        opens=opens,
+        closes=closes,
+        error=error,
+            ), status
+
+
+def _refused(campaign: Campaign, voter: Voter | None, message: str, status: int):
+    db.session.rollback()
+    return _ballot_page(campaign, voter, status=status, error=message)
+
+
+# --- the ballot --------------------------------------------------------------------------------
+
+
+@bp.route("/dot/<int:campaign_id>/phieu")
+def ballot(campaign_id: int):
+    campaign = _public_campaign(campaign_id)
+    voter = current_voter(campaign.id)
+    if voter is None:
+        return redirect(results.identify_url(campaign.id))
+    return _ballot_page(campaign, voter)
+
+
+@bp.route("/dot/<int:campaign_id>/binh-chon", methods=["POST"])
+@ip_limited
+@voter_limited
+def cast(campaign_id: int):
+    campaign = _public_campaign(campaign_id)
+    voter = current_voter(campaign.id)
+    if voter is None:
+        return _ballot_page(campaign, None, status=401, error=NOT_IDENTIFIED)
+    form = CastForm()
+    if not form.validate():
+        return _refused(campaign, voter, _first_error(form), 422)
+    nomination = db.session.get(Nomination, form.nomination_number)
+    if nomination is None or nomination.campaign_id != campaign.id:
+        return _refused(campaign, voter, UNKNOWN_NOMINEE, 422)
+    title = nomination.title
+    try:
+        vote = ledger.cast(campaign, voter, nomination, VoteChannel.ONLINE)
+        receipt = vote.receipt_code
+        db.session.commit()
+    except RuleRefused as refused:
+        return _refused(campaign, voter, refused.problems[0].message, 409)
+    except RACE_ERRORS:
+        return _refused(campaign, voter, RETRY_MESSAGE, 409)
+    flash(f"Đã ghi nhận bình chọn cho “{title}”. Mã xác nhận bình chọn: {receipt}. Vui lòng lưu lại mã này để tra cứu.", "success")
+    return redirect(url_for(".ballot", campaign_id=campaign_id), 303)  # campaign_id: no reload after commit
+
+
+@bp.route("/dot/<int:campaign_id>/phieu/<int:vote_id>/rut-lai", methods=["POST"])
+@ip_limited
+@voter_limited
+def withdraw(campaign_id: int, vote_id: int):
+    campaign = _public_campaign(campaign_id)
+    voter = current_voter(campaign.id)
+    if voter is None:
+        return _ballot_page(campaign, None, status=401, error=NOT_IDENTIFIED)
+    vote = db.session.get(Vote, vote_id)
+    if vote is None or vote.voter_id != voter.id or vote.campaign_id != campaign.id:
+        abort(404)  # another person's vote: nothing to learn here
+    form = WithdrawForm()
+    if not form.validate():
+        return _refused(campaign, voter, _first_error(form), 422)
+    title = db.session.get(Nomination, vote.nomination_id).title
+    try:
+        withdrawn = ledger.withdraw(campaign, vote, voter)
+        receipt = withdrawn.withdrawal_receipt
+        db.session.commit()
+    except RuleRefused as refused:
+        return _refused(campaign, voter, refused.problems[0].message, 409)
+    except RACE_ERRORS:
+        return _refused(campaign, voter, RETRY_MESSAGE, 409)
+    flash(f"Đã rút lại phiếu bình chọn cho “{title}”. Mã xác nhận rút phiếu: {receipt}.", "success")
+    return redirect(url_for(".ballot", campaign_id=campaign_id), 303)
+
+
+def _first_error(form) -> str:
+    for field in form:
+        if field.errors:
+            if field.name == "csrf_token":
+                return "Phiên làm việc đã hết hạn. Vui lòng tải lại trang và bình chọn lại."
+            return field.errors[0]
+    return "Yêu cầu không hợp lệ."
+
+
+# --- results and receipts -----------------------------------------------------------------------
+
+
+@bp.route("/dot/<int:campaign_id>/ket-qua", endpoint="results")
+def results_page(campaign_id: int):
+    campaign = _public_campaign(campaign_id)
+    return _results(campaign)
+
+
+def _results(campaign: Campaign, report: ledger.VerificationReport | None = None):
+    visible = results.tallies_visible(campaign)
+    tallies = ledger.tallies(campaign.id) if visible else None
+    nominees = results.published_nominees(campaign.id)
+    seq, head = ledger.chain_head(campaign.id)
+    opens, closes = campaign.voting_window()
+    return render_template(
+        "voting/results.html",
+        campaign=campaign,
+        rows=results.result_rows(campaign, nominees, tallies),
+        visible=visible,
+        final=results.voting_closed(campaign),
+        total=sum(tallies.values()) if tallies else 0,
+        chain_seq=seq,
+        chain_head=head,
+        opens=opens,
+        closes=closes,
+        lookup=ReceiptLookupForm(formdata=None),
+        report=report,
+        titles={n.nomination_id: n.title for n in nominees},
+    )
+
+
+@bp.route("/dot/<int:campaign_id>/ma-xac-nhan")
+@ip_limited
+def receipt(campaign_id: int):
+    campaign = _public_campaign(campaign_id)
+    form = ReceiptLookupForm(formdata=request.args)
+    form.validate()
+    problem = form.problem()
+    found = nominee_title = None
+    status = 200
+    if problem is None:
+        found = ledger.find_receipt(campaign.id, form.ma.data)
+        if found is None:
+            status = 404
+        else:
+            nominee = db.session.get(Nomination, found.nomination_id)
+            nominee_title = nominee.title if nominee else ""
+    return render_template(
+        "voting/receipt.html", campaign=campaign, form=form, problem=problem, found=found, nominee_title=nominee_title,
+    ), status
+
+
+@bp.route("/dot/<int:campaign_id>/kiem-tra-chuoi")
+def verify_report(campaign_id: int):
+    """The committee's view of `flask votes verify`: the chain recomputed, the tallies, every problem."""
+    from flask_login import current_user
+
+    if not current_user.is_authenticated:
+        from dvkheo.extensions import login_manager
+
+        return login_manager.unauthorized()
+    campaign = access.load_review_campaign(campaign_id)
+    return _results(campaign, report=ledger.verify(campaign.id))

@@ -1,4 +1,144 @@
-"""Routes for gallery."""
+"""Public pages (no login): the campaigns in their public phase, a campaign's gallery of nominees,
+a nominee's page with its report, photos and answered objections, the objection form, and the
+resized photos.
+
+Pages stay small for phones on slow connections: no script, one small stylesheet, card pictures
+480×320 with their size stated and loaded lazily, never an original upload. Nothing here shows
+a unit's internal review figures, contact data, or anybody's identity.
+"""
 from __future__ import annotations
 
-from dvkheo.voting.views import bp  # noqa: F401
+import random
+
+from flask import (
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+
+from dvkheo.campaigns.models import NomineeKind
+from dvkheo.core.images import SIZES, ensure_thumbnail
+from dvkheo.core.rules import RuleRefused
+from dvkheo.core.timeutil import today_in_vietnam
+from dvkheo.extensions import db, limiter
+from dvkheo.voting import gallery, objections
+from dvkheo.voting.objection_forms import ObjectionForm
+from dvkheo.voting.views import bp
+
+PHOTO_MAX_AGE = 30 * 24 * 3600  # a stored file never changes: its resized copy may be cached for long
+
+
+def _vote_ctx(campaign):
+    """What the ballot's includes (_vote_box, _tally_badge) read, computed once per page, not per card."""
+    from dvkheo.voting import results
+    from dvkheo.voting.session import current_voter
+
+    return results.vote_context(campaign, current_voter(campaign.id))
+
+
+@bp.route("/", endpoint="gallery")
+def gallery_index():
+    """The campaigns whose Danh sách đề cử is public, newest first."""
+    return render_template("voting/gallery.html", campaigns=gallery.public_campaigns(), campaign=None)
+
+
+@bp.route("/dot/<int:campaign_id>")
+def campaign_gallery(campaign_id: int):
+    """Cards of the published nominees, 24 per page; a fixed number of queries whatever the page holds."""
+    campaign = gallery.load_public_campaign(campaign_id)
+    filters = gallery.GalleryFilters.parse(request.args)
+    page = db.paginate(gallery.gallery_query(campaign, filters), per_page=gallery.PAGE_SIZE, error_out=False)
+    fields, units = gallery.filter_choices(campaign)
+    ids = [n.id for n in page.items]
+    return render_template(
+        "voting/gallery.html",
+        campaign=campaign,
+        page=page,
+        photos=gallery.first_photos(ids),
+        summaries={n.id: gallery.summary(n) for n in page.items},
+        filters=filters,
+        filter_args=filters.as_args(),
+        fields=fields,
+        units=units,
+        kinds=list(NomineeKind),
+        small=SIZES["small"],
+        vote_ctx=_vote_ctx(campaign),
+    )
+
+
+@bp.route("/ho-so/<int:nomination_id>")
+def nominee(nomination_id: int):
+    nomination = gallery.load_public_nomination(nomination_id)
+    return _render_nominee(nomination, ObjectionForm())
+
+
+def _render_nominee(nomination, form: ObjectionForm, status: int = 200):
+    campaign = nomination.campaign
+    return render_template(
+        "voting/nominee.html",
+        nominee=nomination,
+        campaign=campaign,
+        photos=gallery.photos_of(nomination),
+        answers=gallery.published_answers(nomination),
+        reference=objections.reference,
+        form=form,
+        taking_objections=gallery.taking_objections(campaign),
+        small=SIZES["small"],
+        vote_ctx=_vote_ctx(campaign),
+    ), status
+
+
+@bp.route("/ho-so/<int:nomination_id>/phan-anh", methods=["POST"])
+@limiter.limit(lambda: current_app.config["OBJECTION_RATE_LIMIT"])
+def send_objection(nomination_id: int):
+    """One objection: kept and acknowledged with its number; a failed form comes back as typed."""
+    nomination = gallery.load_public_nomination(nomination_id)
+    back = url_for(".nominee", nomination_id=nomination.id) + "#phan-anh"
+    form = ObjectionForm()
+    if not gallery.taking_objections(nomination.campaign):
+        flash("Đã hết thời gian công khai lấy ý kiến; không nhận thêm phản ánh, góp ý.", "error")
+        return redirect(back)
+    if not form.validate_on_submit():
+        return _render_nominee(nomination, form, 422)
+    if form.is_bot:
+        # Silently dropped, with the very same acknowledgement (a bot learns nothing).
+        flash(_thanks(f"PA-{random.randint(1, 999999):06d}"), "success")
+        return redirect(back)
+    try:
+        objection = objections.submit(
+            nomination, form.author_name.data, form.author_contact.data, form.content.data
+        )
+    except RuleRefused as refused:
+        db.session.rollback()
+        for problem in refused.problems:
+            flash(problem.message, "error")
+        return redirect(back)
+    db.session.commit()
+    flash(_thanks(objections.reference(objection)), "success")
+    return redirect(back)
+
+
+def _thanks(number: str) -> str:
+    return (
+        f"Cảm ơn bạn đã gửi phản ánh, góp ý. Số tiếp nhận: {number} (ngày {today_in_vietnam():%d/%m/%Y}). "
+        "Cơ quan tổ chức sẽ xác minh và có thể liên hệ với bạn khi cần."
+    )
+
+
+@bp.route("/anh/<int:attachment_id>/<any(small, medium):size>.jpg")
+def photo(attachment_id: int, size: str):
+    """A resized JPEG of a published nominee's image evidence; 404 for anything else or an unreadable image."""
+    attachment = gallery.load_public_photo(attachment_id)
+    path = ensure_thumbnail(attachment.stored_name, size)
+    if path is None:
+        abort(404)
+    response = send_file(
+        path, mimetype="image/jpeg", conditional=True, etag=f"{attachment.sha256[:32]}-{size}", max_age=PHOTO_MAX_AGE,
+    )
+    response.cache_control.public = True
+    return response

@@ -58,7 +58,7 @@ def _refuse(rule: str, message: str):
     raise RuleRefused([Problem(rule, message)])
 
 
-def _check_open(campaign: Campaign, at: datetime) -> None:
+def check_open(campaign: Campaign, at: datetime) -> None:
     if not campaign.voting_open(at):
         from dvkheo.core.timeutil import as_vietnam
 
@@ -119,7 +119,7 @@ def cast(
     a Vietnamese message; the caller rolls back.
     """
     at = at or utcnow()
-    _check_open(campaign, at)
+    check_open(campaign, at)
     _check_nominee(campaign, nomination)
     if channel is VoteChannel.ASSISTED and not campaign.assisted_voting:
         _refuse("channel", "Đợt bình xét này không tổ chức bình chọn có hỗ trợ tại địa phương.")
@@ -164,7 +164,7 @@ def withdraw(campaign: Campaign, vote: Vote, voter: Voter, *, at: datetime | Non
     at = at or utcnow()
     if not campaign.vote_withdrawal_allowed:
         _refuse("withdrawal", "Đợt bình xét này không cho phép rút lại phiếu bình chọn.")
-    _check_open(campaign, at)
+    check_open(campaign, at)
     if vote.voter_id != voter.id or vote.campaign_id != campaign.id:
         _refuse("permission", "Phiếu bình chọn này không phải của bạn.")
     receipt = new_receipt_code()

@@ -8,7 +8,9 @@ from flask import Blueprint
 bp = Blueprint("voting", __name__)
 
 from dvkheo.voting import (  # noqa: E402,F401  (routes on this blueprint)
+    assisted_views,
     ballot_views,
     gallery_views,
     identity_views,
+    objection_views,
 )

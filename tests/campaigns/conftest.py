@@ -68,6 +68,12 @@ def form_data(reference_lists_seeded):
             "blind_scoring": "y",
             "comments_required": "y",
             "has_public_stage": "y",
+            "voter_verification": "email_code",
+            "assisted_voting": "y",
+            "votes_per_voter": "3",
+            "vote_withdrawal_allowed": "y",
+            "publish_objection_answers": "y",
+            "public_vote_share_percent": "0",
             "save": "Lưu",
         }
         if rubric is None:

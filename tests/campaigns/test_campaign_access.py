@@ -57,6 +57,7 @@ def _request(client, view: str, campaign, item: ReferenceItem):
             "title": "Tên mới", "year": str(campaign.year), "nominee_kinds": ["collective"],
             "field_ids": [str(f.id) for f in campaign.allowed_fields], "public_review_threshold_percent": "50",
             "reviewers_per_nomination": "2", "disagreement_threshold": "15",
+            "voter_verification": "email_code", "votes_per_voter": "3", "public_vote_share_percent": "0",
             "organising_unit_id": str(campaign.organising_unit_id),  # read by the admin's form only
         }
         return client.post(f"{base}/edit", data=data)

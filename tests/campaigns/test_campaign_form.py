@@ -203,6 +203,7 @@ def _edit_data(campaign: Campaign, rows: list[dict], **overrides) -> dict:
         "reviewers_per_nomination": str(campaign.reviewers_per_nomination),
         "disagreement_threshold": str(campaign.disagreement_threshold),
         **{name: "y" for name in ("blind_scoring", "comments_required", "use_normalised_score", "has_public_stage") if getattr(campaign, name)},
+        **_voting_data(campaign),
         "save": "Lưu",
     }
     data.update(rubric_rows(rows))
@@ -212,6 +213,20 @@ def _edit_data(campaign: Campaign, rows: list[dict], **overrides) -> dict:
         else:
             data[key] = value
     return data
+
+
+def _voting_data(campaign: Campaign) -> dict:
+    """Section 7 as the edit page shows it for `campaign` (no opening or closing moment set)."""
+    return {
+        "voter_verification": campaign.voter_verification.value,
+        "votes_per_voter": str(campaign.votes_per_voter),
+        "public_vote_share_percent": str(campaign.public_vote_share_percent),
+        **{
+            name: "y"
+            for name in ("assisted_voting", "vote_withdrawal_allowed", "live_tallies", "publish_objection_answers")
+            if getattr(campaign, name)
+        },
+    }
 
 
 def _rows_of(campaign: Campaign) -> list[dict]:
@@ -379,3 +394,96 @@ def test_too_long_criterion_title_names_the_limit(client, login_as, province, ma
     html = response.get_data(as_text=True)
     assert response.status_code == 422
     assert "Nội dung quá dài (tối đa 300 ký tự)." in html and "{max}" not in html
+
+
+# --- section 7: public voting ---------------------------------------------------------------------
+
+
+def test_voting_settings_are_saved_in_vietnam_time_and_audited(client, login_as, province, make_campaign):
+    from datetime import datetime, timezone
+
+    from dvkheo.campaigns.models import VoterVerification
+
+    campaign = make_campaign()
+    login_as(Role.SECRETARY, province)
+    data = _edit_data(
+        campaign, _rows_of(campaign), voter_verification="voter_list", votes_per_voter="5", public_vote_share_percent="30",
+        assisted_voting=None, vote_withdrawal_allowed=None, live_tallies="y", publish_objection_answers=None,
+        voting_opens_date="01/11/2026", voting_opens_time="07:30", voting_closes_date="15/11/2026", voting_closes_time="17:00",
+    )
+    assert client.post(f"/campaigns/{campaign.id}/edit", data=data).status_code == 302
+    db.session.expire_all()
+    saved = db.session.get(Campaign, campaign.id)
+    assert saved.voter_verification is VoterVerification.VOTER_LIST
+    assert (saved.votes_per_voter, saved.public_vote_share_percent) == (5, 30)
+    assert (saved.assisted_voting, saved.vote_withdrawal_allowed, saved.live_tallies, saved.publish_objection_answers) == (
+        False, False, True, False,
+    )
+    opens, closes = saved.voting_window()
+    assert opens == datetime(2026, 11, 1, 0, 30, tzinfo=timezone.utc)  # 07:30 in Vietnam (UTC+7)
+    assert closes.astimezone(timezone.utc).replace(second=0, microsecond=0) == datetime(2026, 11, 15, 10, 0, tzinfo=timezone.utc)
+    assert closes.second == 59  # the closing minute counts whole
+    update = audit.history("campaign", campaign.id)[-1]
+    assert update.details["settings"]["votes_per_voter"] == [3, 5]
+    assert update.details["settings"]["voter_verification"] == ["email_code", "voter_list"]
+    # The edit page shows the moments back as typed, and saving again records nothing.
+    html = client.get(f"/campaigns/{campaign.id}/edit").get_data(as_text=True)
+    assert 'value="07:30"' in html and 'value="17:00"' in html and 'value="01/11/2026"' in html
+    again = _edit_data(
+        saved, _rows_of(saved), voting_opens_date="01/11/2026", voting_opens_time="07:30",
+        voting_closes_date="15/11/2026", voting_closes_time="17:00",
+    )
+    assert client.post(f"/campaigns/{campaign.id}/edit", data=again).status_code == 302
+    assert len(audit.history("campaign", campaign.id)) == 2
+
+
+def test_closing_moment_before_opening_is_refused_keeping_typed_values(client, login_as, province, make_campaign):
+    campaign = make_campaign()
+    login_as(Role.SECRETARY, province)
+    data = _edit_data(
+        campaign, _rows_of(campaign), votes_per_voter="7",
+        voting_opens_date="10/11/2026", voting_opens_time="08:00", voting_closes_date="10/11/2026", voting_closes_time="7:15",
+    )
+    response = client.post(f"/campaigns/{campaign.id}/edit", data=data)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "Thời điểm kết thúc bình chọn phải sau thời điểm bắt đầu (08:00 10/11/2026)." in html
+    assert 'value="7:15"' in html and 'value="7"' in html
+    db.session.expire_all()
+    assert db.session.get(Campaign, campaign.id).voting_closes_at is None
+
+
+def test_voting_settings_out_of_range_or_malformed_show_vietnamese_errors(client, login_as, province, make_campaign):
+    campaign = make_campaign()
+    login_as(Role.SECRETARY, province)
+    data = _edit_data(
+        campaign, _rows_of(campaign), votes_per_voter="101", public_vote_share_percent="", voting_opens_time="25:00",
+        voting_closes_time="17:00",
+    )
+    html = client.post(f"/campaigns/{campaign.id}/edit", data=data).get_data(as_text=True)
+    assert "Giá trị không được lớn hơn 100." in html
+    assert "Vui lòng nhập tỷ trọng (từ 0 đến 100; 0: bình chọn chỉ để tham khảo)." in html
+    assert "Giờ không hợp lệ; vui lòng nhập theo dạng giờ:phút" in html
+    assert "Vui lòng nhập cả ngày (hoặc để trống cả ngày và giờ)." in html
+
+
+def test_votes_per_voter_is_fixed_once_someone_voted(client, login_as, province, make_campaign):
+    from dvkheo.voting.models import Vote, VoteChannel, Voter
+
+    campaign = make_campaign()
+    nomination_unit = campaign.organising_unit
+    from dvkheo.nominations.models import Nomination
+
+    nomination = Nomination(campaign=campaign, unit=nomination_unit, kind=campaign.allowed_kinds[0], title="Mô hình")
+    voter = Voter(campaign=campaign, identity_key="email:x", active_votes=1, channel=VoteChannel.ONLINE)
+    db.session.add_all([nomination, voter])
+    db.session.flush()
+    db.session.add(Vote(campaign_id=campaign.id, voter_id=voter.id, nomination_id=nomination.id, channel=VoteChannel.ONLINE, receipt_code="BC-TEST-TEST-TEST"))
+    db.session.commit()
+    login_as(Role.SECRETARY, province)
+    response = client.post(f"/campaigns/{campaign.id}/edit", data=_edit_data(campaign, _rows_of(campaign), votes_per_voter="5"))
+    assert response.status_code == 422
+    assert "Không thể đổi “Số mô hình, điển hình mỗi người được bình chọn”: đã có người bình chọn" in response.get_data(as_text=True)
+    # Other settings stay editable.
+    response = client.post(f"/campaigns/{campaign.id}/edit", data=_edit_data(campaign, _rows_of(campaign), live_tallies="y"))
+    assert response.status_code == 302

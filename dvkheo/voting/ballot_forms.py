@@ -1,0 +1,60 @@
+"""Forms of the public ballot: casting and withdrawing a vote (CSRF + a bot honeypot), and the
+receipt lookup. WTForms ships no Vietnamese messages, so every message is written here."""
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, StringField
+from wtforms.validators import Length, ValidationError
+
+HONEYPOT_MESSAGE = "Yêu cầu không hợp lệ. Vui lòng tải lại trang và bình chọn lại."
+UNKNOWN_NOMINEE = "Mô hình, điển hình này không có trong danh sách bình chọn."
+
+
+class HoneypotForm(FlaskForm):
+    """`website` is hidden from people (the `hidden` attribute): only a bot fills it in."""
+
+    website = StringField("Trang web", render_kw={"autocomplete": "off", "tabindex": "-1"})
+
+    def validate_website(self, field) -> None:
+        if (field.data or "").strip():
+            raise ValidationError(HONEYPOT_MESSAGE)
+
+
+class CastForm(HoneypotForm):
+    """One vote: the nomination chosen on the ballot."""
+
+    nomination_id = HiddenField()
+
+    @property
+    def nomination_number(self) -> int | None:
+        text = (self.nomination_id.data or "").strip()
+        return int(text) if text.isdigit() and len(text) < 12 else None
+
+    def validate_nomination_id(self, field) -> None:
+        if self.nomination_number is None:
+            raise ValidationError("Vui lòng chọn một mô hình, điển hình để bình chọn.")
+
+
+class WithdrawForm(HoneypotForm):
+    """Withdrawing one's own vote (the vote is named in the URL)."""
+
+
+class ReceiptLookupForm(FlaskForm):
+    """The receipt check on the results page, a GET form (no CSRF: it changes nothing)."""
+
+    class Meta:
+        csrf = False
+
+    ma = StringField(
+        "Mã xác nhận bình chọn",
+        validators=[Length(max=40, message="Mã xác nhận quá dài.")],
+        filters=[lambda value: value.strip().upper() if isinstance(value, str) else value],
+        render_kw={"placeholder": "BC-XXXX-XXXX-XXXX", "autocomplete": "off", "spellcheck": "false"},
+    )
+
+    def problem(self) -> str | None:
+        if not self.ma.data:
+            return "Vui lòng nhập mã xác nhận bình chọn."
+        if self.ma.errors:
+            return " ".join(self.ma.errors)
+        return None

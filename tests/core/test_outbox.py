@@ -1,0 +1,39 @@
+"""The development outbox: newest messages first while DEV_OUTBOX is on, 404 otherwise and in production."""
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from dvkheo.core.notifications import OutboxMessage, send_email
+from dvkheo.extensions import db
+
+
+@pytest.fixture
+def outbox_off(app):
+    app.config["DEV_OUTBOX"] = False
+    yield
+    app.config["DEV_OUTBOX"] = True
+
+
+def test_outbox_lists_messages_newest_first(client):
+    send_email("nguoi.thu@example.vn", "Mã xác thực bình chọn: 111111", "Mã xác thực bình chọn của bạn là: 111111")
+    send_email("nguoi.thu@example.vn", "Mã xác thực bình chọn: 222222", "Mã xác thực bình chọn của bạn là: 222222")
+    db.session.commit()
+    response = client.get("/dev/outbox")
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"] == "no-store"
+    page = response.get_data(as_text=True)
+    assert "nguoi.thu@example.vn" in page
+    assert page.index("222222") < page.index("111111")
+
+
+def test_outbox_is_404_when_dev_outbox_is_off(client, outbox_off):
+    assert send_email("nguoi.thu@example.vn", "Chủ đề", "Nội dung") is False  # nothing kept, no mail server
+    db.session.commit()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage)) == 0
+    assert client.get("/dev/outbox").status_code == 404
+
+
+def test_outbox_is_404_in_production_whatever_the_setting(client, monkeypatch):
+    monkeypatch.setenv("DVKHEO_ENV", "production")
+    assert client.get("/dev/outbox").status_code == 404

@@ -1,0 +1,166 @@
+"""Public results (hidden, live, final), the chain head, the receipt check and the vote context."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from dvkheo.campaigns.models import CampaignStatus
+from dvkheo.core.timeutil import utcnow
+from dvkheo.extensions import db
+from dvkheo.voting import ledger, results
+from dvkheo.voting.models import VoteChannel
+
+
+def cast(campaign, voter, nominee):
+    vote = ledger.cast(campaign, voter, nominee, VoteChannel.ONLINE)
+    db.session.commit()
+    return vote
+
+
+@pytest.fixture
+def voted(voting_campaign, make_nominee, make_voter):
+    """Three nominees: "Mô hình A" with 2 votes, "Mô hình B" with 1, "Mô hình C" with none."""
+    a, b, c = make_nominee("Mô hình A"), make_nominee("Mô hình B"), make_nominee("Mô hình C")
+    cast(voting_campaign, make_voter(), a)
+    cast(voting_campaign, make_voter(), a)
+    cast(voting_campaign, make_voter(), b)
+    return a, b, c
+
+
+def page(client, campaign) -> tuple[int, str]:
+    response = client.get(f"/binh-chon/dot/{campaign.id}/ket-qua")
+    return response.status_code, response.get_data(as_text=True)
+
+
+def test_results_hide_counts_during_voting(client, voting_campaign, voted):
+    status, html = page(client, voting_campaign)
+    assert status == 200
+    assert "được giữ kín cho đến khi kết thúc bình chọn" in html
+    assert "Mô hình A" in html and "Mô hình C" in html
+    assert "Số phiếu</th>" not in html
+    seq, head = ledger.chain_head(voting_campaign.id)
+    assert f"sự kiện số <strong>{seq}</strong>" in html and head in html
+
+
+def test_results_live_when_the_campaign_shows_tallies(client, voting_campaign, voted):
+    voting_campaign.live_tallies = True
+    db.session.commit()
+    status, html = page(client, voting_campaign)
+    assert status == 200
+    assert "đang được cập nhật trực tiếp (3 phiếu còn hiệu lực)" in html
+    assert "Số phiếu</th>" in html
+    # Most votes first.
+    assert html.index("Mô hình A") < html.index("Mô hình B") < html.index("Mô hình C")
+
+
+def test_results_final_after_the_closing_moment(client, voting_campaign, voted):
+    voting_campaign.voting_closes_at = utcnow() - timedelta(minutes=5)
+    db.session.commit()
+    status, html = page(client, voting_campaign)
+    assert status == 200
+    assert "Đây là kết quả chính thức: 3 phiếu bình chọn còn hiệu lực." in html
+    assert 'data-label="Số phiếu" class="num">2</td>' in html
+
+
+def test_results_final_after_the_campaign_moves_to_the_council(client, voting_campaign, voted):
+    voting_campaign.status = CampaignStatus.COUNCIL_DECISION
+    db.session.commit()
+    status, html = page(client, voting_campaign)
+    assert status == 200 and "kết quả chính thức" in html
+
+
+def test_results_of_a_campaign_without_public_phase_are_404(client, make_campaign):
+    assert page(client, make_campaign())[0] == 404
+
+
+def test_receipt_check_of_a_cast_vote(client, voting_campaign, make_nominee, make_voter):
+    nominee = make_nominee("Mô hình chợ văn minh")
+    vote = cast(voting_campaign, make_voter(), nominee)
+    response = client.get(f"/binh-chon/dot/{voting_campaign.id}/ma-xac-nhan", query_string={"ma": vote.receipt_code.lower()})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Phiếu đã được ghi nhận lúc" in html and "(sự kiện số 1 trong chuỗi)" in html
+    assert "Mô hình chợ văn minh" in html
+
+
+def test_receipt_check_of_a_withdrawn_vote_and_of_the_withdrawal(client, voting_campaign, make_nominee, make_voter):
+    nominee, voter = make_nominee(), make_voter()
+    vote = cast(voting_campaign, voter, nominee)
+    withdrawn = ledger.withdraw(voting_campaign, vote, voter)
+    db.session.commit()
+    url = f"/binh-chon/dot/{voting_campaign.id}/ma-xac-nhan"
+    html = client.get(url, query_string={"ma": vote.receipt_code}).get_data(as_text=True)
+    assert "sau đó đã rút lại: phiếu này không còn được tính" in html
+    html = client.get(url, query_string={"ma": withdrawn.withdrawal_receipt}).get_data(as_text=True)
+    assert "Việc rút lại phiếu bình chọn" in html and "(sự kiện số 2 trong chuỗi)" in html
+
+
+def test_receipt_check_of_an_unknown_code(client, voting_campaign):
+    response = client.get(f"/binh-chon/dot/{voting_campaign.id}/ma-xac-nhan", query_string={"ma": "BC-AAAA-BBBB-CCCC"})
+    assert response.status_code == 404
+    assert "Không tìm thấy mã" in response.get_data(as_text=True)
+
+
+def test_receipt_check_without_a_code_asks_for_one(client, voting_campaign):
+    html = client.get(f"/binh-chon/dot/{voting_campaign.id}/ma-xac-nhan").get_data(as_text=True)
+    assert "Vui lòng nhập mã xác nhận bình chọn." in html
+
+
+def test_receipt_of_another_campaign_is_not_found(client, voting_campaign, make_campaign, make_nominee, make_voter):
+    vote = cast(voting_campaign, make_voter(), make_nominee())
+    other = make_campaign(status=CampaignStatus.PUBLIC_VOTING)
+    response = client.get(f"/binh-chon/dot/{other.id}/ma-xac-nhan", query_string={"ma": vote.receipt_code})
+    assert response.status_code == 404
+
+
+def test_results_page_query_count_does_not_grow_with_nominees(client, voting_campaign, make_nominee, make_voter, count_queries):
+    voting_campaign.live_tallies = True
+    db.session.commit()
+    campaign_id = voting_campaign.id
+
+    def measure() -> int:
+        with count_queries() as counter:
+            assert client.get(f"/binh-chon/dot/{campaign_id}/ket-qua").status_code == 200
+        return counter.count
+
+    cast(voting_campaign, make_voter(), make_nominee())
+    small = measure()
+    for _ in range(6):
+        cast(voting_campaign, make_voter(), make_nominee())
+    assert measure() == small
+
+
+def test_vote_context_uses_two_queries_and_marks_the_voters_votes(app, voting_campaign, make_nominee, make_voter, count_queries):
+    nominees = [make_nominee() for _ in range(5)]
+    voter = make_voter()
+    cast(voting_campaign, voter, nominees[0])
+    voting_campaign.live_tallies = True
+    db.session.commit()
+    campaign = voting_campaign
+    assert campaign.id and voter.id  # loaded before counting
+    with app.test_request_context(), count_queries() as counter:
+        context = results.vote_context(campaign, voter)
+    assert counter.count == 2
+    assert context.votes_used == 1 and context.votes_left == 2
+    assert set(context.live_votes) == {nominees[0].id}
+    assert context.count(nominees[0].id) == 1 and context.count(nominees[1].id) == 0
+
+
+def test_vote_box_and_tally_badge_render_from_the_context(app, client, voting_campaign, make_nominee, make_voter):
+    from flask import render_template
+
+    nominee, other = make_nominee("Mô hình X"), make_nominee("Mô hình Y")
+    voter = make_voter()
+    cast(voting_campaign, voter, nominee)
+    with app.test_request_context():
+        anonymous = results.vote_context(voting_campaign, None)
+        html = render_template("voting/_vote_box.html", campaign=voting_campaign, nominee=nominee, vote_ctx=anonymous)
+        assert "Xác thực để bình chọn" in html
+        assert render_template("voting/_tally_badge.html", nominee=nominee, vote_ctx=anonymous).strip() == ""
+        mine = results.vote_context(voting_campaign, voter)
+        assert "Đã bình chọn" in render_template("voting/_vote_box.html", campaign=voting_campaign, nominee=nominee, vote_ctx=mine)
+        assert ">Bình chọn</button>" in render_template("voting/_vote_box.html", campaign=voting_campaign, nominee=other, vote_ctx=mine)
+        voting_campaign.live_tallies = True
+        live = results.vote_context(voting_campaign, None)
+        assert "1 phiếu bình chọn" in render_template("voting/_tally_badge.html", nominee=nominee, vote_ctx=live)
