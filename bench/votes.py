@@ -89,8 +89,9 @@ def seed(app, voters: int) -> dict:
 
     with app.app_context():
         db.session.remove()
-        db.drop_all()
-        db.session.execute(sa.text("DROP TABLE IF EXISTS bench_rows"))
+        # The bench database is ours alone: start from an empty schema whatever an older run left.
+        db.session.execute(sa.text("DROP SCHEMA public CASCADE"))
+        db.session.execute(sa.text("CREATE SCHEMA public"))
         db.session.commit()
         db.create_all()
         db.session.execute(BENCH_TABLE)

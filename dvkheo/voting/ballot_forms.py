@@ -11,7 +11,14 @@ UNKNOWN_NOMINEE = "Mô hình, điển hình này không có trong danh sách bì
 
 
 class HoneypotForm(FlaskForm):
-    """`website` is hidden from people (the `hidden` attribute): only a bot fills it in."""
+    """`website` is hidden from people (the `hidden` attribute): only a bot fills it in.
+
+    The app-wide CSRFProtect already checks every POST before the view runs; checking the same
+    token again in the form would only cost time on the busiest route of the public stage.
+    """
+
+    class Meta:
+        csrf = False
 
     website = StringField("Trang web", render_kw={"autocomplete": "off", "tabindex": "-1"})
 

@@ -33,12 +33,11 @@ from dvkheo.extensions import db, limiter
 from dvkheo.nominations.models import Nomination
 from dvkheo.voting import ledger, results
 from dvkheo.voting.ballot_forms import (
-    UNKNOWN_NOMINEE,
     CastForm,
     ReceiptLookupForm,
     WithdrawForm,
 )
-from dvkheo.voting.models import Vote, VoteChannel, Voter
+from dvkheo.voting.models import Vote, Voter
 from dvkheo.voting.session import current_voter
 from dvkheo.voting.views import bp
 
@@ -125,27 +124,33 @@ def ballot(campaign_id: int):
 @ip_limited
 @voter_limited
 def cast(campaign_id: int):
-    campaign = _public_campaign(campaign_id)
-    voter = current_voter(campaign.id)
-    if voter is None:
-        return _ballot_page(campaign, None, status=401, error=NOT_IDENTIFIED)
+    # The hot path of the public vote: nothing is loaded before the ledger's one statement, which
+    # checks the campaign, the voter and the nominee itself (see `ledger.cast_online`); pages for
+    # refusals load what they show.
+    voter_id = session.get(f"voter:{campaign_id}")
+    if voter_id is None:
+        return _ballot_page(_public_campaign(campaign_id), None, status=401, error=NOT_IDENTIFIED)
     form = CastForm()
     if not form.validate():
-        return _refused(campaign, voter, _first_error(form), 422)
-    nomination = db.session.get(Nomination, form.nomination_number)
-    if nomination is None or nomination.campaign_id != campaign.id:
-        return _refused(campaign, voter, UNKNOWN_NOMINEE, 422)
-    title = nomination.title
+        campaign = _public_campaign(campaign_id)
+        return _refused(campaign, current_voter(campaign.id), _first_error(form), 422)
     try:
-        vote = ledger.cast(campaign, voter, nomination, VoteChannel.ONLINE)
-        receipt = vote.receipt_code
+        receipt, title = ledger.cast_online(campaign_id, voter_id, form.nomination_number)
         db.session.commit()
     except RuleRefused as refused:
-        return _refused(campaign, voter, refused.problems[0].message, 409)
+        rule, message = refused.problems[0].rule, refused.problems[0].message
+        db.session.rollback()
+        campaign = _public_campaign(campaign_id)  # 404 when the campaign is not public at all
+        if rule == "voter":
+            return _ballot_page(campaign, None, status=401, error=NOT_IDENTIFIED)
+        # A forged or stale form is bad input, not a rule of the vote.
+        return _refused(campaign, current_voter(campaign.id), message, 422 if rule == "unknown_nominee" else 409)
     except RACE_ERRORS:
-        return _refused(campaign, voter, RETRY_MESSAGE, 409)
+        db.session.rollback()
+        campaign = _public_campaign(campaign_id)
+        return _refused(campaign, current_voter(campaign.id), RETRY_MESSAGE, 409)
     flash(f"Đã ghi nhận bình chọn cho “{title}”. Mã xác nhận bình chọn: {receipt}. Vui lòng lưu lại mã này để tra cứu.", "success")
-    return redirect(url_for(".ballot", campaign_id=campaign_id), 303)  # campaign_id: no reload after commit
+    return redirect(url_for(".ballot", campaign_id=campaign_id), 303)
 
 
 @bp.route("/dot/<int:campaign_id>/phieu/<int:vote_id>/rut-lai", methods=["POST"])

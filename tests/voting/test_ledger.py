@@ -157,3 +157,28 @@ def test_verify_detects_an_inserted_event(voting_campaign, make_nominee, make_vo
     # A well-forged event still differs from the stored head and from the votes table.
     assert "Đầu chuỗi đã lưu không khớp với chuỗi tính lại (có bản ghi cuối bị xóa hoặc chèn)." in problems
     assert any(f"Hồ sơ số {nominees[0].id}: chuỗi sự kiện cho 3 phiếu" in p for p in problems)
+
+
+def test_online_hot_path_keeps_the_same_rules_and_a_verifiable_chain(voting_campaign, make_nominee, make_voter):
+    """`cast_online` (one statement on PostgreSQL) refuses what `cast` refuses and chains the same hashes."""
+    nominees = [make_nominee() for _ in range(4)]
+    voter, assisted = make_voter(), make_voter()
+    receipts = []
+    for nominee in nominees[:3]:
+        receipt, title = ledger.cast_online(voting_campaign.id, voter.id, nominee.id)
+        db.session.commit()
+        receipts.append(receipt)
+        assert title == nominee.title
+    cast(voting_campaign, assisted, nominees[0], ASSISTED)
+    assert refused(ledger.cast_online, voting_campaign.id, voter.id, nominees[0].id) == "Mỗi người được bình chọn tối đa 3 mô hình, điển hình; đã đủ số phiếu."
+    vote = db.session.scalars(sa.select(Vote).where(Vote.receipt_code == receipts[0])).one()
+    ledger.withdraw(voting_campaign, vote, db.session.get(type(voter), voter.id))
+    db.session.commit()
+    assert refused(ledger.cast_online, voting_campaign.id, voter.id, nominees[1].id) == "Bạn đã bình chọn cho mô hình, điển hình này rồi."
+    assert "đã bình chọn có hỗ trợ" in refused(ledger.cast_online, voting_campaign.id, assisted.id, nominees[1].id)
+    held = make_nominee(status=NominationState.ON_HOLD)
+    assert refused(ledger.cast_online, voting_campaign.id, voter.id, held.id) == "Mô hình, điển hình này không có trong danh sách bình chọn."
+    report = ledger.verify(voting_campaign.id)
+    assert report.ok, report.problems
+    assert report.events == 5  # 3 online casts, 1 assisted cast, 1 withdrawal
+    assert ledger.find_receipt(voting_campaign.id, receipts[1]).nomination_id == nominees[1].id
