@@ -262,3 +262,109 @@ def _assign_and_score(campaign: Campaign, dossiers: list[Nomination], users: dic
             entries = {c.id: scoring.Entry(value, COMMENT) for c, value in zip(campaign.criteria, points)}
             scoring.save_scores(sheet, entries, reviewer, finalise=True)
             db.session.flush()
+
+
+# --- the public stage -------------------------------------------------------------------------------
+
+# (model, nominee, locality, results) of the dossiers the public sees; the rest of each report is
+# borrowed from DOSSIERS.
+PUBLIC_TITLES = [
+    ("“Ngày Chủ nhật xanh” làm sạch bờ biển Cổ Lũy", "Đoàn Thanh niên xã Tịnh Khê", "Thôn Cổ Lũy, xã Tịnh Khê",
+     "52 buổi ra quân; thu gom 18 tấn rác; 2,4 km bờ biển sạch; 600 đoàn viên và người dân tham gia."),
+    ("Sân chơi cho trẻ em do Nhân dân tổ dân phố cùng làm", "Tổ dân phố 5 phường Cẩm Thành", "Phường Cẩm Thành",
+     "Sân chơi 600 m² với 12 thiết bị; 95 triệu đồng và 420 ngày công do người dân đóng góp."),
+    ("Vận động hòa giải, giữ yên xóm làng ở thôn Phú Lộc", "Tổ hòa giải thôn Phú Lộc", "Thôn Phú Lộc, xã Tịnh Khê",
+     "Hòa giải thành 31/33 vụ việc; ba năm liền không có đơn thư vượt cấp."),
+    ("Nồi cháo tình thương ở bệnh viện", "Hội Chữ thập đỏ phường Cẩm Thành", "Bệnh viện đa khoa tỉnh",
+     "Hơn 40.000 suất cháo miễn phí cho người bệnh nghèo trong hai năm, từ 210 nhà hảo tâm."),
+]
+PUBLIC_SCORES = [[23, 22, 23, 14, 9], [21, 22, 20, 13, 9], [20, 19, 21, 12, 8], [19, 20, 19, 12, 9]]
+# A person on the local voter list, so that an official of Xã Tịnh Khê can record an assisted vote.
+DEMO_VOTER = ("051190001234", "Trần Văn Bảy", date(1950, 3, 2), "Thôn Mỹ Lai")
+
+
+def public_campaign_title(year: int) -> str:
+    return f"Bình chọn mô hình, điển hình “Dân vận khéo” tiêu biểu tỉnh Quảng Ngãi năm {year}"
+
+
+def seed_public_stage(province: Unit, users: dict[str, User], today: date, evidence_png) -> int:
+    """A campaign taking public votes: four shortlisted dossiers, a few online votes, one person on the
+    local list. Added once (found by its title); returns the number of dossiers added."""
+    from dvkheo.campaigns.models import VoterVerification
+    from dvkheo.core.text import fold
+    from dvkheo.review import assignment, scoring, screening, shortlist
+    from dvkheo.review.models import AssignmentStatus, ReviewAssignment
+    from dvkheo.voting import ledger
+    from dvkheo.voting.identity import email_hash, id_number_hash
+    from dvkheo.voting.models import VoteChannel, Voter, VoterListEntry
+
+    title = public_campaign_title(today.year)
+    if db.session.scalar(sa.select(Campaign.id).where(Campaign.title == title)) is not None:
+        return 0
+    secretary = users["thuky"]
+    campaign = campaign_ops.create_campaign(
+        organising_unit=province, title=title, year=today.year, actor=secretary,
+        status=CampaignStatus.NOMINATIONS_OPEN, nominations_open_on=today - timedelta(days=90), nominations_close_on=today,
+        review_close_on=today - timedelta(days=1), decision_on=today + timedelta(days=30),
+        reviewers_per_nomination=2, votes_per_voter=2, live_tallies=True, public_vote_share_percent=30,
+        voter_verification=VoterVerification.EMAIL_CODE,
+        description="Công khai danh sách đề cử để Nhân dân xem, góp ý và bình chọn trực tuyến hoặc tại xã, phường.",
+    )
+    for local_part, role in (("chutich", CouncilRole.CHAIR), ("hoidong1", CouncilRole.MEMBER), ("hoidong2", CouncilRole.MEMBER)):
+        db.session.add(CouncilMember(campaign=campaign, user=users[local_part], council_role=role))
+    reference = {(item.kind.value, item.code): item for item in db.session.scalars(sa.select(ReferenceItem))}
+    dossiers = []
+    for number, ((model, nominee, locality, outcome), (submitter_key, kind, field_code, category_code, report, _)) in enumerate(
+        zip(PUBLIC_TITLES, [d for d in DOSSIERS if d[1] is NomineeKind.COLLECTIVE]), start=1
+    ):
+        submitter = users[submitter_key]
+        nomination = operations.create_draft(campaign, kind, submitter.unit, submitter)
+        values = dict(report, title=model, nominee_name=nominee, locality=locality, results=outcome)
+        values.update(
+            field_id=reference[("field", field_code)].id,
+            collective_type_id=reference[("collective_type", category_code)].id,
+            review_held_on=today - timedelta(days=80 - number), review_attendees=40 + number,
+            review_votes_cast=40 + number, review_votes_for=36 + number,
+        )
+        operations.update_report(nomination, values, submitter)
+        picture = store_upload(io.BytesIO(evidence_png(200 + number)), f"Ảnh hoạt động - {nominee}.png")
+        operations.attach_files(nomination, [(picture, "evidence", None)], submitter)
+        workflow.apply(nomination, A.SUBMIT, submitter)
+        dossiers.append(nomination)
+    db.session.flush()
+
+    campaign.nominations_close_on = today - timedelta(days=1)
+    campaign_workflow.apply(campaign, campaign_workflow.CampaignAction.START_REVIEW, secretary)
+    for nomination in dossiers:
+        screening.accept(nomination, secretary)
+    db.session.flush()
+    assignment.auto_assign(campaign, secretary)
+    db.session.flush()
+    for nomination, points in zip(dossiers, PUBLIC_SCORES):
+        sheets = db.session.scalars(
+            sa.select(ReviewAssignment).where(
+                ReviewAssignment.nomination_id == nomination.id, ReviewAssignment.status == AssignmentStatus.ACTIVE
+            )
+        ).all()
+        for sheet in sheets:
+            entries = {c.id: scoring.Entry(value, COMMENT) for c, value in zip(campaign.criteria, points)}
+            scoring.save_scores(sheet, entries, sheet.reviewer, finalise=True)
+            db.session.flush()
+        shortlist.decide(nomination, True, secretary, "Đạt điểm cao, được Hội đồng thống nhất công khai để bình chọn.")
+    campaign.public_voting_open_on, campaign.public_voting_close_on = today - timedelta(days=1), today + timedelta(days=14)
+    campaign_workflow.apply(campaign, campaign_workflow.CampaignAction.OPEN_PUBLIC_VOTING, secretary)
+    db.session.flush()
+
+    # A few citizens have voted online already, so that the live tallies show something.
+    for number, picks in enumerate(([0, 1], [0, 2], [1], [0, 3], [2, 0]), start=1):
+        voter = Voter(campaign_id=campaign.id, identity_key="email:" + email_hash(f"nguoidan{number}@example.vn"))
+        db.session.add(voter)
+        db.session.flush()
+        for index in picks:
+            ledger.cast(campaign, voter, dossiers[index], VoteChannel.ONLINE)
+    number, full_name, born, locality = DEMO_VOTER
+    db.session.add(VoterListEntry(
+        campaign_id=campaign.id, id_number_hash=id_number_hash(number), full_name=full_name, name_key=fold(full_name),
+        birth_date=born, locality=locality, unit_id=users["coso"].unit_id,
+    ))
+    return len(dossiers)

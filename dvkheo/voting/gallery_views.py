@@ -59,7 +59,7 @@ def campaign_gallery(campaign_id: int):
         "voting/gallery.html",
         campaign=campaign,
         page=page,
-        photos=gallery.first_photos(ids),
+        photos={nid: photo for nid, photo in gallery.first_photos(ids).items() if _showable(photo)},
         summaries={n.id: gallery.summary(n) for n in page.items},
         filters=filters,
         filter_args=filters.as_args(),
@@ -69,6 +69,13 @@ def campaign_gallery(campaign_id: int):
         small=SIZES["small"],
         vote_ctx=_vote_ctx(campaign),
     )
+
+
+def _showable(photo) -> bool:
+    """A photo whose thumbnail exists or can be made: an unreadable upload shows the placeholder, not a broken image."""
+    from dvkheo.core.images import ensure_thumbnail
+
+    return ensure_thumbnail(photo.stored_name, "small") is not None
 
 
 @bp.route("/ho-so/<int:nomination_id>")
@@ -83,7 +90,7 @@ def _render_nominee(nomination, form: ObjectionForm, status: int = 200):
         "voting/nominee.html",
         nominee=nomination,
         campaign=campaign,
-        photos=gallery.photos_of(nomination),
+        photos=[photo for photo in gallery.photos_of(nomination) if _showable(photo)],
         answers=gallery.published_answers(nomination),
         reference=objections.reference,
         form=form,

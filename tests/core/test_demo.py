@@ -110,7 +110,24 @@ def test_seed_demo_gives_the_committee_a_campaign_in_review(runner):
     assert {NominationState.SCORED, NominationState.IN_REVIEW, NominationState.ON_HOLD, NominationState.SUBMITTED} <= set(statuses)
     assert statuses.count(NominationState.SCORED) == 3
     loads = db.session.execute(
-        sa.select(ReviewAssignment.reviewer_id, sa.func.count()).group_by(ReviewAssignment.reviewer_id)
+        sa.select(ReviewAssignment.reviewer_id, sa.func.count())
+        .join(Nomination, Nomination.id == ReviewAssignment.nomination_id)
+        .where(Nomination.campaign_id == campaign.id)
+        .group_by(ReviewAssignment.reviewer_id)
     ).all()
     counts = sorted(count for _, count in loads)
     assert counts[-1] - counts[0] <= 1  # the automatic assignment kept the loads even
+
+
+def test_seed_demo_opens_a_public_vote_with_a_gallery(runner, client):
+    from dvkheo.demo_review import public_campaign_title
+    from dvkheo.voting import ledger
+
+    runner.invoke(args=["seed-demo"], catch_exceptions=False)
+
+    campaign = db.session.scalars(sa.select(Campaign).where(Campaign.title == public_campaign_title(today_in_vietnam().year))).one()
+    assert campaign.status is CampaignStatus.PUBLIC_VOTING and campaign.voting_open()
+    page = client.get(f"/binh-chon/dot/{campaign.id}").get_data(as_text=True)
+    assert "Nồi cháo tình thương ở bệnh viện" in page
+    report = ledger.verify(campaign.id)
+    assert report.ok and report.events == 9
