@@ -47,7 +47,7 @@ class WithdrawForm(HoneypotForm):
 
 
 class ReceiptLookupForm(FlaskForm):
-    """The receipt check on the results page, a GET form (no CSRF: it changes nothing)."""
+    """The receipt check: it changes nothing, but is posted so the code stays out of URLs and logs."""
 
     class Meta:
         csrf = False

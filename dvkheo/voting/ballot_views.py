@@ -221,11 +221,13 @@ def _results(campaign: Campaign, report: ledger.VerificationReport | None = None
     )
 
 
-@bp.route("/dot/<int:campaign_id>/ma-xac-nhan")
+@bp.route("/dot/<int:campaign_id>/ma-xac-nhan", methods=["GET", "POST"])
 @ip_limited
 def receipt(campaign_id: int):
+    # The page's own form posts the code, so that it never lands in a URL, a server access log or a
+    # browser history beside the visitor's address; a link with ?ma= keeps working.
     campaign = _public_campaign(campaign_id)
-    form = ReceiptLookupForm(formdata=request.args)
+    form = ReceiptLookupForm(formdata=request.form if request.method == "POST" else request.args)
     form.validate()
     problem = form.problem()
     found = nominee_title = None

@@ -164,3 +164,16 @@ def test_vote_box_and_tally_badge_render_from_the_context(app, client, voting_ca
         voting_campaign.live_tallies = True
         live = results.vote_context(voting_campaign, None)
         assert "1 phiếu bình chọn" in render_template("voting/_tally_badge.html", nominee=nominee, vote_ctx=live)
+
+
+def test_receipt_check_is_posted_so_the_code_stays_out_of_urls(client, voting_campaign, make_nominee, make_voter):
+    from dvkheo.voting import ledger
+    from dvkheo.voting.models import VoteChannel
+
+    vote = ledger.cast(voting_campaign, make_voter(), make_nominee(title="Mô hình tra cứu bằng biểu mẫu"), VoteChannel.ONLINE)
+    db.session.commit()
+    page = client.get(f"/binh-chon/dot/{voting_campaign.id}/ket-qua").get_data(as_text=True)
+    assert f'<form method="post" action="/binh-chon/dot/{voting_campaign.id}/ma-xac-nhan"' in page
+    response = client.post(f"/binh-chon/dot/{voting_campaign.id}/ma-xac-nhan", data={"ma": vote.receipt_code.lower()})
+    assert response.status_code == 200
+    assert "Mô hình tra cứu bằng biểu mẫu" in response.get_data(as_text=True)
