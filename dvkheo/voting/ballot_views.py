@@ -44,6 +44,7 @@ from dvkheo.voting.views import bp
 RETRY_MESSAGE = "Hệ thống đang ghi nhận một yêu cầu khác của bạn cùng lúc. Vui lòng thử lại."
 NOT_IDENTIFIED = "Bạn cần xác thực trước khi bình chọn trong đợt bình xét này."
 # Database errors a race can raise (a unique index, a deadlock, a lock or statement timeout).
+JUST_CAST = "vua-ghi-nhan"
 RACE_ERRORS = (sa.exc.IntegrityError, sa.exc.OperationalError, sa.exc.InternalError)
 
 
@@ -87,9 +88,13 @@ def _public_campaign(campaign_id: int) -> Campaign:
     return campaign
 
 
-def _ballot_page(campaign: Campaign, voter: Voter | None, *, status: int = 200, error: str | None = None):
-    """The ballot; `error` is shown as an error flash (a refused vote), `voter=None` asks to identify."""
+def _ballot_page(
+    campaign: Campaign, voter: Voter | None, *, status: int = 200, error: str | None = None, just_cast: bool = False
+):
+    """The ballot; `error` is shown as an error flash (a refused vote), `voter=None` asks to identify;
+    `just_cast` shows the newest live vote's receipt as the success message."""
     context = results.vote_context(campaign, voter)
+    newest = next((vote for vote in context.receipts if vote.live), None) if just_cast else None
     opens, closes = campaign.voting_window()
     return render_template(
         "voting/ballot.html",
@@ -100,6 +105,7 @@ def _ballot_page(campaign: Campaign, voter: Voter | None, *, status: int = 200, 
         opens=opens,
         closes=closes,
         error=error,
+        just_recorded=newest,
             ), status
 
 
@@ -117,7 +123,7 @@ def ballot(campaign_id: int):
     voter = current_voter(campaign.id)
     if voter is None:
         return redirect(results.identify_url(campaign.id))
-    return _ballot_page(campaign, voter)
+    return _ballot_page(campaign, voter, just_cast=request.args.get(JUST_CAST) == "1")
 
 
 @bp.route("/dot/<int:campaign_id>/binh-chon", methods=["POST"])
@@ -149,8 +155,9 @@ def cast(campaign_id: int):
         db.session.rollback()
         campaign = _public_campaign(campaign_id)
         return _refused(campaign, current_voter(campaign.id), RETRY_MESSAGE, 409)
-    flash(f"Đã ghi nhận bình chọn cho “{title}”. Mã xác nhận bình chọn: {receipt}. Vui lòng lưu lại mã này để tra cứu.", "success")
-    return redirect(url_for(".ballot", campaign_id=campaign_id), 303)
+    # The ballot shows the new receipt from the ledger: no message in the session cookie to sign on
+    # the busiest route, and nothing about the vote in the URL (only a flag).
+    return redirect(url_for(".ballot", campaign_id=campaign_id, **{JUST_CAST: "1"}), 303)
 
 
 @bp.route("/dot/<int:campaign_id>/phieu/<int:vote_id>/rut-lai", methods=["POST"])

@@ -56,7 +56,7 @@ def test_cast_redirects_with_receipt_and_shows_it_on_the_ballot(client, voting_c
     as_voter(make_voter())
     response = vote(client, voting_campaign, nominee)
     assert response.status_code == 303
-    assert response.headers["Location"].endswith(f"/binh-chon/dot/{voting_campaign.id}/phieu")
+    assert response.headers["Location"].endswith(f"/binh-chon/dot/{voting_campaign.id}/phieu?vua-ghi-nhan=1")
     receipt = db.session.scalar(sa.select(Vote.receipt_code))
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert f"Mã xác nhận bình chọn: {receipt}" in page  # the flash
