@@ -15,18 +15,17 @@ from __future__ import annotations
 import csv
 import io
 import re
-import unicodedata
-import zipfile
 from dataclasses import dataclass
 from typing import Any, Iterable
 
 import sqlalchemy as sa
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from dvkheo.core import audit
 from dvkheo.core.storage import UploadRejected, clean_original_name, sniff_kind
+from dvkheo.core.tables import csv_table, xlsx_table
 from dvkheo.core.text import fold
 from dvkheo.extensions import db
 from dvkheo.units.models import UNIT_KIND_LABELS, Unit
@@ -40,9 +39,6 @@ from dvkheo.units.operations import (
     units_by_codes,
 )
 
-MAX_ROWS = 20_000
-# An XLSX is a zip: refuse archives that would inflate to more than this (zip bombs).
-MAX_UNZIPPED_BYTES = 100 * 1024 * 1024
 DEFAULT_KIND = "agency"
 
 COLUMN_TITLES = {
@@ -138,7 +134,7 @@ def read_sheet(stream, filename: str | None, *, max_bytes: int) -> Sheet:
         raise UploadRejected(f"Tệp “{display_name}” rỗng.")
     kind = sniff_kind(data[:16], io.BytesIO(data))
     if kind == "xlsx":
-        table = _xlsx_table(data, display_name)
+        table = xlsx_table(data, display_name)
     elif data.startswith(b"\xd0\xcf\x11\xe0"):
         raise UploadRejected(
             f"Tệp “{display_name}” là tệp Excel 97-2003 (.xls). Vui lòng mở bằng Excel và lưu lại dạng .xlsx hoặc CSV."
@@ -146,75 +142,16 @@ def read_sheet(stream, filename: str | None, *, max_bytes: int) -> Sheet:
     elif kind is not None or data.startswith(b"PK\x03\x04"):
         raise UploadRejected(f"Tệp “{display_name}” không phải tệp CSV hoặc Excel (.xlsx).")
     else:
-        table = _csv_table(data, display_name)
+        table = csv_table(data, display_name)
     return sheet_from_table(table)
 
 
-def _clean_cell(value: Any) -> str:
-    """Cell text as a person reads it: NFC, single spaces, 51.0 shown as 51."""
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    text = unicodedata.normalize("NFC", str(value))
-    return " ".join(text.split())
 
 
-def _decode_text(data: bytes, display_name: str) -> str:
-    """UTF-8 (with or without BOM), UTF-16 with BOM, else Windows-1258 as saved by Vietnamese Excel."""
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16")
-    for encoding in ("utf-8-sig", "cp1258"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise UploadRejected(f"Không đọc được bảng mã của tệp “{display_name}”. Vui lòng lưu lại dạng CSV UTF-8.")
 
 
-def _csv_table(data: bytes, display_name: str) -> list[list[str]]:
-    text = _decode_text(data, display_name)
-    if any(unicodedata.category(ch) == "Cc" and ch not in "\t\r\n" for ch in text[:100_000]):
-        raise UploadRejected(f"Tệp “{display_name}” không phải tệp CSV hoặc Excel (.xlsx).")
-    first_line = next((line for line in text.splitlines() if line.strip()), "")
-    # Excel on a Vietnamese Windows saves CSV with ";" (the decimal mark is ","); pick the likeliest.
-    delimiter = max(",;\t", key=first_line.count)
-    table: list[list[str]] = []
-    try:
-        for cells in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter):
-            table.append([_clean_cell(cell) for cell in cells])
-            if len(table) > MAX_ROWS + 1:
-                raise UploadRejected(f"Tệp có quá {MAX_ROWS:,} dòng; vui lòng chia nhỏ.".replace(",", "."))
-    except csv.Error:
-        raise UploadRejected(f"Tệp “{display_name}” không đúng định dạng CSV.") from None
-    return table
 
 
-def _xlsx_table(data: bytes, display_name: str) -> list[list[str]]:
-    unreadable = UploadRejected(f"Không đọc được tệp Excel “{display_name}”; tệp có thể bị hỏng.")
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            if sum(info.file_size for info in archive.infolist()) > MAX_UNZIPPED_BYTES:
-                raise UploadRejected(f"Tệp “{display_name}” quá lớn sau khi giải nén.")
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except UploadRejected:
-        raise
-    except Exception:  # openpyxl raises many kinds of errors on a damaged file
-        raise unreadable from None
-    try:
-        sheet = workbook.worksheets[0]
-        table: list[list[str]] = []
-        for values in sheet.iter_rows(values_only=True):
-            table.append([_clean_cell(value) for value in values])
-            if len(table) > MAX_ROWS + 1:
-                raise UploadRejected(f"Tệp có quá {MAX_ROWS:,} dòng; vui lòng chia nhỏ.".replace(",", "."))
-    except UploadRejected:
-        raise
-    except Exception:
-        raise unreadable from None
-    finally:
-        workbook.close()
-    return table
 
 
 def _header_key(text: str) -> str | None:

@@ -16,32 +16,29 @@ from __future__ import annotations
 import io
 import re
 import unicodedata
-import zipfile
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from dvkheo.campaigns.models import Campaign
 from dvkheo.core import audit
 from dvkheo.core.storage import UploadRejected, clean_original_name, sniff_kind
+from dvkheo.core.tables import MAX_ROWS, clean_cell, csv_table, xlsx_table
 from dvkheo.core.text import fold
 from dvkheo.core.timeutil import today_in_vietnam, utcnow
 from dvkheo.extensions import db
-from dvkheo.units.importer import ImportFailed, ImportIssue, _clean_cell, _csv_table
+from dvkheo.units.importer import ImportFailed, ImportIssue
 from dvkheo.units.models import Unit, subtree_condition
 from dvkheo.voting.identity import id_number_hash, name_key, normalise_id_number
 from dvkheo.voting.models import Voter, VoterListEntry
 
 MAX_BYTES = 10 * 1024 * 1024
-MAX_UNZIPPED_BYTES = 100 * 1024 * 1024
-# The CSV reader shared with the unit import stops at 20,000 rows; a larger list goes in several files.
-MAX_ROWS = 20_000
 NAME_MAX = 200
 SHOWN_ISSUES = 200
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -112,14 +109,14 @@ def read_table(stream, filename: str | None) -> list[list[Any]]:
         raise UploadRejected(f"Tệp “{display_name}” rỗng.")
     kind = sniff_kind(data[:16], io.BytesIO(data))
     if kind == "xlsx":
-        return _xlsx_table(data, display_name)
+        return xlsx_table(data, display_name, cell=_typed_cell)
     if data.startswith(b"\xd0\xcf\x11\xe0"):
         raise UploadRejected(
             f"Tệp “{display_name}” là tệp Excel 97-2003 (.xls). Vui lòng mở bằng Excel và lưu lại dạng .xlsx hoặc CSV."
         )
     if kind is not None or data.startswith(b"PK\x03\x04"):
         raise UploadRejected(f"Tệp “{display_name}” không phải tệp CSV hoặc Excel (.xlsx).")
-    return _csv_table(data, display_name)
+    return csv_table(data, display_name)
 
 
 def _typed_cell(value: Any) -> Any:
@@ -129,35 +126,9 @@ def _typed_cell(value: Any) -> Any:
         return int(value)
     if isinstance(value, int) and not isinstance(value, bool):
         return value
-    return _clean_cell(value)
+    return clean_cell(value)
 
 
-def _xlsx_table(data: bytes, display_name: str) -> list[list[Any]]:
-    unreadable = UploadRejected(f"Không đọc được tệp Excel “{display_name}”; tệp có thể bị hỏng.")
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            if sum(info.file_size for info in archive.infolist()) > MAX_UNZIPPED_BYTES:
-                raise UploadRejected(f"Tệp “{display_name}” quá lớn sau khi giải nén.")
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except UploadRejected:
-        raise
-    except Exception:  # openpyxl raises many kinds of errors on a damaged file
-        raise unreadable from None
-    try:
-        sheet = workbook.worksheets[0]
-        sheet.reset_dimensions()  # some programs write a wrong <dimension>
-        table: list[list[Any]] = []
-        for values in sheet.iter_rows(values_only=True):
-            table.append([_typed_cell(value) for value in values])
-            if len(table) > MAX_ROWS + 1:
-                raise UploadRejected(f"Tệp có quá {MAX_ROWS:,} dòng; vui lòng chia thành nhiều tệp.".replace(",", "."))
-    except UploadRejected:
-        raise
-    except Exception:
-        raise unreadable from None
-    finally:
-        workbook.close()
-    return table
 
 
 def _blank(value: Any) -> bool:
@@ -232,7 +203,7 @@ def parse_table(table: list[list[Any]], campaign: Campaign) -> list[ListRow]:
             f"Dòng tiêu đề thiếu cột {names}. Vui lòng dùng tệp mẫu (các cột: {', '.join(COLUMN_TITLES.values())}).",
             header_index + 1,
         )])
-    columns = {key: f"{get_column_letter(index + 1)} “{_clean_cell(header[index])}”" for key, index in positions.items()}
+    columns = {key: f"{get_column_letter(index + 1)} “{clean_cell(header[index])}”" for key, index in positions.items()}
     units = _Units(campaign)
     today = today_in_vietnam()
     issues: list[ImportIssue] = []
@@ -262,7 +233,7 @@ def parse_table(table: list[list[Any]], campaign: Campaign) -> list[ListRow]:
             problem("id_number", f"Số định danh trùng với dòng {first_line[number]}.")
         else:
             first_line[number] = line
-        full_name = _clean_cell(raw_name)
+        full_name = clean_cell(raw_name)
         if not full_name:
             problem("full_name", "Thiếu họ và tên.")
         elif len(full_name) > NAME_MAX:
@@ -273,12 +244,12 @@ def parse_table(table: list[list[Any]], campaign: Campaign) -> list[ListRow]:
         else:
             birth_date = _to_date(raw_birth)
             if birth_date is None:
-                problem("birth_date", f"“{_clean_cell(raw_birth)[:20]}” không phải ngày hợp lệ; ghi theo dạng ngày/tháng/năm, ví dụ 05/10/1980.")
+                problem("birth_date", f"“{clean_cell(raw_birth)[:20]}” không phải ngày hợp lệ; ghi theo dạng ngày/tháng/năm, ví dụ 05/10/1980.")
             elif not (1900 <= birth_date.year and birth_date <= today):
                 problem("birth_date", "Ngày sinh không hợp lệ (trước năm 1900 hoặc sau ngày hôm nay).")
                 birth_date = None
         unit_id = None
-        locality = _clean_cell(raw_locality)
+        locality = clean_cell(raw_locality)
         if not locality:
             problem("locality", "Thiếu địa bàn (mã hoặc tên xã, phường).")
         else:

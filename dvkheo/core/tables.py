@@ -1,0 +1,92 @@
+"""Reading an uploaded spreadsheet (CSV or the first sheet of an XLSX) into rows of cells, safely:
+bounded rows and unzipped size, Vietnamese encodings and separators, a Vietnamese message for
+every file that cannot be read. Shared by the unit and voter-list importers."""
+from __future__ import annotations
+
+import csv
+import io
+import unicodedata
+import zipfile
+from typing import Any, Callable
+
+from openpyxl import load_workbook
+
+from dvkheo.core.storage import UploadRejected
+
+MAX_ROWS = 20_000
+# An XLSX is a zip: refuse one that would inflate far beyond what a list of rows needs.
+MAX_UNZIPPED_BYTES = 100 * 1024 * 1024
+
+
+def clean_cell(value: Any) -> str:
+    """Cell text as a person reads it: NFC, single spaces, 51.0 shown as 51."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = unicodedata.normalize("NFC", str(value))
+    return " ".join(text.split())
+
+
+def _too_many_rows() -> UploadRejected:
+    return UploadRejected(f"Tệp có quá {MAX_ROWS:,} dòng; vui lòng chia thành nhiều tệp.".replace(",", "."))
+
+
+def decode_text(data: bytes, display_name: str) -> str:
+    """UTF-8 (with or without BOM), UTF-16 with BOM, else Windows-1258 as saved by Vietnamese Excel."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16")
+    for encoding in ("utf-8-sig", "cp1258"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise UploadRejected(f"Không đọc được bảng mã của tệp “{display_name}”. Vui lòng lưu lại dạng CSV UTF-8.")
+
+
+def csv_table(data: bytes, display_name: str) -> list[list[str]]:
+    text = decode_text(data, display_name)
+    if any(unicodedata.category(ch) == "Cc" and ch not in "\t\r\n" for ch in text[:100_000]):
+        raise UploadRejected(f"Tệp “{display_name}” không phải tệp CSV hoặc Excel (.xlsx).")
+    first_line = next((line for line in text.splitlines() if line.strip()), "")
+    # Excel on a Vietnamese Windows saves CSV with ";" (the decimal mark is ","); pick the likeliest.
+    delimiter = max(",;\t", key=first_line.count)
+    table: list[list[str]] = []
+    try:
+        for cells in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter):
+            table.append([clean_cell(cell) for cell in cells])
+            if len(table) > MAX_ROWS + 1:
+                raise _too_many_rows()
+    except csv.Error:
+        raise UploadRejected(f"Tệp “{display_name}” không đúng định dạng CSV.") from None
+    return table
+
+
+def xlsx_table(data: bytes, display_name: str, cell: Callable[[Any], Any] = clean_cell) -> list[list[Any]]:
+    """The first sheet's rows, each value passed through `cell` (text by default; an importer that
+    needs real dates or numbers passes its own)."""
+    unreadable = UploadRejected(f"Không đọc được tệp Excel “{display_name}”; tệp có thể bị hỏng.")
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            if sum(info.file_size for info in archive.infolist()) > MAX_UNZIPPED_BYTES:
+                raise UploadRejected(f"Tệp “{display_name}” quá lớn sau khi giải nén.")
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except UploadRejected:
+        raise
+    except Exception:  # openpyxl raises many kinds of errors on a damaged file
+        raise unreadable from None
+    try:
+        sheet = workbook.worksheets[0]
+        sheet.reset_dimensions()  # some programs write a wrong <dimension>
+        table: list[list[Any]] = []
+        for values in sheet.iter_rows(values_only=True):
+            table.append([cell(value) for value in values])
+            if len(table) > MAX_ROWS + 1:
+                raise _too_many_rows()
+    except UploadRejected:
+        raise
+    except Exception:
+        raise unreadable from None
+    finally:
+        workbook.close()
+    return table
