@@ -70,6 +70,23 @@ def check_open(campaign: Campaign, at: datetime) -> None:
         _refuse("window", "Đợt bình xét hiện không trong giai đoạn bình chọn.")
 
 
+DUPLICATE_MESSAGE = "Bạn đã bình chọn cho mô hình, điển hình này rồi."
+
+
+def _limit_message(campaign: Campaign) -> str:
+    return f"Mỗi người được bình chọn tối đa {campaign.votes_per_voter} mô hình, điển hình; đã đủ số phiếu."
+
+
+def _refuse_voter_slot(campaign: Campaign, voter: Voter, channel: VoteChannel) -> None:
+    """Why the voter may not take another vote on `channel` (the other channel, or no slot left); returns if they may."""
+    if voter.channel is not None and voter.channel is not channel:
+        if voter.channel is VoteChannel.ASSISTED:
+            _refuse("channel", "Người này đã bình chọn có hỗ trợ tại địa phương; mỗi người chỉ bình chọn theo một cách.")
+        _refuse("channel", "Người này đã bình chọn trực tuyến; mỗi người chỉ bình chọn theo một cách.")
+    if voter.active_votes >= campaign.votes_per_voter:
+        _refuse("limit", _limit_message(campaign))
+
+
 def _check_nominee(campaign: Campaign, nomination: Nomination) -> None:
     if nomination.campaign_id != campaign.id or nomination.status is not NominationState.SHORTLISTED:
         _refuse("nominee", "Mô hình, điển hình này không có trong danh sách bình chọn.")
@@ -136,11 +153,8 @@ def cast(
     ).rowcount
     if claimed != 1:
         db.session.refresh(voter)
-        if voter.channel is not None and voter.channel is not channel:
-            if voter.channel is VoteChannel.ASSISTED:
-                _refuse("channel", "Người này đã bình chọn có hỗ trợ tại địa phương; mỗi người chỉ bình chọn theo một cách.")
-            _refuse("channel", "Người này đã bình chọn trực tuyến; mỗi người chỉ bình chọn theo một cách.")
-        _refuse("limit", f"Mỗi người được bình chọn tối đa {campaign.votes_per_voter} mô hình, điển hình; đã đủ số phiếu.")
+        _refuse_voter_slot(campaign, voter, channel)
+        _refuse("limit", _limit_message(campaign))  # the row changed between the UPDATE and the refresh
     vote = Vote(
         campaign_id=campaign.id, voter_id=voter.id, nomination_id=nomination.id, channel=channel,
         receipt_code=new_receipt_code(), cast_at=at, recorded_by_id=getattr(recorded_by, "id", None),
@@ -149,7 +163,7 @@ def cast(
         with db.session.begin_nested():
             db.session.add(vote)
     except sa.exc.IntegrityError:
-        _refuse("duplicate", "Bạn đã bình chọn cho mô hình, điển hình này rồi.")
+        _refuse("duplicate", DUPLICATE_MESSAGE)
     _append_event(campaign.id, "cast", nomination.id, vote.receipt_code, at)
     db.session.flush()
     return vote
@@ -407,15 +421,10 @@ def _load_for_vote(campaign_id: int, voter_id: int, nomination_id: int) -> tuple
 def _explain_refusal(campaign: Campaign, voter: Voter, nomination: Nomination, channel: VoteChannel) -> None:
     """Why a cast inserted nothing, in the words `cast` uses (returns when nothing is wrong with the vote)."""
     _check_nominee(campaign, nomination)
-    if voter.channel is not None and voter.channel is not channel:
-        if voter.channel is VoteChannel.ASSISTED:
-            _refuse("channel", "Người này đã bình chọn có hỗ trợ tại địa phương; mỗi người chỉ bình chọn theo một cách.")
-        _refuse("channel", "Người này đã bình chọn trực tuyến; mỗi người chỉ bình chọn theo một cách.")
-    if voter.active_votes >= campaign.votes_per_voter:
-        _refuse("limit", f"Mỗi người được bình chọn tối đa {campaign.votes_per_voter} mô hình, điển hình; đã đủ số phiếu.")
+    _refuse_voter_slot(campaign, voter, channel)
     live = db.session.scalar(
         sa.select(sa.func.count()).select_from(Vote)
         .where(Vote.voter_id == voter.id, Vote.nomination_id == nomination.id, Vote.withdrawn_at.is_(None))
     )
     if live:
-        _refuse("duplicate", "Bạn đã bình chọn cho mô hình, điển hình này rồi.")
+        _refuse("duplicate", DUPLICATE_MESSAGE)
