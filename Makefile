@@ -37,6 +37,7 @@ install: $(STAMP_APP)
 install-test: $(STAMP_TEST)
 
 db: $(STAMP_APP)
+	@bash scripts/ensure_system_packages.sh app
 	$(FLASK) db upgrade
 	$(FLASK) seed-demo
 

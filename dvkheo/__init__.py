@@ -94,7 +94,9 @@ def _tune_sqlite(engine: sa.Engine) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from dvkheo.accounts.views import bp as accounts_bp
+    from dvkheo.awards.views import bp as awards_bp
     from dvkheo.campaigns.views import bp as campaigns_bp
+    from dvkheo.certificates.views import bp as certificates_bp
     from dvkheo.core.views import bp as main_bp
     from dvkheo.council.views import bp as council_bp
     from dvkheo.nominations.views import bp as nominations_bp
@@ -110,6 +112,9 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(review_bp, url_prefix="/review")
     app.register_blueprint(council_bp, url_prefix="/council")
     app.register_blueprint(voting_bp, url_prefix="/binh-chon")
+    app.register_blueprint(awards_bp, url_prefix="/awards")
+    # Public verification lives at /verify/<serial> (printed in every QR code), so no prefix.
+    app.register_blueprint(certificates_bp)
     if app.config.get("BENCH_ENDPOINTS"):
         from dvkheo.core.bench_views import bp as bench_bp
 

@@ -298,6 +298,63 @@ def visible_campaigns(user: User) -> sa.Select:
     return query.where(sa.false())
 
 
+# --- awards, decisions, certificates (issue 5) --------------------------------------------------
+
+
+def can_view_decisions(user: User | None, campaign: Campaign) -> bool:
+    """A campaign's decisions and certificates: the committee (secretary, chair) and an administrator."""
+    return can_view_review(user, campaign)
+
+
+def can_draft_decision(user: User | None, campaign: Campaign) -> bool:
+    """Drafting and editing a decision, an amendment or a revocation: the campaign's secretary."""
+    return is_campaign_secretary(user, campaign)
+
+
+def is_campaign_chair(user: User | None, campaign: Campaign) -> bool:
+    return _authenticated(user) and user.role is Role.CHAIR and user.unit_id == campaign.organising_unit_id
+
+
+def can_approve_decision(user: User | None, decision) -> bool:
+    """Approving (or returning) a draft: the chair who signs it."""
+    return is_campaign_chair(user, decision.campaign)
+
+
+def can_issue_decision(user: User | None, decision) -> bool:
+    """Issuing an approved decision (taking its number): the chair, or the secretary who keeps the register."""
+    return is_campaign_staff(user, decision.campaign)
+
+
+def can_print_certificates(user: User | None, campaign: Campaign) -> bool:
+    """Certificates of a campaign, single or batch, on paper or blanks: the committee."""
+    return is_campaign_staff(user, campaign)
+
+
+def can_download_certificate(user: User | None, certificate) -> bool:
+    """The committee of the campaign, an administrator, and the unit whose nomination was commended."""
+    campaign = certificate.decision.campaign
+    if can_view_review(user, campaign):
+        return True
+    return is_own_unit_submitter(user, certificate.awardee.nomination)
+
+
+def can_manage_printers(user: User | None, unit_id: int | None) -> bool:
+    """A unit's printers and their calibration: its secretary or chair, or an administrator."""
+    return is_admin(user) or (
+        _authenticated(user) and user.role in COMMITTEE_ROLES and unit_id is not None and user.unit_id == unit_id
+    )
+
+
+def can_forward_nomination(user: User | None, nomination: Nomination) -> bool:
+    """Proposing an awarded nomination to a parent unit's campaign: the secretary of its campaign."""
+    return is_campaign_secretary(user, nomination.campaign)
+
+
+def can_manage_recovery(user: User | None, certificate) -> bool:
+    """Recording that a revoked certificate came back: the campaign's secretary."""
+    return is_campaign_secretary(user, certificate.decision.campaign)
+
+
 # --- view helpers -----------------------------------------------------------------------
 
 

@@ -1,10 +1,15 @@
 #!/usr/bin/env bash
-# Debian packages the test suite needs: WeasyPrint's font subsetting and fonts (PDFs),
-# poppler-utils (PDF checks), Chromium (browser tests) and wrk (load checks).
+# Debian packages the app and its tests need. `app`: WeasyPrint's font subsetting and the
+# Times-metric serifs with full Vietnamese coverage that decisions and certificates name.
+# `test` (the default) adds poppler-utils (PDF checks), libzbar0 (reading printed QR codes back),
+# Chromium (browser tests) and wrk (load checks).
 # Installs only what is missing, so a second run costs one dpkg query per package.
 set -euo pipefail
 
-PACKAGES=(libharfbuzz-subset0 fonts-liberation2 fonts-croscore poppler-utils chromium wrk)
+PACKAGES=(libharfbuzz-subset0 fonts-liberation2 fonts-croscore)
+if [ "${1:-test}" != "app" ]; then
+  PACKAGES+=(poppler-utils libzbar0 chromium wrk)
+fi
 
 missing=()
 for package in "${PACKAGES[@]}"; do

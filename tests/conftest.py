@@ -311,3 +311,156 @@ def count_queries(app):
             sa.event.remove(engine, "before_cursor_execute", counter)
 
     return counting
+
+
+# --- awards (issue 5): a council's result and an issued decision, built straight in the database ---
+
+
+@pytest.fixture
+def make_award_form():
+    """A fully configured award form of `campaign`: issuing body, signer and two legal bases."""
+    from dvkheo.awards.models import AwardForm, LegalBasis, SignerPrefix
+
+    def create(campaign, name: str = "Giấy khen", **overrides) -> AwardForm:
+        values = dict(
+            name=name,
+            position=1,
+            parent_body="TỈNH ỦY QUẢNG NGÃI",
+            issuing_body="BAN DÂN VẬN",
+            issuer_code="BDVTU",
+            place_name="Quảng Ngãi",
+            signer_prefix=SignerPrefix.ON_BEHALF_OF_COLLECTIVE,
+            signer_authority="BAN THƯỜNG VỤ",
+            signer_title="TRƯỞNG BAN",
+            signer_name="Nguyễn Văn Trưởng",
+            certificate_title="GIẤY KHEN",
+        )
+        values.update(overrides)
+        form = AwardForm(campaign_id=campaign.id, **values)
+        form.legal_bases = [
+            LegalBasis(position=1, text="Căn cứ Luật Thi đua, khen thưởng số 06/2022/QH15 ngày 15/6/2022", valid_from=date(2024, 1, 1)),
+            LegalBasis(
+                position=2,
+                text="Căn cứ Nghị định số 98/2023/NĐ-CP ngày 31/12/2023 của Chính phủ",
+                valid_from=date(2024, 1, 1),
+                valid_to=date(2025, 6, 30),
+            ),
+            LegalBasis(
+                position=3,
+                text="Căn cứ Nghị định số 152/2025/NĐ-CP ngày 14/6/2025 của Chính phủ",
+                valid_from=date(2025, 7, 1),
+            ),
+        ]
+        db.session.add(form)
+        db.session.commit()
+        return form
+
+    return create
+
+
+class CouncilResult:
+    """What a closed council ballot leaves behind: passed and failed nominations of a campaign."""
+
+    def __init__(self, campaign, award_form, ballot, passed, failed, secretary, chair):
+        self.campaign, self.award_form, self.ballot = campaign, award_form, ballot
+        self.passed, self.failed = passed, failed
+        self.secretary, self.chair = secretary, chair
+
+    def item_for(self, nomination):
+        return next(item for item in self.ballot.items if item.nomination_id == nomination.id)
+
+
+@pytest.fixture
+def make_council_result(make_campaign, make_nomination, make_unit, make_user, make_award_form):
+    """A campaign in COUNCIL_DECISION whose closed ballot passed `passed` nominations and failed `failed`."""
+    from dvkheo.council.models import BallotItem, BallotStatus, CouncilBallot
+    from dvkheo.core.timeutil import utcnow
+
+    counter = itertools.count(1)
+
+    def create(passed: int = 2, failed: int = 0, individuals: int = 0, campaign=None, **campaign_attributes) -> CouncilResult:
+        campaign_attributes.setdefault("status", CampaignStatus.COUNCIL_DECISION)
+        campaign_attributes.setdefault("has_public_stage", False)
+        campaign = campaign or make_campaign(**campaign_attributes)
+        secretary = make_user(Role.SECRETARY, campaign.organising_unit, full_name="Nguyễn Thị Thư Ký")
+        chair = make_user(Role.CHAIR, campaign.organising_unit, full_name="Phạm Văn Chủ Tịch")
+        award_form = make_award_form(campaign)
+        ballot = CouncilBallot(
+            campaign=campaign, award_form=award_form, status=BallotStatus.CLOSED, meeting_on=date(2026, 11, 5),
+            minutes_year=2026, minutes_number=1, opened_at=utcnow(), closed_at=utcnow(),
+        )
+        db.session.add(ballot)
+        nominations = {True: [], False: []}
+        for index in range(passed + failed):
+            did_pass = index < passed
+            number = next(counter)
+            kind = NomineeKind.INDIVIDUAL if did_pass and index < individuals else NomineeKind.COLLECTIVE
+            commune = make_unit(f"Xã Khen Thưởng {number}", parent=campaign.organising_unit)
+            extra = {} if kind is NomineeKind.INDIVIDUAL else {"nominee_name": f"Ban Công tác Mặt trận thôn Số {number}"}
+            nomination = make_nomination(
+                unit=commune, campaign=campaign, kind=kind, with_evidence=False,
+                status=NominationState.PASSED_COUNCIL if did_pass else NominationState.FAILED_COUNCIL,
+                title=f"Dân vận khéo trong xây dựng đường giao thông nông thôn số {number}",
+                submitted_at=utcnow(), **extra,
+            )
+            nominations[did_pass].append(nomination)
+            ballot.items.append(
+                BallotItem(nomination_id=nomination.id, position=index + 1, agree_electronic=5 if did_pass else 1,
+                           disagree_electronic=0 if did_pass else 4, passed=did_pass)
+            )
+        db.session.commit()
+        return CouncilResult(campaign, award_form, ballot, nominations[True], nominations[False], secretary, chair)
+
+    return create
+
+
+@pytest.fixture
+def make_issued_decision():
+    """An issued award decision of `result` for `nominations` (default: every passed one), with certificates.
+
+    Built directly (number from the register, lines, certificates, nominations AWARDED), so that
+    tests of printing, verification and revocation do not depend on the drafting pages.
+    """
+    from dvkheo.awards.models import Decision, DecisionAwardee, DecisionKind, DecisionStatus
+    from dvkheo.certificates.operations import create_certificate
+    from dvkheo.core.numbering import next_number
+    from dvkheo.core.timeutil import utcnow
+
+    def create(result: CouncilResult, nominations=None, decided_on: date = date(2026, 11, 20)) -> Decision:
+        nominations = result.passed if nominations is None else nominations
+        form = result.award_form
+        decision = Decision(
+            campaign_id=result.campaign.id, award_form_id=form.id, kind=DecisionKind.AWARD, status=DecisionStatus.APPROVED,
+            issuer_code=form.issuer_code, symbol=f"QĐ-{form.issuer_code}", decided_on=decided_on,
+            place_name=form.place_name, parent_body=form.parent_body, issuing_body=form.issuing_body,
+            signer_prefix=form.signer_prefix, signer_authority=form.signer_authority, signer_title=form.signer_title,
+            signer_name=form.signer_name,
+            title=f"Về việc khen thưởng mô hình, điển hình “Dân vận khéo” năm {result.campaign.year}",
+            legal_bases=[basis.text for basis in form.legal_bases if basis.applies_on(decided_on)],
+            articles="Điều 1. Tặng Giấy khen cho các tập thể, cá nhân có tên trong danh sách kèm theo.",
+            recipients="- Như Điều 3;\n- Lưu: VT.",
+            created_by_id=result.secretary.id, approved_by_id=result.chair.id, issued_by_id=result.chair.id,
+            approved_at=utcnow(), issued_at=utcnow(),
+        )
+        db.session.add(decision)
+        db.session.flush()
+        number = next_number(f"QĐ:{form.issuer_code}", decided_on.year, "decision", decision.id)
+        decision.year, decision.number = decided_on.year, number
+        decision.status = DecisionStatus.ISSUED
+        for position, nomination in enumerate(nominations, start=1):
+            line = DecisionAwardee(
+                decision=decision, nomination_id=nomination.id, award_form_id=form.id, position=position,
+                ballot_item_id=result.item_for(nomination).id, kind=nomination.kind,
+                recipient_name=nomination.nominee_name,
+                recipient_detail=nomination.nominee_position or nomination.unit.name,
+                unit_name=nomination.unit.name, model_title=nomination.title,
+                reason=form.reason_template.format(nam=result.campaign.year, mo_hinh=nomination.title),
+            )
+            db.session.add(line)
+            db.session.flush()
+            create_certificate(line, decision, result.chair)
+            nomination.status = NominationState.AWARDED
+        db.session.commit()
+        return decision
+
+    return create

@@ -1,12 +1,12 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from dvkheo.campaigns.models import _enum
+from dvkheo.campaigns.models import NomineeKind, _enum
 from dvkheo.core.timeutil import utcnow
 from dvkheo.extensions import db
 
@@ -23,6 +23,49 @@ class ThresholdBase(str, enum.Enum):
             ThresholdBase.PRESENT: "Số thành viên có mặt biểu quyết",
             ThresholdBase.MEMBERSHIP: "Tổng số thành viên Hội đồng",
         }[self]
+
+
+class SignerPrefix(str, enum.Enum):
+    """Decree 30's authority prefix over the signature: none (the head signs), TM., KT., TL., TUQ., Q."""
+
+    NONE = ""
+    ON_BEHALF_OF_COLLECTIVE = "TM."
+    DEPUTY = "KT."
+    BY_ORDER = "TL."
+    AUTHORISED = "TUQ."
+    ACTING = "Q."
+
+    @property
+    def label(self) -> str:
+        return {
+            SignerPrefix.NONE: "Không (người đứng đầu ký)",
+            SignerPrefix.ON_BEHALF_OF_COLLECTIVE: "TM. (thay mặt tập thể lãnh đạo)",
+            SignerPrefix.DEPUTY: "KT. (ký thay người đứng đầu)",
+            SignerPrefix.BY_ORDER: "TL. (thừa lệnh)",
+            SignerPrefix.AUTHORISED: "TUQ. (thừa ủy quyền)",
+            SignerPrefix.ACTING: "Q. (quyền)",
+        }[self]
+
+
+class CertificateDesign(str, enum.Enum):
+    """The printed look of a certificate: a frame and colour scheme drawn by the app itself."""
+
+    CLASSIC_RED = "classic_red"
+    GOLD = "gold"
+    BLUE = "blue"
+
+    @property
+    def label(self) -> str:
+        return {
+            CertificateDesign.CLASSIC_RED: "Khung đỏ cổ điển",
+            CertificateDesign.GOLD: "Khung vàng hoa văn",
+            CertificateDesign.BLUE: "Khung xanh",
+        }[self]
+
+
+DEFAULT_REASON = (
+    "Đã có thành tích xuất sắc trong phong trào thi đua “Dân vận khéo” năm {nam} với mô hình “{mo_hinh}”"
+)
 
 
 class AwardForm(db.Model):
@@ -46,9 +89,32 @@ class AwardForm(db.Model):
     threshold_base: so.Mapped[ThresholdBase] = so.mapped_column(_enum(ThresholdBase, 12), default=ThresholdBase.PRESENT)
     # Absent members' written opinions ("ý kiến bằng văn bản") count as votes when this is set.
     count_written_opinions: so.Mapped[bool] = so.mapped_column(default=False)
+    # Who issues it and how the decision and the certificate read (Decree 30 header and signature).
+    parent_body: so.Mapped[str] = so.mapped_column(sa.String(255), default="", server_default="")
+    issuing_body: so.Mapped[str] = so.mapped_column(sa.String(255), default="", server_default="")
+    # Short code of the issuing body: the document symbol "QĐ-<code>" and the register's series.
+    issuer_code: so.Mapped[str] = so.mapped_column(sa.String(40), default="", server_default="")
+    place_name: so.Mapped[str] = so.mapped_column(sa.String(120), default="", server_default="")
+    signer_prefix: so.Mapped["SignerPrefix"] = so.mapped_column(
+        _enum(SignerPrefix, 8), default=SignerPrefix.NONE, server_default=""
+    )
+    signer_authority: so.Mapped[str] = so.mapped_column(sa.String(255), default="", server_default="")
+    signer_title: so.Mapped[str] = so.mapped_column(sa.String(255), default="", server_default="")
+    signer_name: so.Mapped[str] = so.mapped_column(sa.String(255), default="", server_default="")
+    certificate_title: so.Mapped[str] = so.mapped_column(sa.String(60), default="GIẤY KHEN", server_default="GIẤY KHEN")
+    certificate_design: so.Mapped["CertificateDesign"] = so.mapped_column(
+        _enum(CertificateDesign, 20), default=CertificateDesign.CLASSIC_RED, server_default="classic_red"
+    )
+    # "{nam}" and "{mo_hinh}" are filled from the campaign's year and the model's name.
+    reason_template: so.Mapped[str] = so.mapped_column(sa.Text, default=DEFAULT_REASON, server_default=DEFAULT_REASON)
+    # Positions of the variable fields on a pre-printed blank ("phôi"): {field: {x, y, w, size, align}} in mm/pt.
+    blank_layout: so.Mapped[dict | None] = so.mapped_column(sa.JSON)
     created_at: so.Mapped[datetime] = so.mapped_column(sa.DateTime(timezone=True), default=utcnow)
 
     campaign: so.Mapped["Campaign"] = so.relationship()  # noqa: F821
+    legal_bases: so.Mapped[list["LegalBasis"]] = so.relationship(
+        back_populates="award_form", cascade="all, delete-orphan", order_by="LegalBasis.position"
+    )
 
     __table_args__ = (
         sa.UniqueConstraint("campaign_id", "name", name="uq_award_forms_campaign_name"),
@@ -61,3 +127,236 @@ class AwardForm(db.Model):
             name="threshold_fraction",
         ),
     )
+
+
+class LegalBasis(db.Model):
+    """One "Căn cứ ..." line of an award form's decisions, with the dates it applies from and to."""
+
+    __tablename__ = "legal_bases"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    award_form_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("award_forms.id", ondelete="CASCADE"), index=True)
+    position: so.Mapped[int] = so.mapped_column(default=0)
+    text: so.Mapped[str] = so.mapped_column(sa.Text)
+    # Inclusive bounds; None means open-ended.
+    valid_from: so.Mapped[date | None] = so.mapped_column(sa.Date)
+    valid_to: so.Mapped[date | None] = so.mapped_column(sa.Date)
+
+    award_form: so.Mapped[AwardForm] = so.relationship(back_populates="legal_bases")
+
+    __table_args__ = (
+        sa.CheckConstraint("valid_to IS NULL OR valid_from IS NULL OR valid_from <= valid_to", name="valid_range"),
+    )
+
+    def applies_on(self, day: date) -> bool:
+        return (self.valid_from is None or self.valid_from <= day) and (self.valid_to is None or day <= self.valid_to)
+
+
+class DecisionKind(str, enum.Enum):
+    AWARD = "award"
+    AMENDMENT = "amendment"
+    REVOCATION = "revocation"
+
+    @property
+    def label(self) -> str:
+        return {
+            DecisionKind.AWARD: "Quyết định khen thưởng",
+            DecisionKind.AMENDMENT: "Quyết định sửa đổi, bổ sung",
+            DecisionKind.REVOCATION: "Quyết định thu hồi, hủy bỏ quyết định khen thưởng",
+        }[self]
+
+
+class DecisionStatus(str, enum.Enum):
+    DRAFT = "draft"
+    APPROVED = "approved"
+    ISSUED = "issued"
+    DISCARDED = "discarded"
+
+    @property
+    def label(self) -> str:
+        return {
+            DecisionStatus.DRAFT: "Dự thảo",
+            DecisionStatus.APPROVED: "Đã duyệt, chờ ban hành",
+            DecisionStatus.ISSUED: "Đã ban hành",
+            DecisionStatus.DISCARDED: "Đã hủy dự thảo",
+        }[self]
+
+    @property
+    def tone(self) -> str:
+        return {
+            DecisionStatus.DRAFT: "warning",
+            DecisionStatus.APPROVED: "info",
+            DecisionStatus.ISSUED: "success",
+            DecisionStatus.DISCARDED: "muted",
+        }[self]
+
+
+class Decision(db.Model):
+    """A "Quyết định" issued in the name of an award form's issuing body.
+
+    The header, signer and legal bases are copied from the award form when drafted and may be
+    edited while the decision is a draft; once issued nothing of it changes (see `immutability`):
+    a correction is a new AMENDMENT linked by `amends_id`, a revocation a new REVOCATION linked by
+    `revokes_id`.
+    """
+
+    __tablename__ = "decisions"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    campaign_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("campaigns.id", ondelete="RESTRICT"), index=True)
+    award_form_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("award_forms.id", ondelete="RESTRICT"))
+    kind: so.Mapped[DecisionKind] = so.mapped_column(_enum(DecisionKind, 12), default=DecisionKind.AWARD)
+    status: so.Mapped[DecisionStatus] = so.mapped_column(_enum(DecisionStatus, 12), default=DecisionStatus.DRAFT, index=True)
+    amends_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("decisions.id", ondelete="RESTRICT"), index=True)
+    revokes_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("decisions.id", ondelete="RESTRICT"), index=True)
+    # Taken from the register of outgoing documents when the decision is issued.
+    number: so.Mapped[int | None] = so.mapped_column()
+    year: so.Mapped[int | None] = so.mapped_column()
+    # The register is per issuing body: its short code ("BDVTU") names the series.
+    issuer_code: so.Mapped[str] = so.mapped_column(sa.String(40))
+    symbol: so.Mapped[str] = so.mapped_column(sa.String(60))  # "QĐ-BDVTU"
+    decided_on: so.Mapped[date | None] = so.mapped_column(sa.Date)
+    place_name: so.Mapped[str] = so.mapped_column(sa.String(120), default="")
+    parent_body: so.Mapped[str] = so.mapped_column(sa.String(255), default="")
+    issuing_body: so.Mapped[str] = so.mapped_column(sa.String(255))
+    signer_prefix: so.Mapped[SignerPrefix] = so.mapped_column(_enum(SignerPrefix, 8), default=SignerPrefix.NONE)
+    signer_authority: so.Mapped[str] = so.mapped_column(sa.String(255), default="")
+    signer_title: so.Mapped[str] = so.mapped_column(sa.String(255), default="")
+    signer_name: so.Mapped[str] = so.mapped_column(sa.String(255), default="")
+    title: so.Mapped[str] = so.mapped_column(sa.Text)  # the summary ("trích yếu") under QUYẾT ĐỊNH
+    legal_bases: so.Mapped[list[str]] = so.mapped_column(sa.JSON, default=list)
+    considering: so.Mapped[str] = so.mapped_column(sa.Text, default="")  # "Xét đề nghị của ..."
+    articles: so.Mapped[str] = so.mapped_column(sa.Text, default="")  # one article per paragraph
+    recipients: so.Mapped[str] = so.mapped_column(sa.Text, default="")  # "Nơi nhận:", one per line
+    revocation_reason: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    # Names of the one-achievement warnings the issuer saw and accepted.
+    acknowledged_warnings: so.Mapped[list[str] | None] = so.mapped_column(sa.JSON)
+    created_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    approved_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    issued_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: so.Mapped[datetime] = so.mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    updated_at: so.Mapped[datetime] = so.mapped_column(sa.DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+    approved_at: so.Mapped[datetime | None] = so.mapped_column(sa.DateTime(timezone=True))
+    issued_at: so.Mapped[datetime | None] = so.mapped_column(sa.DateTime(timezone=True))
+
+    campaign: so.Mapped["Campaign"] = so.relationship()  # noqa: F821
+    award_form: so.Mapped[AwardForm] = so.relationship()
+    amends: so.Mapped["Decision | None"] = so.relationship(remote_side=[id], foreign_keys=[amends_id])
+    revokes: so.Mapped["Decision | None"] = so.relationship(remote_side=[id], foreign_keys=[revokes_id])
+    created_by: so.Mapped["User | None"] = so.relationship(foreign_keys=[created_by_id])  # noqa: F821
+    approved_by: so.Mapped["User | None"] = so.relationship(foreign_keys=[approved_by_id])  # noqa: F821
+    issued_by: so.Mapped["User | None"] = so.relationship(foreign_keys=[issued_by_id])  # noqa: F821
+    awardees: so.Mapped[list["DecisionAwardee"]] = so.relationship(
+        back_populates="decision", cascade="all, delete-orphan", order_by="DecisionAwardee.position",
+        foreign_keys="DecisionAwardee.decision_id",
+    )
+    revocation_items: so.Mapped[list["RevocationItem"]] = so.relationship(
+        back_populates="decision", cascade="all, delete-orphan", order_by="RevocationItem.id"
+    )
+
+    __table_args__ = (
+        sa.UniqueConstraint("issuer_code", "year", "number", name="uq_decisions_issuer_year_number"),
+        sa.CheckConstraint("(number IS NULL) = (year IS NULL)", name="number_with_year"),
+        sa.CheckConstraint("status <> 'issued' OR (number IS NOT NULL AND decided_on IS NOT NULL)", name="issued_numbered"),
+        sa.CheckConstraint("kind <> 'amendment' OR amends_id IS NOT NULL", name="amendment_links"),
+        sa.CheckConstraint("kind <> 'revocation' OR revokes_id IS NOT NULL", name="revocation_links"),
+    )
+
+    @property
+    def is_issued(self) -> bool:
+        return self.status is DecisionStatus.ISSUED
+
+    @property
+    def number_label(self) -> str:
+        """"05/QĐ-BDVTU" once numbered; Decree 30 pads numbers below 10 with a zero."""
+        if self.number is None:
+            return f"…/{self.symbol}"
+        return f"{self.number:02d}/{self.symbol}"
+
+
+class DecisionAwardee(db.Model):
+    """One line of a decision's annexed list ("Danh sách kèm theo"): who is commended, with which form and why.
+
+    Names, positions and the reason are copied from the nomination when drafted, so that the
+    issued decision reads the same forever even if the dossier is later edited.
+    """
+
+    __tablename__ = "decision_awardees"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    decision_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("decisions.id", ondelete="CASCADE"), index=True)
+    nomination_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("nominations.id", ondelete="RESTRICT"), index=True)
+    award_form_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("award_forms.id", ondelete="RESTRICT"))
+    # The ballot line that carried the nomination through the council (its counts are the history).
+    ballot_item_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("ballot_items.id", ondelete="SET NULL"))
+    # In an amending decision: the earlier line this one corrects.
+    corrects_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("decision_awardees.id", ondelete="RESTRICT"))
+    position: so.Mapped[int] = so.mapped_column(default=0)
+    kind: so.Mapped[NomineeKind] = so.mapped_column(_enum(NomineeKind, 12))
+    recipient_name: so.Mapped[str] = so.mapped_column(sa.String(255))
+    # "Chủ tịch Hội Nông dân xã An Phú" for a person; the address or parent unit for a collective.
+    recipient_detail: so.Mapped[str] = so.mapped_column(sa.String(500), default="")
+    unit_name: so.Mapped[str] = so.mapped_column(sa.String(255), default="")
+    model_title: so.Mapped[str] = so.mapped_column(sa.String(300), default="")
+    reason: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    council_score: so.Mapped[float | None] = so.mapped_column(sa.Float)
+    combined_score: so.Mapped[float | None] = so.mapped_column(sa.Float)
+
+    decision: so.Mapped[Decision] = so.relationship(back_populates="awardees", foreign_keys=[decision_id])
+    nomination: so.Mapped["Nomination"] = so.relationship()  # noqa: F821
+    award_form: so.Mapped[AwardForm] = so.relationship()
+    corrects: so.Mapped["DecisionAwardee | None"] = so.relationship(remote_side=[id])
+
+    __table_args__ = (sa.UniqueConstraint("decision_id", "nomination_id", name="uq_decision_awardees_decision_nomination"),)
+
+
+class RevocationScope(str, enum.Enum):
+    AWARD = "award"  # the commendation itself: every certificate of the line, the nomination becomes "revoked"
+    CERTIFICATE = "certificate"  # one printed certificate only (the award stands; a new one may be issued)
+
+    @property
+    def label(self) -> str:
+        return "Thu hồi, hủy bỏ khen thưởng" if self is RevocationScope.AWARD else "Thu hồi giấy khen (phôi) đã cấp"
+
+
+class RevocationItem(db.Model):
+    """One line of a revoking decision: the award line or the single certificate it revokes."""
+
+    __tablename__ = "revocation_items"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    decision_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("decisions.id", ondelete="CASCADE"), index=True)
+    scope: so.Mapped[RevocationScope] = so.mapped_column(_enum(RevocationScope, 12))
+    awardee_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("decision_awardees.id", ondelete="RESTRICT"), index=True)
+    certificate_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("certificates.id", ondelete="RESTRICT"))
+
+    decision: so.Mapped[Decision] = so.relationship(back_populates="revocation_items")
+    awardee: so.Mapped[DecisionAwardee] = so.relationship()
+    certificate: so.Mapped["Certificate | None"] = so.relationship()  # noqa: F821
+
+    __table_args__ = (
+        sa.CheckConstraint("scope <> 'certificate' OR certificate_id IS NOT NULL", name="certificate_scope_names_one"),
+    )
+
+
+class NominationForward(db.Model):
+    """An awarded nomination proposed to a campaign of a parent unit ("đề nghị cấp trên khen thưởng").
+
+    `history` is a snapshot taken when forwarding: the lower campaign's scores (per criterion and
+    per anonymous reviewer), the council ballot's counts and the award (decision, form, serial).
+    """
+
+    __tablename__ = "nomination_forwards"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    source_nomination_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("nominations.id", ondelete="RESTRICT"), index=True)
+    target_nomination_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("nominations.id", ondelete="CASCADE"), unique=True
+    )
+    forwarded_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    forwarded_at: so.Mapped[datetime] = so.mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    history: so.Mapped[dict] = so.mapped_column(sa.JSON, default=dict)
+
+    source: so.Mapped["Nomination"] = so.relationship(foreign_keys=[source_nomination_id])  # noqa: F821
+    target: so.Mapped["Nomination"] = so.relationship(foreign_keys=[target_nomination_id])  # noqa: F821
+    forwarded_by: so.Mapped["User | None"] = so.relationship()  # noqa: F821

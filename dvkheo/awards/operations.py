@@ -110,3 +110,20 @@ def update_award_form(form: AwardForm, data: AwardFormInput, actor) -> bool:
         setattr(form, key, after[key])
     audit.record("award_form", form.id, "update", actor, details={"changed": changed})
     return True
+
+
+def settle_not_awarded(campaign, actor) -> int:
+    """Publishing the awards: every nomination the council passed or failed but no issued decision names
+    becomes "not awarded" (through the workflow, audited). Returns how many."""
+    from dvkheo.nominations import workflow
+    from dvkheo.nominations.models import Nomination
+    from dvkheo.nominations.states import NOT_AWARDED_FROM, NominationAction
+
+    settled = list(
+        db.session.scalars(
+            sa.select(Nomination).where(Nomination.campaign_id == campaign.id, Nomination.status.in_(NOT_AWARDED_FROM))
+        )
+    )
+    for nomination in settled:
+        workflow.apply(nomination, NominationAction.NOT_AWARD, actor, details={"campaign_published": True})
+    return len(settled)

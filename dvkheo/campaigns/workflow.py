@@ -180,6 +180,45 @@ def _has_shortlist(campaign: Campaign) -> list[Problem]:
     return [Problem("shortlist", "Chưa có hồ sơ nào vào danh sách đề cử; Hội đồng chưa có hồ sơ để xét chọn.")]
 
 
+def _has_issued_award_decision(campaign: Campaign) -> list[Problem]:
+    from dvkheo.awards.models import Decision, DecisionKind, DecisionStatus
+
+    issued = db.session.scalar(
+        sa.select(sa.func.count()).where(
+            Decision.campaign_id == campaign.id,
+            Decision.kind == DecisionKind.AWARD,
+            Decision.status == DecisionStatus.ISSUED,
+        )
+    )
+    if issued:
+        return []
+    return [Problem("decision", "Chưa có quyết định khen thưởng nào được ban hành.")]
+
+
+def _no_pending_decision(campaign: Campaign) -> list[Problem]:
+    from dvkheo.awards.models import Decision, DecisionStatus
+
+    pending = db.session.scalar(
+        sa.select(sa.func.count()).where(
+            Decision.campaign_id == campaign.id,
+            Decision.status.in_((DecisionStatus.DRAFT, DecisionStatus.APPROVED)),
+        )
+    )
+    if not pending:
+        return []
+    return [Problem("decision", f"Còn {pending} dự thảo quyết định chưa ban hành hoặc chưa hủy.")]
+
+
+# --- effects --------------------------------------------------------------------------------
+
+
+def _settle_not_awarded(campaign: Campaign, actor: User) -> None:
+    # Publishing the awards settles every dossier the council passed or failed but no decision named.
+    from dvkheo.awards.operations import settle_not_awarded
+
+    settle_not_awarded(campaign, actor)
+
+
 # --- permissions ----------------------------------------------------------------------------
 
 
@@ -211,9 +250,16 @@ TRANSITIONS: dict[tuple[S, CampaignAction], Transition] = {
     (S.PUBLIC_VOTING, A.START_COUNCIL_DECISION): Transition(
         S.COUNCIL_DECISION, MANAGERS, _manager, (_public_voting_over,)
     ),
-    # Later stages (award decision) add their guards here.
-    (S.COUNCIL_DECISION, A.PUBLISH_AWARDS): Transition(S.AWARDED, CHAIR, _committee_chair),
+    (S.COUNCIL_DECISION, A.PUBLISH_AWARDS): Transition(
+        S.AWARDED, CHAIR, _committee_chair, (_has_issued_award_decision, _no_pending_decision)
+    ),
     (S.AWARDED, A.CLOSE): Transition(S.CLOSED, MANAGERS, _manager),
+}
+
+
+# What a move does besides changing the phase, in the same transaction.
+EFFECTS: dict[CampaignAction, tuple[Callable[[Campaign, User], None], ...]] = {
+    A.PUBLISH_AWARDS: (_settle_not_awarded,),
 }
 
 
@@ -251,7 +297,7 @@ def apply(campaign: Campaign, action: CampaignAction, actor: User, reason: str |
 
     Side effects, in order: checks the state, the role and the organising-unit scope, runs
     the guards, sets the new status, adds an audit event ("campaign", id, action, from, to)
-    to the session. It neither flushes nor commits: the request commits once.
+    to the session, then runs the action's `EFFECTS`. It does not commit: the request commits once.
     Raises `TransitionRefused`; a problem with rule "permission" means the actor may not act.
     """
     rule = TRANSITIONS.get((campaign.status, action))
@@ -274,4 +320,6 @@ def apply(campaign: Campaign, action: CampaignAction, actor: User, reason: str |
         to_state=rule.target.value,
         reason=(reason or "").strip() or None,
     )
+    for effect in EFFECTS.get(action, ()):
+        effect(campaign, actor)
     return rule.target

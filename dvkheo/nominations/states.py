@@ -19,6 +19,10 @@ class NominationState(str, enum.Enum):
     NOT_SHORTLISTED = "not_shortlisted"
     PASSED_COUNCIL = "passed_council"
     FAILED_COUNCIL = "failed_council"
+    AWARDED = "awarded"
+    NOT_AWARDED = "not_awarded"
+    FORWARDED = "forwarded"
+    REVOKED = "revoked"
 
     @property
     def label(self) -> str:
@@ -45,6 +49,10 @@ STATE_LABELS = {
     NominationState.NOT_SHORTLISTED: "Không vào danh sách đề cử",
     NominationState.PASSED_COUNCIL: "Hội đồng thông qua",
     NominationState.FAILED_COUNCIL: "Hội đồng không thông qua",
+    NominationState.AWARDED: "Đã khen thưởng",
+    NominationState.NOT_AWARDED: "Không khen thưởng",
+    NominationState.FORWARDED: "Đã đề nghị cấp trên",
+    NominationState.REVOKED: "Đã thu hồi khen thưởng",
 }
 
 STATE_TONES = {
@@ -62,6 +70,10 @@ STATE_TONES = {
     NominationState.NOT_SHORTLISTED: "muted",
     NominationState.PASSED_COUNCIL: "success",
     NominationState.FAILED_COUNCIL: "muted",
+    NominationState.AWARDED: "success",
+    NominationState.NOT_AWARDED: "muted",
+    NominationState.FORWARDED: "success",
+    NominationState.REVOKED: "danger",
 }
 
 # The unit may change the dossier only in these states.
@@ -101,6 +113,10 @@ WITHDRAWABLE_STATES = frozenset(
         NominationState.NOT_SHORTLISTED,
     }
 )
+# Commended: the award stands (a forwarded nomination keeps its award at this level).
+AWARDED_STATES = frozenset({NominationState.AWARDED, NominationState.FORWARDED})
+# The campaign's result is settled for these when the chair publishes the awards.
+NOT_AWARDED_FROM = frozenset({NominationState.PASSED_COUNCIL, NominationState.FAILED_COUNCIL})
 # Accepted dossiers that reviewers may be assigned to.
 ASSIGNABLE_STATES = frozenset({NominationState.ACCEPTED, NominationState.IN_REVIEW, NominationState.SCORED})
 
@@ -122,6 +138,10 @@ class NominationAction(str, enum.Enum):
     REVERT_SHORTLIST = "revert_shortlist"
     PASS_COUNCIL = "pass_council"
     FAIL_COUNCIL = "fail_council"
+    AWARD = "award"
+    NOT_AWARD = "not_award"
+    FORWARD = "forward"
+    REVOKE_AWARD = "revoke_award"
 
     @property
     def label(self) -> str:
@@ -145,4 +165,8 @@ ACTION_LABELS = {
     NominationAction.REVERT_SHORTLIST: "Xét lại danh sách đề cử",
     NominationAction.PASS_COUNCIL: "Hội đồng thông qua",
     NominationAction.FAIL_COUNCIL: "Hội đồng không thông qua",
+    NominationAction.AWARD: "Khen thưởng theo quyết định",
+    NominationAction.NOT_AWARD: "Kết luận không khen thưởng",
+    NominationAction.FORWARD: "Đề nghị cấp trên khen thưởng",
+    NominationAction.REVOKE_AWARD: "Thu hồi, hủy bỏ khen thưởng",
 }

@@ -16,7 +16,13 @@ from dvkheo.core.timeutil import utcnow
 from dvkheo.nominations import eligibility
 from dvkheo.nominations.models import Nomination
 from dvkheo.nominations.states import NominationAction as A
-from dvkheo.nominations.states import HOLDABLE_STATES, SUBMITTED_STATES, WITHDRAWABLE_STATES
+from dvkheo.nominations.states import (
+    AWARDED_STATES,
+    HOLDABLE_STATES,
+    NOT_AWARDED_FROM,
+    SUBMITTED_STATES,
+    WITHDRAWABLE_STATES,
+)
 from dvkheo.nominations.states import NominationState as S
 
 Guard = Callable[[Nomination, User], list[Problem]]
@@ -57,6 +63,23 @@ def _not_on_open_ballot(nomination: Nomination, actor: User) -> list[Problem]:
     return []
 
 
+def _in_issued_decision(nomination: Nomination, actor: User) -> list[Problem]:
+    # The award comes from an issued decision only: the issuing code records the line first.
+    from dvkheo.awards import queries
+
+    if queries.issued_award_line(nomination.id) is not None:
+        return []
+    return [Problem("decision", "Hồ sơ chưa có trong quyết định khen thưởng đã ban hành.")]
+
+
+def _revoked_by_issued_decision(nomination: Nomination, actor: User) -> list[Problem]:
+    from dvkheo.awards import queries
+
+    if queries.award_revoked(nomination.id):
+        return []
+    return [Problem("decision", "Chưa có quyết định thu hồi, hủy bỏ khen thưởng đã ban hành cho hồ sơ này.")]
+
+
 def _state_before_hold(nomination: Nomination) -> S:
     return nomination.status_before_hold or S.ACCEPTED
 
@@ -77,7 +100,13 @@ def _secretary_or_assigned_reviewer(user: User, nomination: Nomination) -> bool:
     return _campaign_secretary(user, nomination) or access.is_assigned_reviewer(user, nomination)
 
 
+def _campaign_committee(user: User, nomination: Nomination) -> bool:
+    # Issuing is done by the chair who signs or by the secretary who keeps the register.
+    return access.is_campaign_staff(user, nomination.campaign)
+
+
 UNIT = frozenset({Role.UNIT_SUBMITTER})
+COMMITTEE = frozenset({Role.SECRETARY, Role.CHAIR})
 SECRETARY = frozenset({Role.SECRETARY})
 SCORERS = frozenset({Role.SECRETARY, Role.REVIEWER, Role.CHAIR})
 
@@ -110,6 +139,17 @@ TRANSITIONS: dict[tuple[S, A], Transition] = {
     # The council's secret ballot, counted when the secretary closes it
     (S.SHORTLISTED, A.PASS_COUNCIL): _secretary(S.PASSED_COUNCIL),
     (S.SHORTLISTED, A.FAIL_COUNCIL): _secretary(S.FAILED_COUNCIL),
+    # Awards (issue 5): issuing a decision awards its lines; publishing the campaign's awards
+    # settles the rest; an awarded nomination may be proposed upward or revoked by a decision.
+    (S.PASSED_COUNCIL, A.AWARD): Transition(S.AWARDED, COMMITTEE, _campaign_committee, (_in_issued_decision,)),
+    **{(state, A.NOT_AWARD): Transition(S.NOT_AWARDED, COMMITTEE, _campaign_committee) for state in NOT_AWARDED_FROM},
+    (S.AWARDED, A.FORWARD): _secretary(S.FORWARDED),
+    **{
+        (state, A.REVOKE_AWARD): Transition(
+            S.REVOKED, COMMITTEE, _campaign_committee, (_revoked_by_issued_decision,), reason_required=True
+        )
+        for state in AWARDED_STATES
+    },
 }
 
 

@@ -19,6 +19,8 @@ COMMITTEE_PAGES = (
     ("council.ballots", "Bỏ phiếu Hội đồng", access.can_view_review),
     ("voting.objections", "Phản ánh, góp ý", access.can_view_review),
     ("voting.voter_list", "Danh sách cử tri", access.can_manage_voter_list),
+    ("awards.decisions", "Quyết định khen thưởng", access.can_view_decisions),
+    ("certificates.printers", "Máy in, căn lề phôi", access.can_print_certificates),
 )
 
 

@@ -21,7 +21,7 @@ LONG_AGO = TODAY - timedelta(days=40)
 
 
 @pytest.fixture
-def ready_campaign(make_campaign, make_nomination):
+def ready_campaign(make_campaign, make_nomination, make_council_result, make_issued_decision):
     """A campaign whose every guard is satisfied, placed in the state asked for.
 
     The two ways out of review exclude each other: `for_action=A.START_COUNCIL_DECISION` gives a
@@ -47,6 +47,8 @@ def ready_campaign(make_campaign, make_nomination):
         campaign = make_campaign(status=status, **defaults)
         if straight_to_council:
             make_nomination(campaign=campaign, status=NominationState.SHORTLISTED)
+        if status is S.COUNCIL_DECISION and for_action is A.PUBLISH_AWARDS:
+            make_issued_decision(make_council_result(passed=1, campaign=campaign))
         return campaign
 
     return build
@@ -212,7 +214,9 @@ def test_public_stage_decides_the_way_out_of_review(ready_campaign, personas, ma
 # --- through the web ---------------------------------------------------------------------------
 
 
-def test_buttons_follow_permissions(client, login_as, switch_user, province, ready_campaign):
+def test_buttons_follow_permissions(
+    client, login_as, switch_user, province, ready_campaign, make_council_result, make_issued_decision
+):
     campaign = ready_campaign(S.DRAFT)
     login_as(Role.SECRETARY, province)
     html = client.get(f"/campaigns/{campaign.id}").get_data(as_text=True)
@@ -226,6 +230,11 @@ def test_buttons_follow_permissions(client, login_as, switch_user, province, rea
 
     campaign.status = S.COUNCIL_DECISION
     db.session.commit()
+    html = client.get(f"/campaigns/{campaign.id}").get_data(as_text=True)
+    assert f'action="/campaigns/{campaign.id}/phase/publish_awards"' not in html
+    assert "Chưa có quyết định khen thưởng nào được ban hành" in html
+
+    make_issued_decision(make_council_result(passed=1, campaign=campaign))
     html = client.get(f"/campaigns/{campaign.id}").get_data(as_text=True)
     assert f'action="/campaigns/{campaign.id}/phase/publish_awards"' in html
 

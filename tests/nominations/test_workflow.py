@@ -30,6 +30,12 @@ EXPECTED_MOVES = {
     (S.NOT_SHORTLISTED, A.REVERT_SHORTLIST): S.SCORED,
     (S.SHORTLISTED, A.PASS_COUNCIL): S.PASSED_COUNCIL,
     (S.SHORTLISTED, A.FAIL_COUNCIL): S.FAILED_COUNCIL,
+    (S.PASSED_COUNCIL, A.AWARD): S.AWARDED,
+    (S.PASSED_COUNCIL, A.NOT_AWARD): S.NOT_AWARDED,
+    (S.FAILED_COUNCIL, A.NOT_AWARD): S.NOT_AWARDED,
+    (S.AWARDED, A.FORWARD): S.FORWARDED,
+    (S.AWARDED, A.REVOKE_AWARD): S.REVOKED,
+    (S.FORWARDED, A.REVOKE_AWARD): S.REVOKED,
     (S.ON_HOLD, A.RELEASE): RESTORES,
     **{
         (state, A.HOLD): S.ON_HOLD
@@ -45,9 +51,14 @@ EXPECTED_MOVES = {
         )
     },
 }
-ROLE_FOR_ACTION = {action: Role.SECRETARY for action in A} | {
-    A.SUBMIT: Role.UNIT_SUBMITTER, A.RESUBMIT: Role.UNIT_SUBMITTER, A.WITHDRAW: Role.UNIT_SUBMITTER,
+ROLES_FOR_ACTION = {action: {Role.SECRETARY} for action in A} | {
+    A.SUBMIT: {Role.UNIT_SUBMITTER}, A.RESUBMIT: {Role.UNIT_SUBMITTER}, A.WITHDRAW: {Role.UNIT_SUBMITTER},
+    # The chair signs decisions, the secretary keeps the register: either records their effect.
+    A.AWARD: {Role.SECRETARY, Role.CHAIR}, A.NOT_AWARD: {Role.SECRETARY, Role.CHAIR},
+    A.REVOKE_AWARD: {Role.SECRETARY, Role.CHAIR},
 }
+# Moves that only an issued decision can make (tests/awards covers them with one).
+NEEDS_DECISION = {A.AWARD, A.REVOKE_AWARD}
 ALL_CASES = [(state, action, role) for state in S for action in A for role in Role]
 
 
@@ -86,8 +97,14 @@ def test_transition_allowed_only_for_its_role(state, action, role, make_nominati
     if action in (A.START_REVIEW, A.COMPLETE_SCORING):
         give_finalised_reviewer(nomination, make_user, make_unit)
     actor = actor_for(role, nomination, make_user, make_unit)
-    allowed = (state, action) in EXPECTED_MOVES and ROLE_FOR_ACTION[action] is role
-    if allowed:
+    allowed = (state, action) in EXPECTED_MOVES and role in ROLES_FOR_ACTION[action]
+    if allowed and action in NEEDS_DECISION:
+        with pytest.raises(workflow.TransitionRefused) as refused:
+            workflow.apply(nomination, action, actor, reason="Bổ sung biên bản họp")
+        assert [problem.rule for problem in refused.value.problems] == ["decision"]
+        db.session.rollback()
+        assert db.session.get(type(nomination), nomination.id).status is state
+    elif allowed:
         target = workflow.apply(nomination, action, actor, reason="Bổ sung biên bản họp")
         db.session.commit()
         assert target is expected_target(state, action)
