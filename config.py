@@ -74,6 +74,11 @@ class Config:
     VOTE_RATE_LIMIT_PER_VOTER = os.environ.get("VOTE_RATE_LIMIT_PER_VOTER", "20 per minute")
     EMAIL_CODE_RATE_LIMIT = os.environ.get("EMAIL_CODE_RATE_LIMIT", "5 per 10 minutes")
     OBJECTION_RATE_LIMIT = os.environ.get("OBJECTION_RATE_LIMIT", "10 per hour")
+    # Certificates: the address printed in every QR code ("<PUBLIC_BASE_URL>/verify/<serial>") must be the
+    # public one even when a background job renders it outside any request.
+    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000").rstrip("/")
+    # A batch is rendered this many certificates at a time and merged, so memory stays bounded.
+    PRINT_CHUNK_SIZE = int(os.environ.get("PRINT_CHUNK_SIZE", "50"))
     # bench/votes.py's floor endpoint (a bare insert); off unless a bench asks for it.
     BENCH_ENDPOINTS = _bool("DVKHEO_BENCH_ENDPOINTS", False)
 

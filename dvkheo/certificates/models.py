@@ -164,6 +164,8 @@ class PrintJob(db.Model):
     created_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     created_at: so.Mapped[datetime] = so.mapped_column(sa.DateTime(timezone=True), default=utcnow)
     started_at: so.Mapped[datetime | None] = so.mapped_column(sa.DateTime(timezone=True))
+    # Touched after every chunk: a RUNNING job whose heartbeat stopped belongs to a worker that died.
+    heartbeat_at: so.Mapped[datetime | None] = so.mapped_column(sa.DateTime(timezone=True))
     finished_at: so.Mapped[datetime | None] = so.mapped_column(sa.DateTime(timezone=True))
 
     decision: so.Mapped["Decision"] = so.relationship()  # noqa: F821

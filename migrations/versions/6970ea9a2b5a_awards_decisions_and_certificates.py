@@ -1,8 +1,8 @@
-"""awards, decisions and certificates
+"""awards, decisions and certificates: award-form issuer, signer and certificate design, legal bases, decisions with annex lines, revocations, certificates, printers, print jobs, forwards upward
 
-Revision ID: 70056b66ad3f
+Revision ID: 6970ea9a2b5a
 Revises: 813a9bd316c6
-Create Date: 2026-11-22 02:37:50.361349
+Create Date: 2026-11-22 02:42:38.844277
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '70056b66ad3f'
+revision = '6970ea9a2b5a'
 down_revision = '813a9bd316c6'
 branch_labels = None
 depends_on = None
@@ -139,6 +139,7 @@ def upgrade():
     sa.Column('created_by_id', sa.Integer(), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('started_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('heartbeat_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('finished_at', sa.DateTime(timezone=True), nullable=True),
     sa.CheckConstraint("status <> 'done' OR (file_name IS NOT NULL AND file_sha256 IS NOT NULL)", name=op.f('ck_print_jobs_done_has_file')),
     sa.CheckConstraint('done_count >= 0 AND done_count <= total', name=op.f('ck_print_jobs_progress_in_range')),
