@@ -1,9 +1,19 @@
 """Read-only questions about decisions and their lines, shared by workflows, views and PDFs."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import sqlalchemy as sa
 
-from dvkheo.awards.models import Decision, DecisionAwardee, DecisionKind, DecisionStatus, RevocationItem, RevocationScope
+from dvkheo.awards.models import (
+    Decision,
+    DecisionAwardee,
+    DecisionKind,
+    DecisionStatus,
+    NominationForward,
+    RevocationItem,
+    RevocationScope,
+)
 from dvkheo.extensions import db
 
 
@@ -35,5 +45,49 @@ def award_revoked(nomination_id: int) -> bool:
                 RevocationItem.scope == RevocationScope.AWARD,
                 Decision.status == DecisionStatus.ISSUED,
             )
+        )
+    )
+
+
+@dataclass(frozen=True)
+class AwardSummary:
+    """What a nomination's page says about its commendation."""
+
+    line: DecisionAwardee
+    decision: Decision
+    certificate: "Certificate | None"  # noqa: F821  (the valid one, else the latest)
+
+
+def award_summary(nomination_id: int) -> AwardSummary | None:
+    """The nomination's award as it now reads, with its certificate; two queries."""
+    from dvkheo.certificates.models import Certificate, CertificateStatus
+
+    line = issued_award_line(nomination_id)
+    if line is None:
+        return None
+    certificates = list(
+        db.session.scalars(
+            sa.select(Certificate)
+            .join(DecisionAwardee, Certificate.awardee_id == DecisionAwardee.id)
+            .where(DecisionAwardee.nomination_id == nomination_id)
+            .order_by(Certificate.id.desc())
+        )
+    )
+    valid = [c for c in certificates if c.status is CertificateStatus.VALID]
+    return AwardSummary(line, line.decision, (valid or certificates or [None])[0])
+
+
+def forward_into(nomination_id: int) -> NominationForward | None:
+    """The forward that created this nomination (it came up from a lower level), if any."""
+    return db.session.scalar(sa.select(NominationForward).where(NominationForward.target_nomination_id == nomination_id))
+
+
+def forwards_from(nomination_id: int) -> list[NominationForward]:
+    """Where this nomination was proposed upward."""
+    return list(
+        db.session.scalars(
+            sa.select(NominationForward)
+            .where(NominationForward.source_nomination_id == nomination_id)
+            .order_by(NominationForward.id)
         )
     )

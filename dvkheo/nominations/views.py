@@ -27,6 +27,9 @@ from dvkheo.nominations.forms import ReturnForm, WithdrawForm, build_form
 from dvkheo.nominations.models import Attachment, Nomination
 from dvkheo.nominations.states import NominationAction, NominationState
 
+# A commendation panel is shown once the award exists, also after it was proposed upward or revoked.
+AWARD_PANEL_STATES = frozenset({NominationState.AWARDED, NominationState.FORWARDED, NominationState.REVOKED})
+
 bp = Blueprint("nominations", __name__)
 
 
@@ -203,6 +206,7 @@ def _attach_problems(form, problems, general_errors: list[str]) -> None:
 @bp.route("/<int:nomination_id>")
 @login_required
 def show(nomination_id: int):
+    from dvkheo.awards import queries as award_queries
     from dvkheo.review import screening
     from dvkheo.review.screening_views import panel_context
 
@@ -220,6 +224,9 @@ def show(nomination_id: int):
         return_form=ReturnForm(),
         withdraw_form=WithdrawForm(),
         A=NominationAction,
+        award=award_queries.award_summary(nomination.id) if nomination.status in AWARD_PANEL_STATES else None,
+        forward_in=award_queries.forward_into(nomination.id),
+        forwards_out=award_queries.forwards_from(nomination.id) if nomination.status is NominationState.FORWARDED else [],
         **panel_context(nomination),  # the committee's screening panel (None for the unit)
     )
 
