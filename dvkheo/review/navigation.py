@@ -20,6 +20,8 @@ COMMITTEE_PAGES = (
     ("voting.objections", "Phản ánh, góp ý", access.can_view_review),
     ("voting.voter_list", "Danh sách cử tri", access.can_manage_voter_list),
     ("awards.decisions", "Quyết định khen thưởng", access.can_view_decisions),
+    ("awards.awarded", "Đã khen thưởng, đề nghị cấp trên", access.can_view_decisions),
+    ("awards.revocations", "Thu hồi, cấp lại giấy khen", access.can_view_decisions),
     ("certificates.printers", "Máy in, căn lề phôi", access.can_print_certificates),
 )
 
