@@ -32,3 +32,25 @@ def _serial_of(decision) -> str:
     from dvkheo.extensions import db
 
     return db.session.scalar(sa.select(Certificate.serial).where(Certificate.decision_id == decision.id))
+
+
+def test_the_upper_committee_sees_the_lower_history_on_a_forwarded_dossier(
+    client, login_as, province, make_unit, make_campaign, make_council_result, make_issued_decision
+):
+    from dvkheo.awards import forwarding
+    from dvkheo.campaigns.models import CampaignStatus
+    from dvkheo.extensions import db
+
+    district = make_unit("Huyện Sơn Tịnh", parent=province, kind="district")
+    lower = make_council_result(passed=1, campaign=make_campaign(
+        organising_unit=district, status=CampaignStatus.COUNCIL_DECISION, has_public_stage=False,
+    ))
+    make_issued_decision(lower)
+    upper_campaign = make_campaign(title="Bình xét cấp tỉnh")
+    forward = forwarding.forward(lower.passed[0], upper_campaign, lower.secretary)
+    db.session.commit()
+
+    login_as(Role.SECRETARY, province)
+    html = client.get(f"/nominations/{forward.target_nomination_id}").get_data(as_text=True)
+    assert "Quá trình xét chọn ở cấp dưới" in html
+    assert "Huyện Sơn Tịnh" in html and "BAN DÂN VẬN" in html
