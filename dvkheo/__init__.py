@@ -146,3 +146,4 @@ def _register_template_helpers(app: Flask) -> None:
 
 
 from dvkheo import models as _models  # noqa: E402,F401  (register every table with the metadata)
+from dvkheo.awards import immutability as _immutability  # noqa: E402,F401  (issued decisions never change)

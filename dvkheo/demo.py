@@ -23,6 +23,7 @@ from dvkheo.accounts.models import Role, User
 from dvkheo.campaigns import operations as campaign_ops
 from dvkheo.campaigns.models import Campaign, CampaignStatus, NomineeKind, ReferenceItem, ReferenceKind
 from dvkheo.core.storage import store_upload
+from dvkheo.demo_awards import seed_award_stage
 from dvkheo.demo_review import seed_public_stage, seed_review_stage
 from dvkheo.core.timeutil import today_in_vietnam
 from dvkheo.extensions import db
@@ -381,7 +382,7 @@ def seed_demo(today: date | None = None) -> SeedReport:
     users = _ensure_users(units, report)
     campaign = _ensure_campaign(units[PROVINCE[0]], users["thuky"], today, report)
     _ensure_nominations(campaign, users, today, report)
-    for seed_stage in (seed_review_stage, seed_public_stage):
+    for seed_stage in (seed_review_stage, seed_public_stage, seed_award_stage):
         added = seed_stage(units[PROVINCE[0]], users, today, evidence_png)
         report.nominations += added
         report.campaigns += 1 if added else 0
