@@ -10,6 +10,7 @@ totals, shown once it is closed. No page names a member beside a choice.
 from __future__ import annotations
 
 from io import BytesIO
+from types import SimpleNamespace
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
@@ -17,8 +18,8 @@ from flask_login import current_user, login_required
 from dvkheo import access
 from dvkheo.accounts.models import User
 from dvkheo.awards import operations as award_ops
-from dvkheo.awards.forms import AwardFormForm
-from dvkheo.awards.models import AwardForm
+from dvkheo.awards.forms import AwardFormEditForm, AwardFormForm, format_decimal, layout_rows
+from dvkheo.awards.models import AwardForm, SignerPrefix
 from dvkheo.campaigns.models import CampaignStatus
 from dvkheo.core import audit
 from dvkheo.core.forms import EmptyForm
@@ -203,11 +204,15 @@ def award_forms(campaign_id: int):
             try:
                 created = award_ops.create_award_form(campaign, form.to_input(), current_user)
             except RuleRefused as refused:
-                errors = _attach(form, _refused_problems(refused))
+                errors = form.attach(_refused_problems(refused))
             else:
                 db.session.commit()
-                flash(f"Đã thêm hình thức khen thưởng “{created.name}”.", "success")
-                return redirect(url_for(".award_forms", campaign_id=campaign.id))
+                flash(
+                    f"Đã thêm hình thức khen thưởng “{created.name}”. Cơ quan ban hành, người ký và căn cứ pháp lý "
+                    "được sao từ hình thức đầu tiên của đợt; vui lòng kiểm tra lại bên dưới.",
+                    "success",
+                )
+                return redirect(url_for(".award_form_edit", form_id=created.id))
         else:
             errors = ["Chưa lưu được: vui lòng sửa các mục được đánh dấu bên dưới."]
     return render_template(
@@ -215,6 +220,8 @@ def award_forms(campaign_id: int):
         campaign=campaign,
         forms=award_ops.award_forms(campaign.id),
         rule_in_words=rule_in_words,
+        missing_details=award_ops.missing_details,
+        signature_lines=award_ops.signature_lines,
         form=form if can_manage else None,
         errors=errors,
     ), (422 if errors else 200)
@@ -237,26 +244,57 @@ def _attach(form, problems) -> list[str]:
 @bp.route("/award-forms/<int:form_id>/edit", methods=["GET", "POST"])
 @login_required
 def award_form_edit(form_id: int):
+    """One page for the whole award form; "Thêm dòng" re-shows the page with another legal-basis row, saving nothing."""
     award_form = access.get_or_404(AwardForm, form_id)
     campaign = access.load_review_campaign(award_form.campaign_id, manage=True)
-    form = AwardFormForm() if request.method == "POST" else AwardFormForm(formdata=None, award_form=award_form)
-    errors: list[str] = []
+    prefilled = False
     if request.method == "POST":
-        if form.validate():
-            try:
-                changed = award_ops.update_award_form(award_form, form.to_input(), current_user)
-            except RuleRefused as refused:
-                errors = _attach(form, _refused_problems(refused))
-            else:
-                db.session.commit()
-                flash(f"Đã lưu hình thức khen thưởng “{award_form.name}”." if changed else "Không có thay đổi nào.", "success" if changed else "info")
-                return redirect(url_for(".award_forms", campaign_id=campaign.id))
+        form = AwardFormEditForm(award_form=award_form)
+    else:
+        prefill = award_ops.issuer_defaults(campaign)
+        form = AwardFormEditForm(
+            formdata=None, award_form=award_form, prefill=prefill, prefill_bases=award_ops.DEFAULT_LEGAL_BASES
+        )
+        prefilled = not award_form.legal_bases or any(
+            not getattr(award_form, name) and prefill.get(name) for name in award_ops.ISSUER_FIELDS
+        )
+    errors: list[str] = []
+    if request.method == "GET" or "add_basis_row" in request.form:
+        form.add_basis_row()  # an empty line ready for a new legal basis
+    elif form.validate():
+        try:
+            changed = award_ops.update_award_form(award_form, form.to_input(), current_user)
+        except RuleRefused as refused:
+            errors = form.attach(_refused_problems(refused))
         else:
-            errors = ["Chưa lưu được: vui lòng sửa các mục được đánh dấu bên dưới."]
+            db.session.commit()
+            flash(f"Đã lưu hình thức khen thưởng “{award_form.name}”." if changed else "Không có thay đổi nào.", "success" if changed else "info")
+            return redirect(url_for(".award_forms", campaign_id=campaign.id))
+    elif "csrf_token" in form and form.csrf_token.errors:
+        errors = [SESSION_EXPIRED]
+    else:
+        errors = form.messages() or ["Chưa lưu được: vui lòng sửa các mục được đánh dấu bên dưới."]
     return render_template(
         "council/award_form_edit.html", campaign=campaign, award_form=award_form, form=form, errors=errors,
-        rule_in_words=rule_in_words,
+        rule_in_words=rule_in_words, prefilled=prefilled, layout_rows=layout_rows(form.layout),
+        placeholders=award_ops.REASON_PLACEHOLDERS, certificate_titles=award_ops.CERTIFICATE_TITLES,
+        reason_preview=award_ops.reason_preview(form.reason_template.data or "", campaign.year),
+        signature_preview=award_ops.signature_lines(_signer_of(form)),
+        mm=format_decimal, missing=award_ops.missing_details(award_form),
     ), (422 if errors else 200)
+
+
+def _signer_of(form: AwardFormEditForm) -> SimpleNamespace:
+    """The signer as typed, for the signature block's preview (an unknown prefix shows as none)."""
+    try:
+        prefix = SignerPrefix(form.signer_prefix.data or "")
+    except ValueError:
+        prefix = SignerPrefix.NONE
+    return SimpleNamespace(
+        signer_prefix=prefix,
+        signer_authority=" ".join((form.signer_authority.data or "").split()).upper(),
+        signer_title=" ".join((form.signer_title.data or "").split()).upper(),
+    )
 
 
 # --- ballots -----------------------------------------------------------------------------------
