@@ -100,6 +100,7 @@ class TestingConfig(Config):
     VOTE_RATE_LIMIT_PER_VOTER = "1000 per minute"
     EMAIL_CODE_RATE_LIMIT = "1000 per minute"
     OBJECTION_RATE_LIMIT = "1000 per minute"
+    VERIFY_RATE_LIMIT = "1000 per minute"
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # fast hashing keeps the suite quick
 
 

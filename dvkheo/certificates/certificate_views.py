@@ -1,4 +1,96 @@
-"""Routes of the certificates blueprint (filled in by its part of issue 5)."""
+"""Downloading one certificate as PDF, on plain paper or for a pre-printed blank with a printer's offsets.
+
+Who may: `access.can_download_certificate` (the campaign's committee, an administrator, the unit whose
+nomination was commended). Others inside the campaign's tree learn that it exists (403); anyone
+else gets 404. A revoked or replaced certificate still downloads, with the mark across the page.
+Every download counts one print and is audited.
+"""
 from __future__ import annotations
 
-from dvkheo.certificates.views import bp  # noqa: F401
+from io import BytesIO
+
+import sqlalchemy as sa
+from flask import abort, request, send_file
+from flask_login import current_user, login_required
+
+from dvkheo import access
+from dvkheo.certificates.models import Certificate, PrinterCalibration, PrintOutput
+from dvkheo.certificates.views import bp
+from dvkheo.core import audit
+from dvkheo.extensions import db
+
+
+def download_name(certificate: Certificate) -> str:
+    """"giay-khen-DVK26-7QX4-M2PA.pdf"."""
+    return f"giay-khen-{certificate.serial}.pdf"
+
+
+def _load_certificate(certificate_id: int) -> Certificate:
+    from dvkheo.certificates.render import load_for_print
+
+    found = load_for_print([certificate_id])
+    if not found:
+        abort(404)
+    certificate = found[0]
+    if not access.can_download_certificate(current_user, certificate):
+        abort(403 if access.is_within_campaign_area(current_user, certificate.decision.campaign) else 404)
+    return certificate
+
+
+def _printer_offsets(certificate: Certificate) -> tuple[PrinterCalibration | None, float, float]:
+    """The `printer` asked for, which must belong to the campaign's organising unit (else 404)."""
+    raw = request.args.get("printer", "").strip()
+    if not raw:
+        return None, 0.0, 0.0
+    if not raw.isdigit():
+        abort(404)
+    printer = db.session.get(PrinterCalibration, int(raw))
+    if printer is None or printer.unit_id != certificate.decision.campaign.organising_unit_id:
+        abort(404)
+    return printer, printer.offset_x_mm, printer.offset_y_mm
+
+
+@bp.route("/certificates/<int:certificate_id>.pdf")
+@login_required
+def certificate_pdf(certificate_id: int):
+    certificate = _load_certificate(certificate_id)
+    try:
+        output = PrintOutput(request.args.get("output", PrintOutput.PLAIN.value))
+    except ValueError:
+        abort(404)
+    printer, offset_x_mm, offset_y_mm = _printer_offsets(certificate)
+
+    from dvkheo.certificates.render import render_certificates_pdf  # WeasyPrint loads only when a PDF is made
+
+    pdf = render_certificates_pdf([certificate], output=output, offset_x_mm=offset_x_mm, offset_y_mm=offset_y_mm)
+    # Counted in SQL: two offices printing at once must not lose a count.
+    db.session.execute(
+        sa.update(Certificate)
+        .where(Certificate.id == certificate.id)
+        .values(printed_count=Certificate.printed_count + 1)
+        .execution_options(synchronize_session=False)
+    )
+    audit.record(
+        "certificate",
+        certificate.id,
+        "print",
+        current_user,
+        details={
+            "serial": certificate.serial,
+            "output": output.value,
+            "printer_id": printer.id if printer else None,
+            "offset_x_mm": offset_x_mm,
+            "offset_y_mm": offset_y_mm,
+            "status": certificate.status.value,
+        },
+    )
+    db.session.commit()
+    response = send_file(
+        BytesIO(pdf),
+        mimetype="application/pdf",
+        as_attachment=False,
+        download_name=download_name(certificate),
+        max_age=0,
+    )
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

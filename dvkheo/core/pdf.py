@@ -87,3 +87,14 @@ def render_pdf(template_name: str, **context) -> bytes:
     document = weasyprint.HTML(string=html, base_url=base_url(), url_fetcher=url_fetcher())
     with _RENDER_LOCK:
         return document.write_pdf(font_config=FONT_CONFIG)
+
+
+def render_html_pdf(html: str, target=None) -> bytes | None:
+    """Lay out an HTML string already rendered (needs an app context for the static folder).
+
+    With `target` (a path or a binary file object) the PDF is written there and None is returned,
+    so that a batch can stream chunks to disk instead of holding them in memory.
+    """
+    document = weasyprint.HTML(string=html, base_url=base_url(), url_fetcher=url_fetcher())
+    with _RENDER_LOCK:
+        return document.write_pdf(target, font_config=FONT_CONFIG)

@@ -117,6 +117,10 @@ def test_a_certificate_only_revocation_keeps_the_award_and_allows_a_reissue(clie
     assert (reissue_event.action, reissue_event.actor_id, reissue_event.details["new_serial"]) == ("reissue", secretary.id, new.serial)
     assert "Cấp lại giấy khen</button>" not in page
 
+    verify = client.get(f"/verify/{old.serial}").get_data(as_text=True)
+    assert "khen thưởng vẫn giữ nguyên" in verify and new.serial in verify
+    assert "đã bị thu hồi, hủy bỏ" not in verify
+
     again = client.post(f"/awards/awardees/{line.id}/reissue", follow_redirects=True).get_data(as_text=True)
     assert "đang có Giấy khen còn hiệu lực" in again
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Certificate).where(Certificate.awardee_id == line.id)) == 2
