@@ -233,6 +233,9 @@ def _recipient_detail(nomination: Nomination) -> str:
 def reason_for(award_form: AwardForm, year: int, model_title: str) -> str:
     """The certificate's reason from the award form's template; a broken template falls back to the default."""
     template = award_form.reason_template or DEFAULT_REASON
+    # The template already quotes the model's name: quotes inside it become single ones (‘…’), as nested
+    # quotation is written in Vietnamese, instead of doubling up (““…”).
+    model_title = (model_title or "").strip().replace("“", "‘").replace("”", "’")
     try:
         return template.format(nam=year, mo_hinh=model_title)
     except (KeyError, IndexError, ValueError):

@@ -475,3 +475,12 @@ def test_two_lines_of_one_list_for_the_same_nominee_warn(make_council_result):
     warnings = ops.achievement_warnings(decision)
     assert len(warnings) == 1
     assert "“Trần Thị Hạnh” và “Trần Thị Hạnh” trong cùng danh sách này" in warnings[0].message
+
+
+def test_a_model_name_with_its_own_quotes_is_quoted_once_in_the_reason(make_award_form, make_campaign):
+    from dvkheo.awards.decisions import reason_for
+
+    form = make_award_form(make_campaign())
+    reason = reason_for(form, 2026, "“Hũ gạo tình thương” và sinh kế cho hộ cận nghèo")
+    assert reason.endswith("với mô hình “‘Hũ gạo tình thương’ và sinh kế cho hộ cận nghèo”")
+    assert "““" not in reason
