@@ -14,12 +14,13 @@ WORKERS ?= 2
 STAMP_APP := $(VENV)/.stamp-app
 STAMP_TEST := $(VENV)/.stamp-test
 
-.PHONY: help run test bench bench-votes install install-test system-packages postgres db clean
+.PHONY: help run test bench bench-votes bench-certificates install install-test system-packages postgres db clean
 
 help:
 	@echo "make run    - cài đặt (lần đầu), nâng cấp CSDL, nạp dữ liệu mẫu, chạy http://$(HOST):$(PORT)"
 	@echo "make test   - chạy toàn bộ kiểm thử trên SQLite rồi trên PostgreSQL"
 	@echo "make bench-votes - số phiếu bình chọn mỗi giây dưới tải (gunicorn, PostgreSQL) so với nền chèn một dòng"
+	@echo "make bench-certificates - thời gian in mỗi giấy khen theo lô (500, 2.000) so với nền WeasyPrint một tài liệu, và bộ nhớ đỉnh"
 	@echo "make bench  - đo thời gian trang danh sách hồ sơ (1.000 và 10.000 hồ sơ) và các trang của Hội đồng (5.000 hồ sơ, 50 thành viên)"
 
 $(BIN)/python:
@@ -58,6 +59,11 @@ bench: $(STAMP_APP)
 	$(BIN)/python bench/list_page.py
 	$(BIN)/python bench/review_pages.py
 	$(MAKE) bench-votes
+	$(MAKE) bench-certificates
+
+bench-certificates: $(STAMP_APP)
+	@bash scripts/ensure_system_packages.sh app
+	$(BIN)/python bench/certificates.py
 
 # Votes per second under gunicorn on PostgreSQL, beside a bare-insert floor (needs wrk, PostgreSQL).
 bench-votes: $(STAMP_APP)

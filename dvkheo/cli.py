@@ -41,3 +41,6 @@ def register_cli(app: Flask) -> None:
     from dvkheo.voting.cli import votes_cli
 
     app.cli.add_command(votes_cli)
+    from dvkheo.core.jobs import jobs_cli
+
+    app.cli.add_command(jobs_cli)
