@@ -51,9 +51,7 @@ def seed_award_stage(province: Unit, users: dict[str, User], today: date, eviden
     from dvkheo.awards import workflow as decision_workflow
     from dvkheo.awards.models import SignerPrefix
     from dvkheo.awards.operations import ensure_default_award_forms
-    from dvkheo.demo_review import COMMENT, DOSSIERS
-    from dvkheo.review import assignment, scoring, screening, shortlist
-    from dvkheo.review.models import AssignmentStatus, ReviewAssignment
+    from dvkheo.demo_review import DOSSIERS, review_and_shortlist
 
     title = award_campaign_title(today.year)
     if db.session.scalar(sa.select(Campaign.id).where(Campaign.title == title)) is not None:
@@ -91,23 +89,7 @@ def seed_award_stage(province: Unit, users: dict[str, User], today: date, eviden
     db.session.flush()
 
     campaign.nominations_close_on = today - timedelta(days=60)
-    campaign_workflow.apply(campaign, campaign_workflow.CampaignAction.START_REVIEW, secretary)
-    for nomination in dossiers:
-        screening.accept(nomination, secretary)
-    db.session.flush()
-    assignment.auto_assign(campaign, secretary)
-    db.session.flush()
-    for nomination, points in zip(dossiers, AWARD_SCORES):
-        sheets = db.session.scalars(
-            sa.select(ReviewAssignment).where(
-                ReviewAssignment.nomination_id == nomination.id, ReviewAssignment.status == AssignmentStatus.ACTIVE
-            )
-        ).all()
-        for sheet in sheets:
-            entries = {c.id: scoring.Entry(value, COMMENT) for c, value in zip(campaign.criteria, points)}
-            scoring.save_scores(sheet, entries, sheet.reviewer, finalise=True)
-            db.session.flush()
-        shortlist.decide(nomination, True, secretary, "Đạt điểm cao, đề nghị Hội đồng bỏ phiếu.")
+    review_and_shortlist(campaign, dossiers, AWARD_SCORES, secretary, "Đạt điểm cao, đề nghị Hội đồng bỏ phiếu.")
     campaign_workflow.apply(campaign, campaign_workflow.CampaignAction.START_COUNCIL_DECISION, secretary)
     db.session.flush()
 

@@ -283,6 +283,31 @@ PUBLIC_SCORES = [[23, 22, 23, 14, 9], [21, 22, 20, 13, 9], [20, 19, 21, 12, 8], 
 DEMO_VOTER = ("051190001234", "Trần Văn Bảy", date(1950, 3, 2), "Thôn Mỹ Lai")
 
 
+def review_and_shortlist(campaign: Campaign, dossiers: list[Nomination], scores, secretary: User, reason: str) -> None:
+    """Close intake, accept every dossier, assign reviewers automatically, score each dossier with its
+    row of `scores` on every sheet and shortlist it: a campaign ready for its public stage or council."""
+    from dvkheo.review import assignment, scoring, screening, shortlist
+    from dvkheo.review.models import AssignmentStatus, ReviewAssignment
+
+    campaign_workflow.apply(campaign, campaign_workflow.CampaignAction.START_REVIEW, secretary)
+    for nomination in dossiers:
+        screening.accept(nomination, secretary)
+    db.session.flush()
+    assignment.auto_assign(campaign, secretary)
+    db.session.flush()
+    for nomination, points in zip(dossiers, scores):
+        sheets = db.session.scalars(
+            sa.select(ReviewAssignment).where(
+                ReviewAssignment.nomination_id == nomination.id, ReviewAssignment.status == AssignmentStatus.ACTIVE
+            )
+        ).all()
+        for sheet in sheets:
+            entries = {c.id: scoring.Entry(value, COMMENT) for c, value in zip(campaign.criteria, points)}
+            scoring.save_scores(sheet, entries, sheet.reviewer, finalise=True)
+            db.session.flush()
+        shortlist.decide(nomination, True, secretary, reason)
+
+
 def public_campaign_title(year: int) -> str:
     return f"Bình chọn mô hình, điển hình “Dân vận khéo” tiêu biểu tỉnh Quảng Ngãi năm {year}"
 
@@ -292,8 +317,6 @@ def seed_public_stage(province: Unit, users: dict[str, User], today: date, evide
     local list. Added once (found by its title); returns the number of dossiers added."""
     from dvkheo.campaigns.models import VoterVerification
     from dvkheo.core.text import fold
-    from dvkheo.review import assignment, scoring, screening, shortlist
-    from dvkheo.review.models import AssignmentStatus, ReviewAssignment
     from dvkheo.voting import ledger
     from dvkheo.voting.identity import email_hash, id_number_hash
     from dvkheo.voting.models import VoteChannel, Voter, VoterListEntry
@@ -334,23 +357,9 @@ def seed_public_stage(province: Unit, users: dict[str, User], today: date, evide
     db.session.flush()
 
     campaign.nominations_close_on = today - timedelta(days=1)
-    campaign_workflow.apply(campaign, campaign_workflow.CampaignAction.START_REVIEW, secretary)
-    for nomination in dossiers:
-        screening.accept(nomination, secretary)
-    db.session.flush()
-    assignment.auto_assign(campaign, secretary)
-    db.session.flush()
-    for nomination, points in zip(dossiers, PUBLIC_SCORES):
-        sheets = db.session.scalars(
-            sa.select(ReviewAssignment).where(
-                ReviewAssignment.nomination_id == nomination.id, ReviewAssignment.status == AssignmentStatus.ACTIVE
-            )
-        ).all()
-        for sheet in sheets:
-            entries = {c.id: scoring.Entry(value, COMMENT) for c, value in zip(campaign.criteria, points)}
-            scoring.save_scores(sheet, entries, sheet.reviewer, finalise=True)
-            db.session.flush()
-        shortlist.decide(nomination, True, secretary, "Đạt điểm cao, được Hội đồng thống nhất công khai để bình chọn.")
+    review_and_shortlist(
+        campaign, dossiers, PUBLIC_SCORES, secretary, "Đạt điểm cao, được Hội đồng thống nhất công khai để bình chọn."
+    )
     campaign.public_voting_open_on, campaign.public_voting_close_on = today - timedelta(days=1), today + timedelta(days=14)
     campaign_workflow.apply(campaign, campaign_workflow.CampaignAction.OPEN_PUBLIC_VOTING, secretary)
     db.session.flush()

@@ -131,3 +131,22 @@ def test_seed_demo_opens_a_public_vote_with_a_gallery(runner, client):
     assert "Nồi cháo tình thương ở bệnh viện" in page
     report = ledger.verify(campaign.id)
     assert report.ok and report.events == 9
+
+
+def test_seed_demo_issues_a_decision_whose_certificates_verify(runner, client):
+    from dvkheo.awards.models import Decision, DecisionStatus
+    from dvkheo.certificates.models import Certificate
+    from dvkheo.demo_awards import award_campaign_title
+
+    runner.invoke(args=["seed-demo"], catch_exceptions=False)
+
+    campaign = db.session.scalars(sa.select(Campaign).where(Campaign.title == award_campaign_title(today_in_vietnam().year))).one()
+    assert campaign.status is CampaignStatus.COUNCIL_DECISION
+    decision = db.session.scalars(sa.select(Decision).where(Decision.campaign_id == campaign.id)).one()
+    assert decision.status is DecisionStatus.ISSUED and decision.number_label == "01/QĐ-BDVTU"
+    statuses = [n.status for n in db.session.scalars(sa.select(Nomination).where(Nomination.campaign_id == campaign.id))]
+    assert sorted(s.value for s in statuses) == ["awarded", "awarded", "awarded", "failed_council", "passed_council"]
+    serials = db.session.scalars(sa.select(Certificate.serial).where(Certificate.decision_id == decision.id)).all()
+    assert len(serials) == 3
+    page = client.get(f"/verify/{serials[0]}").get_data(as_text=True)
+    assert "Còn hiệu lực" in page
