@@ -26,6 +26,7 @@ from dvkheo.core.forms import EmptyForm
 from dvkheo.core.rules import RuleRefused
 from dvkheo.core.timeutil import format_date, today_in_vietnam
 from dvkheo.extensions import db
+from dvkheo.review.ranking import format_score
 
 SESSION_EXPIRED = "Phiên làm việc đã hết hạn hoặc biểu mẫu không hợp lệ; vui lòng tải lại trang và gửi lại."
 HISTORY_LABELS = {
@@ -106,14 +107,8 @@ def decisions(campaign_id: int):
         can_draft=access.can_draft_decision(current_user, campaign),
         can_edit_forms="council.award_form_edit" in current_app.view_functions
         and access.can_manage_review(current_user, campaign),
-        format_score=_format_score,
+        format_score=format_score,
     )
-
-
-def _format_score(value):
-    from dvkheo.review.ranking import format_score
-
-    return format_score(value)
 
 
 def _award_form_of(campaign: Campaign) -> AwardForm:
@@ -164,7 +159,7 @@ def new_decision(campaign_id: int):
         form=form,
         chosen=set(form.nomination_ids.data or []),
         errors=errors,
-        format_score=_format_score,
+        format_score=format_score,
     ), (422 if errors else 200)
 
 
@@ -228,7 +223,7 @@ def decision_action(decision_id: int, action: str):
     if move is workflow.DecisionAction.ISSUE:
         issue_form = IssueForm()
         if not issue_form.validate():
-            errors = [SESSION_EXPIRED] if "csrf_token" in issue_form.errors else [e for e in issue_form.decided_on.errors]
+            errors = [SESSION_EXPIRED] if "csrf_token" in issue_form.errors else list(issue_form.decided_on.errors)
             return _decision_page(decision, issue_form=issue_form, errors=errors, status=422)
         options = {"decided_on": issue_form.decided_on.data, "acknowledge_warnings": bool(issue_form.acknowledge.data)}
     elif move is workflow.DecisionAction.RETURN:
@@ -324,7 +319,7 @@ def edit_decision(decision_id: int):
         line_rows=[(entry, lines.get(int(entry.form.line_id.data))) for entry in form.lines if (entry.form.line_id.data or "").isdigit()],
         unchanged={line.id for line in ops.unchanged_corrections(decision)},
         errors=errors,
-        format_score=_format_score,
+        format_score=format_score,
     ), (422 if errors else 200)
 
 

@@ -15,6 +15,7 @@ from wtforms.validators import DataRequired
 from dvkheo import access
 from dvkheo.awards import forwarding
 from dvkheo.awards import queries as award_queries
+from dvkheo.awards.decision_views import SESSION_EXPIRED, _problems
 from dvkheo.awards.models import NominationForward
 from dvkheo.awards.views import bp
 from dvkheo.campaigns.models import Campaign, NomineeKind
@@ -22,8 +23,6 @@ from dvkheo.core.rules import RuleRefused
 from dvkheo.extensions import db
 from dvkheo.nominations.models import Nomination
 from dvkheo.nominations.states import NominationState
-
-SESSION_EXPIRED = "Phiên làm việc đã hết hạn hoặc biểu mẫu không hợp lệ; vui lòng tải lại trang và gửi lại."
 
 
 def _campaign_id(value) -> int | None:
@@ -82,10 +81,7 @@ def forward_nomination(nomination_id: int):
                 try:
                     record = forwarding.forward(nomination, target, current_user)
                 except RuleRefused as refused:
-                    db.session.rollback()
-                    if any(problem.rule == "permission" for problem in refused.problems):
-                        abort(403)
-                    errors.extend(problem.message for problem in refused.problems)
+                    errors.extend(problem.message for problem in _problems(refused))
                 else:
                     db.session.commit()
                     flash(

@@ -15,15 +15,16 @@ from wtforms.validators import DataRequired, Length
 from dvkheo import access
 from dvkheo.awards import revocation
 from dvkheo.awards.models import Decision, DecisionAwardee, RevocationScope
+from dvkheo.awards.decision_views import SESSION_EXPIRED, _problems
 from dvkheo.awards.views import bp
 from dvkheo.campaigns.models import Campaign
 from dvkheo.certificates.models import Certificate
 from dvkheo.core.fields import VNDateField
 from dvkheo.core.forms import TOO_LONG, EmptyForm
 from dvkheo.core.rules import RuleRefused
+from dvkheo.core.transition_views import perform
 from dvkheo.extensions import db
 
-SESSION_EXPIRED = "Phiên làm việc đã hết hạn hoặc biểu mẫu không hợp lệ; vui lòng tải lại trang và gửi lại."
 NO_REVOCATION = "none"
 AWARD_CHOICE = "award"
 CERTIFICATE_CHOICE = "certificate-"
@@ -54,13 +55,6 @@ def _load_campaign(campaign: Campaign) -> Campaign:
     if not access.can_view_decisions(current_user, campaign):
         abort(404)
     return campaign
-
-
-def _refused_problems(refused: RuleRefused) -> list:
-    db.session.rollback()
-    if any(problem.rule == "permission" for problem in refused.problems):
-        abort(403)
-    return refused.problems
 
 
 # --- drafting a revoking decision ----------------------------------------------------------------
@@ -115,7 +109,7 @@ def new_revocation(decision_id: int):
             try:
                 draft = revocation.draft_revocation(original, _as_items(chosen), form.reason.data, current_user)
             except RuleRefused as refused:
-                for problem in _refused_problems(refused):
+                for problem in _problems(refused):
                     if problem.field == "reason":
                         form.reason.errors = list(form.reason.errors) + [problem.message]
                     else:
@@ -192,7 +186,7 @@ def record_recovery(certificate_id: int):
     try:
         changed = revocation.record_recovery(certificate, form.recovered_on.data, form.note.data, current_user)
     except RuleRefused as refused:
-        for problem in _refused_problems(refused):
+        for problem in _problems(refused):
             target = form.recovered_on if problem.field == "recovered_on" else form.note
             target.errors = list(target.errors) + [problem.message]
         # The rollback expired the certificate; the page reads it again.
@@ -215,12 +209,9 @@ def reissue_certificate(awardee_id: int):
     if not EmptyForm().validate_on_submit():
         flash(SESSION_EXPIRED, "error")
         return redirect(back)
-    try:
-        new = revocation.reissue_certificate(line, current_user)
-    except RuleRefused as refused:
-        for problem in _refused_problems(refused):
-            flash(problem.message, "error")
-        return redirect(back)
-    db.session.commit()
-    flash(f"Đã cấp lại {line.award_form.name} cho “{line.recipient_name}” với số hiệu mới {new.serial}.", "success")
-    return redirect(back)
+    issued = []
+    return perform(
+        lambda: issued.append(revocation.reissue_certificate(line, current_user)),
+        back,
+        lambda: f"Đã cấp lại {line.award_form.name} cho “{line.recipient_name}” với số hiệu mới {issued[0].serial}.",
+    )

@@ -6,7 +6,7 @@ box in millimetres from the sheet's top-left corner, before a printer's calibrat
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 
 PAGE_WIDTH_MM = 297
 PAGE_HEIGHT_MM = 210
@@ -54,7 +54,3 @@ def effective_layout(overrides: dict | None) -> dict[str, FieldBox]:
         except TypeError:
             continue
     return layout
-
-
-def as_json(layout: dict[str, FieldBox]) -> dict[str, dict]:
-    return {name: asdict(box) for name, box in layout.items()}

@@ -16,6 +16,7 @@ from wtforms import RadioField, SelectChoice, SelectField
 from dvkheo import access
 from dvkheo.awards.models import AwardForm, Decision, DecisionAwardee
 from dvkheo.certificates import batch
+from dvkheo.certificates import printers as printer_ops
 from dvkheo.certificates.models import (
     Certificate,
     CertificateStatus,
@@ -97,13 +98,7 @@ def _certificates(decision: Decision) -> list[Certificate]:
 
 
 def _printers(decision: Decision) -> list[PrinterCalibration]:
-    return list(
-        db.session.scalars(
-            sa.select(PrinterCalibration)
-            .where(PrinterCalibration.unit_id == decision.campaign.organising_unit_id)
-            .order_by(PrinterCalibration.name)
-        )
-    )
+    return printer_ops.printers_of(decision.campaign.organising_unit_id)
 
 
 def _certificates_page(decision: Decision, form: PrintJobForm | None = None, errors=None, ticked=None, status: int = 200):
@@ -222,7 +217,6 @@ def print_job(job_id: int):
         can_retry=batch.can_retry(job),
         history=audit.history("print_job", job.id),
         history_labels=batch.HISTORY_LABELS,
-        button_form=EmptyForm(),
     )
 
 

@@ -80,20 +80,17 @@ def _redacted(url: str) -> str:
 # --- RQ ---------------------------------------------------------------------------------------------
 
 
-def redis_connection(redis_url: str):
+def redis_connection(redis_url: str, *, socket_timeout: float | None = None):
     from redis import Redis
 
-    # No socket_timeout: a worker blocks on the queue for long stretches.
-    return Redis.from_url(redis_url, socket_connect_timeout=REDIS_TIMEOUT_SECONDS)
+    # No socket_timeout by default: a worker blocks on the queue for long stretches.
+    return Redis.from_url(redis_url, socket_connect_timeout=REDIS_TIMEOUT_SECONDS, socket_timeout=socket_timeout)
 
 
 def _enqueue_rq(app: Flask, redis_url: str, function_path: str, args: tuple) -> str:
-    from redis import Redis
     from rq import Queue
 
-    connection = Redis.from_url(
-        redis_url, socket_connect_timeout=REDIS_TIMEOUT_SECONDS, socket_timeout=REDIS_TIMEOUT_SECONDS
-    )
+    connection = redis_connection(redis_url, socket_timeout=REDIS_TIMEOUT_SECONDS)
     queue = Queue(queue_name(app), connection=connection)
     job = queue.enqueue(
         run_job, function_path, *args,
