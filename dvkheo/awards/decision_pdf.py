@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from dvkheo.awards.models import Decision, DecisionKind, DecisionStatus, SignerPrefix
+from dvkheo.awards.models import Decision, DecisionKind, DecisionStatus, signature_lines
 from dvkheo.campaigns.models import NomineeKind
 from dvkheo.core.timeutil import format_date, official_date_line, today_in_vietnam
 from dvkheo.review.ranking import format_score
@@ -40,13 +40,8 @@ def _recipients(text: str) -> list[str]:
 
 
 def _signature(decision: Decision) -> dict:
-    prefix = decision.signer_prefix or SignerPrefix.NONE
-    authority = (decision.signer_authority or "").strip()
-    first = f"{prefix.value} {authority}".strip() if (prefix is not SignerPrefix.NONE or authority) else ""
-    title = (decision.signer_title or "").strip()
-    if first == title:
-        first = ""
-    return {"authority": first.upper(), "title": title.upper(), "name": decision.signer_name}
+    *authority, title = signature_lines(decision)
+    return {"authority": "".join(authority), "title": title, "name": decision.signer_name}
 
 
 def _place_date(decision: Decision) -> str:

@@ -47,6 +47,29 @@ class SignerPrefix(str, enum.Enum):
         }[self]
 
 
+# Prefixes that name a collective or a head above the signer ("TM. BAN THƯỜNG VỤ", "KT. TRƯỞNG BAN").
+PREFIXES_WITH_AUTHORITY = (
+    SignerPrefix.ON_BEHALF_OF_COLLECTIVE,
+    SignerPrefix.DEPUTY,
+    SignerPrefix.BY_ORDER,
+    SignerPrefix.AUTHORISED,
+)
+
+
+def signature_lines(holder) -> list[str]:
+    """The upper lines of a Decree-30 signature block, upper case: ["TM. BAN THƯỜNG VỤ", "TRƯỞNG BAN"],
+    ["Q. TRƯỞNG BAN"] or ["TRƯỞNG BAN"]. `holder` is anything with signer_prefix, signer_authority and
+    signer_title: an award form, a decision, or the editor's input for its preview."""
+    prefix = holder.signer_prefix or SignerPrefix.NONE
+    authority = " ".join((holder.signer_authority or "").split()).upper()
+    title = " ".join((holder.signer_title or "").split()).upper()
+    if prefix in PREFIXES_WITH_AUTHORITY:
+        return [f"{prefix.value} {authority}".strip(), title]
+    if prefix is SignerPrefix.ACTING:
+        return [f"{prefix.value} {title}".strip()]
+    return [title]
+
+
 class CertificateDesign(str, enum.Enum):
     """The printed look of a certificate: a frame and colour scheme drawn by the app itself."""
 

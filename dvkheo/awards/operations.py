@@ -18,6 +18,7 @@ import sqlalchemy.orm as so
 
 from dvkheo.awards.models import (
     DEFAULT_REASON,
+    PREFIXES_WITH_AUTHORITY,
     AwardForm,
     CertificateDesign,
     Decision,
@@ -25,6 +26,7 @@ from dvkheo.awards.models import (
     LegalBasis,
     SignerPrefix,
     ThresholdBase,
+    signature_lines,  # noqa: F401  (the editor's pages call it from here)
 )
 from dvkheo.certificates import layout
 from dvkheo.core import audit
@@ -80,13 +82,6 @@ REASON_PLACEHOLDERS = {
     "nam": "năm của đợt bình xét (ví dụ 2026)",
     "mo_hinh": "tên mô hình, điển hình được khen",
 }
-# Prefixes that name a collective or a head above the signer ("TM. BAN THƯỜNG VỤ", "KT. TRƯỞNG BAN").
-PREFIXES_WITH_AUTHORITY = (
-    SignerPrefix.ON_BEHALF_OF_COLLECTIVE,
-    SignerPrefix.DEPUTY,
-    SignerPrefix.BY_ORDER,
-    SignerPrefix.AUTHORISED,
-)
 AUTHORITY_EXAMPLES = {
     SignerPrefix.ON_BEHALF_OF_COLLECTIVE: "BAN THƯỜNG VỤ",
     SignerPrefix.DEPUTY: "TRƯỞNG BAN",
@@ -258,16 +253,6 @@ def missing_details(form: AwardForm) -> list[str]:
     if not form.legal_bases:
         missing.append("căn cứ pháp lý")
     return missing
-
-
-def signature_lines(form) -> list[str]:
-    """The upper lines of the signature block as Decree 30 prints them: ["TM. BAN THƯỜNG VỤ", "TRƯỞNG BAN"]."""
-    prefix = form.signer_prefix or SignerPrefix.NONE
-    if prefix in PREFIXES_WITH_AUTHORITY:
-        return [f"{prefix.value} {form.signer_authority}".strip(), form.signer_title]
-    if prefix is SignerPrefix.ACTING:
-        return [f"{prefix.value} {form.signer_title}".strip()]
-    return [form.signer_title]
 
 
 # --- checks (pure: they return problems with the editor's field names) -------------------------------

@@ -20,7 +20,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask import render_template
 
-from dvkheo.awards.models import AwardForm, Decision, DecisionAwardee
+from dvkheo.awards.models import AwardForm, Decision, DecisionAwardee, signature_lines
 from dvkheo.campaigns.models import NomineeKind
 from dvkheo.certificates import layout as blank_layout
 from dvkheo.certificates.models import Certificate, CertificateStatus, PrintOutput
@@ -90,11 +90,6 @@ def _recipient_detail(awardee: DecisionAwardee) -> str:
     return detail
 
 
-def _signer_authority(decision: Decision) -> str:
-    prefix = decision.signer_prefix.value if decision.signer_prefix else ""
-    return " ".join(part for part in (prefix, (decision.signer_authority or "").strip()) if part).upper()
-
-
 def certificate_fields(certificate: Certificate) -> dict:
     """The texts of one certificate; the `FIELDS` of `layout` are what a blank overlay prints.
 
@@ -105,6 +100,7 @@ def certificate_fields(certificate: Certificate) -> dict:
     decision = certificate.decision
     award_form: AwardForm = awardee.award_form
     decided_on = decision.decided_on
+    *signer_authority, signer_title = signature_lines(decision)
     return {
         "recipient_name": (awardee.recipient_name or "").strip(),
         "recipient_detail": _recipient_detail(awardee),
@@ -117,8 +113,8 @@ def certificate_fields(certificate: Certificate) -> dict:
         "title": (award_form.certificate_title or "GIẤY KHEN").strip().upper(),
         "parent_body": (decision.parent_body or "").strip().upper(),
         "issuing_body": (decision.issuing_body or "").strip().upper(),
-        "signer_authority": _signer_authority(decision),
-        "signer_title": (decision.signer_title or "").strip().upper(),
+        "signer_authority": "".join(signer_authority),
+        "signer_title": signer_title,
         "verify_url": verify_url(certificate.serial),
     }
 

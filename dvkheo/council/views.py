@@ -290,11 +290,7 @@ def _signer_of(form: AwardFormEditForm) -> SimpleNamespace:
         prefix = SignerPrefix(form.signer_prefix.data or "")
     except ValueError:
         prefix = SignerPrefix.NONE
-    return SimpleNamespace(
-        signer_prefix=prefix,
-        signer_authority=" ".join((form.signer_authority.data or "").split()).upper(),
-        signer_title=" ".join((form.signer_title.data or "").split()).upper(),
-    )
+    return SimpleNamespace(signer_prefix=prefix, signer_authority=form.signer_authority.data, signer_title=form.signer_title.data)
 
 
 # --- ballots -----------------------------------------------------------------------------------

@@ -484,3 +484,31 @@ def test_a_model_name_with_its_own_quotes_is_quoted_once_in_the_reason(make_awar
     reason = reason_for(form, 2026, "“Hũ gạo tình thương” và sinh kế cho hộ cận nghèo")
     assert reason.endswith("với mô hình “‘Hũ gạo tình thương’ và sinh kế cho hộ cận nghèo”")
     assert "““" not in reason
+
+
+@pytest.mark.parametrize(
+    "prefix, authority, expected",
+    [
+        ("TM.", "Ban Thường vụ", ("TM. BAN THƯỜNG VỤ", "TRƯỞNG BAN")),
+        ("Q.", "", ("", "Q. TRƯỞNG BAN")),
+        ("", "", ("", "TRƯỞNG BAN")),
+    ],
+)
+def test_decision_and_certificate_print_the_same_signature_block(
+    make_council_result, make_issued_decision, prefix, authority, expected
+):
+    from dvkheo.awards.decision_pdf import _signature
+    from dvkheo.awards.models import SignerPrefix
+    from dvkheo.certificates.render import certificate_fields
+
+    result = make_council_result(passed=1)
+    result.award_form.signer_prefix = SignerPrefix(prefix)
+    result.award_form.signer_authority = authority
+    result.award_form.signer_title = "Trưởng ban"
+    decision = make_issued_decision(result)
+    certificate = db.session.scalars(sa.select(Certificate).where(Certificate.decision_id == decision.id)).one()
+
+    signature = _signature(decision)
+    fields = certificate_fields(certificate)
+    assert (signature["authority"], signature["title"]) == expected
+    assert (fields["signer_authority"], fields["signer_title"]) == expected
