@@ -69,9 +69,11 @@ def mint_voter_session(app, campaign_id: int, voter_id: int) -> tuple[str, str]:
     from flask import session
     from flask_wtf.csrf import generate_csrf
 
+    from dvkheo.voting.session import session_values
+
     # A fresh app context: Flask-WTF caches the token in `g`, which would leak from one voter to the next.
     with app.app_context(), app.test_request_context():
-        session[f"voter:{campaign_id}"] = voter_id
+        session.update(session_values(campaign_id, voter_id, 1))  # a new voter's session version
         token = generate_csrf()
         cookie = app.session_interface.get_signing_serializer(app).dumps(dict(session))
     return cookie, token

@@ -1,5 +1,5 @@
 """Import every domain's models so the metadata (and Alembic) sees all tables."""
-from dvkheo.accounts.models import User  # noqa: F401
+from dvkheo.accounts.models import LoginThrottle, PasswordResetToken, User  # noqa: F401
 from dvkheo.awards.models import AwardForm, Decision, DecisionAwardee, LegalBasis, NominationForward, RevocationItem  # noqa: F401
 from dvkheo.campaigns.models import Campaign, Criterion, ReferenceItem  # noqa: F401
 from dvkheo.certificates.models import Certificate, PrinterCalibration, PrintJob  # noqa: F401

@@ -8,7 +8,7 @@ from typing import Any
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user
 
 from dvkheo.access import admin_required, get_or_404
@@ -86,8 +86,10 @@ def save_user(
 
     Side effects: adds or changes the row and flushes; stores the e-mail lower-cased; keeps
     `search_text` current; a new password is hashed and bumps `session_version`, and so does a
-    deactivation, so the person's other sessions end; adds a `user/create` or `user/update`
-    audit event (never with a password). Raises the first UserError of `account_problems`.
+    deactivation or a change of role or unit, so the person's sessions end; a password set for
+    someone else makes them change it at their next login (`must_change_password`); adds a
+    `user/create` or `user/update` audit event (never with a password). Raises the first
+    UserError of `account_problems`.
     """
     problems = account_problems(user, email=email, role=role, unit=unit, active=active, password=password, actor=actor)
     if problems:
@@ -112,8 +114,12 @@ def save_user(
     if password:
         user.set_password(password)
         changes["password"] = [None, "đã đặt mới"]
-    elif not creating and "active" in changes and not active:
-        user.session_version = (user.session_version or 0) + 1
+        # A password someone else chose is changed by its owner at the next login.
+        if not _is_actor(user, actor):
+            user.must_change_password = True
+    elif not creating and (("active" in changes and not active) or "role" in changes or "unit" in changes):
+        # Locked, or rights changed: every open session and remember cookie of the account ends.
+        user.end_sessions()
     db.session.flush()
     if creating:
         audit.record("user", user.id, "create", actor, to_state=role.value, details=changes)
@@ -140,7 +146,7 @@ def set_active(user: User, active: bool, actor: Any) -> bool:
         return False
     user.active = active
     if not active:
-        user.session_version = (user.session_version or 0) + 1
+        user.end_sessions()
     audit.record("user", user.id, "activate" if active else "deactivate", actor)
     return True
 
@@ -269,7 +275,7 @@ def user_edit(user_id: int):
     editing_self = user.id == current_user.id
     saved, changes = _submit(form, user)
     if saved is not None:
-        if editing_self and "password" in changes:
+        if editing_self and session.get("_user_id") != saved.get_id():
             login_user(saved)  # the new session_version would otherwise log the administrator out
         if changes:
             flash(f"Đã lưu tài khoản {saved.email}.", "success")

@@ -30,6 +30,29 @@ class PasswordChangeForm(FlaskForm):
     )
 
 
+class PasswordResetRequestForm(FlaskForm):
+    email = EmailField(
+        "Thư điện tử của tài khoản",
+        validators=[
+            DataRequired("Vui lòng nhập thư điện tử."),
+            Email("Thư điện tử không hợp lệ.", check_deliverability=False),
+            Length(max=254, message="Thư điện tử tối đa 254 ký tự."),
+        ],
+    )
+
+
+class PasswordResetForm(FlaskForm):
+    new_password = PasswordField(
+        "Mật khẩu mới", validators=[DataRequired("Vui lòng nhập mật khẩu mới."), _strong_password],
+        render_kw={"autocomplete": "new-password"},
+    )
+    confirm_password = PasswordField(
+        "Nhập lại mật khẩu mới",
+        validators=[DataRequired("Vui lòng nhập lại mật khẩu mới."), EqualTo("new_password", "Hai lần nhập mật khẩu mới không khớp.")],
+        render_kw={"autocomplete": "new-password"},
+    )
+
+
 class UserForm(FlaskForm):
     """An account as the administrator edits it; the unit is named by its code (trees hold thousands)."""
 

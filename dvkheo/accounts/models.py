@@ -47,17 +47,22 @@ class User(UserMixin, db.Model):
     role: so.Mapped[Role] = so.mapped_column(sa.Enum(Role, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e]))
     unit_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("units.id", ondelete="RESTRICT"), index=True)
     active: so.Mapped[bool] = so.mapped_column(default=True)
-    # Bumped on password change so that other sessions of the same account are logged out.
+    # Part of every session and remember cookie (`get_id`): bumped on logout, password change or
+    # reset, deactivation and a change of role or unit, so that every copy of a cookie stops working.
     session_version: so.Mapped[int] = so.mapped_column(default=1)
+    # Set when an administrator chose the password (new account, reset): the person must pick their own.
+    must_change_password: so.Mapped[bool] = so.mapped_column(default=False, server_default=sa.false())
     created_at: so.Mapped[datetime] = so.mapped_column(sa.DateTime(timezone=True), default=utcnow)
     search_text: so.Mapped[str] = so.mapped_column(sa.String(500), default="")
 
     unit: so.Mapped["Unit | None"] = so.relationship()  # noqa: F821
 
     def set_password(self, password: str) -> None:
-        # Tests use a cheap method; production keeps werkzeug's default (scrypt).
-        method = current_app.config.get("PASSWORD_HASH_METHOD") or "scrypt"
-        self.password_hash = generate_password_hash(password, method=method)
+        self.password_hash = generate_password_hash(password, method=password_hash_method())
+        self.end_sessions()
+
+    def end_sessions(self) -> None:
+        """Invalidate every session and remember cookie of this account (they carry the old version)."""
         self.session_version = (self.session_version or 0) + 1
 
     def check_password(self, password: str) -> bool:
@@ -75,6 +80,42 @@ class User(UserMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.email} {self.role.value}>"
+
+
+def password_hash_method() -> str:
+    # Tests use a cheap method; production keeps werkzeug's default (scrypt).
+    return current_app.config.get("PASSWORD_HASH_METHOD") or "scrypt"
+
+
+class LoginThrottle(db.Model):
+    """Failed logins of one typed email (known account or not), shared by every worker.
+
+    Keyed by the SHA-256 of the case-folded address, so that an unknown address behaves exactly like
+    a known one and typed addresses are not kept in clear. A row is removed by a successful login.
+    """
+
+    __tablename__ = "login_throttles"
+
+    email_hash: so.Mapped[str] = so.mapped_column(sa.String(64), primary_key=True)
+    failures: so.Mapped[int] = so.mapped_column(default=0)
+    last_failure_at: so.Mapped[datetime] = so.mapped_column(sa.DateTime(timezone=True))
+    # No attempt for this address is checked before this moment.
+    next_allowed_at: so.Mapped[datetime | None] = so.mapped_column(sa.DateTime(timezone=True))
+
+
+class PasswordResetToken(db.Model):
+    """A one-time password reset link; only the SHA-256 of its token is stored."""
+
+    __tablename__ = "password_reset_tokens"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    user_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)
+    created_at: so.Mapped[datetime] = so.mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    expires_at: so.Mapped[datetime] = so.mapped_column(sa.DateTime(timezone=True))
+    used_at: so.Mapped[datetime | None] = so.mapped_column(sa.DateTime(timezone=True))
+
+    user: so.Mapped[User] = so.relationship()
 
 
 @sa.event.listens_for(User, "before_insert")

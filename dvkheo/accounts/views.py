@@ -2,17 +2,23 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-import sqlalchemy as sa
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, flash, make_response, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
+from dvkheo.accounts import auth, reset
 from dvkheo.accounts.forms import LoginForm, PasswordChangeForm
-from dvkheo.accounts.models import User
 from dvkheo.core import audit
 from dvkheo.core.forms import EmptyForm
 from dvkheo.extensions import db, limiter
 
 bp = Blueprint("accounts", __name__)
+
+MUST_CHANGE = (
+    "Mật khẩu của bạn do quản trị viên đặt. Vui lòng đổi sang mật khẩu của riêng bạn "
+    "trước khi tiếp tục làm việc."
+)
+# What a person with a must-change-password flag may still reach.
+_OPEN_WHILE_FORCED = {"accounts.change_password", "accounts.logout", "static"}
 
 
 def _safe_next(target: str | None) -> str | None:
@@ -24,17 +30,42 @@ def _safe_next(target: str | None) -> str | None:
     return target
 
 
+@bp.before_app_request
+def _own_password_first():
+    """While an administrator's password is still in use, every page leads to the change form."""
+    if "_user_id" not in session and current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") not in request.cookies:
+        return None  # no account here: not even a look at current_user (it would re-sign a voter's cookie)
+    if request.endpoint in _OPEN_WHILE_FORCED or request.endpoint is None:
+        return None
+    if current_user.is_authenticated and current_user.must_change_password:
+        return redirect(url_for("accounts.change_password"), 302 if request.method == "GET" else 303)
+    return None
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
 def login():
+    """Sign in. Answers in the same time for unknown addresses, and refuses (429, without checking
+    the password) while the address's login throttle asks to wait (see `accounts.auth`).
+    Side effects: the throttle's count (committed in every outcome); on success a fresh session,
+    a `user/login` audit event."""
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
     form = LoginForm()
     if form.validate_on_submit():
-        user = db.session.scalar(sa.select(User).where(sa.func.lower(User.email) == form.email.data.strip().lower()))
-        if user is None or not user.check_password(form.password.data):
+        outcome = auth.authenticate(form.email.data, form.password.data)
+        user = outcome.user
+        if outcome.wait_seconds:
+            db.session.rollback()
+            form.password.errors.append(auth.THROTTLED.format(seconds=outcome.wait_seconds))
+            response = make_response(render_template("accounts/login.html", form=form), 429)
+            response.headers["Retry-After"] = str(outcome.wait_seconds)
+            return response
+        if user is None:
+            db.session.commit()  # the failure stays counted
             form.password.errors.append("Thư điện tử hoặc mật khẩu không đúng.")
         elif not user.active:
+            db.session.commit()
             form.email.errors.append("Tài khoản đã bị khóa. Vui lòng liên hệ quản trị viên.")
         else:
             # A fresh session at login defeats session fixation.
@@ -42,6 +73,8 @@ def login():
             login_user(user, remember=form.remember.data)
             audit.record("user", user.id, "login", user)
             db.session.commit()
+            if user.must_change_password:
+                return redirect(url_for("accounts.change_password"))
             return redirect(_safe_next(request.args.get("next")) or url_for("main.home"))
     return render_template("accounts/login.html", form=form)
 
@@ -49,8 +82,12 @@ def login():
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():
+    """Sign out everywhere: the account's session version is bumped, so that this session, its
+    copies and every remember cookie of the account stop working. One commit."""
     form = EmptyForm()
     if form.validate_on_submit():
+        current_user.end_sessions()
+        db.session.commit()
         logout_user()
         session.clear()
         flash("Bạn đã đăng xuất.", "info")
@@ -60,19 +97,27 @@ def logout():
 @bp.route("/account/password", methods=["GET", "POST"])
 @login_required
 def change_password():
+    """Change one's own password (also the forced first change). Side effects: the password,
+    every other session ended, reset links deleted, the forced-change flag cleared, a
+    `user/password_change` audit event, one commit; this browser stays signed in."""
     form = PasswordChangeForm()
     if form.validate_on_submit():
         if not current_user.check_password(form.current_password.data):
             form.current_password.errors.append("Mật khẩu hiện tại không đúng.")
+        elif form.new_password.data == form.current_password.data:
+            form.new_password.errors.append("Mật khẩu mới phải khác mật khẩu hiện tại.")
         else:
             current_user.set_password(form.new_password.data)
+            current_user.must_change_password = False
+            reset.invalidate(current_user)
             audit.record("user", current_user.id, "password_change", current_user)
             db.session.commit()
             # session_version changed: log in again under the new token, other devices drop out.
             login_user(current_user)
             flash("Đã đổi mật khẩu.", "success")
             return redirect(url_for("main.home"))
-    return render_template("accounts/password.html", form=form)
+    return render_template("accounts/password.html", form=form, forced=current_user.must_change_password, notice=MUST_CHANGE)
 
 
 from dvkheo.accounts import admin_views  # noqa: E402,F401  (account administration routes on this blueprint)
+from dvkheo.accounts import reset_views  # noqa: E402,F401  (password reset by emailed link)

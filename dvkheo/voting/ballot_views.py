@@ -38,7 +38,7 @@ from dvkheo.voting.ballot_forms import (
     WithdrawForm,
 )
 from dvkheo.voting.models import Vote, Voter
-from dvkheo.voting.session import current_voter
+from dvkheo.voting.session import current_voter, session_voter
 from dvkheo.voting.views import bp
 
 RETRY_MESSAGE = "Hệ thống đang ghi nhận một yêu cầu khác của bạn cùng lúc. Vui lòng thử lại."
@@ -133,15 +133,16 @@ def cast(campaign_id: int):
     # The hot path of the public vote: nothing is loaded before the ledger's one statement, which
     # checks the campaign, the voter and the nominee itself (see `ledger.cast_online`); pages for
     # refusals load what they show.
-    voter_id = session.get(f"voter:{campaign_id}")
-    if voter_id is None:
+    # The voter's session version is checked inside that statement too: a cookie copied before "Thoát" casts nothing.
+    voter_id, version = session_voter(campaign_id)
+    if voter_id is None or version is None:
         return _ballot_page(_public_campaign(campaign_id), None, status=401, error=NOT_IDENTIFIED)
     form = CastForm()
     if not form.validate():
         campaign = _public_campaign(campaign_id)
         return _refused(campaign, current_voter(campaign.id), _first_error(form), 422)
     try:
-        receipt, title = ledger.cast_online(campaign_id, voter_id, form.nomination_number)
+        receipt, title = ledger.cast_online(campaign_id, voter_id, form.nomination_number, session_version=version)
         db.session.commit()
     except RuleRefused as refused:
         rule, message = refused.problems[0].rule, refused.problems[0].message

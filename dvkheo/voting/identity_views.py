@@ -19,7 +19,7 @@ from dvkheo.core.rules import RuleRefused
 from dvkheo.extensions import db, limiter
 from dvkheo.voting import identity
 from dvkheo.voting.identity_forms import CodeForm
-from dvkheo.voting.session import current_voter, sign_in_voter, sign_out_voter
+from dvkheo.voting.session import current_voter, end_voter_session, sign_in_voter
 from dvkheo.voting.models import VoteChannel
 from dvkheo.voting.views import bp
 
@@ -194,11 +194,13 @@ def identify_code(campaign_id: int):
 
 @bp.route("/dot/<int:campaign_id>/thoat", methods=["POST"])
 def sign_out(campaign_id: int):
-    """Forget the voter of this campaign in this browser (a shared computer at a commune office)."""
+    """End the voter's session for good (a shared computer at a commune office): the voter's session
+    version is bumped, so this cookie and any copy of it no longer identify them. One commit."""
     campaign = _public_campaign(campaign_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
-    sign_out_voter(campaign.id)
+    end_voter_session(campaign.id)
     session.pop(_challenge_key(campaign.id), None)
+    db.session.commit()
     flash("Bạn đã thoát khỏi phiên bình chọn trên máy này.", "info")
     return redirect(url_for("voting.identify", campaign_id=campaign.id), 303)

@@ -334,6 +334,7 @@ _CAST_STATEMENT = sa.text(
     ), claim AS (
         UPDATE voters SET channel = :channel, active_votes = active_votes + 1
         WHERE id = :voter_id AND campaign_id = :campaign_id
+          AND (CAST(:session_version AS integer) IS NULL OR session_version = :session_version)
           AND (channel IS NULL OR channel = :channel)
           AND active_votes < (SELECT votes_per_voter FROM campaign)
           AND EXISTS (SELECT 1 FROM nominee)
@@ -367,8 +368,14 @@ _CAST_STATEMENT = sa.text(
 )
 
 
-def cast_online(campaign_id: int, voter_id: int, nomination_id: int, *, at: datetime | None = None) -> tuple[str, str]:
+def cast_online(
+    campaign_id: int, voter_id: int, nomination_id: int, *, session_version: int | None = None, at: datetime | None = None
+) -> tuple[str, str]:
     """An identified voter's own vote: (receipt code, nominee title). Same rules and messages as `cast`.
+
+    `session_version` is the one the browser's session holds (see `voting.session`): a voter whose
+    version has moved on ("Thoát") is refused as not identified (rule "voter"). None skips the check
+    (callers that are not a browser session: tests, benches).
 
     On PostgreSQL it is one statement (see `_CAST_STATEMENT`); when it inserts nothing, the session is
     rolled back and the reason looked up and raised as `RuleRefused` (rule "campaign" when the
@@ -377,7 +384,7 @@ def cast_online(campaign_id: int, voter_id: int, nomination_id: int, *, at: date
     """
     at = at or utcnow()
     if db.session.get_bind().dialect.name != "postgresql":
-        campaign, voter, nomination = _load_for_vote(campaign_id, voter_id, nomination_id)
+        campaign, voter, nomination = _load_for_vote(campaign_id, voter_id, nomination_id, session_version)
         check_open(campaign, at)
         vote = cast(campaign, voter, nomination, VoteChannel.ONLINE, at=at)
         return vote.receipt_code, nomination.title
@@ -387,6 +394,7 @@ def cast_online(campaign_id: int, voter_id: int, nomination_id: int, *, at: date
             _CAST_STATEMENT,
             {
                 "campaign_id": campaign_id, "voter_id": voter_id, "nomination_id": nomination_id,
+                "session_version": session_version,
                 "nomination_text": str(nomination_id), "channel": VoteChannel.ONLINE.value,
                 "receipt": receipt, "at": at, "at_text": _utc(at).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
             },
@@ -394,7 +402,7 @@ def cast_online(campaign_id: int, voter_id: int, nomination_id: int, *, at: date
         if row is not None:
             return receipt, row.title
         db.session.rollback()
-        campaign, voter, nomination = _load_for_vote(campaign_id, voter_id, nomination_id)
+        campaign, voter, nomination = _load_for_vote(campaign_id, voter_id, nomination_id, session_version)
         check_open(campaign, at)
         _explain_refusal(campaign, voter, nomination, VoteChannel.ONLINE)
         # Nothing wrong with the vote: the chain head did not exist yet when the statement began
@@ -403,14 +411,18 @@ def cast_online(campaign_id: int, voter_id: int, nomination_id: int, *, at: date
     _refuse("retry", "Hệ thống đang bận, phiếu chưa được ghi nhận. Vui lòng bình chọn lại.")
 
 
-def _load_for_vote(campaign_id: int, voter_id: int, nomination_id: int) -> tuple[Campaign, Voter, Nomination]:
+def _load_for_vote(
+    campaign_id: int, voter_id: int, nomination_id: int, session_version: int | None = None
+) -> tuple[Campaign, Voter, Nomination]:
     from dvkheo import access
 
     campaign = db.session.get(Campaign, campaign_id)
     if campaign is None or not access.is_public(campaign):
         _refuse("campaign", "Không tìm thấy đợt bình chọn.")
     voter = db.session.get(Voter, voter_id)
-    if voter is None or voter.campaign_id != campaign.id:
+    if voter is None or voter.campaign_id != campaign.id or (
+        session_version is not None and voter.session_version != session_version
+    ):
         _refuse("voter", "Chưa xác thực người bình chọn cho đợt bình xét này.")
     nomination = db.session.get(Nomination, nomination_id)
     if nomination is None or nomination.campaign_id != campaign.id:

@@ -63,6 +63,9 @@ class Voter(db.Model):
     # Set by the first vote; a person votes online or assisted, never both.
     channel: so.Mapped[VoteChannel | None] = so.mapped_column(_enum(VoteChannel, 10))
     active_votes: so.Mapped[int] = so.mapped_column(default=0)
+    # Kept in the browser's session with the voter's id; "Thoát" bumps it, so that no copy of the
+    # session cookie identifies this voter again.
+    session_version: so.Mapped[int] = so.mapped_column(default=1, server_default="1")
     created_at: so.Mapped[datetime] = so.mapped_column(sa.DateTime(timezone=True), default=utcnow)
 
     list_entry: so.Mapped[VoterListEntry | None] = so.relationship()

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from dvkheo.core.timeutil import utcnow
 from dvkheo.extensions import db, limiter
 from dvkheo.voting.models import Vote, VoteEvent
+from dvkheo.voting.session import session_values
 
 
 @pytest.fixture
@@ -17,7 +18,7 @@ def as_voter(client):
 
     def sign_in(voter):
         with client.session_transaction() as sess:
-            sess[f"voter:{voter.campaign_id}"] = voter.id
+            sess.update(session_values(voter.campaign_id, voter.id, voter.session_version))
         return voter
 
     return sign_in
@@ -101,7 +102,7 @@ def test_voter_of_another_campaign_is_not_identified_here(client, voting_campaig
     other = make_campaign()
     voter = make_voter(campaign=other)
     with client.session_transaction() as sess:
-        sess[f"voter:{voting_campaign.id}"] = voter.id
+        sess.update(session_values(voting_campaign.id, voter.id, voter.session_version))
     assert vote(client, voting_campaign, make_nominee()).status_code == 401
 
 

@@ -10,6 +10,7 @@ from flask import url_for
 from dvkheo.extensions import db
 from dvkheo.voting import ledger
 from dvkheo.voting.models import Vote, VoteChannel, Voter, VoterListEntry
+from dvkheo.voting.session import session_values
 
 SECRET_NAME = "Phạm Thị Kín Đáo"
 SECRET_HASH = "f00dfeed" * 8
@@ -84,7 +85,7 @@ def test_receipt_check_shows_no_voter(client, voting_campaign, secret_votes):
 def test_another_voters_ballot_shows_none_of_their_receipts(app, client, voting_campaign, secret_votes, make_voter):
     newcomer = make_voter()
     with client.session_transaction() as sess:
-        sess[f"voter:{voting_campaign.id}"] = newcomer.id
+        sess.update(session_values(voting_campaign.id, newcomer.id, newcomer.session_version))
     html = client.get(f"/binh-chon/dot/{voting_campaign.id}/phieu").get_data(as_text=True)
     assert "Bạn đã bình chọn <strong>0/3</strong>" in html and "Bạn chưa bình chọn." in html
     assert_clean(html, secrets_of(secret_votes) + secret_votes["receipts"], "another voter's ballot")
@@ -96,7 +97,7 @@ def test_another_voters_ballot_shows_none_of_their_receipts(app, client, voting_
 def test_own_ballot_shows_own_receipts_but_not_who_one_is(client, voting_campaign, secret_votes):
     listed = secret_votes["voters"][0]
     with client.session_transaction() as sess:
-        sess[f"voter:{voting_campaign.id}"] = listed.id
+        sess.update(session_values(voting_campaign.id, listed.id, listed.session_version))
     html = client.get(f"/binh-chon/dot/{voting_campaign.id}/phieu").get_data(as_text=True)
     assert all(code in html for code in secret_votes["receipts"][:2])
     assert not any(code in html for code in secret_votes["receipts"][2:])
