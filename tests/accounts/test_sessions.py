@@ -1,0 +1,150 @@
+"""Sessions end on the server: a session cookie or remember cookie copied before logout, a password
+change, a lock or a change of rights no longer opens anything afterwards; remember cookies are
+SameSite=Lax and last 30 days at most."""
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta, timezone
+from email.utils import parsedate_to_datetime
+
+import pytest
+
+from dvkheo.accounts.models import Role
+from tests.conftest import PASSWORD
+
+NEW_PASSWORD = "mat-khau-moi-2026"
+PRIVATE_PAGE = "/account/password"  # any signed-in person may open it
+COOKIES = ("session", "remember_token")
+
+
+def copy_cookies(source, target, names=COOKIES) -> None:
+    """What a thief (or another tab) holding the browser's cookies would send."""
+    for name in names:
+        cookie = source.get_cookie(name)
+        if cookie is not None:
+            target.set_cookie(name, cookie.value)
+
+
+def signed_in(browser) -> bool:
+    response = browser.get(PRIVATE_PAGE)
+    assert response.status_code in (200, 302)
+    return response.status_code == 200
+
+
+def login(browser, user, *, remember: bool = False, password: str = PASSWORD):
+    data = {"email": user.email, "password": password}
+    if remember:
+        data["remember"] = "y"
+    response = browser.post("/login", data=data)
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return response
+
+
+@pytest.fixture
+def person(make_user, province):
+    return make_user(Role.UNIT_SUBMITTER, province, email="canbo@example.vn")
+
+
+def test_session_cookie_copied_before_logout_fails_after_it(app, client, person):
+    login(client, person)
+    thief = app.test_client()
+    copy_cookies(client, thief, ["session"])
+    assert signed_in(thief)
+
+    client.post("/logout")
+    assert not signed_in(client)
+    assert not signed_in(thief)
+
+
+def test_remember_cookie_copied_before_logout_fails_after_it(app, client, person):
+    login(client, person, remember=True)
+    remembered = app.test_client()
+    copy_cookies(client, remembered, ["remember_token"])  # a browser restarted: no session, only the remember cookie
+    assert signed_in(remembered)
+    thief = app.test_client()
+    copy_cookies(client, thief, ["remember_token"])
+
+    client.post("/logout")
+    assert not signed_in(thief)
+    assert not signed_in(remembered)  # its session came from the remember cookie and ends too
+
+
+def test_logout_needs_its_csrf_token_to_end_sessions(app, person):
+    app.config["WTF_CSRF_ENABLED"] = True
+    try:
+        browser = app.test_client()
+        login_page = browser.get("/login").get_data(as_text=True)
+        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', login_page).group(1)
+        browser.post("/login", data={"email": person.email, "password": PASSWORD, "csrf_token": token})
+        browser.post("/logout")  # a forged cross-site post without the token changes nothing
+        assert signed_in(browser)
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = False
+
+
+def test_password_change_ends_the_other_devices_but_not_this_one(app, client, person):
+    login(client, person, remember=True)
+    other_device = app.test_client()
+    login(other_device, person, remember=True)
+    copied = app.test_client()
+    copy_cookies(other_device, copied)
+
+    response = client.post("/account/password", data={
+        "current_password": PASSWORD, "new_password": NEW_PASSWORD, "confirm_password": NEW_PASSWORD,
+    })
+    assert response.status_code == 302
+    assert signed_in(client)
+    assert not signed_in(other_device)
+    assert not signed_in(copied)
+
+
+def test_deactivation_ends_sessions_and_remember_cookies_even_after_unlocking(app, client, login_as, person):
+    their_browser = app.test_client()
+    login(their_browser, person, remember=True)
+    copied = app.test_client()
+    copy_cookies(their_browser, copied)
+    login_as(Role.ADMIN)
+
+    client.post(f"/admin/users/{person.id}/deactivate")
+    assert not signed_in(their_browser)
+    client.post(f"/admin/users/{person.id}/activate")
+    assert not signed_in(copied)  # the old cookies stay dead; the person signs in again
+    login(their_browser, person)
+    assert signed_in(their_browser)
+
+
+@pytest.mark.parametrize("change", ["role", "password"])
+def test_an_administrators_change_of_role_or_password_ends_the_persons_sessions(app, client, login_as, person, province, change):
+    their_browser = app.test_client()
+    login(their_browser, person, remember=True)
+    copied = app.test_client()
+    copy_cookies(their_browser, copied)
+    login_as(Role.ADMIN)
+    form = {
+        "full_name": person.full_name, "email": person.email, "role": Role.UNIT_SUBMITTER.value,
+        "unit_code": province.code, "active": "y", "password": "", "confirm_password": "",
+    }
+    if change == "role":
+        form["role"] = Role.SECRETARY.value
+    else:
+        form["password"] = form["confirm_password"] = NEW_PASSWORD
+    assert client.post(f"/admin/users/{person.id}/edit", data=form).status_code == 302
+    assert not signed_in(their_browser)
+    assert not signed_in(copied)
+
+
+def test_remember_cookie_is_lax_http_only_and_lasts_at_most_30_days(client, person):
+    response = login(client, person, remember=True)
+    header = next(value for value in response.headers.getlist("Set-Cookie") if value.startswith("remember_token="))
+    attributes = [part.strip() for part in header.split(";")]
+    assert "SameSite=Lax" in attributes and "HttpOnly" in attributes
+    expires = parsedate_to_datetime(next(part for part in attributes if part.startswith("Expires=")).split("=", 1)[1])
+    life = expires - datetime.now(timezone.utc)
+    assert timedelta(days=29) < life <= timedelta(days=30, minutes=1)
+
+
+def test_remember_cookie_is_secure_in_production():
+    from config import ProductionConfig
+
+    assert ProductionConfig.REMEMBER_COOKIE_SECURE and ProductionConfig.REMEMBER_COOKIE_SAMESITE == "Lax"
+    assert ProductionConfig.REMEMBER_COOKIE_DURATION <= timedelta(days=30)
