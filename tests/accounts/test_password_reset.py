@@ -183,3 +183,11 @@ def test_requests_are_limited_per_address_and_per_ip(client, person, tight_reset
     for number in range(2):
         ask(client, f"ai{number}@example.vn", environ_base={"REMOTE_ADDR": "10.0.0.20"})
     assert client.post("/account/forgot", data={"email": "ai9@example.vn"}, environ_base={"REMOTE_ADDR": "10.0.0.20"}).status_code == 429
+
+
+def test_the_account_history_names_the_request_and_the_reset(app, client, login_as, person):
+    ask(client, person.email)
+    set_password(client, path_of(link_in(mails()[0])))
+    login_as(Role.ADMIN)
+    history = client.get(f"/admin/users/{person.id}/edit").get_data(as_text=True)
+    assert "Yêu cầu đặt lại mật khẩu qua thư" in history and "Đặt lại mật khẩu qua thư" in history
