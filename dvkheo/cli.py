@@ -25,6 +25,7 @@ def create_admin(email: str, full_name: str, password: str) -> None:
     elif user.role is not Role.ADMIN:
         raise click.ClickException(f"{email} đã là tài khoản với vai trò {user.role.label}.")
     user.set_password(password)
+    user.must_change_password = False  # the person running the command chose this password
     db.session.commit()
     click.echo(f"Đã tạo/cập nhật quản trị viên {email}.")
 

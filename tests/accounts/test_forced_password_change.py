@@ -87,6 +87,10 @@ def test_create_admin_command_is_not_forced(runner):
     result = runner.invoke(args=["create-admin", "--email", "qt@example.vn", "--name", "Quản trị", "--password", OWN])
     assert result.exit_code == 0, result.output
     assert not account("qt@example.vn").must_change_password
+    account("qt@example.vn").must_change_password = True  # say another administrator had reset it
+    db.session.commit()
+    runner.invoke(args=["create-admin", "--email", "qt@example.vn", "--name", "Quản trị", "--password", OWN + "x"])
+    assert not account("qt@example.vn").must_change_password
 
 
 def test_an_ordinary_account_is_never_redirected(client, make_user, province):
