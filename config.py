@@ -68,6 +68,7 @@ class Config:
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute")
     # "N per minute" means at most N in any 60 seconds (a fixed window would allow 2N across its edge).
     RATELIMIT_STRATEGY = os.environ.get("RATELIMIT_STRATEGY", "moving-window")
+    RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX", "dvkheo")  # counters' names in a shared Redis
     # Reverse proxies in front of the app (nginx: 1). Their X-Forwarded-For and X-Forwarded-Proto are
     # trusted, so limits count the real client; 0 (no proxy) ignores those headers, which anyone can send.
     TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0") or 0)
