@@ -20,14 +20,14 @@ ERROR_TEXT = {
 }
 
 
-# No inline script or style anywhere; no plugins; no <base> or form posting elsewhere; never framed.
+# No inline script or style anywhere; no plugins; no <base>; no form posting elsewhere; never framed.
 CONTENT_SECURITY_POLICY = "; ".join((
     "default-src 'self'",
     "img-src 'self' data:",
     "style-src 'self'",
     "script-src 'self'",
     "object-src 'none'",
-    "base-uri 'self'",
+    "base-uri 'none'",
     "form-action 'self'",
     "frame-ancestors 'none'",
 ))
