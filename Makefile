@@ -10,6 +10,15 @@ FLASK := $(BIN)/flask --app wsgi
 HOST ?= 127.0.0.1
 PORT ?= 5000
 WORKERS ?= 2
+# QR codes and email links point at the address being served, unless PUBLIC_BASE_URL is set.
+PUBLIC_BASE_URL ?= http://$(HOST):$(PORT)
+# Without Redis the rate-limit counters live in process memory: one process (with threads) keeps every
+# limit exact; with REDIS_URL the counters are shared and WORKERS processes may serve.
+ifeq ($(strip $(REDIS_URL)),)
+GUNICORN_WORKERS := --workers 1 --threads 4
+else
+GUNICORN_WORKERS := --workers $(WORKERS) --threads 4
+endif
 # pip runs again only when pyproject.toml is newer than these stamps.
 STAMP_APP := $(VENV)/.stamp-app
 STAMP_TEST := $(VENV)/.stamp-test
@@ -40,11 +49,11 @@ install-test: $(STAMP_TEST)
 db: $(STAMP_APP)
 	@bash scripts/ensure_system_packages.sh app
 	$(FLASK) db upgrade
-	$(FLASK) seed-demo
+	PUBLIC_BASE_URL='$(PUBLIC_BASE_URL)' $(FLASK) seed-demo
 
 run: db
 	@echo "Mở http://$(HOST):$(PORT) (Ctrl+C để dừng)"
-	$(BIN)/gunicorn --workers $(WORKERS) --bind $(HOST):$(PORT) --access-logfile - wsgi:app
+	PUBLIC_BASE_URL='$(PUBLIC_BASE_URL)' $(BIN)/gunicorn $(GUNICORN_WORKERS) --bind $(HOST):$(PORT) --access-logfile - wsgi:app
 
 system-packages:
 	@bash scripts/ensure_system_packages.sh

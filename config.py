@@ -1,19 +1,22 @@
 """Configuration classes, read from environment variables.
 
 `DevelopmentConfig` is the embedded default: SQLite next to the code, uploads under
-`instance/`, no Redis. `ProductionConfig` refuses to start without a real secret.
+`instance/`, no Redis, random keys created once in `instance/secrets/`. `ProductionConfig`
+refuses to start without real keys and an https public address.
 """
 from __future__ import annotations
 
 import os
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 BASE_DIR = Path(__file__).resolve().parent
 INSTANCE_DIR = BASE_DIR / "instance"
 
-# Keys that must never reach production; the dev key is derived per checkout.
-_KNOWN_WEAK_SECRETS = {"", "dev", "changeme", "secret", "you-will-never-guess"}
+# Keys that must never reach production (development keys are random, see dvkheo/core/instance_secrets.py).
+_KNOWN_WEAK_SECRETS = {"", "dev", "changeme", "secret", "you-will-never-guess", "test-secret-key"}
+MIN_KEY_LENGTH = 32
 
 
 def _bool(name: str, default: bool) -> bool:
@@ -35,6 +38,8 @@ def _database_url(default: str) -> str:
 
 class Config:
     SECRET_KEY = os.environ.get("SECRET_KEY", "")
+    # Where missing keys are created at random and kept (mode 0600); empty: never (production, tests).
+    INSTANCE_SECRETS_DIR = ""
     SQLALCHEMY_DATABASE_URI = _database_url(f"sqlite:///{INSTANCE_DIR / 'dvkheo.sqlite'}")
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
     REDIS_URL = os.environ.get("REDIS_URL", "")
@@ -66,10 +71,18 @@ class Config:
     WTF_CSRF_TIME_LIMIT = None  # a long form on a slow commune connection must not expire
 
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute")
+    # "N per minute" means at most N in any 60 seconds (a fixed window would allow 2N across its edge).
+    RATELIMIT_STRATEGY = os.environ.get("RATELIMIT_STRATEGY", "moving-window")
+    RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX", "dvkheo")  # counters' names in a shared Redis
+    # Reverse proxies in front of the app (nginx: 1). Their X-Forwarded-For and X-Forwarded-Proto are
+    # trusted, so limits count the real client; 0 (no proxy) ignores those headers, which anyone can send.
+    TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0") or 0)
+    # Strict-Transport-Security max-age in seconds; 0 sends none (production sends one year).
+    HSTS_SECONDS = 0
     LIST_PAGE_SIZE = 25
 
-    # Public voting. Identity numbers of the local voter list are stored only as HMAC-SHA256
-    # with this key (defaults to one derived from SECRET_KEY; set it to keep hashes across key rotations).
+    # Public voting. Identity numbers of the local voter list and voters' emails are stored only as
+    # HMAC-SHA256 with this key, independent of SECRET_KEY: keep it for as long as the data lives.
     VOTER_ID_HASH_KEY = os.environ.get("VOTER_ID_HASH_KEY", "")
     EMAIL_CODE_TTL_MINUTES = int(os.environ.get("EMAIL_CODE_TTL_MINUTES", "10"))
     EMAIL_CODE_MAX_ATTEMPTS = 5
@@ -80,7 +93,7 @@ class Config:
     EMAIL_CODE_RATE_LIMIT = os.environ.get("EMAIL_CODE_RATE_LIMIT", "5 per 10 minutes")
     OBJECTION_RATE_LIMIT = os.environ.get("OBJECTION_RATE_LIMIT", "10 per hour")
     # Certificates: the address printed in every QR code ("<PUBLIC_BASE_URL>/verify/<serial>") must be the
-    # public one even when a background job renders it outside any request.
+    # public one even when a background job renders it outside any request. Links in emails use it too.
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000").rstrip("/")
     # A batch is rendered this many certificates at a time and merged, so memory stays bounded.
     PRINT_CHUNK_SIZE = int(os.environ.get("PRINT_CHUNK_SIZE", "50"))
@@ -90,13 +103,15 @@ class Config:
 
 class DevelopmentConfig(Config):
     DEBUG = False
-    SECRET_KEY = os.environ.get("SECRET_KEY") or "dev-only-" + str(BASE_DIR)
+    # SECRET_KEY and VOTER_ID_HASH_KEY, unless set in the environment, are random and kept here.
+    INSTANCE_SECRETS_DIR = str(INSTANCE_DIR / "secrets")
     DEV_OUTBOX = _bool("DEV_OUTBOX", True)
 
 
 class TestingConfig(Config):
     TESTING = True
     SECRET_KEY = "test-secret-key"
+    VOTER_ID_HASH_KEY = "test-voter-id-hash-key"
     WTF_CSRF_ENABLED = False
     SQLALCHEMY_DATABASE_URI = _database_url(os.environ.get("TEST_DATABASE_URL", "sqlite://"))
     LOGIN_RATE_LIMIT = "1000 per minute"
@@ -115,14 +130,50 @@ class ProductionConfig(Config):
     BENCH_ENDPOINTS = False
     SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", True)
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "").rstrip("/")  # no default: it is printed on paper
+    HSTS_SECONDS = 31536000
 
     @classmethod
-    def validate(cls) -> None:
-        secret = cls.SECRET_KEY or ""
-        if secret.lower() in _KNOWN_WEAK_SECRETS or len(secret) < 32:
+    def problems(cls, config=None) -> list[str]:
+        """What keeps production from starting, one Vietnamese item per setting (empty when all is well)."""
+        def get(name: str) -> str:
+            value = config.get(name) if config is not None else getattr(cls, name, "")
+            return (value or "").strip()
+
+        found = []
+        secret, voter_key, base_url = get("SECRET_KEY"), get("VOTER_ID_HASH_KEY"), get("PUBLIC_BASE_URL")
+        if not secret:
+            found.append("SECRET_KEY chưa được đặt (khóa ký phiên đăng nhập: chuỗi ngẫu nhiên ít nhất 32 ký tự)")
+        elif _weak(secret):
+            found.append("SECRET_KEY quá yếu (cần chuỗi ngẫu nhiên ít nhất 32 ký tự, không dùng giá trị mẫu)")
+        if not voter_key:
+            found.append("VOTER_ID_HASH_KEY chưa được đặt (khóa băm số định danh, thư điện tử của cử tri: "
+                         "chuỗi ngẫu nhiên ít nhất 32 ký tự, giữ nguyên suốt thời gian lưu dữ liệu)")
+        elif _weak(voter_key):
+            found.append("VOTER_ID_HASH_KEY quá yếu (cần chuỗi ngẫu nhiên ít nhất 32 ký tự)")
+        elif voter_key == secret:
+            found.append("VOTER_ID_HASH_KEY phải khác SECRET_KEY")
+        address = urlsplit(base_url)
+        if not base_url:
+            found.append("PUBLIC_BASE_URL chưa được đặt (địa chỉ công khai in trong mã QR và thư điện tử, "
+                         "ví dụ https://dvkheo.quangngai.gov.vn)")
+        elif address.scheme != "https" or not address.hostname:
+            found.append(f"PUBLIC_BASE_URL phải là địa chỉ https:// có tên miền (đang là “{base_url}”)")
+        return found
+
+    @classmethod
+    def validate(cls, config=None) -> None:
+        """Refuse to start, naming every missing or unsafe setting at once."""
+        found = cls.problems(config)
+        if found:
             raise RuntimeError(
-                "SECRET_KEY phải được đặt (ít nhất 32 ký tự ngẫu nhiên) khi chạy môi trường production."
+                "Không khởi động được ở môi trường production vì cấu hình chưa an toàn: "
+                + "; ".join(found) + ". Đặt các biến môi trường này rồi chạy lại."
             )
+
+
+def _weak(key: str) -> bool:
+    return key.lower() in _KNOWN_WEAK_SECRETS or key.lower().startswith("dev-only-") or len(key) < MIN_KEY_LENGTH
 
 
 CONFIGS = {

@@ -14,8 +14,6 @@ from dvkheo.extensions import babel, csrf, db, limiter, login_manager, migrate
 def create_app(config_class: type[Config] | None = None, **overrides) -> Flask:
     if config_class is None:
         config_class = CONFIGS[os.environ.get("DVKHEO_ENV", os.environ.get("FLASK_ENV", "development"))]
-    if config_class is ProductionConfig or issubclass(config_class, ProductionConfig):
-        config_class.validate()
 
     app = Flask(
         __name__,
@@ -25,7 +23,20 @@ def create_app(config_class: type[Config] | None = None, **overrides) -> Flask:
     )
     app.config.from_object(config_class)
     app.config.update(overrides)
+    if issubclass(config_class, ProductionConfig):
+        config_class.validate(app.config)
     os.makedirs(app.instance_path, exist_ok=True)
+    if app.config.get("INSTANCE_SECRETS_DIR"):
+        from dvkheo.core.instance_secrets import fill_missing_keys
+
+        fill_missing_keys(app.config, app.config["INSTANCE_SECRETS_DIR"])
+    if app.config.get("TRUSTED_PROXIES"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        # Only the address and the scheme: the Host stays the one the proxy sent (nginx: `proxy_set_header
+        # Host $host`), so a client cannot choose the host of generated links with X-Forwarded-Host.
+        hops = int(app.config["TRUSTED_PROXIES"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=0, x_port=0, x_prefix=0)
 
     _init_extensions(app)
     _register_blueprints(app)

@@ -20,6 +20,19 @@ ERROR_TEXT = {
 }
 
 
+# No inline script or style anywhere; no plugins; no <base>; no form posting elsewhere; never framed.
+CONTENT_SECURITY_POLICY = "; ".join((
+    "default-src 'self'",
+    "img-src 'self' data:",
+    "style-src 'self'",
+    "script-src 'self'",
+    "object-src 'none'",
+    "base-uri 'none'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+))
+
+
 def _render(code: int, detail: str | None = None):
     title, message = ERROR_TEXT.get(code, ERROR_TEXT[500])
     return render_template("errors/error.html", code=code, title=title, message=detail or message), code
@@ -38,14 +51,17 @@ def register_error_handlers(app: Flask) -> None:
         if exc is not None:
             db.session.rollback()
 
+    hsts_seconds = int(app.config.get("HSTS_SECONDS") or 0)
+
     @app.after_request
     def security_headers(response):
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault(
-            "Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'"
-        )
+        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+        if hsts_seconds:  # production only: browsers then refuse plain HTTP to this host for a year
+            response.headers.setdefault("Strict-Transport-Security", f"max-age={hsts_seconds}; includeSubDomains")
         if request.path.startswith(("/nominations", "/admin", "/account")):
             response.headers.setdefault("Cache-Control", "no-store")
         return response

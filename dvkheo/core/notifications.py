@@ -5,6 +5,7 @@ import logging
 import smtplib
 from datetime import datetime
 from email.message import EmailMessage
+from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -48,8 +49,19 @@ def notify(user, message: str, link: str = "", *, subject: str = "Thông báo t�
     """Add an in-app notice to the session and email it when mail is configured (failures are logged, not raised)."""
     notification = Notification(user_id=user.id, message=message, link=link)
     db.session.add(notification)
-    notification.emailed = send_email(user.email, subject, message + (f"\n\n{link}" if link else ""))
+    notification.emailed = send_email(user.email, subject, message + (f"\n\n{absolute_url(link)}" if link else ""))
     return notification
+
+
+def absolute_url(link: str) -> str:
+    """`link` ("/review/queue") as the full public address an email can carry ("https://host/review/queue").
+
+    Built from PUBLIC_BASE_URL, never from the request's Host header (which a client chooses), and the
+    same whether a person's action or a background job sends the message.
+    """
+    if not link or urlsplit(link).scheme:
+        return link
+    return current_app.config["PUBLIC_BASE_URL"].rstrip("/") + "/" + link.lstrip("/")
 
 
 def send_email(to: str, subject: str, body: str) -> bool:

@@ -13,7 +13,7 @@ the same "list:<entry id>" voter, so the ledger's one-channel rule refuses a per
 vote both online and at the office (`record_assisted_votes`).
 
 Nothing stores an email address or an identity number in clear: both are HMAC-SHA256 with
-`VOTER_ID_HASH_KEY` (or, when that is empty, a key derived from SECRET_KEY).
+`VOTER_ID_HASH_KEY` (set in production; in development a random key kept in `instance/secrets/`).
 
 Adding a method (an SMS gateway, the national identity service):
 1. add its value to `VoterVerification` (campaigns/models.py, with a label) so a campaign can choose it;
@@ -65,10 +65,9 @@ NO_MATCH = (
 
 def _hash_key() -> bytes:
     configured = current_app.config.get("VOTER_ID_HASH_KEY") or ""
-    if configured:
-        return configured.encode("utf-8")
-    secret = current_app.config["SECRET_KEY"].encode("utf-8")
-    return hmac.new(secret, b"voter-id", hashlib.sha256).digest()
+    if not configured:  # never derived from SECRET_KEY: rotating that key must not lose every voter
+        raise RuntimeError("VOTER_ID_HASH_KEY chưa được đặt.")
+    return configured.encode("utf-8")
 
 
 def keyed_hash(value: str) -> str:

@@ -1,0 +1,66 @@
+"""Security headers on every answer (pages, errors, static files, downloads), in development and in
+production; HSTS only in production; the content security policy stays strict (no inline code)."""
+from __future__ import annotations
+
+import pytest
+
+from config import DevelopmentConfig, ProductionConfig
+from tests.core.test_config import PUBLIC_URL, STRONG_SECRET, STRONG_VOTER_KEY, other_apps  # noqa: F401
+
+PATHS = ["/login", "/binh-chon/", "/khong-co-trang-nay", "/static/css/app.css", "/healthz"]
+
+
+@pytest.fixture(params=["development", "production"])
+def served(request, other_apps, monkeypatch, tmp_path):  # noqa: F811
+    if request.param == "production":
+        for name, value in (("SECRET_KEY", STRONG_SECRET), ("VOTER_ID_HASH_KEY", STRONG_VOTER_KEY), ("PUBLIC_BASE_URL", PUBLIC_URL)):
+            monkeypatch.setattr(ProductionConfig, name, value)
+        return request.param, other_apps(ProductionConfig)
+    return request.param, other_apps(DevelopmentConfig, INSTANCE_SECRETS_DIR=str(tmp_path / "secrets"))
+
+
+def csp(response) -> dict[str, str]:
+    directives = (part.strip().split(None, 1) for part in response.headers["Content-Security-Policy"].split(";"))
+    return {name: value for name, value in directives}
+
+
+@pytest.mark.parametrize("path", PATHS)
+def test_every_answer_carries_the_security_headers(served, path):
+    _env, app = served
+    response = app.test_client().get(path)
+
+    assert response.status_code in (200, 404)
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert response.headers["Referrer-Policy"] == "same-origin"
+    assert response.headers["Cross-Origin-Opener-Policy"] == "same-origin"
+    policy = csp(response)
+    assert policy["default-src"] == "'self'"
+    assert policy["script-src"] == "'self'"
+    assert policy["style-src"] == "'self'"
+    assert policy["object-src"] == "'none'"
+    assert policy["base-uri"] == "'none'"  # ASVS 5.0 V3.4.3: object-src and base-uri 'none'
+    assert policy["form-action"] == "'self'"
+    assert policy["frame-ancestors"] == "'none'"
+    assert "unsafe-inline" not in response.headers["Content-Security-Policy"]
+    assert "unsafe-eval" not in response.headers["Content-Security-Policy"]
+
+
+@pytest.mark.parametrize("path", PATHS)
+def test_hsts_in_production_only(served, path):
+    env, app = served
+    response = app.test_client().get(path, base_url="https://dvkheo.quangngai.gov.vn")
+
+    if env == "production":
+        assert response.headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"
+    else:
+        assert "Strict-Transport-Security" not in response.headers
+
+
+def test_an_error_page_carries_the_headers_too(client):
+    response = client.get("/logout")  # logging out is a POST
+
+    assert response.status_code == 405
+    assert "Thao tác không được hỗ trợ" in response.get_data(as_text=True)
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
