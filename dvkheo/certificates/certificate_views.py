@@ -17,6 +17,7 @@ from dvkheo import access
 from dvkheo.certificates.models import Certificate, PrinterCalibration, PrintOutput
 from dvkheo.certificates.views import bp
 from dvkheo.core import audit
+from dvkheo.core.urls import query_int
 from dvkheo.extensions import db
 
 
@@ -39,12 +40,10 @@ def _load_certificate(certificate_id: int) -> Certificate:
 
 def _printer_offsets(certificate: Certificate) -> tuple[PrinterCalibration | None, float, float]:
     """The `printer` asked for, which must belong to the campaign's organising unit (else 404)."""
-    raw = request.args.get("printer", "").strip()
-    if not raw:
+    printer_id = query_int("printer")
+    if printer_id is None:
         return None, 0.0, 0.0
-    if not raw.isdigit():
-        abort(404)
-    printer = db.session.get(PrinterCalibration, int(raw))
+    printer = db.session.get(PrinterCalibration, printer_id)
     if printer is None or printer.unit_id != certificate.decision.campaign.organising_unit_id:
         abort(404)
     return printer, printer.offset_x_mm, printer.offset_y_mm
