@@ -113,7 +113,7 @@ def decisions(campaign_id: int):
 
 
 def _award_form_of(campaign: Campaign) -> AwardForm:
-    form_id = query_int("award_form")
+    form_id = query_int("award_form", strict=True)
     award_form = db.session.get(AwardForm, form_id) if form_id is not None else None
     if award_form is None or award_form.campaign_id != campaign.id:
         abort(404)

@@ -46,14 +46,16 @@ def notifications_read():
     return redirect(url_for("main.notifications"))
 
 
-@bp.route("/notifications/<int:notification_id>/open")
+@bp.route("/notifications/<int:notification_id>/open", methods=["POST"])
 @login_required
 def open_notification(notification_id: int):
-    """Mark one notice read and go to what it is about (a link, so that it opens like any link;
-    the only write is the user's own read mark)."""
+    """Mark one notice read and go to what it is about. A POST (the "Mở" button): a GET must change
+    nothing, and a link prefetched by the browser would otherwise mark notices read unseen."""
     notification = db.session.get(Notification, notification_id)
     if notification is None or notification.user_id != current_user.id:
         abort(404)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
     if notification.read_at is None:
         notification.read_at = utcnow()
         db.session.commit()

@@ -6,8 +6,8 @@ Here such a number never reaches the database:
 
 - `<int:...>` in every route is `BoundedIntegerConverter`: 0..2³¹−1, anything else does not match
   the rule, hence 404;
-- `query_int()` reads an integer from the query string: absent or empty gives the default, a value
-  that is not a whole number within range gives 404;
+- `query_int()` reads an integer from the query string: absent or empty gives the default, a whole
+  number out of range gives 404, other text is ignored (or 404 with `strict=True`);
 - `paginate()` reads `page=`: a page past the last shows the last page, a page that is not a
   positive number shows the first one (a page number is navigation, not an id).
 """
@@ -48,12 +48,21 @@ def parse_int(text: Any, *, minimum: int = 0, maximum: int = INT_MAX) -> int | N
 
 
 def query_int(name: str, default: int | None = None, *, minimum: int = 0, maximum: int = INT_MAX,
-              source: Mapping[str, Any] | None = None) -> int | None:
-    """The integer argument `name` of the query string (or of `source`); 404 when it is not one in range."""
+              strict: bool = False, source: Mapping[str, Any] | None = None) -> int | None:
+    """The integer argument `name` of the query string (or of `source`).
+
+    Absent or empty: `default`. A whole number out of [minimum, maximum]: 404 (no such row can exist).
+    Text that is not a whole number ("abc", "-1"): `default`, as a filter that does not apply, or
+    404 when `strict` (an argument that names the one thing the page is about)."""
     raw = (request.args if source is None else source).get(name)
-    if raw is None or not str(raw).strip():
+    text = "" if raw is None else str(raw).strip()
+    if not text:
         return default
-    value = parse_int(raw, minimum=minimum, maximum=maximum)
+    if not (text.isascii() and text.isdigit()):
+        if strict:
+            abort(404)
+        return default
+    value = parse_int(text, minimum=minimum, maximum=maximum)
     if value is None:
         abort(404)
     return value

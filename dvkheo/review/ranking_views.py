@@ -115,7 +115,7 @@ def ranking_xlsx(campaign_id: int):
 def scoring_sheets(campaign_id: int):
     """Blank paper sheets of the open assignments; `?reviewer=<user id>` for one council member."""
     campaign = access.load_review_campaign(campaign_id, manage=True)
-    reviewer_id = query_int("reviewer")
+    reviewer_id = query_int("reviewer", strict=True)
     if reviewer_id is not None:
         from dvkheo.council.queries import membership
 

@@ -66,7 +66,7 @@ def index():
     """Browse one level of the tree (`parent`), or search its whole subtree (`q`, `kind`)."""
     args = {key: request.args.get(key, "").strip() for key in ("q", "kind", "parent")}
     scope = None
-    parent_id = query_int("parent")
+    parent_id = query_int("parent", strict=True)
     if parent_id is not None:
         scope = get_or_404(Unit, parent_id)
     searching = bool(args["q"] or args["kind"])

@@ -73,7 +73,6 @@ def test_the_campaign_page_past_the_integer_range_is_not_found(client):
     [
         "/nominations/?campaign=99999999999999999999",
         "/nominations/?field=2147483648",
-        "/nominations/?campaign=abc",
         "/admin/users?unit=2147483648",
         "/admin/units/?parent=99999999999999999999",
         "/campaigns/?year=99999999999999999999",
@@ -143,3 +142,10 @@ def test_review_lists_survive_a_huge_page_number(client, login_as, province, mak
 )
 def test_parse_int(text, expected):
     assert parse_int(text) == expected
+
+
+def test_a_filter_that_is_not_a_number_is_ignored_but_an_id_the_page_is_about_is_not(client, login_as, province):
+    login_as(Role.ADMIN)
+
+    assert client.get("/admin/users?unit=abc").status_code == 200  # a filter that does not apply
+    assert client.get("/admin/units/?parent=abc").status_code == 404  # the unit whose children are listed
