@@ -2,8 +2,8 @@
 
 A dossier title typed as `=HYPERLINK("http://…","Bấm vào đây")` must not become a live link or a
 calculation when the committee opens the ranking in Excel or LibreOffice ("CSV/formula injection").
-As OWASP recommends, a text value starting with `=`, `+`, `-`, `@`, a tab or a carriage return is
-prefixed with an apostrophe; in an XLSX it is also stored as a string cell (openpyxl would otherwise
+As OWASP recommends, a text value starting with `=`, `+`, `-`, `@`, a tab, a carriage return or a NUL
+is prefixed with an apostrophe; in an XLSX it is also stored as a string cell (openpyxl would otherwise
 store a value starting with "=" as a formula). Only strings are touched: a negative score is a number
 and stays one.
 
@@ -20,8 +20,8 @@ from typing import Any, Iterable
 from openpyxl import Workbook
 from openpyxl.cell import Cell
 
-# What a spreadsheet program may read as the start of a formula (OWASP "CSV Injection").
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+# What a spreadsheet program may read as the start of a formula (OWASP "CSV Injection", ASVS 5.0 V1.2.10).
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\0")
 QUOTE = "'"
 
 

@@ -240,3 +240,34 @@ def test_a_revoked_certificate_still_downloads_with_its_mark(client, auth, issue
 
     assert response.status_code == 200
     assert "ĐÃ THU HỒI" in pdf_text(response)
+
+
+def test_recording_a_print_without_the_csrf_token_counts_nothing(app, issued):
+    """The button is the only way to count a print; a forged cross-site POST is refused."""
+    import re
+
+    from config import TestingConfig
+    from dvkheo import create_app
+    from tests.conftest import PASSWORD
+
+    class CsrfConfig(TestingConfig):
+        WTF_CSRF_ENABLED = True
+        SQLALCHEMY_DATABASE_URI = app.config["SQLALCHEMY_DATABASE_URI"]
+        UPLOAD_DIR = app.config["UPLOAD_DIR"]
+
+    result, certificate = issued
+    csrf_client = create_app(CsrfConfig).test_client()
+    login_page = csrf_client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', login_page).group(1)
+    csrf_client.post("/login", data={"email": result.secretary.email, "password": PASSWORD, "csrf_token": token})
+
+    forged = csrf_client.post(f"/certificates/{certificate.id}/printed", data={"output": "plain"})
+    page = csrf_client.get(f"/certificates/decisions/{certificate.decision_id}").get_data(as_text=True)
+    form = page[page.index(f'id="printed-{certificate.id}"'):]
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)
+    genuine = csrf_client.post(f"/certificates/{certificate.id}/printed", data={"output": "plain", "csrf_token": token})
+
+    assert forged.status_code == 400 and genuine.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Certificate, certificate.id).printed_count == 1
+    assert len(print_events()) == 1

@@ -60,6 +60,12 @@ def test_csv_is_cleaned_and_keeps_the_bom_for_excel():
     assert [row[1] for row in rows[1:]] == ["-2"] * len(PAYLOADS)  # a number is written as the number
 
 
+def test_csv_quotes_separators_and_neutralises_a_leading_nul():
+    data = csv_bytes([["\0x", 'a,"b"', "dòng 1\ndòng 2"]], bom=False)
+
+    assert data.decode() == '\'\0x,"a,""b""","dòng 1\ndòng 2"\r\n'  # RFC 4180 quoting, apostrophe before the NUL
+
+
 def test_every_export_in_the_code_goes_through_core_exports():
     """A new export that saves a workbook or writes CSV by itself would skip the neutralising."""
     offenders = []
