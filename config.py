@@ -49,6 +49,8 @@ class Config:
     MAX_FILE_BYTES = 10 * 1024 * 1024
     MAX_NOMINATION_BYTES = 50 * 1024 * 1024
     MAX_CONTENT_LENGTH = 52 * 1024 * 1024
+    # An uploaded image may declare at most this many pixels (read from its header, before decoding).
+    MAX_IMAGE_PIXELS = int(os.environ.get("MAX_IMAGE_PIXELS", "40000000"))
 
     BABEL_DEFAULT_LOCALE = "vi"
     BABEL_DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"

@@ -8,6 +8,7 @@ from flask import Flask
 from flask_login import current_user
 
 from config import BASE_DIR, CONFIGS, Config, ProductionConfig
+from dvkheo.core.urls import register_url_converters
 from dvkheo.extensions import babel, csrf, db, limiter, login_manager, migrate
 
 
@@ -39,6 +40,7 @@ def create_app(config_class: type[Config] | None = None, **overrides) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=0, x_port=0, x_prefix=0)
 
     _init_extensions(app)
+    register_url_converters(app)  # before any route is added: ids in URLs stay within INTEGER range
     _register_blueprints(app)
     _register_template_helpers(app)
 

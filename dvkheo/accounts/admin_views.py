@@ -18,6 +18,7 @@ from dvkheo.accounts.views import bp
 from dvkheo.core import audit
 from dvkheo.core.forms import EmptyForm
 from dvkheo.core.text import like_pattern
+from dvkheo.core.urls import paginate, query_int
 from dvkheo.extensions import db
 from dvkheo.units.models import Unit, subtree_condition
 from dvkheo.units.operations import unit_by_code
@@ -176,13 +177,14 @@ def users():
     if args["role"] in Role._value2member_map_:
         query = query.where(User.role == Role(args["role"]))
     scope = None
-    if args["unit"].isdigit():
-        scope = get_or_404(Unit, int(args["unit"]))
+    unit_id = query_int("unit")
+    if unit_id is not None:
+        scope = get_or_404(Unit, unit_id)
         query = query.where(User.unit_id.in_(sa.select(Unit.id).where(subtree_condition(scope))))
     if args["status"] in ("active", "inactive"):
         query = query.where(User.active.is_(args["status"] == "active"))
     query = query.order_by(User.search_text, User.id)
-    page = db.paginate(query, per_page=current_app.config["LIST_PAGE_SIZE"], error_out=False)
+    page = paginate(query)
 
     # The unit filter offers the units that hold accounts (a full tree has thousands of units).
     unit_options = list(db.session.scalars(

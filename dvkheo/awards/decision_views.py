@@ -25,6 +25,7 @@ from dvkheo.core import audit
 from dvkheo.core.forms import EmptyForm
 from dvkheo.core.rules import RuleRefused
 from dvkheo.core.timeutil import format_date, today_in_vietnam
+from dvkheo.core.urls import query_int
 from dvkheo.extensions import db
 from dvkheo.review.ranking import format_score
 
@@ -112,8 +113,8 @@ def decisions(campaign_id: int):
 
 
 def _award_form_of(campaign: Campaign) -> AwardForm:
-    form_id = request.args.get("award_form", "")
-    award_form = db.session.get(AwardForm, int(form_id)) if form_id.isdigit() else None
+    form_id = query_int("award_form", strict=True)
+    award_form = db.session.get(AwardForm, form_id) if form_id is not None else None
     if award_form is None or award_form.campaign_id != campaign.id:
         abort(404)
     return award_form

@@ -14,7 +14,6 @@ import sqlalchemy.orm as so
 from flask import (
     Blueprint,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -47,6 +46,7 @@ from dvkheo.core.forms import EmptyForm
 from dvkheo.core.rules import Problem
 from dvkheo.core.timeutil import format_date
 from dvkheo.core.transition_views import perform
+from dvkheo.core.urls import paginate, query_int
 from dvkheo.extensions import db
 from dvkheo.nominations.operations import reference_lists as load_reference_lists
 from dvkheo.nominations.states import NominationState
@@ -69,15 +69,12 @@ def index():
     """Campaigns with their received-nomination counts: a page query plus one grouped count query."""
     args = {key: request.args.get(key, "").strip() for key in ("year", "status")}
     query = access.visible_campaigns(current_user).options(so.joinedload(Campaign.organising_unit))
-    if args["year"].isdigit():
-        query = query.where(Campaign.year == int(args["year"]))
+    year = query_int("year", maximum=9999)
+    if year is not None:
+        query = query.where(Campaign.year == year)
     if args["status"] in CampaignStatus._value2member_map_:
         query = query.where(Campaign.status == CampaignStatus(args["status"]))
-    page = db.paginate(
-        query.order_by(Campaign.year.desc(), Campaign.id.desc()),
-        per_page=current_app.config["LIST_PAGE_SIZE"],
-        error_out=False,
-    )
+    page = paginate(query.order_by(Campaign.year.desc(), Campaign.id.desc()))
     years = db.session.scalars(
         access.visible_campaigns(current_user).with_only_columns(Campaign.year).distinct().order_by(Campaign.year.desc())
     ).all()

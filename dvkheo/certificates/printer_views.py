@@ -26,6 +26,7 @@ from dvkheo.certificates.views import bp
 from dvkheo.core.forms import EmptyForm
 from dvkheo.core.rules import RuleRefused
 from dvkheo.core.text import fold
+from dvkheo.core.urls import query_int
 from dvkheo.extensions import db
 
 NOT_SAVED = "Vui lòng sửa các mục được đánh dấu bên dưới."
@@ -85,7 +86,7 @@ def _load_printer(printer_id: int, *, manage: bool) -> PrinterCalibration:
 
 def _printer_campaign(printer: PrinterCalibration) -> Campaign:
     """The campaign page the user came from (`campaign_id` in the query): it must be organised by the printer's unit."""
-    campaign = _load_campaign(request.args.get("campaign_id", type=int) or 0)
+    campaign = _load_campaign(query_int("campaign_id", 0, strict=True))
     if campaign.organising_unit_id != printer.unit_id:
         abort(404)
     return campaign
@@ -185,7 +186,7 @@ def delete_printer(printer_id: int):
 def printer_test_page(printer_id: int):
     """A test page of `award_form`'s blank layout printed with this printer's offsets."""
     printer = _load_printer(printer_id, manage=False)
-    award_form = db.session.get(AwardForm, request.args.get("award_form", type=int) or 0)
+    award_form = db.session.get(AwardForm, query_int("award_form", 0, strict=True))
     if award_form is None or award_form.campaign.organising_unit_id != printer.unit_id:
         abort(404)
     campaign = award_form.campaign

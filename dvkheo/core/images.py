@@ -7,6 +7,13 @@ stored (`storage.store_upload`) and, for files stored before that, on first requ
 they are cached under UPLOAD_DIR/thumbs/<size>/ and written through a temporary name, so two
 requests racing to make one never leave half a file. An unreadable image never raises: callers
 get None and show nothing.
+
+Decompression bombs: a 250 KB PNG can declare 9,400 × 9,400 pixels and take ~730 MB once decoded.
+An image's dimensions are read from its header first (`check_pixels`, no pixel decoded) and an image
+over `MAX_IMAGE_PIXELS` (config, 40 million by default) is refused when uploaded and never thumbnailed.
+Behind that, Pillow itself refuses to open anything larger anywhere in the process (also inside
+WeasyPrint): `Image.MAX_IMAGE_PIXELS` is set to half the cap, the point where Pillow raises
+DecompressionBombError instead of warning.
 """
 from __future__ import annotations
 
@@ -18,9 +25,23 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
+from flask import current_app, has_app_context
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from config import Config
+
 log = logging.getLogger(__name__)
+
+DEFAULT_MAX_PIXELS = 40_000_000
+
+
+def pillow_limit(max_pixels: int) -> int:
+    """Pillow warns above `Image.MAX_IMAGE_PIXELS` and raises above twice that."""
+    return max(max_pixels // 2, 1)
+
+
+# Process-wide, from the environment (`MAX_IMAGE_PIXELS`): the last line of defence.
+Image.MAX_IMAGE_PIXELS = pillow_limit(getattr(Config, "MAX_IMAGE_PIXELS", DEFAULT_MAX_PIXELS))
 
 IMAGE_CONTENT_TYPES = frozenset({"image/jpeg", "image/png"})
 
@@ -44,6 +65,59 @@ class ImageBroken(ValueError):
     """The bytes are not an image Pillow can read (or an absurdly large one)."""
 
 
+class ImageTooLarge(ImageBroken):
+    """More pixels than `MAX_IMAGE_PIXELS`; the message is Vietnamese and names both sizes."""
+
+    def __init__(self, width: int, height: int, limit: int):
+        self.width, self.height, self.limit = width, height, limit
+        super().__init__(
+            f"Ảnh quá lớn: {_number(width)} × {_number(height)} điểm ảnh, tối đa {_pixels_text(limit)} điểm ảnh."
+        )
+
+
+def _number(value: int) -> str:
+    return f"{value:,}".replace(",", ".")
+
+
+def _pixels_text(limit: int) -> str:
+    """40_000_000 → "40 triệu"; 2_500_000 → "2,5 triệu"; 250_000 → "250.000"."""
+    if limit >= 1_000_000 and limit % 100_000 == 0:
+        millions = f"{limit / 1_000_000:.1f}".rstrip("0").rstrip(".").replace(".", ",")
+        return f"{millions} triệu"
+    return _number(limit)
+
+
+def max_pixels() -> int:
+    """The cap of the running app (tests may lower it), else the process default."""
+    if has_app_context():
+        return int(current_app.config.get("MAX_IMAGE_PIXELS") or DEFAULT_MAX_PIXELS)
+    return int(getattr(Config, "MAX_IMAGE_PIXELS", DEFAULT_MAX_PIXELS))
+
+
+def header_size(stream: io.BufferedIOBase, image_format: str) -> tuple[int, int] | None:
+    """Width and height read from the header of a PNG or JPEG, decoding no pixel; None if unreadable.
+
+    Pillow's format plugin is called directly: `Image.open` would refuse a bomb before we could
+    learn its size, and the refusal must name it."""
+    Image.init()
+    try:
+        factory, _accept = Image.OPEN[image_format]
+        stream.seek(0)
+        return factory(stream, None).size  # not closed: that would close the caller's stream
+    except Exception:  # noqa: BLE001  (any damaged header: "unreadable", decided elsewhere)
+        return None
+    finally:
+        stream.seek(0)
+
+
+def check_pixels(stream: io.BufferedIOBase, image_format: str, limit: int | None = None) -> None:
+    """Raise ImageTooLarge when the header declares more than `limit` pixels (default: `max_pixels()`)."""
+    limit = limit or max_pixels()
+    size = header_size(stream, image_format)
+    if size is not None and size[0] * size[1] > limit:
+        raise ImageTooLarge(size[0], size[1], limit)
+
+
 def make_thumbnail(source: bytes | Path, size: str) -> bytes:
     """JPEG bytes of `source` resized to `size` ("small" or "medium"); raises ImageBroken."""
     spec = SIZES[size]
@@ -52,9 +126,13 @@ def make_thumbnail(source: bytes | Path, size: str) -> bytes:
     else:
         stream = open(source, "rb")  # noqa: SIM115  (closed in `finally`)
     try:
+        limit = max_pixels()
         with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            # Pillow warns from half the cap on; the cap itself is checked just below, before decoding.
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             with Image.open(stream) as image:
+                if image.width * image.height > limit:
+                    raise ImageTooLarge(image.width, image.height, limit)
                 if image.format == "JPEG":
                     image.draft("RGB", (spec.width * 2, spec.height * 2))  # decode a 1/2..1/8 scale: fast, small
                 image.load()
@@ -68,6 +146,8 @@ def make_thumbnail(source: bytes | Path, size: str) -> bytes:
                 # A fresh save with no exif=/icc_profile= argument writes no metadata at all.
                 image.save(out, "JPEG", quality=spec.quality, optimize=True, progressive=True)
                 return out.getvalue()
+    except ImageTooLarge:
+        raise
     except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning, OSError,
             ValueError, SyntaxError, EOFError) as error:
         raise ImageBroken(str(error)) from error

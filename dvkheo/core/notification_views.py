@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import abort, current_app, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 from dvkheo.core.forms import EmptyForm
 from dvkheo.core.notifications import Notification, unread_count
 from dvkheo.core.timeutil import utcnow
+from dvkheo.core.urls import paginate
 from dvkheo.core.views import bp
 from dvkheo.extensions import db
 
@@ -20,12 +21,10 @@ def _safe_link(link: str) -> str | None:
 @bp.route("/notifications")
 @login_required
 def notifications():
-    page = db.paginate(
+    page = paginate(
         sa.select(Notification)
         .where(Notification.user_id == current_user.id)
-        .order_by(Notification.created_at.desc(), Notification.id.desc()),
-        per_page=current_app.config["LIST_PAGE_SIZE"],
-        error_out=False,
+        .order_by(Notification.created_at.desc(), Notification.id.desc())
     )
     return render_template(
         "core/notifications.html", page=page, unread=unread_count(current_user.id), form=EmptyForm(), safe_link=_safe_link
@@ -47,14 +46,16 @@ def notifications_read():
     return redirect(url_for("main.notifications"))
 
 
-@bp.route("/notifications/<int:notification_id>/open")
+@bp.route("/notifications/<int:notification_id>/open", methods=["POST"])
 @login_required
 def open_notification(notification_id: int):
-    """Mark one notice read and go to what it is about (a link, so that it opens like any link;
-    the only write is the user's own read mark)."""
+    """Mark one notice read and go to what it is about. A POST (the "Mở" button): a GET must change
+    nothing, and a link prefetched by the browser would otherwise mark notices read unseen."""
     notification = db.session.get(Notification, notification_id)
     if notification is None or notification.user_id != current_user.id:
         abort(404)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
     if notification.read_at is None:
         notification.read_at = utcnow()
         db.session.commit()

@@ -9,7 +9,7 @@ from flask import abort, current_app, render_template
 
 from dvkheo.core.notifications import OutboxMessage
 from dvkheo.core.views import bp
-from dvkheo.extensions import db
+from dvkheo.core.urls import paginate
 
 
 def outbox_enabled() -> bool:
@@ -21,11 +21,7 @@ def outbox_enabled() -> bool:
 def outbox():
     if not outbox_enabled():
         abort(404)
-    page = db.paginate(
-        sa.select(OutboxMessage).order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc()),
-        per_page=current_app.config["LIST_PAGE_SIZE"],
-        error_out=False,
-    )
+    page = paginate(sa.select(OutboxMessage).order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc()))
     response = current_app.make_response(render_template("core/outbox.html", page=page))
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -110,6 +110,16 @@ def store_upload(stream: BinaryIO, original_name: str | None, *, max_bytes: int 
         raise UploadRejected(
             f"Tệp “{display_name}” không phải tệp {ALLOWED_DESCRIPTION} hợp lệ (hệ thống kiểm tra nội dung tệp, không chỉ đuôi tên)."
         )
+    if kind in ("jpeg", "png"):
+        # Dimensions from the header, before anything is written or decoded (decompression bombs).
+        from dvkheo.core.images import ImageTooLarge, check_pixels
+
+        try:
+            check_pixels(buffer, kind.upper())
+        except ImageTooLarge as too_large:
+            raise UploadRejected(
+                f"{too_large} Tệp “{display_name}” chưa được lưu; vui lòng thu nhỏ ảnh rồi tải lên lại."
+            ) from None
     extension = "jpg" if kind == "jpeg" else kind
     stored_name = f"{uuid.uuid4().hex}.{extension}"
     target = path_for(stored_name)

@@ -194,14 +194,14 @@ def member_remove(member_id: int):
 def award_forms(campaign_id: int):
     campaign = access.load_review_campaign(campaign_id, manage=request.method == "POST")
     can_manage = access.can_manage_review(current_user, campaign)
-    if request.method == "GET" and not award_ops.award_forms(campaign.id):
-        award_ops.ensure_default_award_forms(campaign, current_user)
-        db.session.commit()
+    # A GET writes nothing: the default "Giấy khen" is created by the button below (or with the
+    # first form added, so that it stays the first), in the name of whoever pressed it.
     form = AwardFormForm() if request.method == "POST" else AwardFormForm(formdata=None, data={"quorum": (2, 3), "threshold": (1, 2)})
     errors: list[str] = []
     if request.method == "POST":
         if form.validate():
             try:
+                award_ops.ensure_default_award_forms(campaign, current_user)
                 created = award_ops.create_award_form(campaign, form.to_input(), current_user)
             except RuleRefused as refused:
                 errors = form.attach(_refused_problems(refused))
@@ -223,8 +223,30 @@ def award_forms(campaign_id: int):
         missing_details=award_ops.missing_details,
         signature_lines=award_ops.signature_lines,
         form=form if can_manage else None,
+        seed_form=EmptyForm() if can_manage else None,
         errors=errors,
     ), (422 if errors else 200)
+
+
+@bp.route("/campaigns/<int:campaign_id>/award-forms/default", methods=["POST"])
+@login_required
+def seed_award_forms(campaign_id: int):
+    """Create the campaign's default award form ("Giấy khen", audited) when it has none; back to `next`."""
+    campaign = access.load_review_campaign(campaign_id, manage=True)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    if award_ops.award_forms(campaign.id):
+        flash("Đợt bình xét đã có hình thức khen thưởng.", "info")
+    else:
+        created = award_ops.ensure_default_award_forms(campaign, current_user)
+        db.session.commit()
+        flash(
+            f"Đã tạo hình thức khen thưởng mặc định “{created[0].name}”. Vui lòng bổ sung người ký ở trang sửa.", "success"
+        )
+    back = request.form.get("next", "")
+    if back not in ("ballots", "award_forms"):
+        back = "award_forms"
+    return redirect(url_for(f".{back}", campaign_id=campaign.id))
 
 
 def _refused_problems(refused: RuleRefused):
@@ -306,7 +328,7 @@ def ballots(campaign_id: int):
     errors: list[str] = []
     if can_manage and in_phase:
         forms_ = award_ops.award_forms(campaign.id)
-        if not forms_:
+        if not forms_ and request.method == "POST":  # a GET writes nothing; the page offers to create it
             forms_ = award_ops.ensure_default_award_forms(campaign, current_user)
             db.session.commit()
         nominations = queries.eligible_nominations(campaign.id)
@@ -347,6 +369,7 @@ def ballots(campaign_id: int):
         can_manage=can_manage,
         in_phase=in_phase,
         form=form,
+        seed_form=EmptyForm() if can_manage and form is not None and not form.award_form_id.choices else None,
         errors=errors,
     ), (422 if errors else 200)
 

@@ -24,6 +24,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from dvkheo.accounts.models import User
 from dvkheo.campaigns.models import Campaign, NomineeKind, ReferenceItem
 from dvkheo.core import audit
+from dvkheo.core.exports import restore, xlsx_bytes
 from dvkheo.core.storage import clean_original_name, sniff_kind
 from dvkheo.core.text import fold
 from dvkheo.core.timeutil import format_date
@@ -146,7 +147,8 @@ class CellError(ValueError):
 
 def _key(text: str) -> str:
     """How list items are matched: case, diacritics, dash variants and extra spaces ignored."""
-    return fold(re.sub(r"[\u2010-\u2015]", "-", text or ""))
+    # restore(): a list item offered as "'=…" by the template (see core.exports) matches its "=…" name.
+    return fold(re.sub(r"[\u2010-\u2015]", "-", restore(text or "")))
 
 
 def choice_lists(campaign: Campaign) -> dict[str, list[ReferenceItem]]:
@@ -237,9 +239,7 @@ def build_template(campaign: Campaign) -> bytes:
 
     _write_help(help_sheet, campaign)
     workbook.active = 0
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return xlsx_bytes(workbook)
 
 
 def _write_help(sheet, campaign: Campaign) -> None:

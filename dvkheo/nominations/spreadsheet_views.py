@@ -9,6 +9,7 @@ from flask_login import current_user, login_required
 from dvkheo import access
 from dvkheo.campaigns.models import Campaign
 from dvkheo.core.storage import clean_original_name
+from dvkheo.core.urls import query_int
 from dvkheo.extensions import db
 from dvkheo.nominations import operations
 from dvkheo.nominations import spreadsheet as sheets
@@ -20,7 +21,7 @@ from dvkheo.nominations.views import bp
 def spreadsheet():
     access.require(access.can_nominate(current_user))
     campaigns = operations.open_campaigns_for(current_user.unit)
-    selected_id = request.values.get("campaign", type=int)
+    selected_id = query_int("campaign", source=request.values)
     if selected_id is None and len(campaigns) == 1:
         selected_id = campaigns[0].id
     errors: list[sheets.RowError] = []

@@ -5,7 +5,6 @@ import sqlalchemy.orm as so
 from flask import (
     Blueprint,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -21,6 +20,7 @@ from dvkheo.core import audit
 from dvkheo.core.storage import UploadRejected, discard, path_for, store_upload
 from dvkheo.core.text import like_pattern
 from dvkheo.core.transition_views import perform
+from dvkheo.core.urls import paginate, query_int
 from dvkheo.extensions import db
 from dvkheo.nominations import operations, workflow
 from dvkheo.nominations.forms import ReturnForm, WithdrawForm, build_form
@@ -48,12 +48,13 @@ def index():
         query = query.where(Nomination.status == NominationState(args["status"]))
     if args["kind"] in NomineeKind._value2member_map_:
         query = query.where(Nomination.kind == NomineeKind(args["kind"]))
-    if args["campaign"].isdigit():
-        query = query.where(Nomination.campaign_id == int(args["campaign"]))
-    if args["field"].isdigit():
-        query = query.where(Nomination.field_id == int(args["field"]))
+    campaign_id, field_id = query_int("campaign"), query_int("field")
+    if campaign_id is not None:
+        query = query.where(Nomination.campaign_id == campaign_id)
+    if field_id is not None:
+        query = query.where(Nomination.field_id == field_id)
     query = query.order_by(Nomination.updated_at.desc(), Nomination.id.desc())
-    page = db.paginate(query, per_page=current_app.config["LIST_PAGE_SIZE"], error_out=False)
+    page = paginate(query)
 
     # Filter options come from the same visible rows, so nothing of other units leaks here either.
     visible_ids = access.visible_nominations(current_user).with_only_columns(Nomination.id).scalar_subquery()

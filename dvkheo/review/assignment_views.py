@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from dvkheo import access
@@ -16,6 +16,7 @@ from dvkheo.accounts.models import Role, User
 from dvkheo.campaigns.models import Campaign, CampaignStatus
 from dvkheo.core.forms import EmptyForm
 from dvkheo.core.rules import RuleRefused
+from dvkheo.core.urls import paginate
 from dvkheo.council.models import CouncilMember
 from dvkheo.extensions import db
 from dvkheo.nominations.models import Nomination
@@ -73,7 +74,7 @@ def assignments(campaign_id: int):
     )
     if lacking:
         query = query.where(active_count < k)
-    page = db.paginate(query, per_page=current_app.config["LIST_PAGE_SIZE"], error_out=False)
+    page = paginate(query)
 
     ids = [n.id for n in page.items]
     sheets: dict[int, list[ReviewAssignment]] = {n.id: [] for n in page.items}

@@ -1,14 +1,13 @@
 """The ranking as an Excel workbook: sheet "Xếp hạng" (one row per dossier, in ranking order) and
 sheet "Điểm chi tiết" (one row per dossier × reviewer with every criterion's points).
 
-Numbers are written as numbers (two-decimal format), dates as dates shown dd/mm/yyyy; the
-header row is frozen. Only final sheets appear, as in the ranking.
+Numbers are written as numbers (two-decimal format), dates as dates shown dd/mm/yyyy, typed text
+as text (never a formula: `core.exports`); the header row is frozen. Only final sheets appear, as in the ranking.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from io import BytesIO
 
 import sqlalchemy as sa
 from openpyxl import Workbook
@@ -17,6 +16,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from dvkheo.accounts.models import User
+from dvkheo.core.exports import cells, xlsx_bytes
 from dvkheo.core.timeutil import as_vietnam
 from dvkheo.extensions import db
 from dvkheo.nominations.models import Nomination
@@ -151,12 +151,12 @@ def _header(sheet, columns: list[tuple[str, int]]) -> None:
     for index, (_, width) in enumerate(columns, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = width
     sheet.freeze_panes = "A2"
-    cells = []
+    header = []
     for title, _ in columns:
         cell = WriteOnlyCell(sheet, value=title)
         cell.font, cell.fill, cell.alignment = _HEADER_FONT, _HEADER_FILL, _WRAP
-        cells.append(cell)
-    sheet.append(cells)
+        header.append(cell)
+    sheet.append(cells(header))
 
 
 def _formatted(sheet, value, number_format: str):
@@ -182,7 +182,7 @@ def ranking_workbook(ranking: Ranking, *, with_comments: bool = True) -> bytes:
     for row in rows:
         values = _ranking_values(row)
         sheet.append(
-            [_formatted(sheet, v, _SCORE_FORMAT) if i in score_columns and v is not None else v for i, v in enumerate(values)]
+            cells(_formatted(sheet, v, _SCORE_FORMAT) if i in score_columns and v is not None else v for i, v in enumerate(values))
         )
 
     detail = workbook.create_sheet(DETAIL_SHEET)
@@ -207,8 +207,6 @@ def ranking_workbook(ranking: Ranking, *, with_comments: bool = True) -> bytes:
                 _formatted(detail, finalised, _DATE_FORMAT) if finalised else None,
                 PAPER_MARK if reviewer_sheet.on_paper else "",
             ]
-            detail.append(values)
+            detail.append(cells(values))
 
-    buffer = BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return xlsx_bytes(workbook)

@@ -15,6 +15,7 @@ from dvkheo import access
 from dvkheo.campaigns.forms import SESSION_EXPIRED
 from dvkheo.campaigns.models import Campaign, NomineeKind
 from dvkheo.core.rules import RuleRefused
+from dvkheo.core.urls import query_int
 from dvkheo.extensions import db
 from dvkheo.nominations.models import Nomination
 from dvkheo.review import ranking as ranking_module
@@ -29,9 +30,8 @@ ROWS_PER_GROUP = 50
 
 def _filters(source) -> dict[str, str]:
     """The page's field and kind filters, kept only when valid."""
-    values = {"field": (source.get("field") or "").strip(), "kind": (source.get("kind") or "").strip()}
-    if not values["field"].isdigit():
-        values["field"] = ""
+    field_id = query_int("field", source=source)
+    values = {"field": "" if field_id is None else str(field_id), "kind": (source.get("kind") or "").strip()}
     if values["kind"] not in NomineeKind._value2member_map_:
         values["kind"] = ""
     return {k: v for k, v in values.items() if v}
@@ -75,7 +75,7 @@ def _page(
         tie_break_rule=ranking_module.TIE_BREAK_RULE,
         scope_note=ranking_module.RANKED_SCOPE_NOTE,
         formula=ranking_module.NORMALISATION_FORMULA,
-        deciding=request.args.get("decide", type=int),
+        deciding=query_int("decide"),
         single_group=bool(filters.get("field") and filters.get("kind")),
         rows_per_group=ROWS_PER_GROUP,
     ), status
@@ -115,13 +115,11 @@ def ranking_xlsx(campaign_id: int):
 def scoring_sheets(campaign_id: int):
     """Blank paper sheets of the open assignments; `?reviewer=<user id>` for one council member."""
     campaign = access.load_review_campaign(campaign_id, manage=True)
-    reviewer_id = request.args.get("reviewer", "").strip()
-    if reviewer_id and not reviewer_id.isdigit():
-        abort(404)
-    if reviewer_id:
+    reviewer_id = query_int("reviewer", strict=True)
+    if reviewer_id is not None:
         from dvkheo.council.queries import membership
 
-        if membership(campaign.id, int(reviewer_id)) is None:
+        if membership(campaign.id, reviewer_id) is None:
             abort(404)
     # Imported here: WeasyPrint takes about a second to import.
     from dvkheo.review import sheets

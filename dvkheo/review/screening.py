@@ -25,6 +25,7 @@ from dvkheo.core.notifications import notify
 from dvkheo.core.rules import Problem, RuleRefused
 from dvkheo.core.text import like_pattern
 from dvkheo.core.timeutil import format_date, today_in_vietnam, utcnow
+from dvkheo.core.urls import query_int
 from dvkheo.extensions import db
 from dvkheo.nominations import eligibility, workflow
 from dvkheo.nominations.models import Nomination
@@ -361,15 +362,15 @@ def parse_filters(campaign: Campaign, args) -> InboxFilters:
     status = (args.get("status") or "").strip()
     if status == ALL or status in {s.value for s in SENT_STATES}:
         filters.status = status
-    field_text = (args.get("field") or "").strip()
-    if field_text.isdigit() and int(field_text) in {f.id for f in campaign.allowed_fields}:
-        filters.field_id = int(field_text)
+    field_id = query_int("field", source=args)
+    if field_id in {f.id for f in campaign.allowed_fields}:
+        filters.field_id = field_id
     kind = (args.get("kind") or "").strip()
     if kind in NomineeKind._value2member_map_:
         filters.kind = NomineeKind(kind)
-    unit_text = (args.get("unit") or "").strip()
-    if unit_text.isdigit():
-        unit = db.session.get(Unit, int(unit_text))
+    unit_id = query_int("unit", source=args)
+    if unit_id is not None:
+        unit = db.session.get(Unit, unit_id)
         if unit is not None and unit.is_within(campaign.organising_unit):
             filters.unit = unit
     return filters

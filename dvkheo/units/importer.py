@@ -12,7 +12,6 @@ Rules, also told to administrators on the import page:
 """
 from __future__ import annotations
 
-import csv
 import io
 import re
 from dataclasses import dataclass
@@ -24,6 +23,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from dvkheo.core import audit
+from dvkheo.core.exports import csv_bytes, xlsx_bytes
 from dvkheo.core.storage import UploadRejected, clean_original_name, sniff_kind
 from dvkheo.core.tables import csv_table, xlsx_table
 from dvkheo.core.text import fold
@@ -399,11 +399,7 @@ def import_rows(rows: list[UnitRow], *, actor: Any, source: str, columns: dict[s
 
 def template_csv() -> bytes:
     """The CSV template: header and two example rows, UTF-8 with BOM so that Excel shows the accents."""
-    buffer = io.StringIO(newline="")
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(COLUMN_TITLES.values())
-    writer.writerows(TEMPLATE_ROWS)
-    return buffer.getvalue().encode("utf-8-sig")
+    return csv_bytes([COLUMN_TITLES.values(), *TEMPLATE_ROWS])
 
 
 def template_xlsx() -> bytes:
@@ -443,9 +439,7 @@ def template_xlsx() -> bytes:
     for row_number in (1, 7):
         for cell in guide[row_number]:
             cell.font = Font(bold=True)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return xlsx_bytes(workbook)
 
 
 # --- the official administrative divisions -------------------------------------------------

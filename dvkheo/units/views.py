@@ -4,7 +4,7 @@ from __future__ import annotations
 import io
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 
 from dvkheo.access import admin_required, get_or_404
@@ -12,6 +12,7 @@ from dvkheo.accounts.models import User
 from dvkheo.core import audit
 from dvkheo.core.storage import UploadRejected, clean_original_name
 from dvkheo.core.text import like_pattern
+from dvkheo.core.urls import paginate, query_int
 from dvkheo.extensions import db
 from dvkheo.units import importer, operations
 from dvkheo.units.forms import UnitForm, UnitImportForm
@@ -65,10 +66,9 @@ def index():
     """Browse one level of the tree (`parent`), or search its whole subtree (`q`, `kind`)."""
     args = {key: request.args.get(key, "").strip() for key in ("q", "kind", "parent")}
     scope = None
-    if args["parent"]:
-        if not args["parent"].isdigit():
-            abort(404)
-        scope = get_or_404(Unit, int(args["parent"]))
+    parent_id = query_int("parent", strict=True)
+    if parent_id is not None:
+        scope = get_or_404(Unit, parent_id)
     searching = bool(args["q"] or args["kind"])
     query = sa.select(Unit)
     if searching:
@@ -82,7 +82,7 @@ def index():
     else:
         level = Unit.parent_id == scope.id if scope is not None else Unit.parent_id.is_(None)
         query = query.where(level).order_by(Unit.code)
-    page = db.paginate(query, per_page=current_app.config["LIST_PAGE_SIZE"], error_out=False)
+    page = paginate(query)
     return render_template(
         "units/index.html",
         page=page,

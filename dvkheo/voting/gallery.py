@@ -20,6 +20,7 @@ from dvkheo import access
 from dvkheo.campaigns.models import Campaign, CampaignStatus, NomineeKind, ReferenceItem
 from dvkheo.core.images import IMAGE_CONTENT_TYPES
 from dvkheo.core.text import like_pattern
+from dvkheo.core.urls import query_int
 from dvkheo.extensions import db
 from dvkheo.nominations.models import Attachment, Nomination
 from dvkheo.nominations.states import NominationState
@@ -133,8 +134,7 @@ class GalleryFilters:
     @classmethod
     def parse(cls, args) -> GalleryFilters:
         def number(name: str) -> int | None:
-            value = (args.get(name) or "").strip()
-            return int(value) if value.isdigit() else None
+            return query_int(name, source=args)
 
         kind = (args.get("kind") or "").strip()
         return cls(

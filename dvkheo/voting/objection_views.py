@@ -7,13 +7,14 @@ on every POST. Each POST is one transaction: the operation in `objections` chang
 """
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from dvkheo import access
 from dvkheo.core import audit
 from dvkheo.core.forms import EmptyForm
 from dvkheo.core.rules import RuleRefused
+from dvkheo.core.urls import paginate, query_int
 from dvkheo.extensions import db
 from dvkheo.voting import objections
 from dvkheo.voting.models import Objection, ObjectionStatus
@@ -40,11 +41,8 @@ def objections_list(campaign_id: int):
     campaign = access.load_review_campaign(campaign_id)
     status_arg = request.args.get("status", "").strip()
     status = ObjectionStatus(status_arg) if status_arg in ObjectionStatus._value2member_map_ else None
-    nominee_arg = request.args.get("nominee", "").strip()
-    nominee_id = int(nominee_arg) if nominee_arg.isdigit() else None
-    page = db.paginate(
-        objections.list_query(campaign, status, nominee_id), per_page=current_app.config["LIST_PAGE_SIZE"], error_out=False
-    )
+    nominee_id = query_int("nominee")
+    page = paginate(objections.list_query(campaign, status, nominee_id))
     counts = objections.status_counts(campaign)
     filter_args = {k: v for k, v in {"status": status.value if status else "", "nominee": nominee_id or ""}.items() if v}
     return render_template(

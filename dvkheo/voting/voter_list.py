@@ -28,6 +28,7 @@ from openpyxl.utils import get_column_letter
 
 from dvkheo.campaigns.models import Campaign
 from dvkheo.core import audit
+from dvkheo.core.exports import xlsx_bytes
 from dvkheo.core.storage import UploadRejected, clean_original_name, sniff_kind
 from dvkheo.core.tables import MAX_ROWS, clean_cell, csv_table, xlsx_table
 from dvkheo.core.text import fold
@@ -419,7 +420,4 @@ def template_xlsx(campaign: Campaign) -> bytes:
         sa.select(Unit.code, Unit.name).where(subtree_condition(campaign.organising_unit)).order_by(Unit.path).limit(TEMPLATE_UNITS_MAX)
     ):
         units_sheet.append([code, name])
-
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return xlsx_bytes(workbook)

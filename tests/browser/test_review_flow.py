@@ -137,6 +137,9 @@ def test_committee_screens_assigns_scores_ranks_and_the_council_votes(page: Page
     page.get_by_role("button", name="Chuyển Hội đồng xét chọn").click()
     expect(page.locator("body")).to_contain_text("Hội đồng xét chọn")
     page.goto(f"/council/campaigns/{campaign.id}/ballots")
+    # Viewing the page creates nothing; the default award form is made by pressing its button.
+    page.get_by_role("button", name="Tạo hình thức mặc định “Giấy khen”").click()
+    expect(flash(page)).to_contain_text("Đã tạo hình thức khen thưởng mặc định “Giấy khen”")
     page.locator('input[name="meeting_on"]').fill(today_in_vietnam().strftime("%d/%m/%Y"))
     page.locator('input[name="meeting_place"]').fill("Hội trường Ban Dân vận Tỉnh ủy")
     for dossier in (strong, weak):

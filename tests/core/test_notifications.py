@@ -109,13 +109,18 @@ def test_opening_a_notification_marks_it_read_and_goes_to_its_target(client, aut
     theirs = notify(other, "Không phải của bạn", "/review/queue")
     db.session.commit()
     auth.login(reviewer)
+    page = client.get("/notifications").get_data(as_text=True)
+    assert f'<form method="post" action="/notifications/{mine.id}/open"' in page
 
-    response = client.get(f"/notifications/{mine.id}/open")
+    assert client.get(f"/notifications/{mine.id}/open").status_code == 405  # a GET (a prefetched link) changes nothing
+    db.session.refresh(mine)
+    assert mine.read_at is None
+    response = client.post(f"/notifications/{mine.id}/open")
     assert response.status_code == 302 and response.headers["Location"].endswith("/review/queue")
     db.session.refresh(mine)
     assert mine.read_at is not None
 
-    assert client.get(f"/notifications/{theirs.id}/open").status_code == 404
+    assert client.post(f"/notifications/{theirs.id}/open").status_code == 404
     assert "Không phải của bạn" not in client.get("/notifications").get_data(as_text=True)
 
 

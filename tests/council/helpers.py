@@ -9,8 +9,8 @@ from dvkheo.extensions import db
 
 
 def default_award_form(client, campaign) -> AwardForm:
-    """Open the award-forms page (which seeds "Giấy khen") and return the campaign's first form."""
-    assert client.get(f"/council/campaigns/{campaign.id}/award-forms").status_code == 200
+    """Create the default "Giấy khen" with the award-forms page's button and return the campaign's first form."""
+    assert client.post(f"/council/campaigns/{campaign.id}/award-forms/default").status_code == 302
     return db.session.scalars(sa.select(AwardForm).where(AwardForm.campaign_id == campaign.id).order_by(AwardForm.id)).first()
 
 

@@ -87,6 +87,7 @@ def only_form(campaign) -> AwardForm:
 
 def test_default_form_is_issued_by_the_organising_unit_with_dated_legal_bases(client, become, secretary, council_campaign):
     become(secretary)
+    client.post(f"/council/campaigns/{council_campaign.id}/award-forms/default")
     html = client.get(f"/council/campaigns/{council_campaign.id}/award-forms").get_data(as_text=True)
     form = only_form(council_campaign)
     assert (form.issuing_body, form.issuer_code, form.place_name, form.parent_body) == ("TỈNH QUẢNG NGÃI", "TQN", "Quảng Ngãi", "")
@@ -109,7 +110,7 @@ def test_an_agency_under_the_province_issues_in_its_own_name(client, make_unit, 
     from dvkheo.accounts.models import Role
 
     log_in(client, make_user(Role.SECRETARY, agency))
-    client.get(f"/council/campaigns/{campaign.id}/award-forms")
+    client.post(f"/council/campaigns/{campaign.id}/award-forms/default")
     form = only_form(campaign)
     assert (form.parent_body, form.issuing_body) == ("TỈNH QUẢNG NGÃI", "BAN DÂN VẬN TỈNH ỦY QUẢNG NGÃI")
     assert (form.issuer_code, form.place_name) == ("BDVTUQN", "Quảng Ngãi")
@@ -117,7 +118,7 @@ def test_an_agency_under_the_province_issues_in_its_own_name(client, make_unit, 
 
 def test_the_page_as_shown_saves_unchanged(client, become, secretary, council_campaign):
     become(secretary)
-    client.get(f"/council/campaigns/{council_campaign.id}/award-forms")
+    client.post(f"/council/campaigns/{council_campaign.id}/award-forms/default")
     form = only_form(council_campaign)
     values = editor_values(client, form.id)
     assert values["legal_bases-1-valid_to"] == "30/06/2025" and values["layout-recipient_name-y"] == "92"
@@ -128,7 +129,7 @@ def test_the_page_as_shown_saves_unchanged(client, become, secretary, council_ca
 
 def test_editing_every_section_saves_and_audits(client, become, secretary, council_campaign):
     become(secretary)
-    client.get(f"/council/campaigns/{council_campaign.id}/award-forms")
+    client.post(f"/council/campaigns/{council_campaign.id}/award-forms/default")
     form = only_form(council_campaign)
     values = editor_values(client, form.id)
     values.update({
@@ -169,13 +170,14 @@ def test_editing_every_section_saves_and_audits(client, become, secretary, counc
         "parent_body", "reason_template", "signer_authority", "signer_name", "signer_prefix", "signer_title",
     ]
     assert [line["valid_from"] for line in event.details["legal_bases"]] == ["01/01/2024", "01/07/2025", "01/01/2026"]
+    client.post(f"/council/campaigns/{council_campaign.id}/award-forms/default")
     html = client.get(f"/council/campaigns/{council_campaign.id}/award-forms").get_data(as_text=True)
     assert "TM. BAN THƯỜNG VỤ · TRƯỞNG BAN: Nguyễn Văn Trưởng" in html and "Chưa đủ để ban hành" not in html
 
 
 def test_unknown_placeholder_or_broken_brace_is_refused_and_the_input_kept(client, become, secretary, council_campaign):
     become(secretary)
-    client.get(f"/council/campaigns/{council_campaign.id}/award-forms")
+    client.post(f"/council/campaigns/{council_campaign.id}/award-forms/default")
     form = only_form(council_campaign)
     values = editor_values(client, form.id)
     before = form.reason_template
@@ -196,7 +198,7 @@ def test_unknown_placeholder_or_broken_brace_is_refused_and_the_input_kept(clien
 
 def test_bad_legal_basis_lines_are_refused_beside_the_row_and_every_row_kept(client, become, secretary, council_campaign):
     become(secretary)
-    client.get(f"/council/campaigns/{council_campaign.id}/award-forms")
+    client.post(f"/council/campaigns/{council_campaign.id}/award-forms/default")
     form = only_form(council_campaign)
     values = editor_values(client, form.id) | {
         "legal_bases-1-valid_from": "01/07/2025", "legal_bases-1-valid_to": "30/06/2025",
@@ -224,7 +226,7 @@ def test_bad_legal_basis_lines_are_refused_beside_the_row_and_every_row_kept(cli
 
 def test_add_row_shows_another_empty_line_and_saves_nothing(client, become, secretary, council_campaign):
     become(secretary)
-    client.get(f"/council/campaigns/{council_campaign.id}/award-forms")
+    client.post(f"/council/campaigns/{council_campaign.id}/award-forms/default")
     form = only_form(council_campaign)
     values = editor_values(client, form.id) | {"legal_bases-3-text": "Căn cứ Kế hoạch số 12-KH/BDVTU", "add_basis_row": "1"}
     response = client.post(f"/council/award-forms/{form.id}/edit", data=values)
@@ -236,7 +238,7 @@ def test_add_row_shows_another_empty_line_and_saves_nothing(client, become, secr
 
 def test_signer_authority_must_fit_the_prefix(client, become, secretary, council_campaign):
     become(secretary)
-    client.get(f"/council/campaigns/{council_campaign.id}/award-forms")
+    client.post(f"/council/campaigns/{council_campaign.id}/award-forms/default")
     form = only_form(council_campaign)
     values = editor_values(client, form.id) | {"signer_title": "Phó Trưởng ban", "signer_name": "Trần Thị Phó"}
     response = client.post(f"/council/award-forms/{form.id}/edit", data=values | {"signer_prefix": "KT.", "signer_authority": ""})
@@ -276,7 +278,7 @@ def test_issuer_code_is_checked_and_frozen_once_a_decision_is_issued(client, mak
 
 def test_blank_layout_must_stay_on_the_sheet_and_can_be_reset(client, become, secretary, council_campaign):
     become(secretary)
-    client.get(f"/council/campaigns/{council_campaign.id}/award-forms")
+    client.post(f"/council/campaigns/{council_campaign.id}/award-forms/default")
     form = only_form(council_campaign)
     values = editor_values(client, form.id)
     response = client.post(f"/council/award-forms/{form.id}/edit", data=values | {
@@ -317,7 +319,7 @@ def test_a_new_form_copies_the_issuer_and_opens_the_editor(client, become, secre
 def test_list_page_queries_do_not_grow_with_forms(client, become, secretary, council_campaign, make_award_form, count_queries):
     become(secretary)
     url = f"/council/campaigns/{council_campaign.id}/award-forms"
-    client.get(url)
+    client.post(f"{url}/default")
     with count_queries() as one:
         assert client.get(url).status_code == 200
     for name in ("Bằng khen", "Giấy khen đột xuất", "Giấy khen chuyên đề"):

@@ -212,7 +212,7 @@ def test_dossier_on_an_unclosed_ballot_is_not_offered_again(client, become, secr
 def test_create_form_errors_are_shown_beside_fields(client, become, secretary, council, make_shortlisted):
     nomination = make_shortlisted()
     become(secretary)
-    client.get(f"/council/campaigns/{nomination.campaign_id}/award-forms")
+    client.post(f"/council/campaigns/{nomination.campaign_id}/award-forms/default")
     response = client.post(
         f"/council/campaigns/{nomination.campaign_id}/ballots",
         data={"award_form_id": "1", "meeting_on": "31/02/2026", "meeting_place": "", "meeting_time": "08 giờ"},

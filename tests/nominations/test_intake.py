@@ -338,3 +338,33 @@ def test_deleting_an_attachment_removes_row_and_file(client, submitter, make_nom
     assert response.status_code == 302
     db.session.refresh(nomination)
     assert nomination.attachments == [] and not path.exists()
+
+
+def pixel_bomb() -> bytes:
+    """A small PNG (about 10 KB) that declares 9,400 × 9,400 pixels: ~730 MB once decoded as RGB."""
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("1", (9400, 9400)).save(out, "PNG")
+    return out.getvalue()
+
+
+def test_pixel_bomb_evidence_is_refused_with_its_size_and_the_form_is_kept(client, submitter, make_campaign, app):
+    campaign = make_campaign()
+    before = len(stored_files(app))
+    bomb = pixel_bomb()
+    assert len(bomb) < 300 * 1024
+
+    response = client.post(
+        create_url(campaign),
+        data=complete_form(campaign) | {"save_draft": "1", "evidence": file(bomb, "Ảnh toàn cảnh.png")},
+        content_type="multipart/form-data",
+    )
+
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "Ảnh quá lớn: 9.400 × 9.400 điểm ảnh, tối đa 40 triệu điểm ảnh." in page
+    assert "Ảnh toàn cảnh.png" in page
+    assert 'value="Vận động Nhân dân hiến đất làm đường"' in page and 'value="1.250.000.000"' in page
+    assert len(stored_files(app)) == before
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Attachment)) == 0

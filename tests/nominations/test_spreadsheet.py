@@ -390,3 +390,26 @@ def test_non_submitters_get_403(client, login_as, province, campaign, role):
 def test_anonymous_is_sent_to_login(client, campaign):
     response = client.get("/nominations/spreadsheet")
     assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_template_writes_typed_names_as_text_never_as_formulas(client, own_submitter, make_campaign):
+    """The campaign's title and its list items are typed by staff: "=…", "+…", "-…", "@…" come out as text."""
+    from tests.export_checks import PAYLOADS, assert_xlsx_has_no_formula
+
+    campaign = make_campaign(title=PAYLOADS[0])
+    fields = campaign.allowed_fields[: len(PAYLOADS) - 1]
+    for item, typed in zip(fields, PAYLOADS[1:]):
+        item.name = typed
+    reference_item(ReferenceKind.COLLECTIVE_TYPE).name = "=1+1"
+    db.session.commit()
+
+    data = template_bytes(client, campaign)
+
+    cells = assert_xlsx_has_no_formula(data, ("=1+1", *(item.name for item in fields)))
+    assert f"Đợt bình xét: {PAYLOADS[0]}" in [cell.value for cell in cells]  # inside a sentence: harmless, unchanged
+    # A unit picks "'+1" from the drop-down: the import still finds the field named "+1".
+    row = collective_row(campaign) | {"field_id": "'+1", "collective_type_id": "'=1+1"}
+    response = upload(client, campaign, fill(data, {2: row}))
+    assert response.status_code == 302, response.get_data(as_text=True)
+    nomination = db.session.scalars(sa.select(Nomination)).one()
+    assert (nomination.field.name, nomination.collective_type.name) == ("+1", "=1+1")

@@ -138,3 +138,25 @@ def test_export_query_count_does_not_grow_with_dossiers(client, review_campaign,
         rows_large = rows_of(workbook_of(client.get(f"/review/campaigns/{review_campaign.id}/ranking.xlsx"))["Điểm chi tiết"])
     assert (len(rows_small), len(rows_large)) == (1 + 3 * 2, 1 + 30 * 2)
     assert large.count == small.count, large.statements
+
+
+def test_export_writes_typed_text_as_text_never_as_a_formula(client, review_campaign, secretary, make_member, make_dossier):
+    """Titles, nominee names, comments and a reviewer's name that look like formulas come out as text
+    (an apostrophe in front), while scores stay numbers."""
+    from tests.export_checks import PAYLOADS, assert_xlsx_has_no_formula
+
+    reviewers = [make_member(full_name="@Trần Thị Ánh"), make_member(full_name="Đỗ Văn Bình")]
+    for number, typed in enumerate(PAYLOADS):
+        nomination = make_dossier(status=S.SCORED, with_evidence=False, title=typed, nominee_name=f"+{number} thôn Phú Lộc")
+        give_scores(nomination, reviewers[0], split(40 + 7 * number), comment=typed)
+        give_scores(nomination, reviewers[1], split(90 - 7 * number), comment="-Chưa rõ số liệu")
+    login(client, secretary)
+
+    response = client.get(f"/review/campaigns/{review_campaign.id}/ranking.xlsx")
+
+    expected = PAYLOADS + ("+0 thôn Phú Lộc", "@Trần Thị Ánh", "-Chưa rõ số liệu")
+    assert_xlsx_has_no_formula(response.data, expected)
+    header, *rows = rows_of(workbook_of(response)["Xếp hạng"])
+    normalised = [dict(zip(header, row))["Điểm chuẩn hóa"] for row in rows]
+    means = [dict(zip(header, row))["Điểm trung bình"] for row in rows]
+    assert all(isinstance(value, (int, float)) for value in normalised + means)

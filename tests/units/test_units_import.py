@@ -195,3 +195,14 @@ def test_import_templates_have_header_and_two_examples_and_import_cleanly(admin,
 
     assert "tạo mới 2" in text_of(upload(xlsx, filename="mau-nhap-don-vi.xlsx"))
     assert by_code("VN-W21025").depth == 1
+
+
+def test_import_templates_hold_no_formula(admin, client):
+    """The unit templates hold only the app's own words; they go through the same export helper all the same."""
+    from tests.export_checks import assert_csv_has_no_formula, assert_xlsx_has_no_formula
+
+    rows = assert_csv_has_no_formula(client.get("/admin/units/import/mau.csv").data, expected=())
+    cells = assert_xlsx_has_no_formula(client.get("/admin/units/import/mau.xlsx").data, expected=())
+
+    assert rows[0] == ["Mã đơn vị", "Tên đơn vị", "Loại đơn vị", "Mã đơn vị cấp trên"]
+    assert "Mã đơn vị cấp trên" in [cell.value for cell in cells]

@@ -253,3 +253,16 @@ def test_database_holds_no_readable_identity_number(client, list_campaign, commu
     ]
     for number in (NUMBER_A, NUMBER_B, NUMBER_C):
         assert not any(number in text or number.lstrip("0") in text for text in stored)
+
+
+def test_voter_list_template_writes_unit_names_as_text_never_as_formulas(client, list_campaign, province, make_unit, secretary):
+    """Unit names and codes are typed by administrators: "=…", "+…", "-…", "@…" come out as text."""
+    from tests.export_checks import PAYLOADS, assert_xlsx_has_no_formula
+
+    for number, typed in enumerate(PAYLOADS):
+        make_unit(typed, parent=province, code=f"+84{number}" if number == 0 else f"XA{number}")
+
+    response = client.get(f"{list_url(list_campaign)}/mau.xlsx")
+
+    assert response.status_code == 200
+    assert_xlsx_has_no_formula(response.data, (*PAYLOADS, "+840"))

@@ -1,0 +1,89 @@
+"""Integers from the address bar, range-checked in one place.
+
+Every id column is a 32-bit INTEGER: PostgreSQL refuses a larger bound parameter ("integer out of
+range") and SQLite one beyond 64 bits, so an id typed or forged past 2³¹−1 used to end in a 500.
+Here such a number never reaches the database:
+
+- `<int:...>` in every route is `BoundedIntegerConverter`: 0..2³¹−1, anything else does not match
+  the rule, hence 404;
+- `query_int()` reads an integer from the query string: absent or empty gives the default, a whole
+  number out of range gives 404, other text is ignored (or 404 with `strict=True`);
+- `paginate()` reads `page=`: a page past the last shows the last page, a page that is not a
+  positive number shows the first one (a page number is navigation, not an id).
+"""
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from flask import Flask, abort, current_app, request
+from flask_sqlalchemy.pagination import Pagination
+from werkzeug.routing import IntegerConverter
+
+INT_MAX = 2**31 - 1  # PostgreSQL INTEGER, the type of every id column
+
+
+class BoundedIntegerConverter(IntegerConverter):
+    """`<int:x>` limited to what an INTEGER column can hold (route options may narrow it further)."""
+
+    def __init__(self, map, fixed_digits: int = 0, min: int | None = 0, max: int | None = INT_MAX,  # noqa: A002
+                 signed: bool = False) -> None:
+        super().__init__(map, fixed_digits=fixed_digits, min=min, max=INT_MAX if max is None else max, signed=signed)
+
+
+def register_url_converters(app: Flask) -> None:
+    """Must run before any route is registered: a rule binds its converter when it is added."""
+    app.url_map.converters["int"] = BoundedIntegerConverter
+
+
+def parse_int(text: Any, *, minimum: int = 0, maximum: int = INT_MAX) -> int | None:
+    """`text` as an int within [minimum, maximum], else None (plain ASCII digits only: no sign, no "١٢")."""
+    text = str(text or "").strip()
+    if not (text.isascii() and text.isdigit()):
+        return None
+    digits = text.lstrip("0") or "0"
+    if len(digits) > len(str(maximum)):  # never ask int() for thousands of digits
+        return None
+    value = int(digits)
+    return value if minimum <= value <= maximum else None
+
+
+def query_int(name: str, default: int | None = None, *, minimum: int = 0, maximum: int = INT_MAX,
+              strict: bool = False, source: Mapping[str, Any] | None = None) -> int | None:
+    """The integer argument `name` of the query string (or of `source`).
+
+    Absent or empty: `default`. A whole number out of [minimum, maximum]: 404 (no such row can exist).
+    Text that is not a whole number ("abc", "-1"): `default`, as a filter that does not apply, or
+    404 when `strict` (an argument that names the one thing the page is about)."""
+    raw = (request.args if source is None else source).get(name)
+    text = "" if raw is None else str(raw).strip()
+    if not text:
+        return default
+    if not (text.isascii() and text.isdigit()):
+        if strict:
+            abort(404)
+        return default
+    value = parse_int(text, minimum=minimum, maximum=maximum)
+    if value is None:
+        abort(404)
+    return value
+
+
+def page_number(name: str = "page") -> int:
+    """The requested page: at least 1, at most INT_MAX (a bigger one means "the last page")."""
+    raw = str(request.args.get(name) or "").strip()
+    if not (raw.isascii() and raw.isdigit()):
+        return 1
+    digits = raw.lstrip("0") or "0"
+    return max(1, INT_MAX if len(digits) > len(str(INT_MAX)) else min(int(digits), INT_MAX))
+
+
+def paginate(query, per_page: int | None = None) -> Pagination:
+    """`db.paginate` of `query` at `?page=`, the last page when the number is past it (one extra
+    count and select only then)."""
+    from dvkheo.extensions import db
+
+    per_page = per_page or current_app.config["LIST_PAGE_SIZE"]
+    page = db.paginate(query, page=page_number(), per_page=per_page, max_per_page=per_page, error_out=False)
+    if page.page > 1 and not page.items and page.pages:
+        page = db.paginate(query, page=page.pages, per_page=per_page, max_per_page=per_page, error_out=False)
+    return page
