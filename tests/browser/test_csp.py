@@ -5,15 +5,19 @@ from __future__ import annotations
 
 import io
 import itertools
+import re
 from datetime import timedelta
+from urllib.parse import parse_qsl, urljoin, urlsplit
 
 import pytest
 import sqlalchemy as sa
 from PIL import Image
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page, expect
 
 from dvkheo.accounts.models import Role
-from dvkheo.campaigns.models import CampaignStatus
+from dvkheo.campaigns.models import Campaign, CampaignStatus
+from dvkheo.core.notifications import OutboxMessage
 from dvkheo.core.timeutil import today_in_vietnam, utcnow
 from dvkheo.council.models import CouncilMember
 from dvkheo.extensions import db
@@ -33,22 +37,27 @@ document.addEventListener("securitypolicyviolation", function (event) {
 
 
 class CspWatch:
-    """Collects CSP violations of every page a browser page opens (console messages and events)."""
+    """Collects the CSP violations of every page a browser page opens: Chromium's console reports
+    ("Applying inline style violates the following Content Security Policy directive…") and the
+    `securitypolicyviolation` events, read by `collect()` after each page."""
 
     def __init__(self, page: Page):
         self.page = page
-        self.console: list[str] = []
+        self.problems: list[str] = []
         page.add_init_script(CSP_WATCH)
         page.on("console", self._on_console)
 
     def _on_console(self, message) -> None:
         if "Content Security Policy" in message.text or "securitypolicyviolation" in message.text:
-            self.console.append(f"{self.page.url}: {message.text}")
+            self.problems.append(f"{self.page.url}: console: {message.text}")
 
-    def violations(self) -> list[str]:
-        """Violations so far on the page shown now, and every console report since the start."""
+    def collect(self) -> list[str]:
+        """Add the violation events of the page shown now; returns every problem so far."""
+        self.page.wait_for_timeout(50)  # the events are queued as tasks after parsing
         events = self.page.evaluate("window.__cspViolations || []")
-        return self.console + [f"{self.page.url}: {event}" for event in events]
+        self.problems += [f"{self.page.url}: event: {event}" for event in events]
+        self.page.evaluate("window.__cspViolations = []")
+        return self.problems
 
 
 def log_in(page: Page, email: str, password: str = PASSWORD) -> None:
@@ -125,4 +134,131 @@ def test_progress_bar_fills_to_the_share_of_finalised_sheets(page: Page, seven_o
     share = filled_share(bar.screenshot())
     assert abs(share - 7 / 12) < 0.03, share
     page.screenshot(path=str(artifacts_dir / f"review-progress-58-{name}-{backend}.png"), full_page=True)
-    assert watch.violations() == []
+    assert watch.collect() == []
+
+
+# --- every role's main pages ------------------------------------------------------------------
+
+# Links not followed: files (PDF, spreadsheets, attachments), logging out, the development outbox.
+NOT_PAGES = re.compile(r"\.(pdf|xlsx|csv|png|jpe?g|svg)$|/pdf$|/download$|/attachments/|/anh/|/mau\.|/logout$|/thoat$|/dev/|/static/")
+PAGES_PER_ROLE = 45
+
+
+def shape(url: str) -> str:
+    """One visit per kind of page: ids and serials become N, query values are dropped."""
+    parts = urlsplit(url)
+    keys = ",".join(sorted(key for key, _ in parse_qsl(parts.query)))
+    path = re.sub(r"^/verify/.+", "/verify/N", parts.path)
+    return re.sub(r"\d+", "N", path) + (f"?{keys}" if keys else "")
+
+
+def sweep(page: Page, watch: CspWatch, live_server: str, seeds: list[str]) -> set[str]:
+    """Open the seed pages and, breadth first, the same-site pages they link to, one of each kind,
+    collecting CSP violations on each; returns the kinds of page visited."""
+    queue, seen = list(seeds), set()
+    while queue and len(seen) < PAGES_PER_ROLE:
+        url = urljoin(live_server, queue.pop(0)).split("#")[0]
+        if shape(url) in seen or NOT_PAGES.search(urlsplit(url).path):
+            continue
+        seen.add(shape(url))
+        try:
+            page.goto(url, wait_until="load")
+        except PlaywrightError as error:
+            if "Download is starting" in str(error):
+                continue
+            raise
+        watch.collect()
+        queue += [href for href in page.eval_on_selector_all("a[href]", "links => links.map(a => a.href)") if href.startswith(live_server)]
+    return seen
+
+
+@pytest.fixture
+def demo():
+    """The demo province (`flask seed-demo`): campaigns at every stage, every role, an issued decision."""
+    from dvkheo.awards.models import Decision
+    from dvkheo.certificates.models import Certificate
+    from dvkheo.demo import seed_demo
+    from dvkheo.demo_review import public_campaign_title
+
+    seed_demo()
+    return {
+        "public": db.session.scalar(sa.select(Campaign.id).where(Campaign.title == public_campaign_title(today_in_vietnam().year))),
+        "review": db.session.scalar(sa.select(Campaign.id).where(Campaign.status == CampaignStatus.REVIEW)),
+        "decision": db.session.scalar(sa.select(Decision.id).order_by(Decision.id)),
+        "awarded": db.session.scalar(sa.select(Decision.campaign_id).order_by(Decision.id)),
+        "serial": db.session.scalar(sa.select(Certificate.serial).order_by(Certificate.id)),
+    }
+
+
+def test_the_check_sees_what_the_csp_refuses(page: Page):
+    """The listener is not blind: a page served under the app's own CSP with an inline style, an inline
+    script and an event handler is reported (console and events)."""
+    csp = page.request.get("/login").headers["content-security-policy"]
+    assert "unsafe-inline" not in csp and "style-src 'self'" in csp and "script-src 'self'" in csp
+    page.route("**/__csp_probe", lambda route: route.fulfill(
+        status=200, headers={"Content-Type": "text/html; charset=utf-8", "Content-Security-Policy": csp},
+        body='<!doctype html><p style="width: 58%">x</p><script>document.title = "x";</script><button onclick="f()">b</button>',
+    ))
+    watch = CspWatch(page)
+
+    page.goto("/__csp_probe")
+    watch.collect()
+
+    found = " ".join(watch.problems)
+    assert "style-src" in found and "script-src" in found, watch.problems
+    assert any(": console: " in p for p in watch.problems) and any(": event: " in p for p in watch.problems)
+
+
+# Each role: the email's local part (None: nobody logged in), the pages to start from, and the kinds of
+# page it must have reached (so that a change in the links cannot let the sweep pass by missing them).
+ROLES = {
+    "anonymous": (None, ["/", "/binh-chon/", "/verify", "/verify/{serial}", "/login"],
+                  {"/", "/binh-chon/", "/binh-chon/dot/N", "/binh-chon/ho-so/N", "/binh-chon/dot/N/ket-qua", "/verify", "/verify/N"}),
+    "unit_submitter": ("coso", ["/", "/nominations/", "/binh-chon/ho-tro"],
+                       {"/", "/nominations/", "/nominations/N", "/nominations/new", "/nominations/spreadsheet"}),
+    "secretary": ("thuky", ["/", "/campaigns/", "/council/campaigns/{awarded}/ballots", "/campaigns/{review}",
+                            "/awards/decisions/{decision}", "/certificates/decisions/{decision}"],
+                  {"/campaigns/", "/campaigns/N", "/review/campaigns/N/inbox", "/review/campaigns/N/assignments",
+                   "/review/campaigns/N/progress", "/review/campaigns/N/ranking", "/council/campaigns/N/members",
+                   "/council/campaigns/N/ballots", "/council/ballots/N", "/awards/decisions/N", "/certificates/decisions/N"}),
+    "reviewer": ("hoidong1", ["/", "/review/queue"], {"/review/queue", "/review/assignments/N"}),
+    "chair": ("chutich", ["/", "/campaigns/", "/review/queue"], {"/campaigns/", "/review/campaigns/N/ranking", "/awards/decisions/N"}),
+    "citizen": ("nguoidan", ["/", "/binh-chon/"], {"/binh-chon/dot/N"}),
+    "admin": ("admin", ["/", "/admin/units/", "/admin/users", "/campaigns/reference-lists"], {"/admin/units/", "/admin/users", "/campaigns/reference-lists"}),
+}
+
+
+def test_main_pages_of_every_role_break_no_csp_rule(page: Page, live_server, demo):
+    from dvkheo.demo import DEMO_PASSWORD, EMAIL_DOMAIN
+
+    watch = CspWatch(page)
+    missed = {}
+    for role, (local_part, seeds, must_see) in ROLES.items():
+        if local_part:
+            log_in(page, f"{local_part}@{EMAIL_DOMAIN}", DEMO_PASSWORD)
+        else:
+            page.context.clear_cookies()
+        seen = sweep(page, watch, live_server, [seed.format(**demo) for seed in seeds])
+        if must_see - seen:
+            missed[role] = sorted(must_see - seen)
+
+    # A citizen identified by an email code: the ballot, a vote, its receipt.
+    page.context.clear_cookies()
+    public = demo["public"]
+    page.goto(f"/binh-chon/dot/{public}/xac-thuc")
+    page.locator('input[name="email"]').fill("cu.tri.csp@example.vn")
+    page.get_by_role("button", name="Gửi mã xác thực").click()
+    db.session.expire_all()
+    body = db.session.scalars(sa.select(OutboxMessage.body).order_by(OutboxMessage.id.desc())).first()
+    page.locator('input[name="code"]').fill(re.search(r"\b(\d{6})\b", body).group(1))
+    page.get_by_role("button", name="Xác thực").click()
+    expect(page).to_have_url(re.compile(rf"/binh-chon/dot/{public}/phieu$"))
+    watch.collect()
+    page.get_by_role("button", name=re.compile("^Bình chọn cho ")).first.click()
+    expect(page.locator(".flash-success").first).to_contain_text("Mã xác nhận bình chọn")
+    watch.collect()
+    seen = sweep(page, watch, live_server, [f"/binh-chon/dot/{public}/phieu", f"/binh-chon/dot/{public}/ket-qua"])
+
+    assert {"/binh-chon/dot/N/phieu", "/binh-chon/dot/N/ket-qua"} <= seen
+    assert missed == {}
+    assert watch.problems == [], "\n".join(watch.problems)
