@@ -249,3 +249,23 @@ def test_progress_page_query_count_does_not_grow_with_rows(client, auth, secreta
     with count_queries() as large:
         assert client.get(f"/review/campaigns/{review_campaign.id}/progress").status_code == 200
     assert large.count == small.count
+
+
+def test_progress_bar_is_a_native_progress_of_finalised_sheets(client, auth, secretary, make_member, make_dossier, review_campaign):
+    """The bar's fill comes from value/max, not an inline width (the CSP refuses those: the bar showed full)."""
+    from dvkheo.core.timeutil import utcnow
+
+    auth.login(secretary)
+    page = client.get(f"/review/campaigns/{review_campaign.id}/progress").get_data(as_text=True)
+    assert "Đã hoàn tất 0/0 phiếu chấm (0%)" in page
+    assert '<progress class="meter" max="1" value="0"' in page
+
+    _populate(make_member, make_dossier, secretary, members=2, dossiers=6)
+    for assignment in db.session.scalars(sa.select(ReviewAssignment).order_by(ReviewAssignment.id).limit(7)):
+        assignment.finalised_at = utcnow()
+    db.session.commit()
+    page = client.get(f"/review/campaigns/{review_campaign.id}/progress").get_data(as_text=True)
+
+    assert "Đã hoàn tất 7/12 phiếu chấm (58%)" in page
+    assert '<progress class="meter" max="12" value="7"' in page
+    assert "style=" not in page
