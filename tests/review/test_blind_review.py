@@ -133,6 +133,8 @@ def test_chair_scoring_as_council_member_sees_no_colleague_score_before_finalisi
     assert COLLEAGUE_COMMENT not in workbook and COLLEAGUE_DRAFT not in workbook
     assert HIDDEN_ROW_NOTE in workbook
     assert OTHER_DOSSIER_COMMENT in workbook
+    # The paper sheets are blank forms, printed by the secretary only.
+    assert client.get(f"/review/campaigns/{campaign.id}/scoring-sheets.pdf").status_code == 403
 
     response = client.post(
         f"/review/assignments/{s['sheets'][chair].id}", data=_form(campaign, _points(campaign, 5), "Ý kiến chủ tịch"),
