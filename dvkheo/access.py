@@ -143,22 +143,60 @@ def is_own_sheet(user: User | None, assignment) -> bool:
     return _authenticated(user) and assignment.reviewer_id == user.id and assignment.status is AssignmentStatus.ACTIVE
 
 
-def can_see_all_scores(user: User | None, nomination: Nomination) -> bool:
-    """Whether `user` may read every reviewer's scores of this nomination.
-
-    The committee always may. A reviewer may only when assigned, and, when the campaign
-    scores blind, only after finalising their own sheet.
-    """
-    if is_admin(user) or is_campaign_staff(user, nomination.campaign):
-        return True
-    if not _authenticated(user) or user.role not in COUNCIL_ROLES:
-        return False
+def _own_sheet_on(user: User | None, nomination: Nomination):
+    """`user`'s live sheet on this nomination, whatever role they hold now (None when they score it not)."""
+    if not _authenticated(user):
+        return None
     from dvkheo.review.queries import active_assignment
 
-    own = active_assignment(nomination.id, user.id)
-    if own is None:
+    return active_assignment(nomination.id, user.id)
+
+
+def can_see_colleague_scores(user: User | None, nomination: Nomination) -> bool:
+    """Whether `user` may read the other reviewers' scores and comments on this nomination.
+
+    Blind review holds for everyone who scores: a person with a live sheet on the dossier sees
+    no colleague's score or comment before finalising their own, whatever other role they hold
+    (the chair scoring as a council member included), unless the campaign scores openly
+    (`blind_scoring` off). Everyone else: the committee (secretary, chair) and an administrator
+    may; nobody else.
+    """
+    if not _authenticated(user):
         return False
-    return not nomination.campaign.blind_scoring or own.finalised_at is not None
+    own = _own_sheet_on(user, nomination)
+    if own is not None:
+        return own.finalised_at is not None or not nomination.campaign.blind_scoring
+    return is_admin(user) or is_campaign_staff(user, nomination.campaign)
+
+
+def blind_nomination_ids(user: User | None, campaign: Campaign) -> frozenset[int]:
+    """The campaign's dossiers whose colleagues' scores `user` may not see yet: those they still score.
+
+    For the pages that aggregate many dossiers (ranking, its export): one query whatever their number.
+    Empty when the campaign scores openly.
+    """
+    if not _authenticated(user) or not campaign.blind_scoring:
+        return frozenset()
+    from dvkheo.review.models import AssignmentStatus, ReviewAssignment
+
+    return frozenset(
+        db.session.scalars(
+            sa.select(ReviewAssignment.nomination_id)
+            .join(Nomination, Nomination.id == ReviewAssignment.nomination_id)
+            .where(
+                Nomination.campaign_id == campaign.id,
+                ReviewAssignment.reviewer_id == user.id,
+                ReviewAssignment.status == AssignmentStatus.ACTIVE,
+                ReviewAssignment.finalised_at.is_(None),
+            )
+        )
+    )
+
+
+def can_see_reviewers(user: User | None, nomination: Nomination) -> bool:
+    """Who scores a dossier is the committee's business: the secretary, the chair and an administrator
+    see the reviewers named in its history; its unit (and anyone else who may open it) never does."""
+    return can_view_review(user, nomination.campaign)
 
 
 def can_manage_review(user: User | None, campaign: Campaign) -> bool:

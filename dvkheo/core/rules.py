@@ -26,10 +26,17 @@ class TransitionRefused(RuleRefused):
 
 @dataclass(frozen=True)
 class Transition:
-    """One row of a workflow table: where the action leads, who may take it, what must hold."""
+    """One row of a workflow table: where the action leads, who may take it, what must hold.
+
+    An `automatic` row is a step the application takes itself, as a consequence of someone's
+    action (the last sheet finalised, a ballot counted, a decision issued): `roles` and
+    `permission` say whose action may cause it, and the audit records it under the system
+    ("Hệ thống", no actor), never under the person whose action happened to trigger it.
+    """
 
     target: Any
     roles: frozenset
     permission: Callable[..., bool]
     guards: tuple[Callable[..., list[Problem]], ...] = ()
     reason_required: bool = False
+    automatic: bool = False

@@ -16,7 +16,6 @@ from flask_login import current_user, login_required
 
 from dvkheo import access
 from dvkheo.campaigns.models import Campaign, NomineeKind, ReferenceItem
-from dvkheo.core import audit
 from dvkheo.core.storage import UploadRejected, discard, path_for, store_upload
 from dvkheo.core.text import like_pattern
 from dvkheo.core.transition_views import perform
@@ -212,13 +211,12 @@ def show(nomination_id: int):
     from dvkheo.review.screening_views import panel_context
 
     nomination = access.load_nomination(nomination_id)
-    history = audit.history("nomination", nomination.id)
-    if not access.can_view_review(current_user, nomination.campaign):
-        history = [event for event in history if event.action not in screening.COMMITTEE_ONLY_EVENTS]
+    history, actor_names = screening.visible_history(nomination, current_user)
     return render_template(
         "nominations/show.html",
         nomination=nomination,
         history=history,
+        actor_names=actor_names,
         history_labels=screening.HISTORY_LABELS,
         history_notes=screening.history_notes(history),
         actions=workflow.available_actions(nomination, current_user),

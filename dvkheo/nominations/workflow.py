@@ -111,10 +111,14 @@ SECRETARY = frozenset({Role.SECRETARY})
 SCORERS = frozenset({Role.SECRETARY, Role.REVIEWER, Role.CHAIR})
 
 
-def _secretary(target, guards=(), reason_required=False) -> Transition:
-    return Transition(target, SECRETARY, _campaign_secretary, tuple(guards), reason_required)
+def _secretary(target, guards=(), reason_required=False, automatic=False) -> Transition:
+    return Transition(target, SECRETARY, _campaign_secretary, tuple(guards), reason_required, automatic)
 
 
+# Rows with automatic=True are steps the application takes itself (the first assignment starts the
+# review, the last final sheet completes it, a counted ballot or an issued decision moves the
+# dossier): they are recorded under the system ("Hệ thống"), never under the person whose action
+# triggered them, so that a unit cannot learn who scored its dossier from who finalised last.
 TRANSITIONS: dict[tuple[S, A], Transition] = {
     # The unit's intake (issue 2)
     (S.DRAFT, A.SUBMIT): Transition(S.SUBMITTED, UNIT, _own_unit, (_eligible,)),
@@ -128,25 +132,33 @@ TRANSITIONS: dict[tuple[S, A], Transition] = {
     **{(state, A.HOLD): _secretary(S.ON_HOLD, reason_required=True) for state in HOLDABLE_STATES},
     (S.ON_HOLD, A.RELEASE): _secretary(_state_before_hold),
     # Scoring
-    (S.ACCEPTED, A.START_REVIEW): _secretary(S.IN_REVIEW, (_has_active_reviewer,)),
-    (S.IN_REVIEW, A.COMPLETE_SCORING): Transition(S.SCORED, SCORERS, _secretary_or_assigned_reviewer, (_all_scores_final,)),
-    (S.SCORED, A.REOPEN_SCORING): _secretary(S.IN_REVIEW),
+    (S.ACCEPTED, A.START_REVIEW): _secretary(S.IN_REVIEW, (_has_active_reviewer,), automatic=True),
+    (S.IN_REVIEW, A.COMPLETE_SCORING): Transition(
+        S.SCORED, SCORERS, _secretary_or_assigned_reviewer, (_all_scores_final,), automatic=True
+    ),
+    (S.SCORED, A.REOPEN_SCORING): _secretary(S.IN_REVIEW, automatic=True),
     # Shortlist ("Danh sách đề cử")
     (S.SCORED, A.SHORTLIST): _secretary(S.SHORTLISTED, reason_required=True),
     (S.SCORED, A.NOT_SHORTLIST): _secretary(S.NOT_SHORTLISTED),
     (S.SHORTLISTED, A.REVERT_SHORTLIST): _secretary(S.SCORED, (_not_on_open_ballot,), reason_required=True),
     (S.NOT_SHORTLISTED, A.REVERT_SHORTLIST): _secretary(S.SCORED, reason_required=True),
     # The council's secret ballot, counted when the secretary closes it
-    (S.SHORTLISTED, A.PASS_COUNCIL): _secretary(S.PASSED_COUNCIL),
-    (S.SHORTLISTED, A.FAIL_COUNCIL): _secretary(S.FAILED_COUNCIL),
+    (S.SHORTLISTED, A.PASS_COUNCIL): _secretary(S.PASSED_COUNCIL, automatic=True),
+    (S.SHORTLISTED, A.FAIL_COUNCIL): _secretary(S.FAILED_COUNCIL, automatic=True),
     # Awards (issue 5): issuing a decision awards its lines; publishing the campaign's awards
     # settles the rest; an awarded nomination may be proposed upward or revoked by a decision.
-    (S.PASSED_COUNCIL, A.AWARD): Transition(S.AWARDED, COMMITTEE, _campaign_committee, (_in_issued_decision,)),
-    **{(state, A.NOT_AWARD): Transition(S.NOT_AWARDED, COMMITTEE, _campaign_committee) for state in NOT_AWARDED_FROM},
+    (S.PASSED_COUNCIL, A.AWARD): Transition(
+        S.AWARDED, COMMITTEE, _campaign_committee, (_in_issued_decision,), automatic=True
+    ),
+    **{
+        (state, A.NOT_AWARD): Transition(S.NOT_AWARDED, COMMITTEE, _campaign_committee, automatic=True)
+        for state in NOT_AWARDED_FROM
+    },
     (S.AWARDED, A.FORWARD): _secretary(S.FORWARDED),
     **{
         (state, A.REVOKE_AWARD): Transition(
-            S.REVOKED, COMMITTEE, _campaign_committee, (_revoked_by_issued_decision,), reason_required=True
+            S.REVOKED, COMMITTEE, _campaign_committee, (_revoked_by_issued_decision,), reason_required=True,
+            automatic=True,
         )
         for state in AWARDED_STATES
     },
@@ -172,7 +184,8 @@ def apply(
 
     Side effects, in order: checks role and scope, checks the reason and the guards,
     sets the new status (and `submitted_at` on a submit), adds an audit event to the
-    session. It does not commit: the request does, once.
+    session: under `actor`, or under the system (no actor) for an automatic row of the
+    table, whoever's action triggered it. It does not commit: the request does, once.
     """
     rule = TRANSITIONS.get((nomination.status, action))
     if rule is None:
@@ -201,7 +214,7 @@ def apply(
         "nomination",
         nomination.id,
         action.value,
-        actor,
+        None if rule.automatic else actor,
         from_state=previous.value,
         to_state=target.value,
         reason=reason,

@@ -181,7 +181,7 @@ def unassign(assignment: ReviewAssignment, actor: User) -> None:
 
     Side effects: status REMOVED (scores typed so far are kept with it), an "unassign" audit
     event; when every remaining reviewer has already finalised, the dossier's scoring is
-    completed (COMPLETE_SCORING by the secretary).
+    completed (COMPLETE_SCORING, recorded under the system).
     """
     nomination = assignment.nomination
     _require_review_phase(nomination.campaign)

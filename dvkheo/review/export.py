@@ -2,7 +2,8 @@
 sheet "Điểm chi tiết" (one row per dossier × reviewer with every criterion's points).
 
 Numbers are written as numbers (two-decimal format), dates as dates shown dd/mm/yyyy, typed text
-as text (never a formula: `core.exports`); the header row is frozen. Only final sheets appear, as in the ranking.
+as text (never a formula: `core.exports`); the header row is frozen. Only final sheets appear, as in the ranking, and none of a dossier the
+reader still scores (blind review: the row says why its scores are missing).
 """
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from dvkheo.core.timeutil import as_vietnam
 from dvkheo.extensions import db
 from dvkheo.nominations.models import Nomination
 from dvkheo.review.models import AssignmentStatus, ReviewAssignment, Score
-from dvkheo.review.ranking import Ranking, Row
+from dvkheo.review.ranking import HIDDEN_ROW_NOTE, Ranking, Row
 
 RANKING_SHEET = "Xếp hạng"
 DETAIL_SHEET = "Điểm chi tiết"
@@ -117,6 +118,8 @@ def _score(value: float | None) -> float | None:
 
 
 def _note(row: Row) -> str:
+    if row.scores_hidden:
+        return HIDDEN_ROW_NOTE
     if row.on_hold:
         return "Tạm dừng xét"
     if row.incomplete:
@@ -194,7 +197,8 @@ def ranking_workbook(ranking: Ranking, *, with_comments: bool = True) -> bytes:
         columns += [(f"Nhận xét: {c.title}", 40) for c in criteria]
     columns += [("Ngày hoàn thành", 14), ("Ghi chú", 22)]
     _header(detail, columns)
-    sheets = detail_sheets(ranking.campaign_id, {r.nomination_id for r in rows})
+    # Blind review: no reviewer's sheet of a dossier the reader still scores.
+    sheets = detail_sheets(ranking.campaign_id, {r.nomination_id for r in rows if not r.scores_hidden})
     for row in rows:
         for reviewer_sheet in sheets.get(row.nomination_id, []):
             values = [row.number, row.title, reviewer_sheet.reviewer_name]

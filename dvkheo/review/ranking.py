@@ -73,6 +73,13 @@ NORMALISATION_FORMULA = (
     "rộng tay hơn mặt bằng chung."
 )
 
+BLIND_NOTE = (
+    "Chấm điểm độc lập: đồng chí còn phiếu chấm chưa hoàn tất ở {count} hồ sơ của đợt này. Điểm và nhận xét "
+    "của các thành viên khác về những hồ sơ đó được ẩn cho đến khi đồng chí hoàn tất phiếu chấm của mình; "
+    "mọi số liệu trên trang (kể cả μ, σ và điểm chuẩn hóa) được tính không gồm các phiếu chấm của những hồ sơ này."
+)
+HIDDEN_ROW_NOTE = "Ẩn điểm cho đến khi đồng chí hoàn tất phiếu chấm hồ sơ này"
+
 
 def format_score(value: float | None) -> str:
     """78.5 -> "78,50" (two decimals, decimal comma); nothing to show -> "—"."""
@@ -214,6 +221,8 @@ class Row:
     # With a public vote share (campaign.public_vote_share_percent > 0): see dvkheo.voting.combined.
     public_votes: int | None = None
     combined: float | None = None
+    # Blind review: the viewer still scores this dossier, so its colleagues' scores are withheld.
+    scores_hidden: bool = False
 
     @property
     def number(self) -> int:
@@ -340,6 +349,8 @@ class Ranking:
     groups: list[Group]
     vote_share: int = 0
     combined_formula: str = ""
+    # Dossiers of the campaign whose scores are withheld from this viewer (see `load_ranking`).
+    hidden_count: int = 0
 
     @property
     def rows(self) -> list[Row]:
@@ -412,7 +423,7 @@ def _assignment_counts(campaign_id: int) -> dict[int, tuple[int, int]]:
     return {n: (active, final) for n, active, final in db.session.execute(query)}
 
 
-def _criterion_sums(campaign_id: int) -> dict[tuple[int, int], float]:
+def _criterion_sums(campaign_id: int, hidden: frozenset[int] = frozenset()) -> dict[tuple[int, int], float]:
     """Sum of final points per (nomination, criterion), in SQL."""
     query = (
         sa.select(ReviewAssignment.nomination_id, Score.criterion_id, sa.func.coalesce(sa.func.sum(Score.points), 0))
@@ -425,7 +436,7 @@ def _criterion_sums(campaign_id: int) -> dict[tuple[int, int], float]:
         )
         .group_by(ReviewAssignment.nomination_id, Score.criterion_id)
     )
-    return {(n, c): float(total) for n, c, total in db.session.execute(query)}
+    return {(n, c): float(total) for n, c, total in db.session.execute(query) if n not in hidden}
 
 
 def first_submissions(campaign_id: int) -> dict[int, datetime]:
@@ -463,18 +474,29 @@ def latest_decisions(campaign_id: int) -> dict[int, Decision]:
     }
 
 
-def load_ranking(campaign: Campaign, *, field_id: int | None = None, kind: NomineeKind | None = None) -> Ranking:
+def load_ranking(
+    campaign: Campaign,
+    *,
+    field_id: int | None = None,
+    kind: NomineeKind | None = None,
+    hidden: frozenset[int] = frozenset(),
+) -> Ranking:
     """The campaign's ranking, optionally for one field and/or kind (statistics stay campaign-wide).
+
+    `hidden`: dossiers the viewer still scores (`access.blind_nomination_ids`). Their final
+    sheets are left out of every figure, the campaign's μ and σ and everyone's normalised score
+    included, so that nothing on the page depends on a colleague's score the viewer may not see
+    yet; their rows show no score.
 
     Queries, whatever the number of dossiers: the rubric, the dossiers, the assignment counts,
     the sheet totals, the criterion sums, the shortlist decisions and the first submissions.
     """
     criteria = [CriterionInfo(c.id, c.title, c.max_score) for c in campaign.criteria]
     max_total = sum(c.max_score for c in criteria)
-    sheets = final_sheets(campaign.id)
+    sheets = [sheet for sheet in final_sheets(campaign.id) if sheet.nomination_id not in hidden]
     summaries = summarise(sheets, campaign.disagreement_threshold, max_total)
     counts = _assignment_counts(campaign.id)
-    sums = _criterion_sums(campaign.id)
+    sums = _criterion_sums(campaign.id, hidden)
     decisions = latest_decisions(campaign.id)
     first_sent = first_submissions(campaign.id)
     use_normalised = bool(campaign.use_normalised_score)
@@ -500,10 +522,13 @@ def load_ranking(campaign: Campaign, *, field_id: int | None = None, kind: Nomin
                 submitted_at=first_sent.get(n.id) or n.submitted_at,
                 active_count=active,
                 final_count=final,
-                criterion_means=[sums.get((n.id, c.id), 0.0) / final if final else None for c in criteria],
+                criterion_means=[
+                    sums.get((n.id, c.id), 0.0) / final if final and n.id not in hidden else None for c in criteria
+                ],
                 summary=summary,
                 ranking_score=(summary.normalised if use_normalised else summary.raw_mean) if summary else None,
                 decision=decisions.get(n.id),
+                scores_hidden=n.id in hidden,
             )
         )
     vote_share, formula = _apply_combined(campaign, rows, max_total, use_normalised)
@@ -517,6 +542,7 @@ def load_ranking(campaign: Campaign, *, field_id: int | None = None, kind: Nomin
         groups=rank(rows),
         vote_share=vote_share,
         combined_formula=formula,
+        hidden_count=len(hidden),
     )
 
 

@@ -38,10 +38,12 @@ def _filters(source) -> dict[str, str]:
 
 
 def _load(campaign: Campaign, filters: dict[str, str]) -> ranking_module.Ranking:
+    """The ranking as the current user may read it: without the scores of dossiers they still score."""
     return ranking_module.load_ranking(
         campaign,
         field_id=int(filters["field"]) if "field" in filters else None,
         kind=NomineeKind(filters["kind"]) if "kind" in filters else None,
+        hidden=access.blind_nomination_ids(current_user, campaign),
     )
 
 
@@ -75,6 +77,8 @@ def _page(
         tie_break_rule=ranking_module.TIE_BREAK_RULE,
         scope_note=ranking_module.RANKED_SCOPE_NOTE,
         formula=ranking_module.NORMALISATION_FORMULA,
+        blind_note=ranking_module.BLIND_NOTE,
+        hidden_row_note=ranking_module.HIDDEN_ROW_NOTE,
         deciding=query_int("decide"),
         single_group=bool(filters.get("field") and filters.get("kind")),
         rows_per_group=ROWS_PER_GROUP,

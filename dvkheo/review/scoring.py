@@ -59,7 +59,7 @@ def save_scores(assignment: ReviewAssignment, entries: dict[int, Entry], actor: 
     (0..max) and, to finalise, that every criterion has points and, when the campaign asks for
     it, a comment; upserts the scores; on finalising sets `finalised_at`, records a
     "score_finalise" audit event (a paper save records "score_paper" too) and, when this was the
-    last active sheet, moves the dossier to SCORED (COMPLETE_SCORING, the actor as actor).
+    last active sheet, moves the dossier to SCORED (COMPLETE_SCORING, recorded under the system).
     """
     paper = actor.id != assignment.reviewer_id
     allowed = access.can_enter_paper_scores(actor, assignment) if paper else access.can_score(actor, assignment)

@@ -92,7 +92,7 @@ def _sheet_page(sheet: ReviewAssignment, *, paper: bool):
         # The refused attempt was rolled back: reload what is stored, keep what was typed.
         db.session.refresh(sheet)
 
-    show_others = access.can_see_all_scores(current_user, nomination)
+    show_others = access.can_see_colleague_scores(current_user, nomination)
     colleagues = scoring.colleagues_sheets(sheet) if show_others else []
     attachments = nomination.attachments
     return render_template(

@@ -333,6 +333,42 @@ def history_notes(events: list[AuditEvent]) -> dict[int, list[str]]:
     return notes
 
 
+SYSTEM_ACTOR = "Hệ thống"
+# How a reviewer of the dossier is shown, should one ever appear as an actor, to readers outside the committee.
+COMMITTEE_ACTOR = "Hội đồng xét chọn"
+
+
+def visible_history(nomination: Nomination, viewer) -> tuple[list[AuditEvent], dict[int, str]]:
+    """The dossier's history as `viewer` may read it, and the name shown for each event's actor.
+
+    The committee (see `access.can_see_reviewers`) reads every event under its actor's name.
+    Anyone else (the unit, an assigned reviewer) gets no event that names a reviewer, and no
+    reviewer of this dossier (live, removed or conflicted) is named as an actor: automatic steps
+    read "Hệ thống" in any case. One more query than the history itself for such readers.
+    """
+    from dvkheo.core import audit
+
+    events = audit.history("nomination", nomination.id)
+    reveal = access.can_see_reviewers(viewer, nomination)
+    hidden: set[int] = set()
+    if not reveal:
+        from dvkheo.review.models import ReviewAssignment
+
+        events = [event for event in events if event.action not in COMMITTEE_ONLY_EVENTS]
+        hidden = set(
+            db.session.scalars(sa.select(ReviewAssignment.reviewer_id).where(ReviewAssignment.nomination_id == nomination.id))
+        )
+    names = {}
+    for event in events:
+        if event.actor is None:
+            names[event.id] = SYSTEM_ACTOR
+        elif event.actor_id in hidden:
+            names[event.id] = COMMITTEE_ACTOR
+        else:
+            names[event.id] = event.actor.full_name
+    return events, names
+
+
 # --- the inbox ---------------------------------------------------------------------------------
 
 
