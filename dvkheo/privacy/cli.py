@@ -1,0 +1,24 @@
+"""`flask privacy purge [--dry-run]`: delete voters' and objectors' personal data past its retention."""
+from __future__ import annotations
+
+import click
+from flask.cli import AppGroup
+
+from dvkheo.privacy import purge
+
+privacy_cli = AppGroup("privacy", help="Dữ liệu cá nhân: xóa dữ liệu đã hết thời hạn lưu trữ.")
+
+
+@privacy_cli.command("purge")
+@click.option("--dry-run", is_flag=True, help="Chỉ đếm, không xóa gì.")
+def purge_command(dry_run: bool) -> None:
+    """Xóa, ẩn danh dữ liệu cá nhân của người bình chọn, người phản ánh khi đã hết thời hạn lưu trữ."""
+    results = purge.purge_due(dry_run=dry_run)
+    if not results:
+        click.echo("Không có đợt bình xét nào đến hạn xóa dữ liệu cá nhân.")
+        return
+    verb = "Sẽ xóa" if dry_run else "Đã xóa"
+    for counts in results:
+        click.echo(f"{verb} · đợt số {counts.campaign_id} ({counts.title}): {counts.summary()}.")
+    if dry_run:
+        click.echo("Chạy thử (--dry-run): chưa thay đổi gì.")
