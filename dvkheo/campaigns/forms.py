@@ -90,7 +90,7 @@ def _days_required(message: str):
     """A blank box is refused; a box absent from the post keeps the stored value (older forms, scripts)."""
 
     def check(form, field) -> None:
-        if field.data is None and not field.errors:
+        if field.raw_data and field.data is None and not field.errors:
             from wtforms.validators import StopValidation
 
             raise StopValidation(message)
@@ -358,7 +358,7 @@ class CampaignForm(FlaskForm):
         }
         values["description"] = values["description"] or ""
         values.update({name: self[name].data for name in VOTING_SETTINGS})
-        values.update({name: self[name].data for name in PRIVACY_SETTINGS})
+        values.update({name: self[name].data for name in PRIVACY_SETTINGS if self[name].data is not None})
         values["voting_opens_at"], values["voting_closes_at"] = self.voting_moments()
         values["allow_collective"] = NomineeKind.COLLECTIVE.value in self.nominee_kinds.data
         values["allow_individual"] = NomineeKind.INDIVIDUAL.value in self.nominee_kinds.data
