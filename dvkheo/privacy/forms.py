@@ -65,9 +65,13 @@ class DataRequestForm(FlaskForm):
         if not is_contact(field.data):
             raise ValidationError("Thư điện tử hoặc số điện thoại không hợp lệ (ví dụ ten@example.vn hoặc 0905 123 456).")
 
-    def validate_details(self, field) -> None:
-        if self.kind.data == RequestKind.CORRECT.value and not (field.data or "").strip():
-            raise ValidationError("Vui lòng ghi rõ thông tin nào chưa đúng và cần sửa thành gì.")
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        # Checked here: the field's Optional() stops its own chain when it is empty.
+        if self.kind.data == RequestKind.CORRECT.value and not (self.details.data or "").strip():
+            self.details.errors = [*self.details.errors, "Vui lòng ghi rõ thông tin nào chưa đúng và cần sửa thành gì."]
+            valid = False
+        return valid
 
     @property
     def is_bot(self) -> bool:
