@@ -14,10 +14,13 @@ privacy_cli = AppGroup("privacy", help="Dữ liệu cá nhân: xóa dữ liệu 
 def purge_command(dry_run: bool) -> None:
     """Xóa, ẩn danh dữ liệu cá nhân của người bình chọn, người phản ánh khi đã hết thời hạn lưu trữ."""
     results = purge.purge_due(dry_run=dry_run)
+    answered = purge.purge_answered_requests(dry_run=dry_run)
+    verb = "Sẽ xóa" if dry_run else "Đã xóa"
+    if answered:
+        click.echo(f"{verb} họ tên, liên hệ của {answered} yêu cầu về dữ liệu cá nhân đã trả lời quá thời hạn lưu trữ.")
     if not results:
         click.echo("Không có đợt bình xét nào đến hạn xóa dữ liệu cá nhân.")
         return
-    verb = "Sẽ xóa" if dry_run else "Đã xóa"
     for counts in results:
         click.echo(f"{verb} · đợt số {counts.campaign_id} ({counts.title}): {counts.summary()}.")
     if dry_run:

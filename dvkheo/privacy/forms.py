@@ -25,6 +25,7 @@ def consent_field() -> BooleanField:
 class DataRequestForm(FlaskForm):
     campaign_id = SelectField(
         "Đợt bình xét có dữ liệu của bạn", coerce=int, validate_choice=False,
+        validators=[InputRequired("Vui lòng chọn đợt bình xét có dữ liệu của bạn.")],
     )
     kind = RadioField("Bạn yêu cầu", validate_choice=False)
     requester_name = StringField(

@@ -60,14 +60,18 @@ def request_days() -> int:
 def notice_for(place: str, campaign=None) -> Notice:
     """The notice of one collecting place ("email", "voter_list", "assisted", "objection", "nominee",
     "voter_list_import", "data_request") for `campaign` (None: defaults)."""
-    organiser = campaign.organising_unit.name if campaign is not None else "Cơ quan tổ chức đợt bình xét"
+    organiser = (
+        f"Cơ quan tổ chức đợt bình xét ({campaign.organising_unit.name})" if campaign is not None
+        else "Cơ quan tổ chức đợt bình xét"
+    )
+    of_organiser = organiser[0].lower() + organiser[1:]
     if place == "email":
         return Notice(
             "Thông báo về xử lý dữ liệu cá nhân",
             "Địa chỉ thư điện tử của bạn (hệ thống chỉ lưu dạng mã hóa một chiều, không đọc lại được) và mã xác thực.",
             "Gửi mã xác thực và bảo đảm mỗi người chỉ bình chọn một lần.",
             "Sự đồng ý của bạn (Luật Bảo vệ dữ liệu cá nhân số 91/2025/QH15). Bạn có thể không đồng ý; khi đó không bình chọn trực tuyến được.",
-            f"{organiser} (Thư ký Hội đồng). Không ai, kể cả Hội đồng, biết bạn bình chọn cho ai; không chuyển cho bên thứ ba.",
+            f"Thư ký Hội đồng của {of_organiser}. Không ai, kể cả Hội đồng, biết bạn bình chọn cho ai; không chuyển cho bên thứ ba.",
             voter_retention(campaign),
         )
     if place == "voter_list":
@@ -85,7 +89,7 @@ def notice_for(place: str, campaign=None) -> Notice:
             "Họ và tên, ngày sinh, số định danh cá nhân của ông/bà để tìm trong danh sách cử tri; các mô hình ông/bà chọn.",
             "Ghi nhận phiếu bình chọn của ông/bà và bảo đảm mỗi người chỉ bình chọn một lần (trực tuyến hoặc tại đây).",
             "Thực hiện nhiệm vụ tổ chức lấy ý kiến Nhân dân theo quy định của pháp luật.",
-            f"Cán bộ xã, phường ghi nhận và {organiser}. Phiếu bình chọn không gắn tên người bình chọn khi công bố.",
+            f"Cán bộ xã, phường ghi nhận; {of_organiser}. Phiếu bình chọn không gắn tên người bình chọn khi công bố.",
             voter_retention(campaign),
         )
     if place == "objection":
@@ -94,7 +98,7 @@ def notice_for(place: str, campaign=None) -> Notice:
             "Họ và tên, số điện thoại hoặc thư điện tử của bạn, nội dung phản ánh, góp ý.",
             "Tiếp nhận, xác minh và trả lời phản ánh, góp ý; liên hệ với bạn khi cần làm rõ.",
             "Sự đồng ý của bạn (Luật Bảo vệ dữ liệu cá nhân số 91/2025/QH15).",
-            f"Thư ký, Chủ tịch Hội đồng của {organiser}. Họ tên và thông tin liên hệ không công khai, không gửi cho đơn vị bị phản ánh.",
+            f"Thư ký, Chủ tịch Hội đồng; {of_organiser}. Họ tên và thông tin liên hệ không công khai, không gửi cho đơn vị bị phản ánh.",
             objector_retention(campaign),
         )
     if place == "nominee":
@@ -112,7 +116,7 @@ def notice_for(place: str, campaign=None) -> Notice:
             "Số định danh cá nhân (hệ thống chỉ lưu dạng mã hóa một chiều), họ và tên, ngày sinh, nơi cư trú của cử tri.",
             "Chỉ để xác thực người bình chọn và bình chọn có hỗ trợ; không dùng cho mục đích khác.",
             "Thực hiện nhiệm vụ tổ chức lấy ý kiến Nhân dân; lấy từ danh sách cử tri do Ủy ban nhân dân xã, phường cung cấp.",
-            f"Thư ký Hội đồng của {organiser} và cán bộ xã, phường trong địa bàn (chỉ người thuộc địa bàn của mình).",
+            f"Thư ký Hội đồng ({of_organiser}) và cán bộ xã, phường trong địa bàn (chỉ người thuộc địa bàn của mình).",
             voter_retention(campaign),
         )
     if place == "data_request":

@@ -12,6 +12,9 @@ for objectors. Then, in one transaction per campaign:
 - objectors: name and contact blanked, consent cleared; the objection's content and answer stay
   (they are about the nominee, and answers may be published).
 
+Data subjects' requests themselves lose their name, contact and details three years after the
+answer (`purge_answered_requests`).
+
 Nothing else about a citizen is stored: no IP address or browser is written to the database
 (rate limits live in memory or Redis and expire by themselves).
 
@@ -162,9 +165,38 @@ def purge_due(*, dry_run: bool = False, now: datetime | None = None) -> list[Pur
     return results
 
 
+def purge_answered_requests(*, dry_run: bool = False, now: datetime | None = None) -> int:
+    """Blank the name, contact and details of data requests answered more than DATA_REQUEST_RETENTION_DAYS
+    ago (three years by default: long enough to show the request was met). Commits; audits each one."""
+    from flask import current_app
+
+    from dvkheo.privacy.models import DataRequest, RequestStatus
+
+    now = now or utcnow()
+    cutoff = now - timedelta(days=int(current_app.config.get("DATA_REQUEST_RETENTION_DAYS", 3 * 365)))
+    ids = list(db.session.scalars(
+        sa.select(DataRequest.id).where(
+            DataRequest.status.in_((RequestStatus.DONE, RequestStatus.REFUSED)),
+            DataRequest.answered_at < cutoff, DataRequest.requester_contact != "",
+        )
+    ))
+    if dry_run or not ids:
+        return len(ids)
+    db.session.execute(
+        sa.update(DataRequest).where(DataRequest.id.in_(ids))
+        .values(requester_name="", requester_contact="", details="")
+        .execution_options(synchronize_session=False)
+    )
+    for request_id in ids:
+        audit.record("data_request", request_id, "privacy_purge", None)
+    db.session.commit()
+    return len(ids)
+
+
 def run_scheduled() -> int:
     """The background job (RQ or in-process): purge what is due; returns the number of campaigns purged."""
     results = purge_due()
+    purge_answered_requests()
     for counts in results:
         log.info("Privacy purge of campaign %s: %s", counts.campaign_id, counts.summary())
     return len(results)

@@ -252,3 +252,15 @@ def test_erasure_anonymises_the_requesters_records_and_keeps_the_count(client, v
     assert event.details == {"voters": 1, "objections": 1, "email_codes": 0} and event.actor_id == secretary.id
     assert client.post(f"/quan-ly/yeu-cau-du-lieu/{item.id}/erase").status_code == 422  # only once
     assert client.post(f"/quan-ly/yeu-cau-du-lieu/{item.id}/complete", data={"answer": "Đã xóa."}).status_code == 303
+
+
+def test_answered_requests_lose_their_contact_after_three_years(runner, voting_campaign):
+    old = make_request(voting_campaign, status=RequestStatus.DONE, answer="Đã xóa.",
+                       answered_at=utcnow() - timedelta(days=3 * 365 + 1))
+    recent = make_request(voting_campaign, status=RequestStatus.DONE, answer="Đã xóa.", answered_at=utcnow() - timedelta(days=30))
+    waiting = make_request(voting_campaign, created_at=utcnow() - timedelta(days=4 * 365))
+    result = runner.invoke(args=["privacy", "purge"])
+    assert result.exit_code == 0 and "của 1 yêu cầu" in result.output
+    db.session.expire_all()
+    assert (old.requester_name, old.requester_contact) == ("", "")
+    assert recent.requester_contact == EMAIL and waiting.requester_contact == EMAIL
