@@ -185,3 +185,14 @@ def test_the_background_job_purges_without_redis(app, two_campaigns):
     db.session.expire_all()
     assert personal_values(old.id) == [] and personal_values(recent.id)
     assert ledger.verify(old.id).ok
+
+
+def test_cli_can_hand_the_purge_to_the_job_queue(runner, two_campaigns):
+    old, recent, _, _ = two_campaigns
+    publish(old, 200)
+    publish(recent, 10)
+    result = runner.invoke(args=["privacy", "purge", "--enqueue"])
+    assert result.exit_code == 0 and "hàng đợi" in result.output
+    assert jobs.wait_for_jobs(60)
+    db.session.expire_all()
+    assert personal_values(old.id) == [] and ledger.verify(old.id).ok
