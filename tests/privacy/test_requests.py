@@ -264,3 +264,15 @@ def test_answered_requests_lose_their_contact_after_three_years(runner, voting_c
     db.session.expire_all()
     assert (old.requester_name, old.requester_contact) == ("", "")
     assert recent.requester_contact == EMAIL and waiting.requester_contact == EMAIL
+
+
+def test_public_form_is_rate_limited_per_address(client, app, voting_campaign):
+    from dvkheo.extensions import limiter
+
+    app.config["DATA_REQUEST_RATE_LIMIT"] = "2 per minute"
+    try:
+        assert [post_request(client, voting_campaign).status_code for _ in range(3)] == [303, 303, 429]
+    finally:
+        app.config["DATA_REQUEST_RATE_LIMIT"] = "1000 per minute"
+        limiter.reset()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(DataRequest)) == 2
