@@ -94,6 +94,10 @@ class Config:
     VOTE_RATE_LIMIT_PER_VOTER = os.environ.get("VOTE_RATE_LIMIT_PER_VOTER", "20 per minute")
     EMAIL_CODE_RATE_LIMIT = os.environ.get("EMAIL_CODE_RATE_LIMIT", "5 per 10 minutes")
     OBJECTION_RATE_LIMIT = os.environ.get("OBJECTION_RATE_LIMIT", "10 per hour")
+    # Personal data (Law 91/2025): the public request form's limit, and the days a request must be answered in.
+    DATA_REQUEST_RATE_LIMIT = os.environ.get("DATA_REQUEST_RATE_LIMIT", "5 per hour")
+    DATA_REQUEST_DAYS = int(os.environ.get("DATA_REQUEST_DAYS", "15"))
+    DATA_REQUEST_RETENTION_DAYS = int(os.environ.get("DATA_REQUEST_RETENTION_DAYS", "1095"))
     # Certificates: the address printed in every QR code ("<PUBLIC_BASE_URL>/verify/<serial>") must be the
     # public one even when a background job renders it outside any request. Links in emails use it too.
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000").rstrip("/")
@@ -123,6 +127,7 @@ class TestingConfig(Config):
     EMAIL_CODE_RATE_LIMIT = "1000 per minute"
     OBJECTION_RATE_LIMIT = "1000 per minute"
     PASSWORD_RESET_RATE_LIMIT = "1000 per minute"
+    DATA_REQUEST_RATE_LIMIT = "1000 per minute"
     VERIFY_RATE_LIMIT = "1000 per minute"
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # fast hashing keeps the suite quick
 

@@ -113,6 +113,7 @@ def _register_blueprints(app: Flask) -> None:
     from dvkheo.core.views import bp as main_bp
     from dvkheo.council.views import bp as council_bp
     from dvkheo.nominations.views import bp as nominations_bp
+    from dvkheo.privacy.views import bp as privacy_bp
     from dvkheo.review.views import bp as review_bp
     from dvkheo.units.views import bp as units_bp
     from dvkheo.voting.views import bp as voting_bp
@@ -128,6 +129,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(awards_bp, url_prefix="/awards")
     # Public verification lives at /verify/<serial> (printed in every QR code), so no prefix.
     app.register_blueprint(certificates_bp)
+    app.register_blueprint(privacy_bp)
     if app.config.get("BENCH_ENDPOINTS"):
         from dvkheo.core.bench_views import bp as bench_bp
 

@@ -292,6 +292,29 @@ def can_assist_entry(user: User | None, entry) -> bool:
     return _authenticated(user) and user.unit is not None and entry.unit.is_within(user.unit)
 
 
+def can_handle_data_requests(user: User | None, campaign: Campaign) -> bool:
+    """Data subjects' requests about a campaign (Law 91/2025): its secretary, or an administrator."""
+    return is_admin(user) or is_campaign_secretary(user, campaign)
+
+
+def can_see_data_request_queue(user: User | None) -> bool:
+    return is_admin(user) or (_authenticated(user) and user.role is Role.SECRETARY and user.unit_id is not None)
+
+
+def visible_data_requests(user: User) -> sa.Select:
+    """SELECT of the data requests `user` handles: all for an administrator, else their committee's campaigns."""
+    from dvkheo.privacy.models import DataRequest
+
+    query = sa.select(DataRequest)
+    if is_admin(user):
+        return query
+    if _authenticated(user) and user.role is Role.SECRETARY and user.unit_id is not None:
+        return query.join(Campaign, DataRequest.campaign_id == Campaign.id).where(
+            Campaign.organising_unit_id == user.unit_id
+        )
+    return query.where(sa.false())
+
+
 def can_administer(user: User | None) -> bool:
     return is_admin(user)
 

@@ -45,3 +45,6 @@ def register_cli(app: Flask) -> None:
     from dvkheo.core.jobs import jobs_cli
 
     app.cli.add_command(jobs_cli)
+    from dvkheo.privacy.cli import privacy_cli
+
+    app.cli.add_command(privacy_cli)

@@ -63,6 +63,7 @@ VOTING_SETTINGS = (
     "publish_objection_answers",
     "public_vote_share_percent",
 )
+PRIVACY_SETTINGS = ("voter_data_retention_days", "objector_data_retention_days")
 # A closing moment typed as hh:mm closes at the end of that minute (and an empty time, at the end of the day).
 END_OF_DAY = time(23, 59)
 
@@ -83,6 +84,18 @@ def _verification(value: Any) -> VoterVerification | None:
     if isinstance(value, VoterVerification) or value is None:
         return value
     return VoterVerification._value2member_map_.get(str(value))
+
+
+def _days_required(message: str):
+    """A blank box is refused; a box absent from the post keeps the stored value (older forms, scripts)."""
+
+    def check(form, field) -> None:
+        if field.raw_data and field.data is None and not field.errors:
+            from wtforms.validators import StopValidation
+
+            raise StopValidation(message)
+
+    return check
 
 
 class VNTimeField(StringField):
@@ -238,6 +251,15 @@ class CampaignForm(FlaskForm):
         SETTING_LABELS["public_vote_share_percent"], minimum=0, maximum=100,
         validators=[InputRequired("Vui lòng nhập tỷ trọng (từ 0 đến 100; 0: bình chọn chỉ để tham khảo).")],
     )
+    # Personal data retention ("Dữ liệu cá nhân"), counted from the publication of the results.
+    voter_data_retention_days = VNIntegerField(
+        SETTING_LABELS["voter_data_retention_days"], minimum=0, maximum=3650,
+        validators=[_days_required("Vui lòng nhập số ngày lưu dữ liệu người bình chọn (từ 0 đến 3.650).")],
+    )
+    objector_data_retention_days = VNIntegerField(
+        SETTING_LABELS["objector_data_retention_days"], minimum=0, maximum=3650,
+        validators=[_days_required("Vui lòng nhập số ngày lưu họ tên, liên hệ người phản ánh (từ 0 đến 3.650).")],
+    )
     criteria = FieldList(FormField(CriterionRowForm), min_entries=0, max_entries=MAX_CRITERIA)
 
     add_rows = SubmitField("Thêm dòng tiêu chí")
@@ -336,6 +358,7 @@ class CampaignForm(FlaskForm):
         }
         values["description"] = values["description"] or ""
         values.update({name: self[name].data for name in VOTING_SETTINGS})
+        values.update({name: self[name].data for name in PRIVACY_SETTINGS if self[name].data is not None})
         values["voting_opens_at"], values["voting_closes_at"] = self.voting_moments()
         values["allow_collective"] = NomineeKind.COLLECTIVE.value in self.nominee_kinds.data
         values["allow_individual"] = NomineeKind.INDIVIDUAL.value in self.nominee_kinds.data
@@ -400,6 +423,8 @@ def campaign_form_data(
             "live_tallies": False,
             "publish_objection_answers": True,
             "public_vote_share_percent": 0,
+            "voter_data_retention_days": 90,
+            "objector_data_retention_days": 180,
             "criteria": [
                 {"position": number, "title": title, "description": description, "max_score": max_score}
                 for number, (title, description, max_score) in enumerate(default_rubric, start=1)

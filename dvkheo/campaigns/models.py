@@ -161,6 +161,13 @@ class Campaign(db.Model):
     publish_objection_answers: so.Mapped[bool] = so.mapped_column(default=True, server_default=sa.true())
     # Share of the public vote in the combined score the council sees (0: the vote is advisory only).
     public_vote_share_percent: so.Mapped[int] = so.mapped_column(default=0, server_default="0")
+    # Personal data (Law 91/2025/QH15): days kept after the results are published, then purged
+    # by `flask privacy purge` (dvkheo/privacy/purge.py).
+    voter_data_retention_days: so.Mapped[int] = so.mapped_column(default=90, server_default="90")
+    objector_data_retention_days: so.Mapped[int] = so.mapped_column(default=180, server_default="180")
+    results_published_at: so.Mapped[datetime | None] = so.mapped_column(sa.DateTime(timezone=True))
+    voter_data_purged_at: so.Mapped[datetime | None] = so.mapped_column(sa.DateTime(timezone=True))
+    objector_data_purged_at: so.Mapped[datetime | None] = so.mapped_column(sa.DateTime(timezone=True))
     created_at: so.Mapped[datetime] = so.mapped_column(sa.DateTime(timezone=True), default=utcnow)
 
     organising_unit: so.Mapped["Unit"] = so.relationship()  # noqa: F821
@@ -187,6 +194,9 @@ class Campaign(db.Model):
         sa.CheckConstraint("votes_per_voter >= 1 AND votes_per_voter <= 100", name="votes_per_voter_range"),
         sa.CheckConstraint(
             "public_vote_share_percent >= 0 AND public_vote_share_percent <= 100", name="public_vote_share_range"
+        ),
+        sa.CheckConstraint(
+            "voter_data_retention_days >= 0 AND objector_data_retention_days >= 0", name="retention_days_non_negative"
         ),
     )
 

@@ -77,6 +77,9 @@ SETTING_LABELS: dict[str, str] = {
     "live_tallies": "Công khai số phiếu ngay trong khi bình chọn",
     "publish_objection_answers": "Công khai nội dung trả lời phản ánh, góp ý",
     "public_vote_share_percent": "Tỷ trọng bình chọn công khai trong điểm kết hợp (%)",
+    # Personal data (Law 91/2025): days kept after the results are published (dvkheo/privacy/purge.py).
+    "voter_data_retention_days": "Thời hạn lưu dữ liệu người bình chọn (ngày sau khi công bố kết quả)",
+    "objector_data_retention_days": "Thời hạn lưu họ tên, liên hệ người phản ánh (ngày sau khi công bố kết quả)",
 }
 # Rules a voter relied on: fixed once the first vote is cast.
 VOTING_RULES_FIXED_ONCE_VOTED = ("voter_verification", "votes_per_voter")

@@ -219,6 +219,13 @@ def _settle_not_awarded(campaign: Campaign, actor: User) -> None:
     settle_not_awarded(campaign, actor)
 
 
+def _stamp_publication(campaign: Campaign, actor: User) -> None:
+    # Retention periods of personal data count from here (dvkheo/privacy/purge.py).
+    from dvkheo.core.timeutil import utcnow
+
+    campaign.results_published_at = utcnow()
+
+
 # --- permissions ----------------------------------------------------------------------------
 
 
@@ -259,7 +266,7 @@ TRANSITIONS: dict[tuple[S, CampaignAction], Transition] = {
 
 # What a move does besides changing the phase, in the same transaction.
 EFFECTS: dict[CampaignAction, tuple[Callable[[Campaign, User], None], ...]] = {
-    A.PUBLISH_AWARDS: (_settle_not_awarded,),
+    A.PUBLISH_AWARDS: (_settle_not_awarded, _stamp_publication),
 }
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import (
+    BooleanField,
     FileField,
     HiddenField,
     MultipleFileField,
@@ -20,6 +21,7 @@ from wtforms.validators import Length, Optional, ValidationError
 from dvkheo.campaigns.models import Campaign, NomineeKind, ReferenceItem
 from dvkheo.core.fields import VNDateField, VNIntegerField
 from dvkheo.core.forms import TOO_LONG
+from dvkheo.privacy.notices import NOMINEE_CONSENT_LABEL
 
 
 def _text(label: str, max_length: int = 255, **kwargs) -> StringField:
@@ -37,6 +39,8 @@ class NominationForm(FlaskForm):
     individual_category_id = SelectField("Đối tượng cá nhân", coerce=int, validators=[Optional()])
     nominee_position = _text("Chức vụ, đơn vị công tác")
     nominee_birth_year = VNIntegerField("Năm sinh", minimum=1920, maximum=2015)
+    # Law 91/2025: the unit confirms the individual agreed to their personal details being passed on.
+    nominee_consent = BooleanField(NOMINEE_CONSENT_LABEL)
     field_id = SelectField("Lĩnh vực", coerce=int, validators=[Optional()])
     locality = _text("Địa bàn thực hiện")
     started_on = VNDateField("Thời gian bắt đầu")

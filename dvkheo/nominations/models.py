@@ -31,6 +31,10 @@ class Nomination(db.Model):
     individual_category_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("reference_items.id", ondelete="RESTRICT"))
     nominee_position: so.Mapped[str] = so.mapped_column(sa.String(255), default="")
     nominee_birth_year: so.Mapped[int | None] = so.mapped_column()
+    # An individual nominee agreed that the unit passes on their personal details (Law 91/2025):
+    # when the unit ticked it, and the version of the notice it was shown.
+    nominee_consent_at: so.Mapped[datetime | None] = so.mapped_column(sa.DateTime(timezone=True))
+    nominee_consent_notice: so.Mapped[str | None] = so.mapped_column(sa.String(20))
     field_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("reference_items.id", ondelete="RESTRICT"))
     locality: so.Mapped[str] = so.mapped_column(sa.String(255), default="")
     started_on: so.Mapped[date | None] = so.mapped_column(sa.Date)

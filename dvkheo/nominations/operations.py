@@ -86,6 +86,23 @@ def update_report(nomination: Nomination, values: dict, actor: User) -> list[str
     return changed
 
 
+def record_nominee_consent(nomination: Nomination, agreed: bool, actor: User) -> bool:
+    """Record (or clear) that an individual nominee agreed to their personal details being passed on.
+
+    Side effects: sets `nominee_consent_at` (now) and the notice version, or clears both; audits
+    "nominee_consent" when it changes. Returns whether it changed.
+    """
+    from dvkheo.core.timeutil import utcnow
+    from dvkheo.privacy.notices import NOTICE_VERSION
+
+    if nomination.kind is not NomineeKind.INDIVIDUAL or agreed == (nomination.nominee_consent_at is not None):
+        return False
+    nomination.nominee_consent_at = utcnow() if agreed else None
+    nomination.nominee_consent_notice = NOTICE_VERSION if agreed else None
+    audit.record("nomination", nomination.id, "nominee_consent", actor, details={"agreed": agreed, "notice": NOTICE_VERSION})
+    return True
+
+
 def attach_files(nomination: Nomination, files: list[tuple[StoredFile, str, int | None]], actor: User) -> list[Attachment]:
     """Attach stored files as (file, purpose, criterion id); refuses past the per-dossier cap."""
     cap = current_app.config["MAX_NOMINATION_BYTES"]

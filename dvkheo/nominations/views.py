@@ -109,6 +109,8 @@ def _edit_form(campaign: Campaign, kind: NomineeKind, nomination: Nomination | N
     form = build_form(campaign, kind, reference, obj=nomination)
     if nomination is None and request.method == "GET":
         form.locality.data = current_user.unit.name
+    if nomination is not None and request.method == "GET":
+        form.nominee_consent.data = nomination.nominee_consent_at is not None
     staged = operations.load_staged(form.staged_uploads.data, current_user) if request.method == "POST" else []
     general_errors: list[str] = []
 
@@ -174,12 +176,17 @@ def _save(form, campaign: Campaign, kind: NomineeKind, nomination: Nomination | 
     if creating:
         nomination = operations.create_draft(campaign, kind, current_user.unit, current_user)
     operations.update_report(nomination, _form_values(form), current_user)
+    operations.record_nominee_consent(nomination, bool(form.nominee_consent.data), current_user)
     if staged:
         operations.attach_files(nomination, staged, current_user)
 
     if form.wants_submit:
         action = NominationAction.RESUBMIT if nomination.status is NominationState.RETURNED else NominationAction.SUBMIT
         try:
+            if kind is NomineeKind.INDIVIDUAL and nomination.nominee_consent_at is None:
+                from dvkheo.privacy.notices import NOMINEE_CONSENT_REQUIRED
+
+                raise workflow.TransitionRefused([workflow.Problem("nominee_consent", NOMINEE_CONSENT_REQUIRED, "nominee_consent")])
             workflow.apply(nomination, action, current_user)
         except workflow.TransitionRefused as refused:
             db.session.commit()  # the typed dossier is kept as a draft

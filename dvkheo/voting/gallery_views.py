@@ -26,6 +26,7 @@ from dvkheo.core.images import SIZES, ensure_thumbnail
 from dvkheo.core.rules import RuleRefused
 from dvkheo.core.timeutil import today_in_vietnam
 from dvkheo.extensions import db, limiter
+from dvkheo.privacy import notices
 from dvkheo.voting import gallery, objections
 from dvkheo.voting.objection_forms import ObjectionForm
 from dvkheo.voting.views import bp
@@ -97,6 +98,7 @@ def _render_nominee(nomination, form: ObjectionForm, status: int = 200):
         taking_objections=gallery.taking_objections(campaign),
         small=SIZES["small"],
         vote_ctx=_vote_ctx(campaign),
+        privacy_notice=notices.notice_for("objection", campaign),
     ), status
 
 
@@ -118,7 +120,8 @@ def send_objection(nomination_id: int):
         return redirect(back)
     try:
         objection = objections.submit(
-            nomination, form.author_name.data, form.author_contact.data, form.content.data
+            nomination, form.author_name.data, form.author_contact.data, form.content.data,
+            consent_notice=notices.NOTICE_VERSION,
         )
     except RuleRefused as refused:
         db.session.rollback()

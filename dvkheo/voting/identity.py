@@ -219,8 +219,8 @@ class EmailCodeMethod(VerificationMethod):
         """Send a fresh code to the typed address.
 
         Side effects, in order: deletes the address's earlier codes for this campaign (a new
-        request replaces them); adds an `EmailCode` holding only hashes, valid for
-        EMAIL_CODE_TTL_MINUTES; sends the email (in development it lands in the outbox).
+        request replaces them); adds an `EmailCode` holding only hashes and the consent ticked on
+        the form (time, notice version), valid for EMAIL_CODE_TTL_MINUTES; sends the email (in development it lands in the outbox).
         The outcome's challenge is the address's keyed hash, never the address.
         """
         check_taking_votes(campaign)
@@ -232,9 +232,13 @@ class EmailCodeMethod(VerificationMethod):
         code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
         ttl = current_app.config["EMAIL_CODE_TTL_MINUTES"]
         now = utcnow()
+        from dvkheo.privacy.notices import NOTICE_VERSION
+
         db.session.add(EmailCode(
             campaign_id=campaign.id, email_hash=address_hash, code_hash=_code_hash(campaign.id, address_hash, code),
             created_at=now, expires_at=now + timedelta(minutes=ttl),
+            # The form refuses an unticked consent box; the code carries it to the voter.
+            consent_at=now, consent_notice=NOTICE_VERSION,
         ))
         body = (
             f"Mã xác thực bình chọn của bạn là: {code}\n\n"
@@ -254,7 +258,7 @@ class EmailCodeMethod(VerificationMethod):
         Side effects: every checked try counts against EMAIL_CODE_MAX_ATTEMPTS with one
         conditional UPDATE (parallel guesses cannot exceed the limit); the right code is
         marked used with another (a second use, even in parallel, finds it used); the voter
-        is created on first identification. The caller commits in both outcomes: a wrong
+        is created on first identification and gets the code's consent (time, notice version). The caller commits in both outcomes: a wrong
         try must stay counted.
         """
         check_taking_votes(campaign)
@@ -297,7 +301,10 @@ class EmailCodeMethod(VerificationMethod):
         ).rowcount
         if used != 1:
             _refuse("code_used", "Mã xác thực này đã được sử dụng. Nếu cần xác thực lại, vui lòng yêu cầu gửi mã mới.", "code")
-        return voter_for(campaign, f"email:{challenge}")
+        voter = voter_for(campaign, f"email:{challenge}")
+        if record.consent_at is not None:  # the latest consent given (Law 91/2025) stays on the voter
+            voter.consent_at, voter.consent_notice = record.consent_at, record.consent_notice
+        return voter
 
 
 # --- local voter list ----------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from wtforms.validators import DataRequired, Email, Length, Optional
 from dvkheo.core.fields import VNDateField
 from dvkheo.core.forms import TOO_LONG
 from dvkheo.core.timeutil import today_in_vietnam
+from dvkheo.privacy.forms import consent_field
 from dvkheo.voting.identity import CODE_DIGITS, normalise_id_number
 
 ID_NUMBER_INVALID = "Số định danh cá nhân gồm đúng 12 chữ số (in trên thẻ căn cước)."
@@ -59,6 +60,8 @@ class EmailIdentifyForm(_HoneypotForm):
         filters=[_strip],
         render_kw={"autocomplete": "email", "inputmode": "email"},
     )
+    # Law 91/2025: the address is processed on the person's consent, given here.
+    consent = consent_field()
 
 
 class CodeForm(_HoneypotForm):

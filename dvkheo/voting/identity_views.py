@@ -17,6 +17,7 @@ from dvkheo.campaigns.models import Campaign
 from dvkheo.core.forms import EmptyForm
 from dvkheo.core.rules import RuleRefused
 from dvkheo.extensions import db, limiter
+from dvkheo.privacy import notices
 from dvkheo.voting import identity
 from dvkheo.voting.identity_forms import CodeForm
 from dvkheo.voting.session import current_voter, end_voter_session, sign_in_voter
@@ -160,7 +161,8 @@ def identify(campaign_id: int):
                 db.session.commit()
                 flash(CODE_SENT, "info")
                 return redirect(url_for("voting.identify_code", campaign_id=campaign.id), 303)
-    return _page("voting/identify.html", campaign, form, general, method=method)
+    notice = notices.notice_for("email" if method.sends_code else "voter_list", campaign)
+    return _page("voting/identify.html", campaign, form, general, method=method, privacy_notice=notice)
 
 
 @bp.route("/dot/<int:campaign_id>/nhap-ma", methods=["GET", "POST"])

@@ -67,6 +67,11 @@ class Voter(db.Model):
     # session cookie identifies this voter again.
     session_version: so.Mapped[int] = so.mapped_column(default=1, server_default="1")
     created_at: so.Mapped[datetime] = so.mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    # Consent to processing the email address (Law 91/2025), with the version of the notice shown.
+    consent_at: so.Mapped[datetime | None] = so.mapped_column(sa.DateTime(timezone=True))
+    consent_notice: so.Mapped[str | None] = so.mapped_column(sa.String(20))
+    # Set when the identity was erased (retention purge or a deletion request); the votes stay.
+    anonymised_at: so.Mapped[datetime | None] = so.mapped_column(sa.DateTime(timezone=True))
 
     list_entry: so.Mapped[VoterListEntry | None] = so.relationship()
     campaign: so.Mapped["Campaign"] = so.relationship()  # noqa: F821
@@ -90,6 +95,9 @@ class EmailCode(db.Model):
     expires_at: so.Mapped[datetime] = so.mapped_column(sa.DateTime(timezone=True))
     attempts: so.Mapped[int] = so.mapped_column(default=0)
     used_at: so.Mapped[datetime | None] = so.mapped_column(sa.DateTime(timezone=True))
+    # The consent ticked on the identify page, carried to the voter when the code is confirmed.
+    consent_at: so.Mapped[datetime | None] = so.mapped_column(sa.DateTime(timezone=True))
+    consent_notice: so.Mapped[str | None] = so.mapped_column(sa.String(20))
 
     __table_args__ = (sa.Index("ix_email_codes_campaign_email", "campaign_id", "email_hash"),)
 
@@ -186,6 +194,11 @@ class Objection(db.Model):
     created_at: so.Mapped[datetime] = so.mapped_column(sa.DateTime(timezone=True), default=utcnow)
     answered_at: so.Mapped[datetime | None] = so.mapped_column(sa.DateTime(timezone=True))
     handled_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    # Consent to processing the name and contact (Law 91/2025), with the version of the notice shown.
+    consent_at: so.Mapped[datetime | None] = so.mapped_column(sa.DateTime(timezone=True))
+    consent_notice: so.Mapped[str | None] = so.mapped_column(sa.String(20))
+    # Set when the name and contact were erased (retention purge or a deletion request).
+    anonymised_at: so.Mapped[datetime | None] = so.mapped_column(sa.DateTime(timezone=True))
 
     nomination: so.Mapped["Nomination"] = so.relationship()  # noqa: F821
     handled_by: so.Mapped["User | None"] = so.relationship()  # noqa: F821

@@ -16,6 +16,7 @@ from wtforms.validators import InputRequired, Length, Optional
 
 from dvkheo.core.fields import VNDateField
 from dvkheo.core.forms import TOO_LONG
+from dvkheo.privacy.forms import consent_field
 
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 _PHONE_SEPARATORS = re.compile(r"[\s.\-()]")
@@ -50,6 +51,8 @@ class ObjectionForm(FlaskForm):
             Length(max=5000, message=TOO_LONG),
         ],
     )
+    # Law 91/2025: the name and contact are processed on the sender's consent, given here.
+    consent = consent_field()
     # Hidden from people (CSS and aria-hidden); a bot filling every box fills this one too.
     website = StringField("Trang web (để trống)", validators=[Optional()], render_kw={"autocomplete": "off", "tabindex": "-1"})
 

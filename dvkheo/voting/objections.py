@@ -51,11 +51,14 @@ def _refuse(rule: str, message: str, field: str | None = None):
 # --- receiving --------------------------------------------------------------------------------
 
 
-def submit(nomination: Nomination, author_name: str, author_contact: str, content: str) -> Objection:
+def submit(
+    nomination: Nomination, author_name: str, author_contact: str, content: str, *, consent_notice: str | None = None,
+) -> Objection:
     """Record an objection from the public.
 
     Side effects, in order: checks the campaign is in its public phase and the nominee is
-    published; adds the objection (status "Mới tiếp nhận"); audits "create" with no actor and no
+    published; adds the objection (status "Mới tiếp nhận") with the sender's consent (now, and
+    the version of the privacy notice shown, when `consent_notice` is given); audits "create" with no actor and no
     contact; notifies the campaign's secretaries (without the sender's name or contact).
     """
     campaign = nomination.campaign
@@ -66,6 +69,7 @@ def submit(nomination: Nomination, author_name: str, author_contact: str, conten
     objection = Objection(
         campaign_id=campaign.id, nomination_id=nomination.id, author_name=author_name.strip(),
         author_contact=author_contact.strip(), content=content.strip(), status=ObjectionStatus.OPEN,
+        consent_at=utcnow() if consent_notice else None, consent_notice=consent_notice,
     )
     db.session.add(objection)
     db.session.flush()

@@ -71,6 +71,7 @@ def test_citizen_votes_with_an_email_code_and_an_official_records_an_assisted_vo
     # Identification by a one-time code sent by email (the development outbox holds it).
     page.goto(f"/binh-chon/dot/{campaign.id}/xac-thuc")
     page.locator('input[name="email"]').fill("cu.tri@example.vn")
+    page.locator('input[name="consent"]').check()
     page.get_by_role("button", name="Gửi mã xác thực").click()
     db.session.expire_all()
     body = db.session.scalars(sa.select(OutboxMessage.body).order_by(OutboxMessage.id.desc())).first()

@@ -26,7 +26,7 @@ def code_url(campaign) -> str:
 
 
 def request_code(client, campaign, email: str = EMAIL, **extra):
-    return client.post(identify_url(campaign), data={"email": email, "website": "", **extra})
+    return client.post(identify_url(campaign), data={"email": email, "consent": "y", "website": "", **extra})
 
 
 def send_code(client, campaign, code: str):
@@ -230,17 +230,17 @@ def tight_code_limit(app):
 def test_code_requests_are_limited_per_address_across_addresses_of_ip(client, voting_campaign, tight_code_limit):
     for number in range(2):
         response = client.post(
-            identify_url(voting_campaign), data={"email": EMAIL, "website": ""},
+            identify_url(voting_campaign), data={"email": EMAIL, "consent": "y", "website": ""},
             environ_base={"REMOTE_ADDR": f"10.0.0.{number + 1}"},
         )
         assert response.status_code == 303
     third = client.post(
-        identify_url(voting_campaign), data={"email": EMAIL.upper(), "website": ""}, environ_base={"REMOTE_ADDR": "10.0.0.9"}
+        identify_url(voting_campaign), data={"email": EMAIL.upper(), "consent": "y", "website": ""}, environ_base={"REMOTE_ADDR": "10.0.0.9"}
     )
     assert third.status_code == 429
     assert "Thao tác quá nhanh" in third.get_data(as_text=True)
     other = client.post(
-        identify_url(voting_campaign), data={"email": "khac@example.vn", "website": ""}, environ_base={"REMOTE_ADDR": "10.0.0.10"}
+        identify_url(voting_campaign), data={"email": "khac@example.vn", "consent": "y", "website": ""}, environ_base={"REMOTE_ADDR": "10.0.0.10"}
     )
     assert other.status_code == 303
 

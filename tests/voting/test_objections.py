@@ -20,7 +20,7 @@ from dvkheo.voting.models import Objection, ObjectionStatus
 from tests.conftest import PASSWORD
 
 CONTACT = "0905 123 456"
-VALID = {"author_name": "Lê Thị Phản Ánh", "author_contact": CONTACT, "content": "Con đường chưa hoàn thành như báo cáo nêu."}
+VALID = {"author_name": "Lê Thị Phản Ánh", "author_contact": CONTACT, "content": "Con đường chưa hoàn thành như báo cáo nêu.", "consent": "y"}
 
 
 def send(client, nominee, **overrides):
