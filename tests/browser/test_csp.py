@@ -247,6 +247,7 @@ def test_main_pages_of_every_role_break_no_csp_rule(page: Page, live_server, dem
     public = demo["public"]
     page.goto(f"/binh-chon/dot/{public}/xac-thuc")
     page.locator('input[name="email"]').fill("cu.tri.csp@example.vn")
+    page.locator('input[name="consent"]').check()
     page.get_by_role("button", name="Gửi mã xác thực").click()
     db.session.expire_all()
     body = db.session.scalars(sa.select(OutboxMessage.body).order_by(OutboxMessage.id.desc())).first()

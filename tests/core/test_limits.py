@@ -36,7 +36,7 @@ def wrong_login(client, email: str, **headers):
 
 def request_code(client, campaign, email: str, forwarded_for: str):
     return client.post(
-        f"/binh-chon/dot/{campaign.id}/xac-thuc", data={"email": email, "website": ""},
+        f"/binh-chon/dot/{campaign.id}/xac-thuc", data={"email": email, "consent": "y", "website": ""},
         environ_base={"REMOTE_ADDR": PROXY}, headers={"X-Forwarded-For": forwarded_for},
     )
 

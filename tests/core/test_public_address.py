@@ -33,7 +33,7 @@ def test_emailed_notification_carries_an_absolute_link_built_from_the_public_add
 
     response = client.post(
         f"/binh-chon/ho-so/{nominee.id}/phan-anh",
-        data={"pa-author_name": "Lê Thị Góp Ý", "pa-author_contact": "0905 123 456", "pa-content": "Đường chưa xong."},
+        data={"pa-author_name": "Lê Thị Góp Ý", "pa-author_contact": "0905 123 456", "pa-content": "Đường chưa xong.", "pa-consent": "y"},
         headers={"Host": "attacker.example"},
     )
 
