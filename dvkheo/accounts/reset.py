@@ -20,6 +20,7 @@ from dvkheo.accounts.models import PasswordResetToken, User
 from dvkheo.core import audit
 from dvkheo.core.notifications import send_email
 from dvkheo.core.timeutil import format_datetime, utcnow
+from dvkheo.core.notifications import absolute_url
 from dvkheo.extensions import db
 
 REQUESTED = (
@@ -42,8 +43,7 @@ def _aware(moment: datetime) -> datetime:
 
 def reset_link(token: str) -> str:
     """The absolute link mailed to the person (the public address, not the request's host)."""
-    base = current_app.config.get("PUBLIC_BASE_URL", "").rstrip("/")
-    return base + url_for("accounts.reset_password", token=token)
+    return absolute_url(url_for("accounts.reset_password", token=token))
 
 
 def request_reset(email: str) -> None:
