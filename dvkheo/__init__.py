@@ -1,6 +1,7 @@
 """dvkheo: the "Dân vận khéo" model-recognition movement, from nomination to certificate."""
 from __future__ import annotations
 
+import logging
 import os
 
 import sqlalchemy as sa
@@ -39,6 +40,7 @@ def create_app(config_class: type[Config] | None = None, **overrides) -> Flask:
         hops = int(app.config["TRUSTED_PROXIES"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=0, x_port=0, x_prefix=0)
 
+    _configure_logging(app)
     _init_extensions(app)
     register_url_converters(app)  # before any route is added: ids in URLs stay within INTEGER range
     _register_blueprints(app)
@@ -50,6 +52,18 @@ def create_app(config_class: type[Config] | None = None, **overrides) -> Flask:
     register_error_handlers(app)
     register_cli(app)
     return app
+
+
+def _configure_logging(app: Flask) -> None:
+    """The app's own lines (security events included) go to standard error, which gunicorn and systemd
+    keep, unless the host already configured logging; LOG_LEVEL chooses how much."""
+    package_log = logging.getLogger("dvkheo")
+    if app.testing or package_log.handlers or logging.getLogger().handlers:
+        return
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+    package_log.addHandler(handler)
+    package_log.setLevel(os.environ.get("LOG_LEVEL", "INFO").upper())
 
 
 def _init_extensions(app: Flask) -> None:

@@ -96,6 +96,7 @@ def authenticate(email: str, password: str, *, at: datetime | None = None) -> Lo
     else:
         matched = user.check_password(password)
     if matched:
+        user.rehash_if_outdated(password)
         clear(email)
         return LoginOutcome(user=user)
     failures = _record_failure(key, at)

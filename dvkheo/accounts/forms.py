@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
 
+from dvkheo.accounts import passwords
 from dvkheo.accounts.models import ROLE_LABELS
 
 REQUIRED = "Vui lòng nhập {label}."
@@ -25,12 +27,25 @@ class LoginForm(FlaskForm):
 
 
 def _strong_password(form, field) -> None:
-    value = field.data or ""
-    if len(value) < 10 or value.isdigit() or value.isalpha():
-        raise ValidationError("Mật khẩu cần ít nhất 10 ký tự, gồm cả chữ và số.")
+    """The password policy of `accounts.passwords`, told beside the field."""
+    reason = passwords.problem(field.data or "", form.personal_words())
+    if reason:
+        raise ValidationError(reason)
 
 
-class PasswordChangeForm(FlaskForm):
+class _AccountPasswordForm(FlaskForm):
+    """A form that sets an account's password; the account's own names may not be its base."""
+
+    account = None  # the account whose password is set, when the view knows it
+
+    def personal_words(self) -> list[str]:
+        user = self.account
+        if user is None and current_user.is_authenticated:
+            user = current_user
+        return passwords.personal_words(user.full_name, user.email) if user is not None else []
+
+
+class PasswordChangeForm(_AccountPasswordForm):
     current_password = PasswordField("Mật khẩu hiện tại", validators=[DataRequired("Vui lòng nhập mật khẩu hiện tại.")])
     new_password = PasswordField("Mật khẩu mới", validators=[DataRequired("Vui lòng nhập mật khẩu mới."), _strong_password])
     confirm_password = PasswordField(
@@ -46,7 +61,7 @@ class PasswordResetRequestForm(FlaskForm):
     )
 
 
-class PasswordResetForm(FlaskForm):
+class PasswordResetForm(_AccountPasswordForm):
     new_password = PasswordField(
         "Mật khẩu mới", validators=[DataRequired("Vui lòng nhập mật khẩu mới."), _strong_password],
         render_kw={"autocomplete": "new-password"},
@@ -76,3 +91,6 @@ class UserForm(FlaskForm):
         validators=[EqualTo("password", "Hai lần nhập mật khẩu không khớp.")],
         render_kw={"autocomplete": "new-password"},
     )
+
+    def personal_words(self) -> list[str]:
+        return passwords.personal_words(self.full_name.data, self.email.data)

@@ -68,6 +68,11 @@ class User(UserMixin, db.Model):
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
 
+    def rehash_if_outdated(self, password: str) -> None:
+        """After a successful check: store the password again if it was hashed with older parameters."""
+        if not self.password_hash.startswith(password_hash_method() + "$"):
+            self.password_hash = generate_password_hash(password, method=password_hash_method())
+
     def get_id(self) -> str:
         return f"{self.id}:{self.session_version}"
 
@@ -83,8 +88,8 @@ class User(UserMixin, db.Model):
 
 
 def password_hash_method() -> str:
-    # Tests use a cheap method; production keeps werkzeug's default (scrypt).
-    return current_app.config.get("PASSWORD_HASH_METHOD") or "scrypt"
+    # Tests use a cheap method; see Config.PASSWORD_HASH_METHOD for the real one.
+    return current_app.config.get("PASSWORD_HASH_METHOD") or "scrypt:32768:8:3"
 
 
 class LoginThrottle(db.Model):

@@ -5,6 +5,8 @@ in a meta tag), are never cached, and nothing logs the token.
 """
 from __future__ import annotations
 
+import logging
+
 from flask import current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_limiter.util import get_remote_address
 from flask_login import current_user
@@ -12,6 +14,7 @@ from flask_login import current_user
 from dvkheo.accounts import auth, reset
 from dvkheo.accounts.forms import PasswordResetForm, PasswordResetRequestForm
 from dvkheo.accounts.views import bp
+from dvkheo.core import security_log
 from dvkheo.extensions import db, limiter
 
 INVALID_LINK = (
@@ -46,6 +49,7 @@ def forgot_password():
     if form.validate_on_submit():
         reset.request_reset(form.email.data)
         db.session.commit()
+        security_log.event("password_reset_requested", logging.INFO, email=security_log.email_tag(form.email.data))
         flash(reset.REQUESTED.format(minutes=reset.ttl_minutes()), "info")
         return redirect(url_for("accounts.login"), 303)
     return render_template("accounts/forgot.html", form=form)
@@ -61,6 +65,7 @@ def reset_password(token: str):
     if record is None:
         return _private(make_response(render_template("accounts/reset_invalid.html", message=INVALID_LINK), 404))
     form = PasswordResetForm()
+    form.account = record.user
     if form.validate_on_submit():
         if reset.complete_reset(record, form.new_password.data):
             db.session.commit()

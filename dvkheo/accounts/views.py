@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import logging
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, make_response, redirect, render_template, request, session, url_for
@@ -7,7 +8,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from dvkheo.accounts import auth, reset
 from dvkheo.accounts.forms import LoginForm, PasswordChangeForm
-from dvkheo.core import audit
+from dvkheo.core import audit, security_log
 from dvkheo.core.forms import EmptyForm
 from dvkheo.extensions import db, limiter
 
@@ -58,14 +59,17 @@ def login():
         if outcome.wait_seconds:
             db.session.rollback()
             form.password.errors.append(auth.THROTTLED.format(seconds=outcome.wait_seconds))
+            security_log.event("login_throttled", email=security_log.email_tag(form.email.data), wait=outcome.wait_seconds)
             response = make_response(render_template("accounts/login.html", form=form), 429)
             response.headers["Retry-After"] = str(outcome.wait_seconds)
             return response
         if user is None:
             db.session.commit()  # the failure stays counted
+            security_log.event("login_failed", email=security_log.email_tag(form.email.data))
             form.password.errors.append("Thư điện tử hoặc mật khẩu không đúng.")
         elif not user.active:
             db.session.commit()
+            security_log.event("login_refused_locked", email=security_log.email_tag(form.email.data))
             form.email.errors.append("Tài khoản đã bị khóa. Vui lòng liên hệ quản trị viên.")
         else:
             # A fresh session at login defeats session fixation.
@@ -73,6 +77,7 @@ def login():
             login_user(user, remember=form.remember.data)
             audit.record("user", user.id, "login", user)
             db.session.commit()
+            security_log.event("login_succeeded", logging.INFO, account_id=user.id)
             if user.must_change_password:
                 return redirect(url_for("accounts.change_password"))
             return redirect(_safe_next(request.args.get("next")) or url_for("main.home"))

@@ -1,9 +1,10 @@
 """Clear Vietnamese error pages; every failed request rolls its transaction back."""
 from __future__ import annotations
 
-from flask import Flask, render_template, request
+from flask import Flask, render_template, request, session
 from flask_wtf.csrf import CSRFError
 
+from dvkheo.core import security_log
 from dvkheo.extensions import db
 
 ERROR_TEXT = {
@@ -38,12 +39,33 @@ def _render(code: int, detail: str | None = None):
     return render_template("errors/error.html", code=code, title=title, message=detail or message), code
 
 
+# Answers an operator should see in the security log (ASVS 5.0 V16.3).
+_SECURITY_EVENTS = {403: "access_denied", 429: "rate_limited"}
+
+# Pages a person reaches signed in (or, for /account, with a private link): never kept by a browser's
+# or a proxy's cache, so the back button on a shared office PC shows nothing after "Thoát".
+_PRIVATE_PATHS = ("/nominations", "/admin", "/account", "/review", "/council", "/awards", "/campaigns", "/quan-ly")
+
+
+def _error_page(code: int):
+    if code in _SECURITY_EVENTS:
+        security_log.event(_SECURITY_EVENTS[code])
+    return _render(code)
+
+
+def _personal(response) -> bool:
+    if request.path.startswith(_PRIVATE_PATHS):
+        return True
+    return "_user_id" in session or any(key.startswith("voter") for key in session)
+
+
 def register_error_handlers(app: Flask) -> None:
     for code in ERROR_TEXT:
-        app.register_error_handler(code, lambda error, code=code: _render(code))
+        app.register_error_handler(code, lambda error, code=code: _error_page(code))
 
     @app.errorhandler(CSRFError)
     def csrf_error(error):
+        security_log.event("csrf_failed", reason=error.description)
         return _render(400, "Phiên làm việc đã hết hạn hoặc biểu mẫu không hợp lệ. Vui lòng tải lại trang và gửi lại.")
 
     @app.teardown_request
@@ -62,6 +84,6 @@ def register_error_handlers(app: Flask) -> None:
         response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
         if hsts_seconds:  # production only: browsers then refuse plain HTTP to this host for a year
             response.headers.setdefault("Strict-Transport-Security", f"max-age={hsts_seconds}; includeSubDomains")
-        if request.path.startswith(("/nominations", "/admin", "/account")):
+        if request.endpoint != "static" and _personal(response):
             response.headers.setdefault("Cache-Control", "no-store")
         return response

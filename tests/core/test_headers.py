@@ -2,10 +2,12 @@
 production; HSTS only in production; the content security policy stays strict (no inline code)."""
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from config import DevelopmentConfig, ProductionConfig
-from tests.core.test_config import PUBLIC_URL, STRONG_SECRET, STRONG_VOTER_KEY, other_apps  # noqa: F401
+from tests.core.test_config import PUBLIC_URL, STRONG_SECRET, STRONG_VOTER_KEY, other_apps, production_settings  # noqa: F401
 
 PATHS = ["/login", "/binh-chon/", "/khong-co-trang-nay", "/static/css/app.css", "/healthz"]
 
@@ -64,3 +66,25 @@ def test_an_error_page_carries_the_headers_too(client):
     assert "Thao tác không được hỗ trợ" in response.get_data(as_text=True)
     assert response.headers["X-Frame-Options"] == "DENY"
     assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
+
+
+def test_production_cookies_are_host_only_secure_and_survive_the_next_request(other_apps, production_settings, make_user):  # noqa: F811
+    from dvkheo.accounts.models import Role
+    from tests.conftest import PASSWORD
+
+    user = make_user(Role.SECRETARY, email="thuky.cookie@example.vn")
+    app = other_apps(ProductionConfig)
+    client = app.test_client()
+    https = {"base_url": PUBLIC_URL, "headers": {"Referer": PUBLIC_URL + "/login"}}  # CSRF over https checks it
+    page = client.get("/login", **https).get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    answer = client.post("/login", data={"email": user.email, "password": PASSWORD, "remember": "y", "csrf_token": token}, **https)
+    assert answer.status_code == 302
+    cookies = {header.split("=", 1)[0]: header for header in answer.headers.getlist("Set-Cookie")}
+    assert set(cookies) == {"__Host-session", "__Host-remember_token"}
+    for header in cookies.values():
+        attributes = [part.strip().lower() for part in header.split(";")[1:]]
+        assert "secure" in attributes and "httponly" in attributes and "path=/" in attributes
+        assert "samesite=lax" in attributes
+        assert not any(part.startswith("domain=") for part in attributes)  # a __Host- cookie must have none
+    assert client.get("/account/password", **https).status_code == 200
