@@ -148,3 +148,41 @@ def test_remember_cookie_is_secure_in_production():
 
     assert ProductionConfig.REMEMBER_COOKIE_SECURE and ProductionConfig.REMEMBER_COOKIE_SAMESITE == "Lax"
     assert ProductionConfig.REMEMBER_COOKIE_DURATION <= timedelta(days=30)
+
+
+def test_login_starts_a_new_session_without_what_was_there_before(app, client, person):
+    """Session fixation (ASVS 5.0 V7.2.4): whatever sat in the session before signing in (a voter of
+    a campaign, a planted value) is gone afterwards, and the cookie from before signs no one in."""
+    with client.session_transaction() as before:
+        before["voter:1"] = 41
+        before["planted"] = "gia-tri-cai-san"
+    cookie_before = client.get_cookie("session").value
+
+    login(client, person)
+
+    with client.session_transaction() as after:
+        assert "voter:1" not in after and "planted" not in after
+        assert after["_user_id"].startswith(f"{person.id}:")
+    assert client.get_cookie("session").value != cookie_before
+    attacker = app.test_client()
+    attacker.set_cookie("session", cookie_before)
+    assert not signed_in(attacker)
+
+
+@pytest.mark.parametrize("role", list(Role), ids=lambda role: role.value)
+def test_every_page_of_the_menu_offers_logout_for_every_role(client, login_as, province, role):
+    """ASVS 5.0 V7.4.4: the home page and every page its menu links to show the logout button."""
+    login_as(role, province)
+    home = client.get("/", follow_redirects=True)
+    links = sorted({link for link in re.findall(r'href="(/[^"#]*)"', home.get_data(as_text=True))
+                    if not link.startswith(("/static/", "/logout")) and not link.endswith(".pdf")})
+    checked = 0
+    for url in ["/", *links]:
+        response = client.get(url.replace("&amp;", "&"), follow_redirects=True)
+        if response.status_code != 200 or response.mimetype != "text/html":
+            continue
+        page = response.get_data(as_text=True)
+        assert re.search(r'<form method="post" action="/logout"[^>]*>\s*<input type="hidden" name="csrf_token"', page), url
+        assert "Đăng xuất</button>" in page, url
+        checked += 1
+    assert checked >= 3, links
