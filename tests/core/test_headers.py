@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from config import DevelopmentConfig, ProductionConfig
+from dvkheo.accounts.models import Role
 from tests.core.test_config import PUBLIC_URL, STRONG_SECRET, STRONG_VOTER_KEY, other_apps  # noqa: F401
 
 PATHS = ["/login", "/binh-chon/", "/khong-co-trang-nay", "/static/css/app.css", "/healthz"]
@@ -64,3 +65,22 @@ def test_an_error_page_carries_the_headers_too(client):
     assert "Thao tác không được hỗ trợ" in response.get_data(as_text=True)
     assert response.headers["X-Frame-Options"] == "DENY"
     assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
+
+
+@pytest.mark.parametrize("path", ["/login", "/binh-chon/", "/verify", "/khong-co-trang-nay", "/logout"])
+def test_html_pages_name_their_charset(client, path):
+    """ASVS 5.0 V4.1.1: a browser never has to guess the encoding of Vietnamese text."""
+    response = client.get(path)
+
+    assert response.status_code in (200, 404, 405)
+    assert response.headers["Content-Type"] == "text/html; charset=utf-8"
+    assert "<meta charset=\"utf-8\">" in response.get_data(as_text=True).lower()
+
+
+def test_a_csv_download_names_its_charset_too(client, login_as):
+    login_as(Role.ADMIN)
+    response = client.get("/admin/units/import/mau.csv")
+
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
+    assert response.data.startswith(b"\xef\xbb\xbf")  # the BOM Excel needs to read UTF-8
