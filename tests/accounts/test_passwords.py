@@ -119,3 +119,16 @@ def test_a_long_password_can_be_set_and_used(app, signed_in, person, length):
     assert response.status_code == 302, text_of(response)
     assert can_sign_in(app, person, chosen)
     assert not can_sign_in(app, person, chosen[:-1])
+
+
+def test_password_fields_let_a_password_manager_fill_and_paste(client, login_as):
+    """ASVS 5.0 V6.2.7: nothing blocks pasting or turns the browser's password manager off."""
+    pages = [text_of(client.get("/login"))]
+    login_as(Role.ADMIN)
+    pages += [text_of(client.get(CHANGE_PAGE)), text_of(client.get("/admin/users/new"))]
+    for page in pages:
+        tags = [tag for tag in re.findall(r"<input\b[^>]*>", page) if 'type="password"' in tag]
+        assert tags
+        for tag in tags:
+            assert 'autocomplete="off"' not in tag and "onpaste" not in tag and "readonly" not in tag, tag
+        assert not re.search(r"\bon(paste|copy|cut|drop)\s*=", page)
