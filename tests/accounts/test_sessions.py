@@ -186,3 +186,35 @@ def test_every_page_of_the_menu_offers_logout_for_every_role(client, login_as, p
         assert "Đăng xuất</button>" in page, url
         checked += 1
     assert checked >= 3, links
+
+
+@pytest.mark.parametrize(("age_days", "accepted"), [(30, True), (32, False)])
+def test_a_session_cookie_signed_more_than_31_days_ago_is_refused(app, client, person, monkeypatch, age_days, accepted):
+    """ASVS 5.0 V7.3.2: even a browser never closed gets at most PERMANENT_SESSION_LIFETIME (31 days,
+    Flask's default) from one login; the signed cookie carries the moment it was signed."""
+    import itsdangerous.timed
+
+    assert app.permanent_session_lifetime == timedelta(days=31)
+    login(client, person)
+    serializer = app.session_interface.get_signing_serializer(app)
+    contents = serializer.loads(client.get_cookie("session").value)
+    signed_at = datetime.now(timezone.utc) - timedelta(days=age_days)
+    monkeypatch.setattr(itsdangerous.timed.TimestampSigner, "get_timestamp", lambda _self: int(signed_at.timestamp()))
+    old_cookie = serializer.dumps(contents)
+    monkeypatch.undo()
+
+    browser = app.test_client()
+    browser.set_cookie("session", old_cookie)
+    assert signed_in(browser) is accepted
+
+
+def test_the_session_cookie_holds_only_ids_and_tokens(app, client, person):
+    """ASVS 5.0 V14.3.3: the signed (readable, not encrypted) cookie carries no personal data."""
+    login(client, person, remember=True)
+    contents = app.session_interface.get_signing_serializer(app).loads(client.get_cookie("session").value)
+
+    assert set(contents) <= {"_user_id", "_fresh", "_id", "_remember", "csrf_token", "_flashes"}, contents
+    assert contents["_user_id"] == f"{person.id}:{person.session_version}"
+    readable = repr(contents) + repr(client.get_cookie("remember_token").value)
+    for personal in (person.email, person.full_name, PASSWORD, "canbo"):
+        assert personal not in readable
