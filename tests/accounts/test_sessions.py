@@ -190,8 +190,9 @@ def test_every_page_of_the_menu_offers_logout_for_every_role(client, login_as, p
 
 @pytest.mark.parametrize(("age_days", "accepted"), [(30, True), (32, False)])
 def test_a_session_cookie_signed_more_than_31_days_ago_is_refused(app, client, person, monkeypatch, age_days, accepted):
-    """ASVS 5.0 V7.3.2: even a browser never closed gets at most PERMANENT_SESSION_LIFETIME (31 days,
-    Flask's default) from one login; the signed cookie carries the moment it was signed."""
+    """ASVS 5.0 V7.3.2: the signed cookie carries the moment it was signed, and Flask refuses it once
+    PERMANENT_SESSION_LIFETIME (31 days, Flask's default) has passed since, permanent session or not.
+    (A change to the session signs it again, so this counts from the last change, not from login.)"""
     import itsdangerous.timed
 
     assert app.permanent_session_lifetime == timedelta(days=31)
@@ -218,3 +219,12 @@ def test_the_session_cookie_holds_only_ids_and_tokens(app, client, person):
     readable = repr(contents) + repr(client.get_cookie("remember_token").value)
     for personal in (person.email, person.full_name, PASSWORD, "canbo"):
         assert personal not in readable
+
+
+def test_session_cookie_is_lax_and_http_only(app, client, person):
+    """ASVS 5.0 V3.3.2, V3.3.4: scripts cannot read the session cookie, and other sites' forms do not send it."""
+    response = login(client, person)
+    name = app.config["SESSION_COOKIE_NAME"]
+    header = next(value for value in response.headers.getlist("Set-Cookie") if value.startswith(f"{name}="))
+    attributes = [part.strip() for part in header.split(";")]
+    assert "HttpOnly" in attributes and "SameSite=Lax" in attributes and "Path=/" in attributes
