@@ -23,7 +23,10 @@ _OPEN_WHILE_FORCED = {"accounts.change_password", "accounts.logout", "static"}
 
 
 def _safe_next(target: str | None) -> str | None:
-    if not target:
+    """`target` if it is a path on this site, else None. Browsers read a backslash as a slash and
+    drop tabs and newlines, so "/\\evil.example" or "/\\t/evil.example" would mean another host:
+    such targets are refused outright rather than left to the encoding of the Location header."""
+    if not target or "\\" in target or any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in target):
         return None
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):

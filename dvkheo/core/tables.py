@@ -16,6 +16,9 @@ from dvkheo.core.storage import UploadRejected
 MAX_ROWS = 20_000
 # An XLSX is a zip: refuse one that would inflate far beyond what a list of rows needs.
 MAX_UNZIPPED_BYTES = 100 * 1024 * 1024
+# A workbook saved by Excel or LibreOffice holds a few dozen parts (one per sheet, image or
+# style file); thousands of tiny entries only make the reader work through its directory.
+MAX_ZIP_ENTRIES = 1000
 
 
 def clean_cell(value: Any) -> str:
@@ -26,6 +29,22 @@ def clean_cell(value: Any) -> str:
         value = int(value)
     text = unicodedata.normalize("NFC", str(value))
     return " ".join(text.split())
+
+
+def zip_problem(archive: zipfile.ZipFile, display_name: str, max_unzipped: int = MAX_UNZIPPED_BYTES) -> str | None:
+    """Why an XLSX must not be opened, judged from its zip directory alone, before anything is
+    inflated: too many entries, or more unpacked bytes than `max_unzipped`. The sizes are the
+    declared ones; zipfile stops reading an entry at its declared size, so a lying header
+    cannot inflate more (the entry then fails its CRC check and the file is refused as damaged)."""
+    entries = archive.infolist()
+    if len(entries) > MAX_ZIP_ENTRIES:
+        return (
+            f"Tệp “{display_name}” chứa quá nhiều thành phần nén ({len(entries):,}; tối đa {MAX_ZIP_ENTRIES:,}). "
+            "Vui lòng mở bằng Excel và lưu lại dưới dạng “Sổ làm việc Excel (.xlsx)”."
+        ).replace(",", ".")
+    if sum(info.file_size for info in entries) > max_unzipped:
+        return f"Tệp “{display_name}” chứa dữ liệu quá lớn sau khi giải nén; vui lòng chia thành nhiều tệp nhỏ hơn."
+    return None
 
 
 def _too_many_rows() -> UploadRejected:
@@ -68,8 +87,9 @@ def xlsx_table(data: bytes, display_name: str, cell: Callable[[Any], Any] = clea
     unreadable = UploadRejected(f"Không đọc được tệp Excel “{display_name}”; tệp có thể bị hỏng.")
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            if sum(info.file_size for info in archive.infolist()) > MAX_UNZIPPED_BYTES:
-                raise UploadRejected(f"Tệp “{display_name}” quá lớn sau khi giải nén.")
+            problem = zip_problem(archive, display_name)
+        if problem:
+            raise UploadRejected(problem)
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except UploadRejected:
         raise

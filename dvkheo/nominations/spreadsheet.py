@@ -26,6 +26,7 @@ from dvkheo.campaigns.models import Campaign, NomineeKind, ReferenceItem
 from dvkheo.core import audit
 from dvkheo.core.exports import restore, xlsx_bytes
 from dvkheo.core.storage import clean_original_name, sniff_kind
+from dvkheo.core.tables import zip_problem
 from dvkheo.core.text import fold
 from dvkheo.core.timeutil import format_date
 from dvkheo.nominations import operations
@@ -346,8 +347,9 @@ def _read_rows(data: bytes, display_name: str) -> tuple[list[tuple[int, tuple]],
         return [], None, NOT_XLSX.format(name=display_name)
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            if sum(info.file_size for info in archive.infolist()) > MAX_UNCOMPRESSED_BYTES:
-                return [], None, f"Tệp “{display_name}” chứa dữ liệu quá lớn sau khi giải nén; vui lòng chia thành nhiều tệp nhỏ hơn."
+            problem = zip_problem(archive, display_name, MAX_UNCOMPRESSED_BYTES)
+        if problem:
+            return [], None, problem
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception:  # openpyxl raises many kinds of errors on damaged or foreign files
         return [], None, NOT_XLSX.format(name=display_name)

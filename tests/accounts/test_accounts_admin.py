@@ -216,3 +216,13 @@ def test_user_form_shows_every_problem_at_once(admin, client, make_user):
     assert "Mật khẩu cần ít nhất 10 ký tự" in text
     assert "Thư điện tử này đã được dùng cho một tài khoản khác." in text
     assert "Vai trò “Chủ tịch Hội đồng” cần gắn với một đơn vị" in text
+
+
+@pytest.mark.parametrize("injected", ["hanh@example.vn\r\nBcc: ke-xau@evil.example", "hanh@example.vn\nTo: ai@evil.example"])
+def test_user_email_with_a_line_break_is_refused(admin, client, injected):
+    """ASVS 5.0 V1.3.11: an account's address, later used as a mail recipient, holds no header."""
+    response = client.post("/admin/users/new", data=form_for(email=injected))
+
+    assert response.status_code == 200
+    assert "Thư điện tử không hợp lệ." in text_of(response)
+    assert account("hanh@example.vn") is None

@@ -191,3 +191,17 @@ def test_the_account_history_names_the_request_and_the_reset(app, client, login_
     login_as(Role.ADMIN)
     history = client.get(f"/admin/users/{person.id}/edit").get_data(as_text=True)
     assert "Yêu cầu đặt lại mật khẩu qua thư" in history and "Đặt lại mật khẩu qua thư" in history
+
+
+@pytest.mark.parametrize("injected", [
+    "canbo@example.vn\r\nBcc: ke-xau@evil.example",
+    "canbo@example.vn\nBcc: ke-xau@evil.example",
+    "canbo@example.vn\rSubject: Mat khau moi",
+    "canbo@example.vn,ke-xau@evil.example",
+])
+def test_an_address_with_a_line_break_or_a_second_recipient_sends_nothing(client, person, injected):
+    """ASVS 5.0 V1.3.11: no header can be added to the reset mail through the address field."""
+    page = ask(client, injected).get_data(as_text=True)
+
+    assert "Thư điện tử không hợp lệ." in page
+    assert mails() == []

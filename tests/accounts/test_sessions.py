@@ -148,3 +148,83 @@ def test_remember_cookie_is_secure_in_production():
 
     assert ProductionConfig.REMEMBER_COOKIE_SECURE and ProductionConfig.REMEMBER_COOKIE_SAMESITE == "Lax"
     assert ProductionConfig.REMEMBER_COOKIE_DURATION <= timedelta(days=30)
+
+
+def test_login_starts_a_new_session_without_what_was_there_before(app, client, person):
+    """Session fixation (ASVS 5.0 V7.2.4): whatever sat in the session before signing in (a voter of
+    a campaign, a planted value) is gone afterwards, and the cookie from before signs no one in."""
+    with client.session_transaction() as before:
+        before["voter:1"] = 41
+        before["planted"] = "gia-tri-cai-san"
+    cookie_before = client.get_cookie("session").value
+
+    login(client, person)
+
+    with client.session_transaction() as after:
+        assert "voter:1" not in after and "planted" not in after
+        assert after["_user_id"].startswith(f"{person.id}:")
+    assert client.get_cookie("session").value != cookie_before
+    attacker = app.test_client()
+    attacker.set_cookie("session", cookie_before)
+    assert not signed_in(attacker)
+
+
+@pytest.mark.parametrize("role", list(Role), ids=lambda role: role.value)
+def test_every_page_of_the_menu_offers_logout_for_every_role(client, login_as, province, role):
+    """ASVS 5.0 V7.4.4: the home page and every page its menu links to show the logout button."""
+    login_as(role, province)
+    home = client.get("/", follow_redirects=True)
+    links = sorted({link for link in re.findall(r'href="(/[^"#]*)"', home.get_data(as_text=True))
+                    if not link.startswith(("/static/", "/logout")) and not link.endswith(".pdf")})
+    checked = 0
+    for url in ["/", *links]:
+        response = client.get(url.replace("&amp;", "&"), follow_redirects=True)
+        if response.status_code != 200 or response.mimetype != "text/html":
+            continue
+        page = response.get_data(as_text=True)
+        assert re.search(r'<form method="post" action="/logout"[^>]*>\s*<input type="hidden" name="csrf_token"', page), url
+        assert "Đăng xuất</button>" in page, url
+        checked += 1
+    assert checked >= 3, links
+
+
+@pytest.mark.parametrize(("age_days", "accepted"), [(30, True), (32, False)])
+def test_a_session_cookie_signed_more_than_31_days_ago_is_refused(app, client, person, monkeypatch, age_days, accepted):
+    """ASVS 5.0 V7.3.2: the signed cookie carries the moment it was signed, and Flask refuses it once
+    PERMANENT_SESSION_LIFETIME (31 days, Flask's default) has passed since, permanent session or not.
+    (A change to the session signs it again, so this counts from the last change, not from login.)"""
+    import itsdangerous.timed
+
+    assert app.permanent_session_lifetime == timedelta(days=31)
+    login(client, person)
+    serializer = app.session_interface.get_signing_serializer(app)
+    contents = serializer.loads(client.get_cookie("session").value)
+    signed_at = datetime.now(timezone.utc) - timedelta(days=age_days)
+    monkeypatch.setattr(itsdangerous.timed.TimestampSigner, "get_timestamp", lambda _self: int(signed_at.timestamp()))
+    old_cookie = serializer.dumps(contents)
+    monkeypatch.undo()
+
+    browser = app.test_client()
+    browser.set_cookie("session", old_cookie)
+    assert signed_in(browser) is accepted
+
+
+def test_the_session_cookie_holds_only_ids_and_tokens(app, client, person):
+    """ASVS 5.0 V14.3.3: the signed (readable, not encrypted) cookie carries no personal data."""
+    login(client, person, remember=True)
+    contents = app.session_interface.get_signing_serializer(app).loads(client.get_cookie("session").value)
+
+    assert set(contents) <= {"_user_id", "_fresh", "_id", "_remember", "csrf_token", "_flashes"}, contents
+    assert contents["_user_id"] == f"{person.id}:{person.session_version}"
+    readable = repr(contents) + repr(client.get_cookie("remember_token").value)
+    for personal in (person.email, person.full_name, PASSWORD, "canbo"):
+        assert personal not in readable
+
+
+def test_session_cookie_is_lax_and_http_only(app, client, person):
+    """ASVS 5.0 V3.3.2, V3.3.4: scripts cannot read the session cookie, and other sites' forms do not send it."""
+    response = login(client, person)
+    name = app.config["SESSION_COOKIE_NAME"]
+    header = next(value for value in response.headers.getlist("Set-Cookie") if value.startswith(f"{name}="))
+    attributes = [part.strip() for part in header.split(";")]
+    assert "HttpOnly" in attributes and "SameSite=Lax" in attributes and "Path=/" in attributes

@@ -7,6 +7,7 @@ import re
 import pytest
 
 from config import DevelopmentConfig, ProductionConfig
+from dvkheo.accounts.models import Role
 from tests.core.test_config import PUBLIC_URL, STRONG_SECRET, STRONG_VOTER_KEY, other_apps, production_settings  # noqa: F401
 
 PATHS = ["/login", "/binh-chon/", "/khong-co-trang-nay", "/static/css/app.css", "/healthz"]
@@ -69,7 +70,6 @@ def test_an_error_page_carries_the_headers_too(client):
 
 
 def test_production_cookies_are_host_only_secure_and_survive_the_next_request(other_apps, production_settings, make_user):  # noqa: F811
-    from dvkheo.accounts.models import Role
     from tests.conftest import PASSWORD
 
     user = make_user(Role.SECRETARY, email="thuky.cookie@example.vn")
@@ -88,3 +88,22 @@ def test_production_cookies_are_host_only_secure_and_survive_the_next_request(ot
         assert "samesite=lax" in attributes
         assert not any(part.startswith("domain=") for part in attributes)  # a __Host- cookie must have none
     assert client.get("/account/password", **https).status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/login", "/binh-chon/", "/verify", "/khong-co-trang-nay", "/logout"])
+def test_html_pages_name_their_charset(client, path):
+    """ASVS 5.0 V4.1.1: a browser never has to guess the encoding of Vietnamese text."""
+    response = client.get(path)
+
+    assert response.status_code in (200, 404, 405)
+    assert response.headers["Content-Type"] == "text/html; charset=utf-8"
+    assert "<meta charset=\"utf-8\">" in response.get_data(as_text=True).lower()
+
+
+def test_a_csv_download_names_its_charset_too(client, login_as):
+    login_as(Role.ADMIN)
+    response = client.get("/admin/units/import/mau.csv")
+
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
+    assert response.data.startswith(b"\xef\xbb\xbf")  # the BOM Excel needs to read UTF-8

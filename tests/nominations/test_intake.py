@@ -368,3 +368,36 @@ def test_pixel_bomb_evidence_is_refused_with_its_size_and_the_form_is_kept(clien
     assert 'value="Vận động Nhân dân hiến đất làm đường"' in page and 'value="1.250.000.000"' in page
     assert len(stored_files(app)) == before
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Attachment)) == 0
+
+
+MARKUP = {
+    "title": "<script>alert(1)</script> Mô hình",
+    "nominee_name": '"><img src=x onerror=alert(2)> Chi hội',
+    "locality": "Thôn <b>Trường Thọ</b> & 'Phú Lộc'",
+    "situation": "</textarea><script>alert(3)</script>",
+}
+
+
+def test_markup_typed_into_the_form_comes_back_as_text_on_every_page(client, submitter, make_campaign):
+    """ASVS 5.0 V1.1.2, V1.2.1: what a person types is shown as they typed it, never run as markup,
+    in element text, in attribute values and inside a textarea."""
+    campaign = make_campaign()
+    response = client.post(create_url(campaign), data=MARKUP | {"save_draft": "Lưu nháp"})
+    assert response.status_code == 302
+    nomination = only_nomination()
+    assert nomination.title == MARKUP["title"]  # stored as typed; escaped only when shown
+
+    pages = {
+        "detail": client.get(response.headers["Location"]),
+        "list": client.get("/nominations/"),
+        "edit": client.get(f"/nominations/{nomination.id}/edit"),
+    }
+    for name, page in pages.items():
+        assert page.status_code == 200, name
+        html = page.get_data(as_text=True)
+        assert "<script>alert" not in html and "<img src=x" not in html and "<b>Trường" not in html, name
+        assert "&lt;script&gt;alert(1)&lt;/script&gt; Mô hình" in html, name
+    edit = pages["edit"].get_data(as_text=True)
+    assert "&#34;&gt;&lt;img src=x onerror=alert(2)&gt; Chi hội" in edit or "&quot;&gt;&lt;img src=x onerror=alert(2)&gt; Chi hội" in edit
+    assert "&lt;/textarea&gt;&lt;script&gt;alert(3)&lt;/script&gt;" in edit
+    assert "Thôn &lt;b&gt;Trường Thọ&lt;/b&gt; &amp; &#39;Phú Lộc&#39;" in edit

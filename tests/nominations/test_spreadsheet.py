@@ -12,10 +12,12 @@ from openpyxl import Workbook, load_workbook
 from dvkheo.accounts.models import Role
 from dvkheo.campaigns.models import NomineeKind, ReferenceKind
 from dvkheo.core.audit import AuditEvent
+from dvkheo.core.tables import MAX_ZIP_ENTRIES
 from dvkheo.extensions import db
 from dvkheo.nominations import spreadsheet as sheets
 from dvkheo.nominations.models import Nomination
 from dvkheo.nominations.states import NominationState
+from tests import hostile_xlsx as hostile
 from tests.conftest import PDF_BYTES, reference_item
 
 TITLES = {column.key: column.title for column in sheets.COLUMNS}
@@ -413,3 +415,30 @@ def test_template_writes_typed_names_as_text_never_as_formulas(client, own_submi
     assert response.status_code == 302, response.get_data(as_text=True)
     nomination = db.session.scalars(sa.select(Nomination)).one()
     assert (nomination.field.name, nomination.collective_type.name) == ("+1", "=1+1")
+
+
+# --- hostile workbooks (ASVS 5.0 V1.5.1 XML entities, V5.2.3 zip bombs) -------------------------
+
+
+@pytest.mark.parametrize(
+    ("build", "message"),
+    [
+        (lambda data: hostile.with_entity(data, "xxe", "sheet"), "không phải tệp Excel (.xlsx) hợp lệ"),
+        (lambda data: hostile.with_entity(data, "xxe", "shared-strings"), "không phải tệp Excel (.xlsx) hợp lệ"),
+        (lambda data: hostile.with_entity(data, "billion-laughs", "sheet"), "không phải tệp Excel (.xlsx) hợp lệ"),
+        (lambda data: hostile.with_entity(data, "billion-laughs", "shared-strings"), "không phải tệp Excel (.xlsx) hợp lệ"),
+        (lambda data: hostile.with_bomb(data, sheets.MAX_UNCOMPRESSED_BYTES + 1024 * 1024), "chứa dữ liệu quá lớn sau khi giải nén"),
+        (lambda data: hostile.with_many_entries(data, MAX_ZIP_ENTRIES), "chứa quá nhiều thành phần nén"),
+    ],
+    ids=["xxe-sheet", "xxe-shared-strings", "billion-laughs-sheet", "billion-laughs-shared-strings", "zip-bomb", "many-entries"],
+)
+def test_a_hostile_workbook_is_refused_in_vietnamese_and_creates_nothing(client, own_submitter, campaign, build, message):
+    data = build(hostile.workbook_bytes([[TITLES["kind"], TITLES["title"]], ["Tập thể", hostile.MARKER]]))
+
+    response = upload(client, campaign, data, name="ho-so.xlsx")
+
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert f"Tệp “ho-so.xlsx” {message}" in page
+    assert "root:" not in page
+    assert db.session.scalar(sa.select(sa.func.count(Nomination.id))) == 0

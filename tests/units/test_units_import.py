@@ -4,11 +4,14 @@ from __future__ import annotations
 import io
 import unicodedata
 
+import pytest
 import sqlalchemy as sa
 from openpyxl import Workbook, load_workbook
 
+from dvkheo.core.tables import MAX_UNZIPPED_BYTES, MAX_ZIP_ENTRIES
 from dvkheo.extensions import db
 from dvkheo.units.models import Unit
+from tests import hostile_xlsx as hostile
 from tests.conftest import PNG_BYTES
 
 HEADER = "Mã đơn vị,Tên đơn vị,Loại đơn vị,Mã đơn vị cấp trên\r\n"
@@ -175,6 +178,26 @@ def test_import_refuses_a_picture_renamed_to_csv(admin, upload):
 def test_import_refuses_a_file_over_the_size_limit(admin, upload):
     text = text_of(upload(HEADER.encode() + b"X," * (3 * 1024 * 1024)))
     assert "vượt quá 5 MB" in text
+
+
+@pytest.mark.parametrize(
+    ("build", "message"),
+    [
+        (lambda data: hostile.with_entity(data, "xxe", "shared-strings"), "Không đọc được tệp Excel “don-vi.xlsx”; tệp có thể bị hỏng."),
+        (lambda data: hostile.with_entity(data, "billion-laughs", "sheet"), "Không đọc được tệp Excel “don-vi.xlsx”; tệp có thể bị hỏng."),
+        (lambda data: hostile.with_bomb(data, MAX_UNZIPPED_BYTES + 1024 * 1024), "Tệp “don-vi.xlsx” chứa dữ liệu quá lớn sau khi giải nén"),
+        (lambda data: hostile.with_many_entries(data, MAX_ZIP_ENTRIES), "Tệp “don-vi.xlsx” chứa quá nhiều thành phần nén"),
+    ],
+    ids=["xxe", "billion-laughs", "zip-bomb", "many-entries"],
+)
+def test_import_refuses_a_hostile_workbook_in_vietnamese(admin, upload, build, message):
+    data = build(hostile.workbook_bytes([HEADER.strip().split(","), ["VN-P51", hostile.MARKER, "Tỉnh", ""]]))
+
+    text = text_of(upload(data, filename="don-vi.xlsx"))
+
+    assert message in text
+    assert "root:" not in text
+    assert unit_count() == 0
 
 
 def test_import_without_a_file_asks_for_one(admin, client):

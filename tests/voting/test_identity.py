@@ -249,3 +249,17 @@ def test_code_requests_are_limited_per_ip(client, voting_campaign, tight_code_li
     for number in range(2):
         assert request_code(client, voting_campaign, email=f"nguoi{number}@example.vn").status_code == 303
     assert request_code(client, voting_campaign, email="nguoi9@example.vn").status_code == 429
+
+
+@pytest.mark.parametrize("injected", [
+    "cutri@example.vn\r\nBcc: ke-xau@evil.example",
+    "cutri@example.vn\nSubject: Ma moi",
+    "cutri@example.vn, ke-xau@evil.example",
+])
+def test_identify_address_with_a_line_break_or_a_second_recipient_sends_nothing(client, voting_campaign, injected):
+    """ASVS 5.0 V1.3.11: the code mail cannot get an extra header or recipient from the address."""
+    response = request_code(client, voting_campaign, email=injected)
+
+    assert response.status_code == 422
+    assert "Địa chỉ thư điện tử không hợp lệ" in response.get_data(as_text=True)
+    assert count(OutboxMessage) == 0 and count(EmailCode) == 0
