@@ -1,12 +1,19 @@
 """Development only: the messages that would have been emailed (DEV_OUTBOX), newest first, so that a
-tester can read an email code. Answers 404 unless DEV_OUTBOX is on, and always in production."""
+tester can read an email code. Answers 404 unless DEV_OUTBOX is on, and always in production.
+
+The outbox holds password-reset links and voters' codes, so it opens only to a browser on the machine
+that runs the app, or to a signed-in administrator: a demo served on the office network with
+`make run HOST=0.0.0.0` must not hand every visitor the administrator's reset link."""
 from __future__ import annotations
 
+import ipaddress
 import os
 
 import sqlalchemy as sa
-from flask import abort, current_app, render_template
+from flask import abort, current_app, render_template, request, session
+from flask_login import current_user
 
+from dvkheo.accounts.models import Role
 from dvkheo.core.notifications import OutboxMessage
 from dvkheo.core.views import bp
 from dvkheo.core.urls import paginate
@@ -17,9 +24,21 @@ def outbox_enabled() -> bool:
     return bool(current_app.config.get("DEV_OUTBOX")) and not production
 
 
+def outbox_open_to_this_request() -> bool:
+    if not outbox_enabled():
+        return False
+    try:
+        if ipaddress.ip_address(request.remote_addr or "").is_loopback:
+            return True
+    except ValueError:
+        pass
+    # Only with an account's session: looking at current_user otherwise would re-sign a voter's cookie.
+    return "_user_id" in session and current_user.is_authenticated and current_user.role == Role.ADMIN
+
+
 @bp.route("/dev/outbox")
 def outbox():
-    if not outbox_enabled():
+    if not outbox_open_to_this_request():
         abort(404)
     page = paginate(sa.select(OutboxMessage).order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc()))
     response = current_app.make_response(render_template("core/outbox.html", page=page))

@@ -15,6 +15,7 @@ from flask_limiter.util import get_remote_address
 from dvkheo import access
 from dvkheo.campaigns.models import Campaign
 from dvkheo.core.forms import EmptyForm
+from dvkheo.core.outbox_views import outbox_open_to_this_request
 from dvkheo.core.rules import RuleRefused
 from dvkheo.extensions import db, limiter
 from dvkheo.privacy import notices
@@ -115,7 +116,7 @@ def _page(template: str, campaign: Campaign, form, general: list[str], **context
         closed=_closed_message(campaign),
         voter=current_voter(campaign.id),
         sign_out_form=EmptyForm(),
-        dev_outbox=bool(current_app.config.get("DEV_OUTBOX")),
+        dev_outbox=outbox_open_to_this_request(),
         **context,
     ), status))
     response.headers["Cache-Control"] = "no-store"

@@ -37,3 +37,18 @@ def test_outbox_is_404_when_dev_outbox_is_off(client, outbox_off):
 def test_outbox_is_404_in_production_whatever_the_setting(client, monkeypatch):
     monkeypatch.setenv("DVKHEO_ENV", "production")
     assert client.get("/dev/outbox").status_code == 404
+
+
+def test_outbox_opens_only_to_this_machine_or_an_administrator(client, login_as):
+    """It holds reset links and voters' codes: a demo served on the office network must not show it."""
+    send_email("admin@example.vn", "Đặt lại mật khẩu", "https://dvkheo.example/account/reset/bi-mat")
+    db.session.commit()
+    office_pc = {"REMOTE_ADDR": "192.168.1.23"}
+    assert client.get("/dev/outbox", environ_base=office_pc).status_code == 404
+    from dvkheo.accounts.models import Role
+
+    login_as(Role.SECRETARY)
+    assert client.get("/dev/outbox", environ_base=office_pc).status_code == 404
+    client.post("/logout")
+    login_as(Role.ADMIN)
+    assert "bi-mat" in client.get("/dev/outbox", environ_base=office_pc).get_data(as_text=True)
