@@ -19,6 +19,7 @@ from dvkheo.campaigns.models import NomineeKind
 from dvkheo.core.forms import EmptyForm
 from dvkheo.core.rules import RuleRefused
 from dvkheo.core.timeutil import today_in_vietnam
+from dvkheo.core.urls import paginate
 from dvkheo.extensions import db
 from dvkheo.nominations import workflow
 from dvkheo.nominations.models import Nomination
@@ -40,7 +41,7 @@ def inbox(campaign_id: int):
     """Dossiers sent to the committee, awaiting screening by default; a fixed number of queries per page."""
     campaign = access.load_review_campaign(campaign_id)
     filters = screening.parse_filters(campaign, request.args)
-    page = db.paginate(screening.inbox_query(campaign, filters), per_page=screening.INBOX_PAGE_SIZE, error_out=False)
+    page = paginate(screening.inbox_query(campaign, filters), per_page=screening.INBOX_PAGE_SIZE)
     counts = campaign_ops.status_counts(campaign)
     return render_template(
         "review/inbox.html",

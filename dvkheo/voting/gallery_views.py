@@ -25,6 +25,7 @@ from dvkheo.campaigns.models import NomineeKind
 from dvkheo.core.images import SIZES, ensure_thumbnail
 from dvkheo.core.rules import RuleRefused
 from dvkheo.core.timeutil import today_in_vietnam
+from dvkheo.core.urls import paginate
 from dvkheo.extensions import db, limiter
 from dvkheo.privacy import notices
 from dvkheo.voting import gallery, objections
@@ -53,7 +54,7 @@ def campaign_gallery(campaign_id: int):
     """Cards of the published nominees, 24 per page; a fixed number of queries whatever the page holds."""
     campaign = gallery.load_public_campaign(campaign_id)
     filters = gallery.GalleryFilters.parse(request.args)
-    page = db.paginate(gallery.gallery_query(campaign, filters), per_page=gallery.PAGE_SIZE, error_out=False)
+    page = paginate(gallery.gallery_query(campaign, filters), per_page=gallery.PAGE_SIZE)
     fields, units = gallery.filter_choices(campaign)
     ids = [n.id for n in page.items]
     return render_template(

@@ -130,7 +130,9 @@ def test_review_lists_survive_a_huge_page_number(client, login_as, province, mak
     campaign = make_campaign(status=CampaignStatus.REVIEW)
     login_as(Role.SECRETARY, province)
 
-    for path in (f"/review/campaigns/{campaign.id}/assignments", f"/binh-chon/quan-ly/dot/{campaign.id}/phan-anh"):
+    paths = (f"/review/campaigns/{campaign.id}/assignments", f"/review/campaigns/{campaign.id}/inbox",
+             f"/binh-chon/quan-ly/dot/{campaign.id}/phan-anh")
+    for path in paths:
         response = client.get(f"{path}?page=99999999999999999999")
         assert response.status_code == 200, path
 

@@ -253,3 +253,10 @@ def test_broken_photo_gives_404_not_500(client, make_nominee, app):
     db.session.commit()
     assert client.get(f"/binh-chon/anh/{broken.id}/small.jpg").status_code == 404
     assert "Mô hình ảnh hỏng" in page_of(client, f"/binh-chon/dot/{nominee.campaign_id}")
+
+
+@pytest.mark.parametrize("page", ["2", "99999999999999999999"])
+def test_a_page_past_the_end_of_the_gallery_shows_its_last_page(client, voting_campaign, make_nominee, page):
+    make_nominee("Mô hình thôn Phú Thọ")
+    listing = page_of(client, f"/binh-chon/dot/{voting_campaign.id}?page={page}")
+    assert "Mô hình thôn Phú Thọ" in listing
