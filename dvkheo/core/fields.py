@@ -7,6 +7,8 @@ from datetime import date, datetime
 from wtforms import StringField, ValidationError
 from wtforms.widgets import TextInput
 
+from dvkheo.core.urls import INT_MAX
+
 _DIGIT_GROUPS = re.compile(r"[\s.,]")
 
 
@@ -47,11 +49,15 @@ class VNDateField(StringField):
 
 
 class VNIntegerField(StringField):
-    """A whole number; accepts thousands separators ("1.200.000", "1 200 000")."""
+    """A whole number; accepts thousands separators ("1.200.000", "1 200 000").
+
+    Bounded by default to what an INTEGER column holds on PostgreSQL, so that a huge number is told
+    beside the field rather than failing the insert; a BIGINT column passes its own maximum.
+    """
 
     widget = TextInput()
 
-    def __init__(self, label=None, validators=None, minimum: int | None = 0, maximum: int | None = None, **kwargs):
+    def __init__(self, label=None, validators=None, minimum: int | None = 0, maximum: int | None = INT_MAX, **kwargs):
         render_kw = {"inputmode": "numeric"}
         render_kw.update(kwargs.pop("render_kw", {}) or {})
         super().__init__(label, validators, render_kw=render_kw, **kwargs)

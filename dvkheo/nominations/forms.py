@@ -50,7 +50,7 @@ class NominationForm(FlaskForm):
     participation = _long("Sự tham gia của Nhân dân")
     results = _long("Kết quả đạt được")
     households_count = VNIntegerField("Số hộ dân tham gia")
-    money_contributed_vnd = VNIntegerField("Kinh phí Nhân dân đóng góp (đồng)")
+    money_contributed_vnd = VNIntegerField("Kinh phí Nhân dân đóng góp (đồng)", maximum=10**15 - 1)  # a BIGINT column
     working_days = VNIntegerField("Ngày công lao động")
     road_length_m = VNIntegerField("Chiều dài đường (mét)")
     area_m2 = VNIntegerField("Diện tích (m²)")

@@ -128,6 +128,25 @@ def test_invalid_number_keeps_everything_and_the_uploaded_file(client, submitter
     assert [a.original_name for a in nomination.attachments] == ["Ảnh hiện trường.png"]
 
 
+@pytest.mark.parametrize("field", ["households_count", "working_days", "review_attendees"])
+def test_a_count_beyond_what_the_database_holds_is_told_beside_the_field(client, submitter, make_campaign, field):
+    """On PostgreSQL an INTEGER column refuses 2.147.483.648: the form must say so, not answer 500."""
+    campaign = make_campaign()
+    data = complete_form(campaign) | {field: "2.147.483.648", "save_draft": "Lưu nháp"}
+    response = client.post(create_url(campaign), data=data, content_type="multipart/form-data")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "Giá trị không được lớn hơn 2.147.483.647." in page and 'value="2.147.483.648"' in page
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Nomination)) == 0
+
+
+def test_a_large_sum_of_money_is_kept(client, submitter, make_campaign):
+    campaign = make_campaign()
+    data = complete_form(campaign) | {"money_contributed_vnd": "25.000.000.000", "save_draft": "Lưu nháp"}
+    assert client.post(create_url(campaign), data=data, content_type="multipart/form-data").status_code == 302
+    assert only_nomination().money_contributed_vnd == 25_000_000_000
+
+
 def test_staged_token_of_another_user_is_ignored(client, submitter, make_campaign, make_user, commune, app):
     from dvkheo.core.storage import store_upload
     from dvkheo.nominations.operations import dump_staged
