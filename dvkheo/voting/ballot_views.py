@@ -235,12 +235,16 @@ def receipt(campaign_id: int):
     # The page's own form posts the code, so that it never lands in a URL, a server access log or a
     # browser history beside the visitor's address; a link with ?ma= keeps working.
     campaign = _public_campaign(campaign_id)
+    asked = request.method == "POST" or "ma" in request.args
     form = ReceiptLookupForm(formdata=request.form if request.method == "POST" else request.args)
-    form.validate()
-    problem = form.problem()
+    if asked:
+        form.validate()
+    else:  # a first visit: an empty field, not an error
+        form.ma.errors = []
+    problem = form.problem() if asked else None
     found = nominee_title = None
     status = 200
-    if problem is None:
+    if asked and problem is None:
         found = ledger.find_receipt(campaign.id, form.ma.data)
         if found is None:
             status = 404
@@ -248,7 +252,8 @@ def receipt(campaign_id: int):
             nominee = db.session.get(Nomination, found.nomination_id)
             nominee_title = nominee.title if nominee else ""
     return render_template(
-        "voting/receipt.html", campaign=campaign, form=form, problem=problem, found=found, nominee_title=nominee_title,
+        "voting/receipt.html", campaign=campaign, form=form, asked=asked, problem=problem, found=found,
+        nominee_title=nominee_title,
     ), status
 
 

@@ -102,9 +102,12 @@ def test_receipt_check_of_an_unknown_code(client, voting_campaign):
     assert "Không tìm thấy mã" in response.get_data(as_text=True)
 
 
-def test_receipt_check_without_a_code_asks_for_one(client, voting_campaign):
-    html = client.get(f"/binh-chon/dot/{voting_campaign.id}/ma-xac-nhan").get_data(as_text=True)
-    assert "Vui lòng nhập mã xác nhận bình chọn." in html
+def test_receipt_page_opens_without_an_error_and_an_empty_submit_asks_for_a_code(client, voting_campaign):
+    url = f"/binh-chon/dot/{voting_campaign.id}/ma-xac-nhan"
+    first_visit = client.get(url).get_data(as_text=True)
+    assert 'name="ma"' in first_visit
+    assert "Vui lòng nhập mã xác nhận bình chọn." not in first_visit and "has-error" not in first_visit
+    assert "Vui lòng nhập mã xác nhận bình chọn." in client.post(url, data={"ma": ""}).get_data(as_text=True)
 
 
 def test_receipt_of_another_campaign_is_not_found(client, voting_campaign, make_campaign, make_nominee, make_voter):
