@@ -68,3 +68,13 @@ def test_a_vote_signs_no_session_cookie(client, voting_campaign, make_nominee):
     response = vote(client, voting_campaign, nominee)
     assert response.status_code == 303
     assert "Set-Cookie" not in response.headers
+
+
+def test_the_ballot_offers_thoat_and_it_ends_the_session(client, voting_campaign, make_nominee):
+    make_nominee()
+    identify(client, voting_campaign)
+    page = ballot(client, voting_campaign).get_data(as_text=True)
+    action = f'action="/binh-chon/dot/{voting_campaign.id}/thoat"'
+    assert action in page and ">Thoát</button>" in page
+    assert client.post(f"/binh-chon/dot/{voting_campaign.id}/thoat").status_code == 303
+    assert ballot(client, voting_campaign).status_code == 302  # sent to identify again
