@@ -71,6 +71,10 @@ class Config:
     # Sessions (issue 10): a remember cookie lasts 30 days at most and is not sent on cross-site requests.
     REMEMBER_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_DURATION = timedelta(days=30)
+    # A sign-in without "Ghi nhớ" ends after this long without a request, and this long after login.
+    # Four hours lets an officer write a long dossier between two saves; twelve cover a working day.
+    SESSION_IDLE_MINUTES = int(os.environ.get("SESSION_IDLE_MINUTES", "240"))
+    SESSION_MAX_HOURS = int(os.environ.get("SESSION_MAX_HOURS", "12"))
     # scrypt with N=2^15, r=8, p=3: OWASP's equivalent of N=2^17 at a quarter of the memory (32 MiB per
     # check, about 0.25 s on one core). Older hashes still verify and are redone at the next login.
     PASSWORD_HASH_METHOD = os.environ.get("PASSWORD_HASH_METHOD", "scrypt:32768:8:3")

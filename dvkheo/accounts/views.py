@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, make_response, redirect, render_template, request, session, url_for
@@ -32,6 +33,37 @@ def _safe_next(target: str | None) -> str | None:
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
         return None
     return target
+
+
+SESSION_EXPIRED = "Phiên đăng nhập đã hết hạn (quá lâu không thao tác, hoặc đã quá {hours} giờ kể từ khi đăng nhập). Vui lòng đăng nhập lại."
+
+
+@bp.before_app_request
+def _session_time_limits():
+    """A sign-in without "Ghi nhớ đăng nhập" ends after SESSION_IDLE_MINUTES without a request and
+    SESSION_MAX_HOURS after the login, whatever happens in between (ASVS 5.0 7.3.1, 7.3.2).
+
+    Both times travel in the signed session cookie, so a copy of the cookie expires with it. The
+    remember cookie is the person's explicit choice to stay signed in on this device (30 days at most).
+    """
+    if "_user_id" not in session or request.endpoint == "static":
+        return None
+    if current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies:
+        return None
+    now = int(time.time())
+    signed_in_at = session.setdefault("signed_in_at", now)
+    seen_at = session.get("seen_at", now)
+    idle = current_app.config["SESSION_IDLE_MINUTES"] * 60
+    longest = current_app.config["SESSION_MAX_HOURS"] * 3600
+    if now - seen_at > idle or now - signed_in_at > longest:
+        logout_user()
+        session.clear()
+        flash(SESSION_EXPIRED.format(hours=current_app.config["SESSION_MAX_HOURS"]), "info")
+        target = request.full_path.rstrip("?") if request.method == "GET" else None
+        return redirect(url_for("accounts.login", next=target), 302 if request.method == "GET" else 303)
+    if now - seen_at >= 60:  # re-sign the cookie at most once a minute
+        session["seen_at"] = now
+    return None
 
 
 @bp.before_app_request
@@ -78,6 +110,7 @@ def login():
             # A fresh session at login defeats session fixation.
             session.clear()
             login_user(user, remember=form.remember.data)
+            session["signed_in_at"] = session["seen_at"] = int(time.time())
             audit.record("user", user.id, "login", user)
             db.session.commit()
             security_log.event("login_succeeded", logging.INFO, account_id=user.id)

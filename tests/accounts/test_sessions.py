@@ -214,7 +214,7 @@ def test_the_session_cookie_holds_only_ids_and_tokens(app, client, person):
     login(client, person, remember=True)
     contents = app.session_interface.get_signing_serializer(app).loads(client.get_cookie("session").value)
 
-    assert set(contents) <= {"_user_id", "_fresh", "_id", "_remember", "csrf_token", "_flashes"}, contents
+    assert set(contents) <= {"_user_id", "_fresh", "_id", "_remember", "csrf_token", "_flashes", "signed_in_at", "seen_at"}, contents
     assert contents["_user_id"] == f"{person.id}:{person.session_version}"
     readable = repr(contents) + repr(client.get_cookie("remember_token").value)
     for personal in (person.email, person.full_name, PASSWORD, "canbo"):
@@ -228,3 +228,44 @@ def test_session_cookie_is_lax_and_http_only(app, client, person):
     header = next(value for value in response.headers.getlist("Set-Cookie") if value.startswith(f"{name}="))
     attributes = [part.strip() for part in header.split(";")]
     assert "HttpOnly" in attributes and "SameSite=Lax" in attributes and "Path=/" in attributes
+
+
+def _age_session(client, *, idle_seconds: int = 0, since_login_seconds: int = 0) -> None:
+    import time
+
+    with client.session_transaction() as saved:
+        now = int(time.time())
+        saved["seen_at"] = now - idle_seconds
+        saved["signed_in_at"] = now - max(since_login_seconds, idle_seconds)
+
+
+def test_a_session_left_idle_too_long_ends_and_asks_to_sign_in_again(app, client, person):
+    login(client, person)
+    _age_session(client, idle_seconds=app.config["SESSION_IDLE_MINUTES"] * 60 - 120)
+    assert signed_in(client)  # still within the limit; this request counts as activity
+    _age_session(client, idle_seconds=app.config["SESSION_IDLE_MINUTES"] * 60 + 5)
+    response = client.get(PRIVATE_PAGE)
+    assert response.status_code == 302 and "/login?next=/account/password" in response.headers["Location"]
+    assert "Phiên đăng nhập đã hết hạn" in client.get(response.headers["Location"]).get_data(as_text=True)
+    assert not signed_in(client)
+
+
+def test_an_active_session_still_ends_at_the_absolute_limit(app, client, person):
+    login(client, person)
+    _age_session(client, idle_seconds=30, since_login_seconds=app.config["SESSION_MAX_HOURS"] * 3600 + 5)
+    assert client.post("/logout").status_code == 303  # even a POST: it goes to the login page
+    assert not signed_in(client)
+
+
+def test_a_copy_of_an_expired_cookie_stays_expired(app, client, person):
+    login(client, person)
+    _age_session(client, idle_seconds=app.config["SESSION_IDLE_MINUTES"] * 60 + 5)
+    thief = app.test_client()
+    copy_cookies(client, thief, ["session"])
+    assert not signed_in(thief)
+
+
+def test_remember_me_keeps_the_person_signed_in_past_the_idle_limit(app, client, person):
+    login(client, person, remember=True)
+    _age_session(client, idle_seconds=app.config["SESSION_IDLE_MINUTES"] * 60 + 5)
+    assert signed_in(client)
