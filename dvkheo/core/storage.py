@@ -70,6 +70,23 @@ def sniff_kind(head: bytes, stream: BinaryIO) -> str | None:
     return None
 
 
+def _refuse_zip_bomb(buffer: io.BytesIO, display_name: str) -> None:
+    """A Word or Excel file is a zip: judged by its directory (entries, unpacked size) before anyone
+    downloads and opens it, as the imports judge a workbook before reading it."""
+    from dvkheo.core.tables import zip_problem
+
+    try:
+        with zipfile.ZipFile(buffer) as archive:
+            problem = zip_problem(archive, display_name)
+    finally:
+        buffer.seek(0)
+    if problem:
+        raise UploadRejected(
+            f"Tệp “{display_name}” chứa dữ liệu nén bất thường (quá nhiều thành phần, hoặc quá lớn khi giải nén). "
+            "Vui lòng mở tệp bằng Word hoặc Excel, lưu lại rồi gửi lại."
+        )
+
+
 _UNSAFE_NAME_CHARS = re.compile(r'[\x00-\x1f<>:"|?*]')
 
 
@@ -110,6 +127,8 @@ def store_upload(stream: BinaryIO, original_name: str | None, *, max_bytes: int 
         raise UploadRejected(
             f"Tệp “{display_name}” không phải tệp {ALLOWED_DESCRIPTION} hợp lệ (hệ thống kiểm tra nội dung tệp, không chỉ đuôi tên)."
         )
+    if kind in ("docx", "xlsx"):
+        _refuse_zip_bomb(buffer, display_name)
     if kind in ("jpeg", "png"):
         # Dimensions from the header, before anything is written or decoded (decompression bombs).
         from dvkheo.core.images import ImageTooLarge, check_pixels

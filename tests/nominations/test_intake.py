@@ -262,6 +262,30 @@ def test_oversized_file_is_refused_and_not_stored(client, submitter, make_campai
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Attachment)) == 0
 
 
+@pytest.mark.parametrize("attack", ["bomb", "entries"])
+def test_a_zip_bomb_workbook_is_refused_as_evidence(client, submitter, make_campaign, app, attack):
+    """Whoever downloads evidence opens it in Excel: a workbook that inflates to 240 MB is not stored."""
+    from tests.hostile_xlsx import with_bomb, with_many_entries, workbook_bytes
+
+    plain = workbook_bytes([["Thôn", "Số hộ"], ["Phú Thọ", 214]])
+    hostile = with_bomb(plain, 240 * 1024 * 1024) if attack == "bomb" else with_many_entries(plain, 1200)
+    campaign = make_campaign()
+    before = len(stored_files(app))
+    response = client.post(
+        create_url(campaign), data={"title": "Mô hình", "save_draft": "1", "evidence": file(hostile, "Bảng kê.xlsx")},
+        content_type="multipart/form-data",
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "chứa dữ liệu nén bất thường" in page and 'value="Mô hình"' in page
+    assert len(stored_files(app)) == before
+    accepted = client.post(
+        create_url(campaign), data={"title": "Mô hình", "save_draft": "1", "evidence": file(plain, "Bảng kê.xlsx")},
+        content_type="multipart/form-data",
+    )
+    assert accepted.status_code == 302
+
+
 def test_request_above_limit_gets_vietnamese_413(client, submitter, make_campaign, app):
     campaign = make_campaign()
     huge = b"0" * (app.config["MAX_CONTENT_LENGTH"] + 1)
