@@ -84,6 +84,7 @@ def register_error_handlers(app: Flask) -> None:
         response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
         if hsts_seconds:  # production only: browsers then refuse plain HTTP to this host for a year
             response.headers.setdefault("Strict-Transport-Security", f"max-age={hsts_seconds}; includeSubDomains")
-        if request.endpoint != "static" and _personal(response):
-            response.headers.setdefault("Cache-Control", "no-store")
+        if request.endpoint != "static" and _personal(response) and "public" not in response.headers.get("Cache-Control", ""):
+            # Overrides send_file's "no-cache" too: evidence and PDFs are kept by no cache at all.
+            response.headers["Cache-Control"] = "no-store"
         return response

@@ -32,7 +32,8 @@ from dvkheo.voting import gallery, objections
 from dvkheo.voting.objection_forms import ObjectionForm
 from dvkheo.voting.views import bp
 
-PHOTO_MAX_AGE = 30 * 24 * 3600  # a stored file never changes: its resized copy may be cached for long
+# A stored file never changes, but a nominee may be withdrawn: a shared cache keeps the photo one day at most.
+PHOTO_MAX_AGE = 24 * 3600
 
 
 def _vote_ctx(campaign):

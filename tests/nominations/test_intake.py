@@ -368,6 +368,7 @@ def test_vietnamese_file_name_is_offered_on_download(client, submitter, make_cam
     disposition = response.headers["Content-Disposition"]
     assert "attachment" in disposition
     assert "filename*=UTF-8''%E1%BA%A2nh%20%C4%91%C6%B0%E1%BB%9Dng" in disposition
+    assert response.headers["Cache-Control"] == "no-store"  # private evidence: kept by no browser or proxy cache
 
 
 def test_deleting_an_attachment_removes_row_and_file(client, submitter, make_nomination, commune, app):

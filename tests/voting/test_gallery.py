@@ -225,7 +225,7 @@ def test_photo_is_a_cached_jpeg_no_wider_than_the_limit(client, make_nominee, ap
         assert response.status_code == 200 and response.mimetype == "image/jpeg"
         image = Image.open(io.BytesIO(response.data))
         assert image.format == "JPEG" and image.width <= limit
-        assert "public" in response.headers["Cache-Control"] and "max-age=2592000" in response.headers["Cache-Control"]
+        assert "public" in response.headers["Cache-Control"] and "max-age=86400" in response.headers["Cache-Control"]
     again = client.get(f"/binh-chon/anh/{photo.id}/small.jpg", headers={"If-None-Match": response.headers["ETag"].replace("medium", "small")})
     assert again.status_code == 304
     assert client.get(f"/binh-chon/anh/{photo.id}/huge.jpg").status_code == 404
