@@ -53,7 +53,7 @@ db: $(STAMP_APP)
 
 run: db
 	@echo "Mở http://$(HOST):$(PORT) (Ctrl+C để dừng)"
-	PUBLIC_BASE_URL='$(PUBLIC_BASE_URL)' $(BIN)/gunicorn $(GUNICORN_WORKERS) --bind $(HOST):$(PORT) --access-logfile - wsgi:app
+	PUBLIC_BASE_URL='$(PUBLIC_BASE_URL)' $(BIN)/gunicorn $(GUNICORN_WORKERS) --bind $(HOST):$(PORT) --access-logfile - --logger-class dvkheo.core.access_log.RedactingLogger wsgi:app
 
 system-packages:
 	@bash scripts/ensure_system_packages.sh

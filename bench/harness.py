@@ -22,11 +22,12 @@ def free_port() -> int:
 class GunicornServer:
     """`gunicorn wsgi:app` on 127.0.0.1 with `workers` processes and the given environment."""
 
-    def __init__(self, env: dict[str, str], workers: int = 4, threads: int = 1):
+    def __init__(self, env: dict[str, str], workers: int = 4, threads: int = 1, extra_args: tuple[str, ...] = ()):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {**os.environ, **env}
         self.workers, self.threads = workers, threads
+        self.extra_args = extra_args
         self.process: subprocess.Popen | None = None
 
     def __enter__(self) -> "GunicornServer":
@@ -34,7 +35,7 @@ class GunicornServer:
         self.process = subprocess.Popen(
             [
                 executable, "--workers", str(self.workers), "--threads", str(self.threads),
-                "--bind", f"127.0.0.1:{self.port}", "--log-level", "warning", "--timeout", "60", "wsgi:app",
+                "--bind", f"127.0.0.1:{self.port}", "--log-level", "warning", "--timeout", "60", *self.extra_args, "wsgi:app",
             ],
             cwd=ROOT, env=self.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
         )
