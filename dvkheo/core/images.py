@@ -136,6 +136,11 @@ def make_thumbnail(source: bytes | Path, size: str) -> bytes:
                 if image.format == "JPEG":
                     image.draft("RGB", (spec.width * 2, spec.height * 2))  # decode a 1/2..1/8 scale: fast, small
                 image.load()
+                # A PNG decodes at full size (no draft mode): shrink it by a whole factor at once, so the
+                # rotation and colour conversion below copy a small image, not a 100 MB one.
+                factor = min(image.width // (spec.width * 2), image.height // (spec.height * 2))
+                if factor >= 2:
+                    image = image.reduce(factor)
                 image = ImageOps.exif_transpose(image)
                 image = _to_rgb(image)
                 if spec.crop:

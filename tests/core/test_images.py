@@ -199,3 +199,17 @@ def test_a_lower_cap_is_checked_before_decoding_when_thumbnailing(app, monkeypat
 
     with pytest.raises(images.ImageTooLarge, match="Ảnh quá lớn: 101 × 100 điểm ảnh, tối đa 10.000 điểm ảnh."):
         images.make_thumbnail(_image_bytes("PNG", size=(101, 100)), "small")
+
+
+def test_a_large_accepted_png_is_thumbnailed_without_copying_it_at_full_size(tmp_path):
+    """A 36-megapixel PNG (under the cap) has no reduced decoding: it is shrunk once right after
+    decoding, so the upload costs about one decoded copy (144 MB of RGBA), not three (430 MB before)."""
+    photo = tmp_path / "so-do.png"
+    Image.new("RGBA", (6000, 6000), (20, 120, 60, 255)).save(photo, "PNG")
+    (tmp_path / "uploads").mkdir()
+
+    stored = _child(photo, tmp_path / "uploads", "guarded")
+
+    assert stored["outcome"] == "stored"
+    assert stored["grown_mb"] < 250, stored
+    assert len(list((tmp_path / "uploads" / "thumbs").rglob("*.jpg"))) == 4  # two for the warm-up image, two for this one
