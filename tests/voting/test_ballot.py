@@ -48,7 +48,7 @@ def test_ballot_lists_nominees_window_and_count(client, voting_campaign, make_no
     assert html.count(">Bình chọn</button>") == 2
     opens, closes = voting_campaign.voting_window()
     assert f"từ <strong>00:00 {opens.strftime('%d/%m/%Y')}</strong>" in html
-    assert f"đến <strong>23:59 {closes.strftime('%d/%m/%Y')}</strong>" in html
+    assert f"đến <strong>23:59 {closes.strftime('%d/%m/%Y')}</strong>." in html  # the full stop right after the date
     assert first.id and second.id
 
 

@@ -48,7 +48,7 @@ def test_results_live_when_the_campaign_shows_tallies(client, voting_campaign, v
     db.session.commit()
     status, html = page(client, voting_campaign)
     assert status == 200
-    assert "đang được cập nhật trực tiếp (3 phiếu còn hiệu lực)" in html
+    assert "Số phiếu tính đến lúc mở trang (3 phiếu còn hiệu lực;" in html
     assert "Số phiếu</th>" in html
     # Most votes first.
     assert html.index("Mô hình A") < html.index("Mô hình B") < html.index("Mô hình C")
