@@ -16,6 +16,7 @@ from dvkheo.accounts.models import Role, User
 from dvkheo.campaigns.models import Campaign, CampaignStatus
 from dvkheo.core.forms import EmptyForm
 from dvkheo.core.rules import RuleRefused
+from dvkheo.core.text import person_sort_key
 from dvkheo.core.urls import paginate
 from dvkheo.council.models import CouncilMember
 from dvkheo.extensions import db
@@ -31,16 +32,18 @@ SHORTFALLS_LISTED = 10
 
 
 def _council(campaign: Campaign) -> list[CouncilMember]:
-    """Council members who may score (REVIEWER or CHAIR accounts), with users and units, in one query."""
-    return list(
+    """Council members who may score (REVIEWER or CHAIR accounts), with users and units, in one query,
+    in Vietnamese order of given names."""
+    members = list(
         db.session.scalars(
             sa.select(CouncilMember)
             .join(User, CouncilMember.user_id == User.id)
             .where(CouncilMember.campaign_id == campaign.id, User.role.in_(access.COUNCIL_ROLES), User.active.is_(True))
             .options(so.joinedload(CouncilMember.user).joinedload(User.unit))
-            .order_by(User.full_name, User.id)
+            .order_by(User.id)
         )
     )
+    return sorted(members, key=lambda member: person_sort_key(member.user.full_name))
 
 
 def _refused(refused: RuleRefused) -> None:

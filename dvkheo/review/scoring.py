@@ -16,6 +16,7 @@ from dvkheo.campaigns.models import Campaign, CampaignStatus
 from dvkheo.core import audit
 from dvkheo.core.notifications import notify
 from dvkheo.core.rules import Problem, RuleRefused
+from dvkheo.core.text import person_sort_key
 from dvkheo.core.timeutil import utcnow
 from dvkheo.extensions import db
 from dvkheo.nominations import workflow
@@ -227,7 +228,7 @@ def campaign_progress(campaign: Campaign) -> list[ReviewerProgress]:
         item.assigned, item.finalised = int(assigned or 0), int(finalised or 0)
         item.in_progress, item.conflicts = int(in_progress or 0), int(conflicts or 0)
         item.not_started = item.assigned - item.finalised - item.in_progress
-    return sorted(progress.values(), key=lambda item: (item.reviewer.full_name, item.reviewer.id))
+    return sorted(progress.values(), key=lambda item: (person_sort_key(item.reviewer.full_name), item.reviewer.id))
 
 
 def remind(campaign: Campaign, reviewers: list[User], actor: User) -> list[User]:

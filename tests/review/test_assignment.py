@@ -269,3 +269,13 @@ def test_progress_bar_is_a_native_progress_of_finalised_sheets(client, auth, sec
     assert "Đã hoàn tất 7/12 phiếu chấm (58%)" in page
     assert '<progress class="meter" max="12" value="7"' in page
     assert "style=" not in page
+
+
+def test_progress_lists_members_in_vietnamese_order_of_given_names(client, auth, secretary, make_member, review_campaign):
+    """"Đỗ Thị Hạnh" before "Phạm Văn Hùng" before "Võ Minh Quang": by given name, đ after d, as Vietnamese lists read."""
+    for name in ("Võ Minh Quang", "Phạm Văn Hùng", "Đỗ Thị Hạnh", "Trần Văn Dũng"):
+        make_member(full_name=name)
+    auth.login(secretary)
+    page = client.get(f"/review/campaigns/{review_campaign.id}/progress").get_data(as_text=True)
+    positions = [page.index(name) for name in ("Trần Văn Dũng", "Đỗ Thị Hạnh", "Phạm Văn Hùng", "Võ Minh Quang")]
+    assert positions == sorted(positions)
