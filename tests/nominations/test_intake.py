@@ -247,14 +247,17 @@ def stored_files(app) -> list:
     return [p for p in Path(app.config["UPLOAD_DIR"]).glob("*/*") if not p.name.startswith(".")]
 
 
+def save_draft_with_evidence(client, campaign, data: bytes, name: str):
+    return client.post(
+        create_url(campaign), data={"title": "Mô hình", "save_draft": "1", "evidence": file(data, name)},
+        content_type="multipart/form-data",
+    )
+
+
 def test_oversized_file_is_refused_and_not_stored(client, submitter, make_campaign, app):
     campaign = make_campaign()
     before = len(stored_files(app))
-    big = b"%PDF-1.4\n" + b"0" * (10 * 1024 * 1024)
-    response = client.post(
-        create_url(campaign), data={"title": "Mô hình", "save_draft": "1", "evidence": file(big, "Báo cáo lớn.pdf")},
-        content_type="multipart/form-data",
-    )
+    response = save_draft_with_evidence(client, campaign, b"%PDF-1.4\n" + b"0" * (10 * 1024 * 1024), "Báo cáo lớn.pdf")
     page = response.get_data(as_text=True)
     assert response.status_code == 422
     assert "vượt quá 10 MB" in page and 'value="Mô hình"' in page
@@ -271,18 +274,12 @@ def test_a_zip_bomb_workbook_is_refused_as_evidence(client, submitter, make_camp
     hostile = with_bomb(plain, 240 * 1024 * 1024) if attack == "bomb" else with_many_entries(plain, 1200)
     campaign = make_campaign()
     before = len(stored_files(app))
-    response = client.post(
-        create_url(campaign), data={"title": "Mô hình", "save_draft": "1", "evidence": file(hostile, "Bảng kê.xlsx")},
-        content_type="multipart/form-data",
-    )
+    response = save_draft_with_evidence(client, campaign, hostile, "Bảng kê.xlsx")
     page = response.get_data(as_text=True)
     assert response.status_code == 422
     assert "chứa dữ liệu nén bất thường" in page and 'value="Mô hình"' in page
     assert len(stored_files(app)) == before
-    accepted = client.post(
-        create_url(campaign), data={"title": "Mô hình", "save_draft": "1", "evidence": file(plain, "Bảng kê.xlsx")},
-        content_type="multipart/form-data",
-    )
+    accepted = save_draft_with_evidence(client, campaign, plain, "Bảng kê.xlsx")
     assert accepted.status_code == 302
 
 

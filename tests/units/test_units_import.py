@@ -6,12 +6,13 @@ import unicodedata
 
 import pytest
 import sqlalchemy as sa
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 
 from dvkheo.core.tables import MAX_UNZIPPED_BYTES, MAX_ZIP_ENTRIES
 from dvkheo.extensions import db
 from dvkheo.units.models import Unit
 from tests import hostile_xlsx as hostile
+from tests.hostile_xlsx import workbook_bytes
 from tests.conftest import PNG_BYTES
 
 HEADER = "Mã đơn vị,Tên đơn vị,Loại đơn vị,Mã đơn vị cấp trên\r\n"
@@ -19,15 +20,6 @@ HEADER = "Mã đơn vị,Tên đơn vị,Loại đơn vị,Mã đơn vị cấp 
 
 def csv_bytes(*lines: str, header: str = HEADER) -> bytes:
     return (header + "".join(line + "\r\n" for line in lines)).encode("utf-8")
-
-
-def xlsx_bytes(rows: list[list]) -> bytes:
-    workbook = Workbook()
-    for row in rows:
-        workbook.active.append(row)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
 
 
 def unit_count() -> int:
@@ -74,7 +66,7 @@ def test_import_good_csv_builds_tree_with_paths_even_when_children_come_first(ad
 
 def test_import_good_xlsx_with_english_headers_builds_tree(admin, upload, make_unit):
     root = make_unit("Ban Dân vận Trung ương", kind="agency", code="BDVTW")
-    response = upload(xlsx_bytes([
+    response = upload(workbook_bytes([
         ["code", "name", "kind", "parent_code"],
         [51, "Tỉnh Quảng Ngãi", "province", "BDVTW"],  # a number cell: Excel's usual way of storing codes
         ["51-01", "Xã Tịnh Khê", "commune", 51],
