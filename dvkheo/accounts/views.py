@@ -132,6 +132,10 @@ def logout():
         logout_user()
         session.clear()
         flash("Bạn đã đăng xuất.", "info")
+        response = redirect(url_for("accounts.login"))
+        # Pages and files this browser kept from the session go too (a shared office PC's back button).
+        response.headers["Clear-Site-Data"] = '"cache", "storage"'
+        return response
     return redirect(url_for("accounts.login"))
 
 

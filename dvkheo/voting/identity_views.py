@@ -206,4 +206,6 @@ def sign_out(campaign_id: int):
     session.pop(_challenge_key(campaign.id), None)
     db.session.commit()
     flash("Bạn đã thoát khỏi phiên bình chọn trên máy này.", "info")
-    return redirect(url_for("voting.identify", campaign_id=campaign.id), 303)
+    response = redirect(url_for("voting.identify", campaign_id=campaign.id), 303)
+    response.headers["Clear-Site-Data"] = '"cache", "storage"'
+    return response

@@ -269,3 +269,10 @@ def test_remember_me_keeps_the_person_signed_in_past_the_idle_limit(app, client,
     login(client, person, remember=True)
     _age_session(client, idle_seconds=app.config["SESSION_IDLE_MINUTES"] * 60 + 5)
     assert signed_in(client)
+
+
+def test_logout_asks_the_browser_to_drop_what_it_kept(client, person):
+    """ASVS 5.0 V14.3.1: on a shared PC the back button must not bring the pages back."""
+    login(client, person)
+    response = client.post("/logout")
+    assert response.headers["Clear-Site-Data"] == '"cache", "storage"'

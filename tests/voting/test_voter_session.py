@@ -76,5 +76,6 @@ def test_the_ballot_offers_thoat_and_it_ends_the_session(client, voting_campaign
     page = ballot(client, voting_campaign).get_data(as_text=True)
     action = f'action="/binh-chon/dot/{voting_campaign.id}/thoat"'
     assert action in page and ">Thoát</button>" in page
-    assert client.post(f"/binh-chon/dot/{voting_campaign.id}/thoat").status_code == 303
+    response = client.post(f"/binh-chon/dot/{voting_campaign.id}/thoat")
+    assert response.status_code == 303 and response.headers["Clear-Site-Data"] == '"cache", "storage"'
     assert ballot(client, voting_campaign).status_code == 302  # sent to identify again
