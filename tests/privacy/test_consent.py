@@ -167,3 +167,11 @@ def test_privacy_page_is_public_and_lists_rights(client):
     for right in ("rút lại sự đồng ý", "Xem, nhận bản sao", "chỉnh sửa", "xóa dữ liệu"):
         assert right in html
     assert 'href="/quyen-rieng-tu/yeu-cau"' in html
+
+
+def test_policy_says_truthfully_that_technical_logs_keep_ip_addresses_90_days(client):
+    """The access log and the security log do record IP addresses: the page must not promise otherwise."""
+    text = " ".join(client.get("/quyen-rieng-tu").get_data(as_text=True).split())
+    assert "không lưu địa chỉ IP" not in text
+    assert "ghi địa chỉ IP để bảo đảm an ninh và khắc phục sự cố" in text
+    assert "không gắn với phiếu bình chọn hay lựa chọn của ai và chỉ được giữ 90 ngày" in text
