@@ -16,6 +16,7 @@ from dvkheo.campaigns.models import Campaign
 from dvkheo.core import audit
 from dvkheo.core.rules import RuleRefused
 from dvkheo.core.timeutil import utcnow
+from dvkheo.core.urls import paginate
 from dvkheo.extensions import db, limiter
 from dvkheo.privacy import notices, requests
 from dvkheo.privacy.forms import DataRequestForm, HandleForm
@@ -84,10 +85,7 @@ def queue():
         abort(403)
     status_arg = request.args.get("status", "").strip()
     status = RequestStatus(status_arg) if status_arg in RequestStatus._value2member_map_ else None
-    page = db.paginate(
-        requests.queue_query(current_user, status, open_only=status_arg == ""),
-        per_page=current_app.config["LIST_PAGE_SIZE"], error_out=False,
-    )
+    page = paginate(requests.queue_query(current_user, status, open_only=status_arg == ""))
     return render_template(
         "privacy/queue.html", page=page, status=status, statuses=list(RequestStatus), showing_open=status_arg == "",
         now=utcnow(), reference=requests.reference,
