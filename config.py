@@ -106,6 +106,7 @@ class Config:
     # Personal data (Law 91/2025): the public request form's limit, and the days a request must be answered in.
     DATA_REQUEST_RATE_LIMIT = os.environ.get("DATA_REQUEST_RATE_LIMIT", "5 per hour")
     DATA_REQUEST_DAYS = int(os.environ.get("DATA_REQUEST_DAYS", "15"))
+    DATA_REQUEST_CONFIRM_HOURS = int(os.environ.get("DATA_REQUEST_CONFIRM_HOURS", "48"))  # life of the emailed link
     DATA_REQUEST_RETENTION_DAYS = int(os.environ.get("DATA_REQUEST_RETENTION_DAYS", "1095"))
     # Certificates: the address printed in every QR code ("<PUBLIC_BASE_URL>/verify/<serial>") must be the
     # public one even when a background job renders it outside any request. Links in emails use it too.

@@ -23,7 +23,10 @@ def purge_command(dry_run: bool, queued: bool) -> None:
         return
     results = purge.purge_due(dry_run=dry_run)
     answered = purge.purge_answered_requests(dry_run=dry_run)
+    unconfirmed = purge.purge_unconfirmed_requests(dry_run=dry_run)
     verb = "Sẽ xóa" if dry_run else "Đã xóa"
+    if unconfirmed:
+        click.echo(f"{verb} {unconfirmed} yêu cầu về dữ liệu cá nhân không được xác nhận trước khi đường dẫn hết hạn.")
     if answered:
         click.echo(f"{verb} họ tên, liên hệ của {answered} yêu cầu về dữ liệu cá nhân đã trả lời quá thời hạn lưu trữ.")
     if not results:

@@ -83,3 +83,25 @@ class HandleForm(FlaskForm):
     answer = TextAreaField(
         "Nội dung trả lời, lý do từ chối", validators=[Optional(), Length(max=5000, message=TOO_LONG)],
     )
+
+
+class ConfirmForm(FlaskForm):
+    """The requester's "Xác nhận yêu cầu" button behind the emailed link (a CSRF token only)."""
+
+
+VERIFIED_LABEL = "Đã xác minh danh tính người yêu cầu (giấy tờ, gọi điện…)"
+
+
+class _Ticked:
+    def __call__(self, form, field) -> None:
+        if not field.data:
+            raise ValidationError("Vui lòng đánh dấu khi đã xác minh danh tính người yêu cầu.")
+
+
+class VerifyIdentityForm(FlaskForm):
+    verified = BooleanField(VERIFIED_LABEL, validators=[_Ticked()])
+    note = TextAreaField(
+        "Cách đã xác minh",
+        validators=[InputRequired("Vui lòng ghi cách đã xác minh (giấy tờ nào, gọi số nào, lúc nào)."),
+                    Length(max=2000, message=TOO_LONG)],
+    )

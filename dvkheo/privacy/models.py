@@ -34,6 +34,7 @@ class RequestKind(str, enum.Enum):
 
 
 class RequestStatus(str, enum.Enum):
+    UNCONFIRMED = "unconfirmed"  # an email was given: waiting for its owner to open the emailed link
     RECEIVED = "received"
     IN_PROGRESS = "in_progress"
     DONE = "done"
@@ -42,6 +43,7 @@ class RequestStatus(str, enum.Enum):
     @property
     def label(self) -> str:
         return {
+            RequestStatus.UNCONFIRMED: "Chờ người yêu cầu xác nhận",
             RequestStatus.RECEIVED: "Mới tiếp nhận",
             RequestStatus.IN_PROGRESS: "Đang xử lý",
             RequestStatus.DONE: "Đã thực hiện, trả lời",
@@ -50,10 +52,12 @@ class RequestStatus(str, enum.Enum):
 
     @property
     def tone(self) -> str:
-        return {"received": "warning", "in_progress": "info", "done": "success", "refused": "muted"}[self.value]
+        return {"unconfirmed": "muted", "received": "warning", "in_progress": "info", "done": "success", "refused": "muted"}[self.value]
 
 
 OPEN_STATUSES = (RequestStatus.RECEIVED, RequestStatus.IN_PROGRESS)
+# The secretary's default view: what is still to be done, and what waits for the requester's confirmation.
+WAITING_STATUSES = (RequestStatus.UNCONFIRMED, *OPEN_STATUSES)
 
 
 class DataRequest(db.Model):
@@ -68,6 +72,14 @@ class DataRequest(db.Model):
     details: so.Mapped[str] = so.mapped_column(sa.Text, default="")
     notice_version: so.Mapped[str] = so.mapped_column(sa.String(20))
     created_at: so.Mapped[datetime] = so.mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    # Email requests: the SHA-256 of the one-time link's token (cleared once used), its end, the confirmation.
+    confirm_token_hash: so.Mapped[str | None] = so.mapped_column(sa.String(64), unique=True)
+    confirm_expires_at: so.Mapped[datetime | None] = so.mapped_column(sa.DateTime(timezone=True))
+    confirmed_at: so.Mapped[datetime | None] = so.mapped_column(sa.DateTime(timezone=True))
+    # Requests without an email (a phone): the secretary checked the requester's identity another way.
+    identity_verified_at: so.Mapped[datetime | None] = so.mapped_column(sa.DateTime(timezone=True))
+    identity_note: so.Mapped[str] = so.mapped_column(sa.Text, default="", server_default="")
+    # Counts from the confirmation for an email request (provisional until then), from receipt otherwise.
     due_at: so.Mapped[datetime] = so.mapped_column(sa.DateTime(timezone=True))
     answer: so.Mapped[str] = so.mapped_column(sa.Text, default="")
     answered_at: so.Mapped[datetime | None] = so.mapped_column(sa.DateTime(timezone=True))
@@ -76,6 +88,29 @@ class DataRequest(db.Model):
 
     campaign: so.Mapped["Campaign"] = so.relationship()  # noqa: F821
     handled_by: so.Mapped["User | None"] = so.relationship()  # noqa: F821
+
+    @property
+    def by_email(self) -> bool:
+        return "@" in (self.requester_contact or "")
+
+    @property
+    def awaiting_confirmation(self) -> bool:
+        return self.status is RequestStatus.UNCONFIRMED
+
+    def confirmation_expired(self, now: datetime | None = None) -> bool:
+        from dvkheo.campaigns.models import _aware
+
+        return (
+            self.awaiting_confirmation and self.confirm_expires_at is not None
+            and _aware(self.confirm_expires_at) <= (now or utcnow())
+        )
+
+    @property
+    def identity_ok(self) -> bool:
+        """Whether the secretary may act: the email's owner confirmed, or the identity was checked by hand."""
+        if self.awaiting_confirmation:
+            return False
+        return self.confirmed_at is not None or self.identity_verified_at is not None
 
     def is_overdue(self, now: datetime | None = None) -> bool:
         from dvkheo.campaigns.models import _aware

@@ -13,10 +13,12 @@ for objectors. Then, in one transaction per campaign:
   (they are about the nominee, and answers may be published).
 
 Data subjects' requests themselves lose their name, contact and details three years after the
-answer (`purge_answered_requests`).
+answer (`purge_answered_requests`); a request whose emailed confirmation link expired unused is
+deleted (`purge_unconfirmed_requests`): nobody showed they own the address it names.
 
-Nothing else about a citizen is stored: no IP address or browser is written to the database
-(rate limits live in memory or Redis and expire by themselves).
+No IP address or browser is written to the database (rate limits live in memory or Redis and
+expire by themselves). The web server's access log and the security log (`dvkheo.security`) do
+carry IP addresses; the operator keeps them 90 days (README, "An toàn khi vận hành").
 
 Idempotent: each part runs once per campaign (`voter_data_purged_at`, `objector_data_purged_at`),
 and one audit event per campaign purge gives the counts. Run by `flask privacy purge` (cron) or
@@ -193,10 +195,32 @@ def purge_answered_requests(*, dry_run: bool = False, now: datetime | None = Non
     return len(ids)
 
 
+def purge_unconfirmed_requests(*, dry_run: bool = False, now: datetime | None = None) -> int:
+    """Delete the data requests still waiting for the requester's confirmation after their link expired
+    (an "expire" audit event each, without the contact). Commits."""
+    from dvkheo.privacy.models import DataRequest, RequestStatus
+
+    now = now or utcnow()
+    ids = list(db.session.scalars(
+        sa.select(DataRequest.id).where(DataRequest.status == RequestStatus.UNCONFIRMED, DataRequest.confirm_expires_at < now)
+    ))
+    if dry_run or not ids:
+        return len(ids)
+    db.session.execute(
+        sa.delete(DataRequest).where(DataRequest.id.in_(ids), DataRequest.status == RequestStatus.UNCONFIRMED)
+        .execution_options(synchronize_session=False)
+    )
+    for request_id in ids:
+        audit.record("data_request", request_id, "expire", None, from_state=RequestStatus.UNCONFIRMED.value)
+    db.session.commit()
+    return len(ids)
+
+
 def run_scheduled() -> int:
     """The background job (RQ or in-process): purge what is due; returns the number of campaigns purged."""
     results = purge_due()
     purge_answered_requests()
+    purge_unconfirmed_requests()
     for counts in results:
         log.info("Privacy purge of campaign %s: %s", counts.campaign_id, counts.summary())
     return len(results)

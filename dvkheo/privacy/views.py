@@ -1,25 +1,28 @@
 """Pages of personal data: the public privacy page and request form, the secretary's request queue.
 
-Public pages need no login. The queue ("Yêu cầu về dữ liệu cá nhân") shows a secretary the
+Public pages need no login. A request naming an email address waits for its owner to confirm it
+through the emailed link (`/quyen-rieng-tu/xac-nhan/<token>`: a page with a button, so that a mail
+scanner fetching the link confirms nothing). The queue ("Yêu cầu về dữ liệu cá nhân") shows a secretary the
 requests about their committee's campaigns and an administrator every request; a request of
 another committee answers 404. Each POST is one transaction (the operation audits, the view commits).
 """
 from __future__ import annotations
 
+import hashlib
 import random
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from dvkheo import access
 from dvkheo.campaigns.models import Campaign
 from dvkheo.core import audit
 from dvkheo.core.rules import RuleRefused
-from dvkheo.core.timeutil import utcnow
+from dvkheo.core.timeutil import format_date, utcnow
 from dvkheo.core.urls import paginate
 from dvkheo.extensions import db, limiter
 from dvkheo.privacy import notices, requests
-from dvkheo.privacy.forms import DataRequestForm, HandleForm
+from dvkheo.privacy.forms import ConfirmForm, DataRequestForm, HandleForm, VerifyIdentityForm
 from dvkheo.privacy.models import DataRequest, RequestKind, RequestStatus
 
 bp = Blueprint("privacy", __name__)
@@ -38,8 +41,15 @@ def policy():
     )
 
 
+def _typed_contact_key() -> str:
+    # A second limit per typed contact: nobody floods one mailbox with confirmation links from many addresses.
+    typed = (request.form.get("requester_contact") or "").strip().lower()
+    return "data-request:" + hashlib.sha256(typed.encode()).hexdigest()
+
+
 @bp.route("/quyen-rieng-tu/yeu-cau", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["DATA_REQUEST_RATE_LIMIT"], methods=["POST"])
+@limiter.limit(lambda: current_app.config["DATA_REQUEST_RATE_LIMIT"], key_func=_typed_contact_key, methods=["POST"])
 def new_request():
     """The public request form; a refused form comes back as typed (422)."""
     campaigns = _campaigns()
@@ -48,14 +58,15 @@ def new_request():
         form.campaign_id.data = int(request.args["dot"])
     if form.validate_on_submit():
         if form.is_bot:
-            flash(_thanks(f"DL-{random.randint(1, 999999):06d}", None), "success")
+            by_email = "@" in (form.requester_contact.data or "")
+            flash(_thanks(f"DL-{random.randint(1, 999999):06d}", None, by_email), "info" if by_email else "success")
             return redirect(url_for(".new_request"), 303)
         campaign = db.session.get(Campaign, form.campaign_id.data)
         item = requests.submit(
             campaign, RequestKind(form.kind.data), form.requester_name.data, form.requester_contact.data, form.details.data,
         )
         db.session.commit()
-        flash(_thanks(requests.reference(item), item), "success")
+        flash(_thanks(requests.reference(item), item, item.by_email), "info" if item.by_email else "success")
         return redirect(url_for(".new_request"), 303)
     status = 422 if request.method == "POST" else 200
     return render_template(
@@ -64,14 +75,64 @@ def new_request():
     ), status
 
 
-def _thanks(number: str, item: DataRequest | None) -> str:
-    from dvkheo.core.timeutil import format_date
-
+def _thanks(number: str, item: DataRequest | None, by_email: bool) -> str:
+    if by_email:
+        return (
+            f"Đã ghi nhận yêu cầu số {number}, nhưng yêu cầu CHƯA được xử lý. Vui lòng mở hộp thư điện tử bạn vừa nhập "
+            f"(xem cả mục Thư rác, Quảng cáo) và bấm đường dẫn xác nhận trong vòng {requests.confirm_hours()} giờ. "
+            f"Sau khi bạn xác nhận, cơ quan tổ chức trả lời trong {notices.request_days()} ngày. "
+            "Nếu không xác nhận, yêu cầu sẽ tự hủy."
+        )
     due = item.due_at if item is not None else requests.due_at_for(utcnow())
     return (
         f"Đã nhận yêu cầu của bạn. Số tiếp nhận: {number}. Cơ quan tổ chức sẽ trả lời qua thông tin liên hệ bạn cung cấp "
-        f"chậm nhất ngày {format_date(due)}."
+        f"chậm nhất ngày {format_date(due)}. Cơ quan tổ chức sẽ liên hệ để xác minh danh tính của bạn trước khi "
+        "xóa dữ liệu hoặc gửi dữ liệu cho bạn."
     )
+
+
+INVALID_LINK = (
+    "Đường dẫn xác nhận không đúng, đã hết hạn hoặc đã được sử dụng. Nếu bạn đã xác nhận rồi, yêu cầu của bạn đang "
+    "được xử lý; nếu đường dẫn đã hết hạn, vui lòng gửi lại yêu cầu."
+)
+
+
+def _private(response):
+    # The token is in the URL: no Referer to other sites, no copy in caches.
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+def _invalid_link():
+    return _private(make_response(render_template("privacy/confirm_invalid.html", message=INVALID_LINK), 404))
+
+
+@bp.route("/quyen-rieng-tu/xac-nhan/<token>", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["DATA_REQUEST_RATE_LIMIT"], methods=["POST"])
+def confirm_request(token: str):
+    """The emailed link: GET shows what is being confirmed and a button; POST confirms (once). A wrong,
+    used or expired link: 404. Side effects of POST: see `requests.confirm`; one commit."""
+    item = requests.find_pending(token)
+    if item is None:
+        return _invalid_link()
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        if not requests.confirm(item):
+            db.session.rollback()
+            return _invalid_link()
+        db.session.commit()
+        flash(
+            f"Đã xác nhận yêu cầu số {requests.reference(item)}. Cơ quan tổ chức sẽ trả lời qua thư điện tử của bạn "
+            f"chậm nhất ngày {format_date(item.due_at)}.", "success",
+        )
+        return redirect(url_for(".policy"), 303)
+    status = 422 if request.method == "POST" else 200
+    return _private(make_response(render_template(
+        "privacy/confirm.html", item=item, form=form, reference=requests.reference(item),
+        request_days=notices.request_days(),
+        general_errors=["Phiên làm việc đã hết hạn; vui lòng tải lại trang rồi bấm xác nhận."] if status == 422 else [],
+    ), status))
 
 
 # --- the secretary's queue ----------------------------------------------------------------------
@@ -105,10 +166,15 @@ def request_detail(request_id: int):
     return _render(_load(request_id), HandleForm())
 
 
-def _render(item: DataRequest, form: HandleForm, status: int = 200, general: list[str] | None = None):
-    voters, objections = requests.matching_records(item)
+def _render(item: DataRequest, form: HandleForm, status: int = 200, general: list[str] | None = None,
+            verify_form: VerifyIdentityForm | None = None):
+    # An unconfirmed address is not looked up: nobody has shown it is theirs.
+    voters, objections = ([], []) if item.awaiting_confirmation else requests.matching_records(item)
+    can_handle = access.can_handle_data_requests(current_user, item.campaign)
     return render_template(
         "privacy/request.html", item=item, form=form, general_errors=general or [],
+        verify_form=verify_form or VerifyIdentityForm(), blocked=requests.blocked_reasons(item) if can_handle else [],
+        can_verify=can_handle and item.status in requests.OPEN_STATUSES and not item.identity_ok,
         actions=requests.available_actions(item, current_user), A=requests.RequestAction,
         history=audit.history("data_request", item.id), history_labels=requests.HISTORY_LABELS,
         reference=requests.reference(item), now=utcnow(), matches=(len(voters), len(objections)),
@@ -137,6 +203,25 @@ def act(request_id: int, action: str):
         return _render(item, form, 422, general or ["Chưa lưu được: vui lòng sửa mục được đánh dấu."])
     db.session.commit()
     flash(f"Đã ghi nhận: {step.label.lower()}.", "success")
+    return redirect(url_for(".request_detail", request_id=item.id), 303)
+
+
+@bp.route("/quan-ly/yeu-cau-du-lieu/<int:request_id>/xac-minh", methods=["POST"])
+@login_required
+def verify_identity(request_id: int):
+    """The secretary records that they checked the identity of a requester without a confirmed email."""
+    item = _load(request_id)
+    form = VerifyIdentityForm()
+    if not form.validate_on_submit():
+        general = ["Phiên làm việc đã hết hạn; vui lòng tải lại trang."] if "csrf_token" in form.errors else []
+        return _render(item, HandleForm(), 422, general or ["Chưa ghi nhận xác minh: vui lòng sửa mục được đánh dấu."], form)
+    try:
+        requests.verify_identity(item, current_user, form.note.data)
+    except RuleRefused as refused:
+        db.session.rollback()
+        return _render(_load(request_id), HandleForm(), 422, [p.message for p in refused.problems], form)
+    db.session.commit()
+    flash("Đã ghi nhận việc xác minh danh tính người yêu cầu.", "success")
     return redirect(url_for(".request_detail", request_id=item.id), 303)
 
 

@@ -1,7 +1,9 @@
-"""Data subjects' requests: the public form, the secretary's queue (deadline, overdue), each step of the
+"""Data subjects' requests: the public form, the owner's confirmation by emailed link (or the secretary's
+identity check for a phone), the secretary's queue (deadline, overdue, huge page numbers), each step of the
 handling through the transition table, erasure by email, access by role, and a fixed query count."""
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -10,7 +12,7 @@ import sqlalchemy as sa
 from dvkheo.accounts.models import Role
 from dvkheo.campaigns.models import CampaignStatus
 from dvkheo.core.audit import AuditEvent
-from dvkheo.core.notifications import Notification
+from dvkheo.core.notifications import Notification, OutboxMessage
 from dvkheo.core.timeutil import utcnow
 from dvkheo.extensions import db
 from dvkheo.privacy import requests
@@ -33,8 +35,11 @@ def only_request() -> DataRequest:
     return db.session.scalars(sa.select(DataRequest)).one()
 
 
-def make_request(campaign, kind=RequestKind.DELETE, contact=EMAIL, **fields) -> DataRequest:
+def make_request(campaign, kind=RequestKind.DELETE, contact=EMAIL, confirmed=True, **fields) -> DataRequest:
+    """A request as filed on the public form; by default its owner has already opened the emailed link."""
     item = requests.submit(campaign, kind, "Người Yêu Cầu", contact, "")
+    if confirmed and item.awaiting_confirmation:
+        assert requests.confirm(item)
     for name, value in fields.items():
         setattr(item, name, value)
     db.session.commit()
@@ -74,23 +79,110 @@ def test_correction_needs_details(client, voting_campaign):
     assert response.status_code == 422 and "ghi rõ thông tin nào chưa đúng" in response.get_data(as_text=True)
 
 
-def test_request_is_recorded_with_deadline_audited_and_secretary_notified(client, voting_campaign, secretary):
+def mails_to(address: str) -> list[OutboxMessage]:
+    return list(db.session.scalars(sa.select(OutboxMessage).where(OutboxMessage.recipient == address).order_by(OutboxMessage.id)))
+
+
+def confirm_path(address: str = EMAIL) -> str:
+    """The path of the confirmation link in the last mail sent to `address` (checked to be absolute)."""
+    link = re.search(r"(https?://\S+/quyen-rieng-tu/xac-nhan/\S+)", mails_to(address)[-1].body).group(1)
+    return "/quyen-rieng-tu/xac-nhan/" + link.rsplit("/quyen-rieng-tu/xac-nhan/", 1)[1]
+
+
+def click_confirm(client, path: str):
+    page = client.get(path)
+    assert page.status_code == 200 and "Xác nhận yêu cầu" in page.get_data(as_text=True)
+    return client.post(path)
+
+
+INVALID_LINK = "Đường dẫn xác nhận không đúng, đã hết hạn hoặc đã được sử dụng."
+ASK_TO_CONFIRM = "yêu cầu CHƯA được xử lý. Vui lòng mở hộp thư điện tử bạn vừa nhập"
+
+
+def test_email_request_waits_for_the_emailed_link_then_counts_from_confirmation(client, voting_campaign, secretary):
     response = post_request(client, voting_campaign)
     assert response.status_code == 303
     item = only_request()
-    assert (item.kind, item.status, item.requester_contact) == (RequestKind.DELETE, RequestStatus.RECEIVED, EMAIL)
-    assert abs((item.due_at - item.created_at) - timedelta(days=15)) < timedelta(seconds=1)
+    assert (item.kind, item.status, item.requester_contact) == (RequestKind.DELETE, RequestStatus.UNCONFIRMED, EMAIL)
     follow = client.get("/quyen-rieng-tu/yeu-cau").get_data(as_text=True)
-    assert f"DL-{item.id:06d}" in follow and "chậm nhất ngày" in follow
+    assert f"DL-{item.id:06d}" in follow and ASK_TO_CONFIRM in follow and "trong vòng 48 giờ" in follow
+    # One mail to the typed address with an absolute one-time link; only the token's SHA-256 is stored.
+    [mail] = mails_to(EMAIL)
+    assert f"DL-{item.id:06d}" in mail.subject and "48 giờ" in mail.body and voting_campaign.title in mail.body
+    path = confirm_path()
+    token = path.rsplit("/", 1)[1]
+    assert len(token) >= 40 and token not in (item.confirm_token_hash or "")
+    assert item.confirm_token_hash == requests.token_hash(token)
+    assert abs((item.confirm_expires_at - item.created_at) - timedelta(hours=48)) < timedelta(seconds=1)
     event = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.entity_type == "data_request")).one()
-    assert event.action == "create" and EMAIL not in str(event.details)
+    assert (event.action, event.to_state) == ("create", "unconfirmed") and EMAIL not in str(event.details)
+    # The secretaries are told only about confirmed requests.
+    assert db.session.scalars(sa.select(Notification).where(Notification.user_id == secretary.id)).all() == []
+
+    # Opening the link shows what is confirmed and a button; the GET itself changes nothing (mail scanners fetch links).
+    page = client.get(path)
+    assert page.status_code == 200 and page.headers["Referrer-Policy"] == "no-referrer"
+    assert "Xóa dữ liệu của tôi" in page.get_data(as_text=True) and voting_campaign.title in page.get_data(as_text=True)
+    db.session.refresh(item)
+    assert item.status is RequestStatus.UNCONFIRMED
+
+    confirmed = client.post(path, follow_redirects=True)
+    assert confirmed.status_code == 200 and f"Đã xác nhận yêu cầu số DL-{item.id:06d}" in confirmed.get_data(as_text=True)
+    db.session.refresh(item)
+    assert item.status is RequestStatus.RECEIVED and item.confirmed_at is not None and item.confirm_token_hash is None
+    assert abs((item.due_at - item.confirmed_at) - timedelta(days=15)) < timedelta(seconds=1)
+    actions = [(e.action, e.from_state, e.to_state, e.actor_id) for e in db.session.scalars(
+        sa.select(AuditEvent).where(AuditEvent.entity_type == "data_request").order_by(AuditEvent.id))]
+    assert actions == [("create", None, "unconfirmed", None), ("confirm", "unconfirmed", "received", None)]
     note = db.session.scalars(sa.select(Notification).where(Notification.user_id == secretary.id)).one()
     assert f"DL-{item.id:06d}" in note.message and EMAIL not in note.message and "Nguyễn Văn" not in note.message
+
+    # Single use: the same link, opened or posted again, is a Vietnamese 404.
+    for again in (client.get(path), client.post(path)):
+        assert again.status_code == 404 and INVALID_LINK in again.get_data(as_text=True)
+    assert len(db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "confirm")).all()) == 1
+
+
+def test_wrong_link_is_a_vietnamese_404(client, voting_campaign):
+    post_request(client, voting_campaign)
+    path = confirm_path()
+    for wrong in (path[:-1] + ("A" if path[-1] != "A" else "B"), "/quyen-rieng-tu/xac-nhan/khong-dung", "/quyen-rieng-tu/xac-nhan/" + "x" * 300):
+        response = client.get(wrong)
+        assert response.status_code == 404 and INVALID_LINK in response.get_data(as_text=True)
+        assert response.headers["Referrer-Policy"] == "no-referrer"
+        assert client.post(wrong).status_code == 404
+    assert only_request().status is RequestStatus.UNCONFIRMED
+
+
+def test_expired_link_is_refused_shown_expired_and_purged(client, runner, voting_campaign, secretary):
+    post_request(client, voting_campaign)
+    path = confirm_path()
+    item = only_request()
+    item_id = item.id
+    item.confirm_expires_at = utcnow() - timedelta(minutes=1)
+    keep = make_request(voting_campaign, kind=RequestKind.ACCESS)  # confirmed: stays
+    fresh = make_request(voting_campaign, contact="khac@example.vn", confirmed=False)  # link still valid: stays
+    db.session.commit()
+    response = client.post(path)
+    assert response.status_code == 404 and INVALID_LINK in response.get_data(as_text=True)
+    login(client, secretary)
+    queue = client.get("/quan-ly/yeu-cau-du-lieu").get_data(as_text=True)
+    assert "Hết hạn xác nhận" in queue and "Chờ người yêu cầu xác nhận" in queue
+    detail = client.get(f"/quan-ly/yeu-cau-du-lieu/{item_id}").get_data(as_text=True)
+    assert requests.EXPIRED_MESSAGE in detail
+    result = runner.invoke(args=["privacy", "purge"])
+    assert result.exit_code == 0 and "Đã xóa 1 yêu cầu về dữ liệu cá nhân không được xác nhận" in result.output
+    remaining = set(db.session.scalars(sa.select(DataRequest.id)))
+    assert remaining == {keep.id, fresh.id}
+    event = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "expire")).one()
+    assert event.entity_id == item_id and EMAIL not in str(event.details)
 
 
 def test_honeypot_records_nothing(client, voting_campaign):
     assert post_request(client, voting_campaign, website="http://spam").status_code == 303
+    assert ASK_TO_CONFIRM in client.get("/quyen-rieng-tu/yeu-cau").get_data(as_text=True)  # the same answer as a person's
     assert db.session.scalar(sa.select(sa.func.count()).select_from(DataRequest)) == 0
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage)) == 0
 
 
 # --- the queue -------------------------------------------------------------------------------
@@ -104,6 +196,24 @@ def test_queue_highlights_overdue_requests(client, voting_campaign, secretary):
     assert f"DL-{late.id:06d}" in html and f"DL-{on_time.id:06d}" in html
     assert html.count('class="overdue"') == 1 and "Quá hạn" in html
     assert html.index(f"DL-{late.id:06d}") < html.index(f"DL-{on_time.id:06d}")  # soonest deadline first
+
+
+def test_huge_page_number_shows_the_last_page(client, app, make_user, voting_campaign):
+    admin = make_user(Role.ADMIN)
+    for _ in range(3):
+        make_request(voting_campaign)
+    last = make_request(voting_campaign, kind=RequestKind.ACCESS, due_at=utcnow() + timedelta(days=60))
+    login(client, admin)
+    size = app.config["LIST_PAGE_SIZE"]
+    app.config["LIST_PAGE_SIZE"] = 2
+    try:
+        for page in ("99999999999999999999", "3", "9223372036854775808"):
+            response = client.get(f"/quan-ly/yeu-cau-du-lieu?page={page}")
+            assert response.status_code == 200 and f"DL-{last.id:06d}" in response.get_data(as_text=True)
+        huge = client.get("/quan-ly/yeu-cau-du-lieu?status=received&page=99999999999999999999")
+        assert huge.status_code == 200 and f"DL-{last.id:06d}" in huge.get_data(as_text=True)
+    finally:
+        app.config["LIST_PAGE_SIZE"] = size
 
 
 ACCESS = {  # role, own committee? -> (queue, detail)
@@ -178,7 +288,8 @@ def test_start_then_answer(client, voting_campaign, secretary):
     assert done.status_code == 303
     db.session.refresh(item)
     assert (item.status, item.answer, item.handled_by_id) == (RequestStatus.DONE, "Đã gửi bản sao qua thư điện tử.", secretary.id)
-    assert events(item) == [("create", None, "received"), ("start", "received", "in_progress"), ("complete", "in_progress", "done")]
+    assert events(item) == [("create", None, "unconfirmed"), ("confirm", "unconfirmed", "received"),
+                            ("start", "received", "in_progress"), ("complete", "in_progress", "done")]
     again = client.post(f"/quan-ly/yeu-cau-du-lieu/{item.id}/refuse", data={"answer": "Lý do"})
     assert again.status_code == 422 and "không thể" in again.get_data(as_text=True)
 
@@ -220,23 +331,65 @@ def voted(voting_campaign, make_nominee):
     return {"mine": mine, "other": other, "nominee": nominee}
 
 
-def test_erasure_waits_for_the_end_of_voting(client, voting_campaign, secretary, voted):
+def test_erase_button_is_hidden_while_voting_is_open_and_the_post_refused(client, voting_campaign, secretary, voted):
     item = make_request(voting_campaign)
     login(client, secretary)
+    page = client.get(f"/quan-ly/yeu-cau-du-lieu/{item.id}").get_data(as_text=True)
+    assert not offers(page, item, "erase")  # no button that would only be refused
+    assert offers(page, item, "complete")
+    assert "đang trong thời gian bình chọn" in page and "Vui lòng xóa sau khi kết thúc bình chọn" in page
     response = client.post(f"/quan-ly/yeu-cau-du-lieu/{item.id}/erase")
     assert response.status_code == 422 and "đang trong thời gian bình chọn" in response.get_data(as_text=True)
     db.session.refresh(voted["mine"])
     assert voted["mine"].anonymised_at is None
 
 
-def test_erasure_anonymises_the_requesters_records_and_keeps_the_count(client, voting_campaign, secretary, voted):
-    before = ledger.verify(voting_campaign.id)
-    voting_campaign.status = CampaignStatus.COUNCIL_DECISION
+def offers(page: str, item, action: str) -> bool:
+    """Whether the page has the button (form or formaction) that posts `action` on the request."""
+    return f'action="/quan-ly/yeu-cau-du-lieu/{item.id}/{action}"' in page
+
+
+def close_voting(campaign) -> None:
+    campaign.status = CampaignStatus.COUNCIL_DECISION
     db.session.commit()
-    item = make_request(voting_campaign)
+
+
+def test_filing_for_someone_elses_address_erases_nothing_without_the_link(client, voting_campaign, secretary, voted):
+    """Anyone can type a voter's address; until its owner opens the emailed link the secretary cannot act on it."""
+    close_voting(voting_campaign)
+    before = ledger.verify(voting_campaign.id)
+    assert post_request(client, voting_campaign, requester_name="Kẻ Mạo Danh").status_code == 303
+    item = only_request()
+    login(client, secretary)
+    queue = client.get("/quan-ly/yeu-cau-du-lieu").get_data(as_text=True)
+    assert f"DL-{item.id:06d}" in queue and "Chờ người yêu cầu xác nhận" in queue and "Tính từ khi xác nhận" in queue
+    page = client.get(f"/quan-ly/yeu-cau-du-lieu/{item.id}").get_data(as_text=True)
+    assert "Chờ người yêu cầu xác nhận" in page and requests.UNCONFIRMED_MESSAGE in page
+    for action in ("erase", "complete", "start", "refuse"):
+        assert not offers(page, item, action)
+    assert "1 người bình chọn" not in page and "Chỉ tra cứu sau khi người yêu cầu xác nhận" in page
+    # Forged POSTs (the buttons are absent) are refused and change nothing.
+    for action, data in (("erase", {}), ("complete", {"answer": "Đã xóa."}), ("start", {}), ("refuse", {"answer": "Không"})):
+        response = client.post(f"/quan-ly/yeu-cau-du-lieu/{item.id}/{action}", data=data)
+        assert response.status_code == 422 and "Chờ người yêu cầu xác nhận" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Voter, voted["mine"].id).identity_key == f"email:{email_hash(EMAIL)}"
+    assert db.session.scalars(sa.select(Objection.author_name).order_by(Objection.id)).all() == ["Tôi", "Người khác"]
+    assert (item.status, item.erased_at) == (RequestStatus.UNCONFIRMED, None)
+    assert [e.action for e in db.session.scalars(sa.select(AuditEvent).where(AuditEvent.entity_type == "data_request"))] == ["create"]
+    assert ledger.verify(voting_campaign.id).tallies == before.tallies
+
+
+def test_confirmed_erasure_anonymises_the_requesters_records_and_keeps_the_count(client, runner, voting_campaign, secretary, voted):
+    before = ledger.verify(voting_campaign.id)
+    close_voting(voting_campaign)
+    assert post_request(client, voting_campaign).status_code == 303
+    item = only_request()
+    assert click_confirm(client, confirm_path()).status_code == 303  # the owner opened the link in their mailbox
     login(client, secretary)
     page = client.get(f"/quan-ly/yeu-cau-du-lieu/{item.id}").get_data(as_text=True)
     assert "1 người bình chọn (theo thư điện tử), 1 phản ánh" in page
+    assert offers(page, item, "erase") and "Chủ thư điện tử đã xác nhận qua đường dẫn" in page
     assert client.post(f"/quan-ly/yeu-cau-du-lieu/{item.id}/erase").status_code == 303
     db.session.expire_all()
     mine, other = db.session.get(Voter, voted["mine"].id), db.session.get(Voter, voted["other"].id)
@@ -246,12 +399,52 @@ def test_erasure_anonymises_the_requesters_records_and_keeps_the_count(client, v
     assert names == {"Nội dung phản ánh của tôi.": "", "Nội dung phản ánh khác.": "Người khác"}
     after = ledger.verify(voting_campaign.id)
     assert after.ok and after.tallies == before.tallies
+    verified = runner.invoke(args=["votes", "verify", str(voting_campaign.id)])
+    assert verified.exit_code == 0 and "chuỗi nguyên vẹn" in verified.output
     db.session.refresh(item)
     assert item.status is RequestStatus.IN_PROGRESS and item.erased_at is not None
     event = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "erase")).one()
     assert event.details == {"voters": 1, "objections": 1, "email_codes": 0} and event.actor_id == secretary.id
+    assert not offers(client.get(f"/quan-ly/yeu-cau-du-lieu/{item.id}").get_data(as_text=True), item, "erase")
     assert client.post(f"/quan-ly/yeu-cau-du-lieu/{item.id}/erase").status_code == 422  # only once
     assert client.post(f"/quan-ly/yeu-cau-du-lieu/{item.id}/complete", data={"answer": "Đã xóa."}).status_code == 303
+
+
+def test_phone_request_waits_for_the_secretarys_identity_check(client, voting_campaign, secretary, voted):
+    close_voting(voting_campaign)
+    assert post_request(client, voting_campaign, requester_contact="0905 111 222").status_code == 303
+    follow = client.get("/quyen-rieng-tu/yeu-cau").get_data(as_text=True)
+    assert "chậm nhất ngày" in follow and "xác minh danh tính" in follow
+    item = only_request()
+    assert item.status is RequestStatus.RECEIVED and mails_to("0905 111 222") == []
+    assert abs((item.due_at - item.created_at) - timedelta(days=15)) < timedelta(seconds=1)  # counts from receipt
+    login(client, secretary)
+    path = f"/quan-ly/yeu-cau-du-lieu/{item.id}"
+    page = client.get(path).get_data(as_text=True)
+    assert "Đã xác minh danh tính người yêu cầu (giấy tờ, gọi điện…)" in page and requests.IDENTITY_MESSAGE in page
+    assert not offers(page, item, "erase") and not offers(page, item, "complete")
+    assert offers(page, item, "start") and offers(page, item, "refuse")  # harmless steps stay possible
+    forged = client.post(f"{path}/erase")
+    assert forged.status_code == 422 and "Chưa xác minh người yêu cầu" in forged.get_data(as_text=True)
+    assert client.post(f"{path}/complete", data={"answer": "Đây là dữ liệu của bạn."}).status_code == 422
+    unticked = client.post(f"{path}/xac-minh", data={"note": "Đã gọi lại."})
+    assert unticked.status_code == 422 and "Vui lòng đánh dấu khi đã xác minh" in unticked.get_data(as_text=True)
+    no_note = client.post(f"{path}/xac-minh", data={"verified": "y", "note": " "})
+    assert no_note.status_code == 422 and "Vui lòng ghi cách đã xác minh" in no_note.get_data(as_text=True)
+    db.session.refresh(item)
+    assert item.identity_verified_at is None
+    note = "Gọi lại số 0905 111 222 lúc 9 giờ, người nghe xác nhận đã gửi yêu cầu."
+    assert client.post(f"{path}/xac-minh", data={"verified": "y", "note": note}).status_code == 303
+    page = client.get(path).get_data(as_text=True)
+    assert offers(page, item, "erase") and offers(page, item, "complete") and note in page
+    assert "Ghi nhận đã xác minh" not in page
+    assert client.post(f"{path}/erase").status_code == 303
+    db.session.expire_all()
+    names = dict(db.session.execute(sa.select(Objection.content, Objection.author_name)).tuples().all())
+    assert names == {"Nội dung phản ánh của tôi.": "Tôi", "Nội dung phản ánh khác.": ""}
+    event = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "verify_identity")).one()
+    assert (event.actor_id, event.reason) == (secretary.id, note)
+    assert client.post(f"{path}/xac-minh", data={"verified": "y", "note": note}).status_code == 422  # once
 
 
 def test_answered_requests_lose_their_contact_after_three_years(runner, voting_campaign):
