@@ -406,10 +406,12 @@ def erase_matching(item: DataRequest) -> dict:
 
 
 def queue_query(user: User, status: RequestStatus | None = None, open_only: bool = False) -> sa.Select:
-    """The requests `user` may handle, oldest deadline first, with their campaign loaded."""
+    """The requests `user` may handle, oldest deadline first (those still waiting for the requester's
+    confirmation last: nothing can be done on them yet), with their campaign loaded."""
     query = access.visible_data_requests(user).options(so.joinedload(DataRequest.campaign))
     if status is not None:
         query = query.where(DataRequest.status == status)
     elif open_only:
         query = query.where(DataRequest.status.in_(WAITING_STATUSES))
-    return query.order_by(DataRequest.due_at, DataRequest.id)
+    waiting = sa.case((DataRequest.status == S.UNCONFIRMED, 1), else_=0)
+    return query.order_by(waiting, DataRequest.due_at, DataRequest.id)

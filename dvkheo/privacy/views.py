@@ -60,19 +60,27 @@ def new_request():
         if form.is_bot:
             by_email = "@" in (form.requester_contact.data or "")
             flash(_thanks(f"DL-{random.randint(1, 999999):06d}", None, by_email), "info" if by_email else "success")
-            return redirect(url_for(".new_request"), 303)
+            return redirect(url_for(".check_email" if by_email else ".new_request"), 303)
         campaign = db.session.get(Campaign, form.campaign_id.data)
         item = requests.submit(
             campaign, RequestKind(form.kind.data), form.requester_name.data, form.requester_contact.data, form.details.data,
         )
         db.session.commit()
         flash(_thanks(requests.reference(item), item, item.by_email), "info" if item.by_email else "success")
-        return redirect(url_for(".new_request"), 303)
+        return redirect(url_for(".check_email" if item.by_email else ".new_request"), 303)
     status = 422 if request.method == "POST" else 200
     return render_template(
         "privacy/request_form.html", form=form, notice=notices.notice_for("data_request"),
         request_days=notices.request_days(),
     ), status
+
+
+@bp.route("/quyen-rieng-tu/yeu-cau/kiem-tra-thu")
+def check_email():
+    """Where an email request lands: open your mailbox and confirm (the flashed message carries the number)."""
+    return render_template(
+        "privacy/check_email.html", hours=requests.confirm_hours(), request_days=notices.request_days(),
+    )
 
 
 def _thanks(number: str, item: DataRequest | None, by_email: bool) -> str:

@@ -104,8 +104,10 @@ def test_email_request_waits_for_the_emailed_link_then_counts_from_confirmation(
     assert response.status_code == 303
     item = only_request()
     assert (item.kind, item.status, item.requester_contact) == (RequestKind.DELETE, RequestStatus.UNCONFIRMED, EMAIL)
-    follow = client.get("/quyen-rieng-tu/yeu-cau").get_data(as_text=True)
+    assert response.headers["Location"].endswith("/quyen-rieng-tu/yeu-cau/kiem-tra-thu")
+    follow = client.get(response.headers["Location"]).get_data(as_text=True)
     assert f"DL-{item.id:06d}" in follow and ASK_TO_CONFIRM in follow and "trong vòng 48 giờ" in follow
+    assert "Vui lòng mở thư điện tử để xác nhận yêu cầu" in follow
     # One mail to the typed address with an absolute one-time link; only the token's SHA-256 is stored.
     [mail] = mails_to(EMAIL)
     assert f"DL-{item.id:06d}" in mail.subject and "48 giờ" in mail.body and voting_campaign.title in mail.body
@@ -179,8 +181,9 @@ def test_expired_link_is_refused_shown_expired_and_purged(client, runner, voting
 
 
 def test_honeypot_records_nothing(client, voting_campaign):
-    assert post_request(client, voting_campaign, website="http://spam").status_code == 303
-    assert ASK_TO_CONFIRM in client.get("/quyen-rieng-tu/yeu-cau").get_data(as_text=True)  # the same answer as a person's
+    response = post_request(client, voting_campaign, website="http://spam")
+    assert response.status_code == 303 and response.headers["Location"].endswith("/quyen-rieng-tu/yeu-cau/kiem-tra-thu")
+    assert ASK_TO_CONFIRM in client.get(response.headers["Location"]).get_data(as_text=True)  # the same answer as a person's
     assert db.session.scalar(sa.select(sa.func.count()).select_from(DataRequest)) == 0
     assert db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage)) == 0
 
