@@ -472,3 +472,13 @@ def test_public_form_is_rate_limited_per_address(client, app, voting_campaign):
         app.config["DATA_REQUEST_RATE_LIMIT"] = "1000 per minute"
         limiter.reset()
     assert db.session.scalar(sa.select(sa.func.count()).select_from(DataRequest)) == 2
+
+
+def test_the_confirmation_token_is_masked_in_the_access_log(client, voting_campaign):
+    from dvkheo.core.access_log import redact
+
+    post_request(client, voting_campaign)
+    path = confirm_path()
+    token = path.rsplit("/", 1)[1]
+    line = redact(f"GET {path} HTTP/1.1")
+    assert token not in line and line == "GET /quyen-rieng-tu/xac-nhan/*** HTTP/1.1"
