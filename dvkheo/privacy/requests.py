@@ -234,8 +234,9 @@ def submit(campaign: Campaign, kind: RequestKind, name: str, contact: str, detai
 
 
 def _mail_link(item: DataRequest, campaign: Campaign, token: str) -> None:
+    # Nothing the requester typed goes into the mail (the name could carry a phishing text to a stranger's inbox).
     body = (
-        f"Xin chào {item.requester_name},\n\n"
+        "Xin chào,\n\n"
         f"Có người (có thể là bạn) vừa gửi yêu cầu “{item.kind.label.lower()}” về dữ liệu cá nhân gắn với địa chỉ thư "
         f"điện tử này trong đợt bình xét “{campaign.title}” (số tiếp nhận {reference(item)}).\n"
         "Để xác nhận chính bạn gửi yêu cầu, mở đường dẫn sau và bấm “Xác nhận yêu cầu”:\n\n"

@@ -111,6 +111,7 @@ def test_email_request_waits_for_the_emailed_link_then_counts_from_confirmation(
     # One mail to the typed address with an absolute one-time link; only the token's SHA-256 is stored.
     [mail] = mails_to(EMAIL)
     assert f"DL-{item.id:06d}" in mail.subject and "48 giờ" in mail.body and voting_campaign.title in mail.body
+    assert FORM["requester_name"] not in mail.body and FORM["details"] not in mail.body  # nothing typed by a stranger
     path = confirm_path()
     token = path.rsplit("/", 1)[1]
     assert len(token) >= 40 and token not in (item.confirm_token_hash or "")
