@@ -2,6 +2,9 @@
 last page, never a 500 (PostgreSQL refuses such a number, SQLite one beyond 64 bits)."""
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 from werkzeug.routing import IntegerConverter
 
@@ -47,6 +50,19 @@ def test_every_int_argument_of_every_route_is_bounded():
             if isinstance(converter, IntegerConverter):
                 assert isinstance(converter, BoundedIntegerConverter), rule
                 assert converter.max == INT_MAX and converter.min == 0, rule
+
+
+def test_every_list_pages_through_core_urls_paginate():
+    """`db.paginate` alone turns ?page=99999999999999999999 into an OFFSET the database refuses (a 500);
+    `core.urls.paginate` bounds the number and shows the last page instead."""
+    package = Path(__file__).resolve().parents[2] / "dvkheo"
+    direct = [
+        f"{path.relative_to(package)}:{number}"
+        for path in package.rglob("*.py") if path.name != "urls.py"
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if re.search(r"\bdb\.paginate\(", line)
+    ]
+    assert direct == []
 
 
 @pytest.mark.parametrize(("rule", "methods", "converters"), RULES, ids=[rule for rule, _, _ in RULES])
