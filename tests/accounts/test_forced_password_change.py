@@ -42,6 +42,8 @@ def test_new_account_must_change_its_password_before_anything_else(app, client, 
     assert posted.status_code == 303 and posted.headers["Location"].endswith("/account/password")
     form = browser.get("/account/password").get_data(as_text=True)
     assert NOTICE in form
+    assert 'aria-label="Điều hướng chính"' not in form  # no menu of pages that would only lead back here
+    assert "Đăng xuất" in form
     assert browser.get("/static/css/app.css").status_code == 200
 
     same = browser.post("/account/password", data={"current_password": ADMIN_SET, "new_password": ADMIN_SET, "confirm_password": ADMIN_SET})
@@ -49,7 +51,8 @@ def test_new_account_must_change_its_password_before_anything_else(app, client, 
     done = browser.post("/account/password", data={"current_password": ADMIN_SET, "new_password": OWN, "confirm_password": OWN})
     assert done.status_code == 302
     assert not account(user.email).must_change_password
-    assert browser.get("/nominations/").status_code == 200
+    listing = browser.get("/nominations/")
+    assert listing.status_code == 200 and 'aria-label="Điều hướng chính"' in listing.get_data(as_text=True)
 
 
 def test_logout_stays_possible_while_the_change_is_due(app, client, login_as, province):
