@@ -29,7 +29,7 @@ TOO_PERSONAL = ("Mật khẩu không được dựa trên tên ứng dụng, tê
 # Words banned whatever the account (ASVS 6.1.2): the app's and the movement's own names, and the
 # Vietnamese favourites that breach lists under-represent. Compared without diacritics or spaces.
 CONTEXT_WORDS = (
-    "dvkheo", "danvankheo", "danvan", "bandanvan", "dankheo", "mattran", "tinhuy", "huyenuy", "dianguy",
+    "dvkheo", "danvankheo", "danvan", "bandanvan", "dankheo", "mattran", "tinhuy", "huyenuy", "danguy",
     "quangngai", "ubnd", "uybannhandan",
 )
 VIETNAMESE_COMMON = (
@@ -90,8 +90,10 @@ def problem(password: str, personal: Iterable[str] = ()) -> str | None:
         return TOO_COMMON
     if _too_simple(squeezed):
         return TOO_SIMPLE
-    # Long context words only: a passphrase may contain a short name by chance.
-    if any(word in squeezed for word in (*CONTEXT_WORDS, *personal) if len(word) >= 5):
+    if any(word in squeezed for word in CONTEXT_WORDS):
+        return TOO_PERSONAL
+    # Long name parts only: a passphrase may contain a short name by chance.
+    if any(word in squeezed for word in personal if len(word) >= 5):
         return TOO_PERSONAL
     if any(squeezed == word or _core(folded) == word for word in personal):
         return TOO_PERSONAL

@@ -5,7 +5,7 @@ import time
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, make_response, redirect, render_template, request, session, url_for
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required, login_user, logout_user, user_loaded_from_cookie
 
 from dvkheo.accounts import auth, reset
 from dvkheo.accounts.forms import LoginForm, PasswordChangeForm
@@ -38,17 +38,31 @@ def _safe_next(target: str | None) -> str | None:
 SESSION_EXPIRED = "Phiên đăng nhập đã hết hạn (quá lâu không thao tác, hoặc đã quá {hours} giờ kể từ khi đăng nhập). Vui lòng đăng nhập lại."
 
 
+def _end_session_and_remember_cookie() -> None:
+    # In this order: logout_user() marks the remember cookie for deletion inside the session, which a
+    # later session.clear() would erase (the cookie then stayed in the browser for 30 days).
+    session.clear()
+    logout_user()
+
+
+@user_loaded_from_cookie.connect
+def _session_from_remember_cookie(_app, user=None) -> None:
+    session["remembered"] = True
+    session["signed_in_at"] = session["seen_at"] = int(time.time())
+
+
 @bp.before_app_request
 def _session_time_limits():
     """A sign-in without "Ghi nhớ đăng nhập" ends after SESSION_IDLE_MINUTES without a request and
     SESSION_MAX_HOURS after the login, whatever happens in between (ASVS 5.0 7.3.1, 7.3.2).
 
     Both times travel in the signed session cookie, so a copy of the cookie expires with it. The
-    remember cookie is the person's explicit choice to stay signed in on this device (30 days at most).
+    remember cookie is the person's explicit choice to stay signed in on this device (30 days at most):
+    a session started by it, or by a login with "Ghi nhớ", carries `remembered` in the signed cookie.
     """
     if "_user_id" not in session or request.endpoint == "static":
         return None
-    if current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies:
+    if session.get("remembered"):  # set in the signed session, never taken from a cookie's mere presence
         return None
     now = int(time.time())
     signed_in_at = session.setdefault("signed_in_at", now)
@@ -56,8 +70,7 @@ def _session_time_limits():
     idle = current_app.config["SESSION_IDLE_MINUTES"] * 60
     longest = current_app.config["SESSION_MAX_HOURS"] * 3600
     if now - seen_at > idle or now - signed_in_at > longest:
-        logout_user()
-        session.clear()
+        _end_session_and_remember_cookie()
         flash(SESSION_EXPIRED.format(hours=current_app.config["SESSION_MAX_HOURS"]), "info")
         target = request.full_path.rstrip("?") if request.method == "GET" else None
         return redirect(url_for("accounts.login", next=target), 302 if request.method == "GET" else 303)
@@ -111,6 +124,10 @@ def login():
             session.clear()
             login_user(user, remember=form.remember.data)
             session["signed_in_at"] = session["seen_at"] = int(time.time())
+            if form.remember.data:
+                session["remembered"] = True
+            elif current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies:
+                session["_remember"] = "clear"  # an older "Ghi nhớ" of this browser must not outlive this choice
             audit.record("user", user.id, "login", user)
             db.session.commit()
             security_log.event("login_succeeded", logging.INFO, account_id=user.id)
@@ -129,8 +146,7 @@ def logout():
     if form.validate_on_submit():
         current_user.end_sessions()
         db.session.commit()
-        logout_user()
-        session.clear()
+        _end_session_and_remember_cookie()
         flash("Bạn đã đăng xuất.", "info")
         response = redirect(url_for("accounts.login"))
         # Pages and files this browser kept from the session go too (a shared office PC's back button).

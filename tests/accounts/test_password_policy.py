@@ -51,7 +51,7 @@ def test_well_known_passwords_are_refused_beside_the_field(client, signed_in, ne
     assert account(signed_in.email).check_password(PASSWORD)
 
 
-@pytest.mark.parametrize("new", ["DanVanKheo@2026", "dvkheo-quang-ngai", "nguyenvanthanh", "Thanh.Nguyen.1990"])
+@pytest.mark.parametrize("new", ["DanVanKheo@2026", "dvkheo-quang-ngai", "UBND-tinh-2026!", "nguyenvanthanh", "Thanh.Nguyen.1990"])
 def test_passwords_built_on_the_app_or_the_persons_name_are_refused(client, signed_in, new):
     page = change(client, new).get_data(as_text=True)
     assert passwords.TOO_PERSONAL in page

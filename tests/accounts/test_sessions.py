@@ -214,7 +214,7 @@ def test_the_session_cookie_holds_only_ids_and_tokens(app, client, person):
     login(client, person, remember=True)
     contents = app.session_interface.get_signing_serializer(app).loads(client.get_cookie("session").value)
 
-    assert set(contents) <= {"_user_id", "_fresh", "_id", "_remember", "csrf_token", "_flashes", "signed_in_at", "seen_at"}, contents
+    assert set(contents) <= {"_user_id", "_fresh", "_id", "_remember", "csrf_token", "_flashes", "signed_in_at", "seen_at", "remembered"}, contents
     assert contents["_user_id"] == f"{person.id}:{person.session_version}"
     readable = repr(contents) + repr(client.get_cookie("remember_token").value)
     for personal in (person.email, person.full_name, PASSWORD, "canbo"):
@@ -276,3 +276,45 @@ def test_logout_asks_the_browser_to_drop_what_it_kept(client, person):
     login(client, person)
     response = client.post("/logout")
     assert response.headers["Clear-Site-Data"] == '"cache", "storage"'
+
+
+def test_logout_deletes_the_remember_cookie_from_the_browser(client, person):
+    login(client, person, remember=True)
+    assert client.get_cookie("remember_token") is not None
+    client.post("/logout")
+    assert client.get_cookie("remember_token") is None
+
+
+def test_a_made_up_remember_cookie_does_not_lift_the_time_limits(app, client, person):
+    login(client, person)
+    client.set_cookie("remember_token", "bat-ky-gia-tri-nao")
+    _age_session(client, idle_seconds=app.config["SESSION_IDLE_MINUTES"] * 60 + 5)
+    assert not signed_in(client)
+
+
+def test_after_a_remembered_login_and_logout_the_next_plain_login_has_time_limits(app, client, person):
+    login(client, person, remember=True)
+    client.post("/logout")
+    login(client, person)
+    _age_session(client, idle_seconds=app.config["SESSION_IDLE_MINUTES"] * 60 + 5)
+    assert not signed_in(client)
+
+
+def test_a_plain_login_drops_a_stale_remember_cookie_of_the_browser(client, person, make_user, province):
+    from dvkheo.extensions import db
+
+    other = make_user(Role.UNIT_SUBMITTER, province, email="khac@example.vn")
+    login(client, other, remember=True)
+    client.delete_cookie("session")  # the browser was closed; the remember cookie stays
+    other.end_sessions()  # e.g. a password change on another device: the cookie no longer signs in
+    db.session.commit()
+    login(client, person)
+    assert client.get_cookie("remember_token") is None
+
+
+def test_a_session_restored_by_the_remember_cookie_keeps_its_choice(app, client, person):
+    login(client, person, remember=True)
+    client.delete_cookie("session")  # the browser was closed
+    assert signed_in(client)  # restored from the remember cookie
+    _age_session(client, idle_seconds=app.config["SESSION_IDLE_MINUTES"] * 60 + 5)
+    assert signed_in(client)
