@@ -62,7 +62,7 @@ class StaticOnlyFetcher(URLFetcher):
         try:
             path = self.resolve(url)
         except ResourceRefused:
-            logger.warning("Refused PDF resource %s", url[:200])
+            logger.warning("Refused PDF resource %r", url[:200])  # repr: a line break in a URL cannot forge a log line
             raise
         content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
         return URLFetcherResponse(path.as_uri(), body=path.read_bytes(), headers={"Content-Type": content_type})
