@@ -47,6 +47,15 @@ def parse_int(text: Any, *, minimum: int = 0, maximum: int = INT_MAX) -> int | N
     return value if minimum <= value <= maximum else None
 
 
+def carried_args(*names: str) -> dict[str, str]:
+    """The list's own query arguments (filters, page) to carry into a form action or a redirect.
+
+    Never `**request.args`: any other name would reach `url_for`, where `campaign_id=` clashes with
+    the route's own argument (a 500) and `_external=`/`_scheme=` rewrite the address.
+    """
+    return {name: request.args[name] for name in names if request.args.get(name)}
+
+
 def query_int(name: str, default: int | None = None, *, minimum: int = 0, maximum: int = INT_MAX,
               strict: bool = False, source: Mapping[str, Any] | None = None) -> int | None:
     """The integer argument `name` of the query string (or of `source`).

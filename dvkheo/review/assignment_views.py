@@ -17,7 +17,7 @@ from dvkheo.campaigns.models import Campaign, CampaignStatus
 from dvkheo.core.forms import EmptyForm
 from dvkheo.core.rules import RuleRefused
 from dvkheo.core.text import person_sort_key
-from dvkheo.core.urls import paginate
+from dvkheo.core.urls import carried_args, paginate
 from dvkheo.council.models import CouncilMember
 from dvkheo.extensions import db
 from dvkheo.nominations.models import Nomination
@@ -29,6 +29,7 @@ from dvkheo.review.scoring_forms import AssignForm, RemindForm
 from dvkheo.review.views import bp
 
 SHORTFALLS_LISTED = 10
+ASSIGNMENT_LIST_ARGS = ("page", "lacking")
 
 
 def _council(campaign: Campaign) -> list[CouncilMember]:
@@ -119,6 +120,7 @@ def assignments(campaign_id: int):
     ).one()
     return render_template(
         "review/assignments.html",
+        list_args=carried_args(*ASSIGNMENT_LIST_ARGS),
         campaign=campaign,
         council=council,
         loads=loads,
@@ -136,8 +138,7 @@ def assignments(campaign_id: int):
 
 
 def _back_to_assignments(campaign: Campaign):
-    args = {key: request.args[key] for key in ("page", "lacking") if request.args.get(key)}
-    return redirect(url_for("review.assignments", campaign_id=campaign.id, **args))
+    return redirect(url_for("review.assignments", campaign_id=campaign.id, **carried_args(*ASSIGNMENT_LIST_ARGS)))
 
 
 @bp.route("/campaigns/<int:campaign_id>/assignments/assign", methods=["POST"])

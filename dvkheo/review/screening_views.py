@@ -19,7 +19,7 @@ from dvkheo.campaigns.models import NomineeKind
 from dvkheo.core.forms import EmptyForm
 from dvkheo.core.rules import RuleRefused
 from dvkheo.core.timeutil import today_in_vietnam
-from dvkheo.core.urls import paginate
+from dvkheo.core.urls import carried_args, paginate
 from dvkheo.extensions import db
 from dvkheo.nominations import workflow
 from dvkheo.nominations.models import Nomination
@@ -69,7 +69,7 @@ def inbox(campaign_id: int):
 def accept_selected(campaign_id: int):
     """Tiếp nhận the checked dossiers, all or nothing: one refused dossier and none is accepted."""
     campaign = access.load_review_campaign(campaign_id, manage=True)
-    back = url_for(".inbox", campaign_id=campaign.id, **request.args.to_dict())
+    back = url_for(".inbox", campaign_id=campaign.id, **carried_args("q", "status", "field", "kind", "unit", "page"))
     if not EmptyForm().validate_on_submit():
         flash(SESSION_EXPIRED, "error")
         return redirect(back)

@@ -52,6 +52,33 @@ def test_every_int_argument_of_every_route_is_bounded():
                 assert converter.max == INT_MAX and converter.min == 0, rule
 
 
+def test_no_query_string_is_spread_into_url_for():
+    """`url_for(..., **request.args)` let `?campaign_id=1` clash with the route (a 500) and `?_external=1`
+    rewrite form actions: lists carry only their own arguments (`core.urls.carried_args`)."""
+    root = Path(__file__).resolve().parents[2]
+    spread = [
+        f"{path.relative_to(root)}:{number}"
+        for folder in ("dvkheo", "templates") for path in (root / folder).rglob("*")
+        if path.suffix in (".py", ".html") and path.name != "urls.py"
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if "**request.args" in line
+    ]
+    assert spread == []
+
+
+def test_review_lists_ignore_foreign_query_arguments(client, login_as, province, make_campaign):
+    from dvkheo.campaigns.models import CampaignStatus
+
+    campaign = make_campaign(status=CampaignStatus.REVIEW)
+    login_as(Role.SECRETARY, province)
+    page = client.get(f"/review/campaigns/{campaign.id}/assignments?campaign_id=1&assignment_id=1&_external=1&_scheme=https&page=1")
+    assert page.status_code == 200
+    assert "https://" not in page.get_data(as_text=True).split("<main", 1)[1]
+    accepted = client.post(f"/review/campaigns/{campaign.id}/inbox/accept?campaign_id=1&_external=1&q=x")
+    assert accepted.status_code == 302
+    assert accepted.headers["Location"].startswith(f"/review/campaigns/{campaign.id}/inbox") and "q=x" in accepted.headers["Location"]
+
+
 def test_every_list_pages_through_core_urls_paginate():
     """`db.paginate` alone turns ?page=99999999999999999999 into an OFFSET the database refuses (a 500);
     `core.urls.paginate` bounds the number and shows the last page instead."""
