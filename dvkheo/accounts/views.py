@@ -65,8 +65,10 @@ def _session_time_limits():
     if session.get("remembered"):  # set in the signed session, never taken from a cookie's mere presence
         return None
     now = int(time.time())
-    signed_in_at = session.setdefault("signed_in_at", now)
-    seen_at = session.get("seen_at", now)
+    # A session without its times (older than this rule, or made without a login) counts as expired:
+    # taking "now" instead would let a replayed copy live for ever.
+    signed_in_at = session.get("signed_in_at", 0)
+    seen_at = session.get("seen_at", 0)
     idle = current_app.config["SESSION_IDLE_MINUTES"] * 60
     longest = current_app.config["SESSION_MAX_HOURS"] * 3600
     if now - seen_at > idle or now - signed_in_at > longest:

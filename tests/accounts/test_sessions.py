@@ -318,3 +318,12 @@ def test_a_session_restored_by_the_remember_cookie_keeps_its_choice(app, client,
     assert signed_in(client)  # restored from the remember cookie
     _age_session(client, idle_seconds=app.config["SESSION_IDLE_MINUTES"] * 60 + 5)
     assert signed_in(client)
+
+
+def test_a_session_without_its_times_counts_as_expired(client, person):
+    """A cookie from before the limits (or forged without the times) must not get "now" on every replay."""
+    login(client, person)
+    with client.session_transaction() as saved:
+        saved.pop("signed_in_at")
+        saved.pop("seen_at")
+    assert not signed_in(client)

@@ -7,6 +7,7 @@ import stat
 import subprocess
 import sys
 import threading
+import time
 
 import pytest
 from flask import Flask
@@ -38,7 +39,8 @@ def forged_session_cookie(key: str, user) -> str:
     forger = Flask("forger")
     forger.secret_key = key
     serializer = SecureCookieSessionInterface().get_signing_serializer(forger)
-    return serializer.dumps({"_user_id": user.get_id(), "_fresh": True})
+    now = int(time.time())
+    return serializer.dumps({"_user_id": user.get_id(), "_fresh": True, "signed_in_at": now, "seen_at": now})
 
 
 def mode(path) -> int:
