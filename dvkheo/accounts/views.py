@@ -164,21 +164,40 @@ def change_password():
     every other session ended, reset links deleted, the forced-change flag cleared, a
     `user/password_change` audit event, one commit; this browser stays signed in."""
     form = PasswordChangeForm()
-    if form.validate_on_submit():
-        if not current_user.check_password(form.current_password.data):
-            form.current_password.errors.append("Mật khẩu hiện tại không đúng.")
-        elif form.new_password.data == form.current_password.data:
-            form.new_password.errors.append("Mật khẩu mới phải khác mật khẩu hiện tại.")
-        else:
-            current_user.set_password(form.new_password.data)
-            current_user.must_change_password = False
-            reset.invalidate(current_user)
-            audit.record("user", current_user.id, "password_change", current_user)
+    if request.method == "POST":
+        valid = form.validate_on_submit()
+        current_ok = False
+        if form.current_password.data:
+            # The same per-account throttle as the login: a stolen session cannot guess the password here.
+            outcome = auth.authenticate(current_user.email, form.current_password.data)
             db.session.commit()
-            # session_version changed: log in again under the new token, other devices drop out.
-            login_user(current_user)
-            flash("Đã đổi mật khẩu.", "success")
-            return redirect(url_for("main.home"))
+            if outcome.wait_seconds:
+                form.current_password.errors.append(auth.THROTTLED.format(seconds=outcome.wait_seconds))
+                response = make_response(_password_page(form), 429)
+                response.headers["Retry-After"] = str(outcome.wait_seconds)
+                return response
+            current_ok = outcome.user is not None and outcome.user.id == current_user.id
+            if not current_ok:
+                security_log.event("password_change_refused", email=security_log.email_tag(current_user.email))
+                form.current_password.errors.append("Mật khẩu hiện tại không đúng.")
+        if valid and current_ok:
+            if form.new_password.data == form.current_password.data:
+                form.new_password.errors.append("Mật khẩu mới phải khác mật khẩu hiện tại.")
+            else:
+                current_user.set_password(form.new_password.data)
+                current_user.must_change_password = False
+                reset.invalidate(current_user)
+                audit.record("user", current_user.id, "password_change", current_user)
+                db.session.commit()
+                # session_version changed: sign in again under the new token (other devices drop out),
+                # keeping this browser's "Ghi nhớ" choice with a fresh remember cookie.
+                login_user(current_user, remember=bool(session.get("remembered")))
+                flash("Đã đổi mật khẩu.", "success")
+                return redirect(url_for("main.home"))
+    return _password_page(form)
+
+
+def _password_page(form) -> str:
     return render_template("accounts/password.html", form=form, forced=current_user.must_change_password, notice=MUST_CHANGE)
 
 

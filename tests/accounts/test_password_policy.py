@@ -115,3 +115,23 @@ def test_an_older_hash_is_redone_at_login_without_ending_the_session(app, client
     assert refreshed.password_hash.startswith(app.config["PASSWORD_HASH_METHOD"] + "$")
     assert refreshed.session_version == version and refreshed.check_password(PASSWORD)
     assert client.get("/account/password").status_code == 200
+
+
+def test_guessing_the_current_password_is_slowed_like_a_login(client, signed_in):
+    """A stolen session must not become an unlimited password-guessing oracle."""
+    for _ in range(5):
+        page = client.post("/account/password", data={
+            "current_password": "doan-thu-sai-2026", "new_password": PASSPHRASE, "confirm_password": PASSPHRASE,
+        })
+        assert page.status_code == 200 and "Mật khẩu hiện tại không đúng." in page.get_data(as_text=True)
+    refused = change(client, PASSPHRASE)  # even the right current password waits now
+    assert refused.status_code == 429 and refused.headers["Retry-After"] == "2"
+    assert "Đăng nhập sai nhiều lần" in refused.get_data(as_text=True)
+    assert account(signed_in.email).check_password(PASSWORD)
+
+
+def test_a_wrong_current_password_and_a_weak_new_one_are_told_together(client, signed_in):
+    page = client.post("/account/password", data={
+        "current_password": "doan-thu-sai-2026", "new_password": "Password123!", "confirm_password": "Password123!",
+    }).get_data(as_text=True)
+    assert "Mật khẩu hiện tại không đúng." in page and passwords.TOO_COMMON in page
