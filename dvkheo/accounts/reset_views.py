@@ -56,7 +56,8 @@ def forgot_password():
 
 
 @bp.route("/account/reset/<token>", methods=["GET", "POST"])
-@limiter.limit(_reset_limit, key_func=get_remote_address, methods=["POST"])
+# A password the policy refuses (422) costs no attempt: the limit is there against guessed links.
+@limiter.limit(_reset_limit, key_func=get_remote_address, methods=["POST"], deduct_when=lambda response: response.status_code != 422)
 def reset_password(token: str):
     """Set a new password through an emailed link. A wrong, expired or used link: 404 with a link to
     ask again. Side effects on success: see `reset.complete_reset`; one commit; the person then

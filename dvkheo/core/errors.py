@@ -16,7 +16,7 @@ ERROR_TEXT = {
         "Tệp tải lên quá lớn",
         "Mỗi tệp tối đa 10 MB, tổng dung lượng một hồ sơ tối đa 50 MB. Vui lòng nén hoặc chia nhỏ tệp rồi gửi lại.",
     ),
-    429: ("Thao tác quá nhanh", "Bạn đã thử quá nhiều lần. Vui lòng đợi một phút rồi thử lại."),
+    429: ("Thao tác quá nhanh", "Bạn đã thử quá nhiều lần trong thời gian ngắn. Vui lòng đợi ít phút rồi thử lại."),
     500: ("Hệ thống gặp sự cố", "Đã có lỗi ngoài ý muốn; dữ liệu của thao tác này chưa được lưu. Vui lòng thử lại sau."),
 }
 

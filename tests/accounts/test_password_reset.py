@@ -185,6 +185,14 @@ def test_requests_are_limited_per_address_and_per_ip(client, person, tight_reset
     assert client.post("/account/forgot", data={"email": "ai9@example.vn"}, environ_base={"REMOTE_ADDR": "10.0.0.20"}).status_code == 429
 
 
+def test_passwords_the_policy_refuses_cost_no_attempt_on_the_reset_page(client, person, tight_reset_limit):
+    ask(client, person.email, environ_base={"REMOTE_ADDR": "10.0.0.30"})
+    path = path_of(link_in(mails()[0]))
+    for weak in ("Password123!", "Mật khẩu 123", "ngan"):
+        assert set_password(client, path, weak).status_code == 422
+    assert set_password(client, path).status_code == 303  # the limit (2) was not spent on refused passwords
+
+
 def test_the_account_history_names_the_request_and_the_reset(app, client, login_as, person):
     ask(client, person.email)
     set_password(client, path_of(link_in(mails()[0])))
