@@ -24,14 +24,28 @@ def outbox_enabled() -> bool:
     return bool(current_app.config.get("DEV_OUTBOX")) and not production
 
 
+def _is_loopback(address: str | None) -> bool:
+    try:
+        return ipaddress.ip_address((address or "").strip("[]")).is_loopback
+    except ValueError:
+        return (address or "").lower() == "localhost"
+
+
+def _asked_on_this_machine() -> bool:
+    """A browser on the serving machine itself: from loopback, for a loopback host name, and not
+    relayed (a forwarder on this machine, such as nginx, ngrok or socat, makes every visitor look
+    like 127.0.0.1, but keeps their Host header or adds X-Forwarded-For)."""
+    if any(header in request.headers for header in ("X-Forwarded-For", "X-Real-IP", "Forwarded")):
+        return False
+    host = request.host.rsplit(":", 1)[0] if not request.host.endswith("]") else request.host
+    return _is_loopback(request.remote_addr) and _is_loopback(host)
+
+
 def outbox_open_to_this_request() -> bool:
     if not outbox_enabled():
         return False
-    try:
-        if ipaddress.ip_address(request.remote_addr or "").is_loopback:
-            return True
-    except ValueError:
-        pass
+    if _asked_on_this_machine():
+        return True
     # Only with an account's session: looking at current_user otherwise would re-sign a voter's cookie.
     return "_user_id" in session and current_user.is_authenticated and current_user.role == Role.ADMIN
 

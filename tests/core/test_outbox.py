@@ -47,6 +47,14 @@ def test_outbox_opens_only_to_this_machine_or_an_administrator(client, login_as)
     assert client.get("/dev/outbox", environ_base=office_pc).status_code == 404
     from dvkheo.accounts.models import Role
 
+    relayed = [  # a forwarder on the serving machine (socat, nginx, ngrok) makes the visitor look local
+        {"environ_base": {"REMOTE_ADDR": "127.0.0.1"}, "base_url": "http://192.0.2.2:5080"},
+        {"environ_base": {"REMOTE_ADDR": "127.0.0.1"}, "headers": {"X-Forwarded-For": "203.0.113.9"}},
+        {"environ_base": {"REMOTE_ADDR": "127.0.0.1"}, "headers": {"Forwarded": "for=203.0.113.9"}},
+    ]
+    for request in relayed:
+        assert client.get("/dev/outbox", **request).status_code == 404, request
+    assert client.get("/dev/outbox", base_url="http://[::1]:5000").status_code == 200
     login_as(Role.SECRETARY)
     assert client.get("/dev/outbox", environ_base=office_pc).status_code == 404
     client.post("/logout")
