@@ -5,6 +5,7 @@ import re
 from datetime import date, datetime
 
 from wtforms import StringField, ValidationError
+from wtforms.validators import StopValidation
 from wtforms.widgets import TextInput
 
 from dvkheo.core.urls import INT_MAX
@@ -80,13 +81,19 @@ class VNIntegerField(StringField):
         if not text:
             return
         if not re.fullmatch(r"-?\d{1,15}", text):
+            if re.fullmatch(r"\d{16,}", text) and self.maximum is not None:  # a whole number, just too big
+                raise ValueError(self._too_big())
             raise ValueError("Vui lòng nhập một số nguyên (ví dụ 1.200).")
         self.data = int(text)
 
     def pre_validate(self, form):
         if self.data is None:
             return
+        # StopValidation: the field's own range check (e.g. "Năm phải từ 2000 đến 2100") would repeat it.
         if self.minimum is not None and self.data < self.minimum:
-            raise ValidationError(f"Giá trị không được nhỏ hơn {self.minimum}.")
+            raise StopValidation(f"Giá trị không được nhỏ hơn {self.minimum}.")
         if self.maximum is not None and self.data > self.maximum:
-            raise ValidationError(f"Giá trị không được lớn hơn {self.maximum:,}.".replace(",", "."))
+            raise StopValidation(self._too_big())
+
+    def _too_big(self) -> str:
+        return f"Giá trị không được lớn hơn {self.maximum:,}.".replace(",", ".")

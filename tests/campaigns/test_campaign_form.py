@@ -467,6 +467,15 @@ def test_voting_settings_out_of_range_or_malformed_show_vietnamese_errors(client
     assert "Vui lòng nhập cả ngày (hoặc để trống cả ngày và giờ)." in html
 
 
+def test_an_out_of_range_year_gets_one_message_not_two(client, login_as, province, make_campaign):
+    campaign = make_campaign()
+    login_as(Role.SECRETARY, province)
+    data = _edit_data(campaign, _rows_of(campaign), year="2.147.483.648")
+    html = client.post(f"/campaigns/{campaign.id}/edit", data=data).get_data(as_text=True)
+    assert "Giá trị không được lớn hơn 2.147.483.647." in html
+    assert "Năm phải từ 2000 đến 2100." not in html  # the same problem, told once
+
+
 def test_votes_per_voter_is_fixed_once_someone_voted(client, login_as, province, make_campaign):
     from dvkheo.voting.models import Vote, VoteChannel, Voter
 

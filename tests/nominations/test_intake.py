@@ -140,6 +140,14 @@ def test_a_count_beyond_what_the_database_holds_is_told_beside_the_field(client,
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Nomination)) == 0
 
 
+def test_a_number_longer_than_any_column_is_called_too_big_not_malformed(client, submitter, make_campaign):
+    campaign = make_campaign()
+    data = complete_form(campaign) | {"households_count": "99999999999999999999999", "save_draft": "Lưu nháp"}
+    page = client.post(create_url(campaign), data=data, content_type="multipart/form-data").get_data(as_text=True)
+    assert "Giá trị không được lớn hơn 2.147.483.647." in page
+    assert "Vui lòng nhập một số nguyên" not in page
+
+
 def test_a_large_sum_of_money_is_kept(client, submitter, make_campaign):
     campaign = make_campaign()
     data = complete_form(campaign) | {"money_contributed_vnd": "25.000.000.000", "save_draft": "Lưu nháp"}
