@@ -42,7 +42,9 @@ class _AccountPasswordForm(FlaskForm):
         user = self.account
         if user is None and current_user.is_authenticated:
             user = current_user
-        return passwords.personal_words(user.full_name, user.email) if user is not None else []
+        if user is None:
+            return []
+        return passwords.personal_words(user.full_name, user.email, user.unit.name if user.unit else None)
 
 
 class PasswordChangeForm(_AccountPasswordForm):

@@ -36,6 +36,7 @@ VIETNAMESE_COMMON = (
     "matkhau", "anhyeuem", "emyeuanh", "yeuem", "yeuanh", "toiyeuem", "iloveyou", "vietnam", "hanoi",
     "saigon", "hochiminh", "trangchu", "quantri", "admin", "administrator", "xinchao", "hello",
     "nguyen", "tran", "pham", "hoang", "huynh", "thanhcong", "hanhphuc", "giadinh", "doclap", "tudo",
+    "matkhaumoi", "matkhaucu", "khenthuong", "thidua", "thiduakhenthuong", "binhchon", "hoidong", "giaykhen",
 )
 _MIN_PERSONAL_PART = 4  # shorter name parts ("An", "Lê") would refuse too much
 
@@ -56,17 +57,55 @@ def common_passwords() -> frozenset[str]:
     return frozenset(FREQUENCY_LISTS["passwords"]) | frozenset(VIETNAMESE_COMMON)
 
 
-_KEYBOARD_RUNS = ("1234567890", "0987654321", "qwertyuiop", "asdfghjkl", "zxcvbnm", "abcdefghijklmnopqrstuvwxyz")
+_KEYBOARD_RUNS = (
+    "01234567890", "09876543210", "qwertyuiop", "asdfghjkl", "zxcvbnm", "abcdefghijklmnopqrstuvwxyz",
+    "1qaz2wsx3edc4rfv", "qazwsxedcrfv",
+)
+_LEET = str.maketrans({"@": "a", "4": "a", "3": "e", "1": "i", "!": "i", "0": "o", "5": "s", "$": "s", "7": "t"})
+_MIN_LEFT = 4  # characters a password must have beyond keyboard runs and repeats
 
 
-def _too_simple(squeezed: str) -> bool:
-    if len(set(squeezed)) <= 3:
-        return True
-    return any(squeezed in run or squeezed in run[::-1] for run in _KEYBOARD_RUNS)
+def _in_a_run(piece: str) -> bool:
+    return len(set(piece)) == 1 or any(piece in run or piece in run[::-1] for run in _KEYBOARD_RUNS)
+
+
+def _too_simple(password: str, squeezed: str) -> bool:
+    """Little is left once keyboard runs, alphabet runs and repeated characters are taken out
+    ("12345678901", "Zxcv@123456", "aaaaaaaaaaaa")."""
+    if not squeezed:  # symbols or emoji only: judge the characters themselves
+        return len(set(password.replace(" ", ""))) <= 3
+    left, start = 0, 0
+    while start < len(squeezed):
+        end = start + 4
+        if end <= len(squeezed) and _in_a_run(squeezed[start:end]):
+            while end < len(squeezed) and _in_a_run(squeezed[start:end + 1]):
+                end += 1
+            start = end
+        else:
+            left += 1
+            start += 1
+    return left < _MIN_LEFT or len(set(squeezed)) <= 3
+
+
+def _repeated_unit(text: str) -> str | None:
+    """"passwordpassword" → "password"."""
+    match = re.fullmatch(r"(.+?)\1+", text)
+    return match.group(1) if match else None
+
+
+def _guessable_forms(password: str) -> set[str]:
+    """The forms a guessing tool tries: as typed, without spaces and symbols, without the digits and
+    symbols around it, with leetspeak undone, and the unit of a repetition."""
+    folded = fold(password)
+    squeezed = _letters_and_digits(password)
+    forms = {folded, squeezed, _core(folded), _core(squeezed)}
+    forms.add(re.sub(r"[\W_]+", "", _core(folded).translate(_LEET)))
+    forms.update(unit for unit in map(_repeated_unit, list(forms)) if unit)
+    return forms
 
 
 def personal_words(*values: str | None) -> list[str]:
-    """The parts of names and an email address that a password must not be built on."""
+    """The parts of names (a person's, a unit's) and an email address that a password must not be built on."""
     words = []
     for value in values:
         if not value:
@@ -83,18 +122,16 @@ def problem(password: str, personal: Iterable[str] = ()) -> str | None:
         return TOO_SHORT
     if len(password) > MAX_LENGTH:
         return TOO_LONG
-    folded = fold(password)
     squeezed = _letters_and_digits(password)
-    common = common_passwords()
-    if {folded, squeezed, _core(folded), _core(squeezed)} & common:
+    if _guessable_forms(password) & common_passwords():
         return TOO_COMMON
-    if _too_simple(squeezed):
+    if _too_simple(password, squeezed):
         return TOO_SIMPLE
     if any(word in squeezed for word in CONTEXT_WORDS):
         return TOO_PERSONAL
     # Long name parts only: a passphrase may contain a short name by chance.
     if any(word in squeezed for word in personal if len(word) >= 5):
         return TOO_PERSONAL
-    if any(squeezed == word or _core(folded) == word for word in personal):
+    if any(squeezed == word or _core(fold(password)) == word for word in personal):
         return TOO_PERSONAL
     return None

@@ -18,7 +18,7 @@ ADMIN_PAGES = [
     "/admin/users",
     "/admin/users/new",
 ]
-NEW_PASSWORD = "mat-khau-moi-2026"
+NEW_PASSWORD = "ngay-hop-thon-phu-tho"
 
 
 def text_of(response) -> str:

@@ -35,7 +35,7 @@ def signed_in(client, make_user, province):
     return user
 
 
-@pytest.mark.parametrize("new", [PASSPHRASE, "8305167294", "KHÔNGCÓSỐNÀOCẢ", "🙂 ba con mèo 🙂"])
+@pytest.mark.parametrize("new", [PASSPHRASE, "8305167294", "KHÔNGCÓSỐNÀOCẢ", "🙂 ba con mèo 🙂", "🐶🐱🐭🐹🐰🦊🐻🐼🐨🐯"])
 def test_passwords_without_a_mix_of_letters_and_digits_are_accepted_and_work(client, signed_in, new):
     answer = change(client, new)
     assert answer.status_code == 302, answer.get_data(as_text=True)
@@ -44,7 +44,10 @@ def test_passwords_without_a_mix_of_letters_and_digits_are_accepted_and_work(cli
     assert client.post("/login", data={"email": signed_in.email, "password": new}).status_code == 302
 
 
-@pytest.mark.parametrize("new", ["Password123!", "qwertyuiop", "1234567890", "anhyeuem@2026", "Mật khẩu 123", "iloveyou2026"])
+@pytest.mark.parametrize("new", [
+    "Password123!", "qwertyuiop", "1234567890", "anhyeuem@2026", "Mật khẩu 123", "iloveyou2026", "P@55w0rd2026",
+    "passwordpassword", "Mật khẩu mới 2026", "Khen thưởng 2026",
+])
 def test_well_known_passwords_are_refused_beside_the_field(client, signed_in, new):
     page = change(client, new).get_data(as_text=True)
     assert passwords.TOO_COMMON in page
@@ -58,8 +61,9 @@ def test_passwords_built_on_the_app_or_the_persons_name_are_refused(client, sign
     assert account(signed_in.email).check_password(PASSWORD)
 
 
-def test_repeated_characters_are_refused(client, signed_in):
-    assert passwords.TOO_SIMPLE in change(client, "zzzzzzzzzzzzzz").get_data(as_text=True)
+@pytest.mark.parametrize("new", ["zzzzzzzzzzzzzz", "12345678901", "Zxcv@123456", "Abc@12345678"])
+def test_repeats_and_keyboard_runs_are_refused(client, signed_in, new):
+    assert passwords.TOO_SIMPLE in change(client, new).get_data(as_text=True)
 
 
 def test_a_password_of_64_characters_works_and_one_beyond_1000_is_refused_with_the_limit(client, signed_in):
@@ -135,3 +139,10 @@ def test_a_wrong_current_password_and_a_weak_new_one_are_told_together(client, s
         "current_password": "doan-thu-sai-2026", "new_password": "Password123!", "confirm_password": "Password123!",
     }).get_data(as_text=True)
     assert "Mật khẩu hiện tại không đúng." in page and passwords.TOO_COMMON in page
+
+
+def test_the_persons_own_unit_name_is_refused(client, make_user, make_unit, province):
+    unit = make_unit("Xã Tịnh Khê", parent=province)
+    user = make_user(Role.UNIT_SUBMITTER, unit, email="coso.khe@example.vn")
+    client.post("/login", data={"email": user.email, "password": PASSWORD})
+    assert passwords.TOO_PERSONAL in change(client, "Xã Tịnh Khê 2026").get_data(as_text=True)

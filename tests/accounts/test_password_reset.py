@@ -18,7 +18,7 @@ from dvkheo.extensions import db, limiter
 from tests.accounts.test_sessions import copy_cookies, signed_in
 from tests.conftest import PASSWORD
 
-NEW_PASSWORD = "mat-khau-moi-2026"
+NEW_PASSWORD = "ngay-hop-thon-phu-tho"
 ANSWER = "Nếu địa chỉ này có tài khoản, chúng tôi đã gửi"
 INVALID = "Đường dẫn đặt lại mật khẩu không đúng, đã hết hạn hoặc đã được sử dụng."
 

@@ -12,7 +12,7 @@ import pytest
 from dvkheo.accounts.models import Role
 from tests.conftest import PASSWORD
 
-NEW_PASSWORD = "mat-khau-moi-2026"
+NEW_PASSWORD = "ngay-hop-thon-phu-tho"
 PRIVATE_PAGE = "/account/password"  # any signed-in person may open it
 COOKIES = ("session", "remember_token")
 
