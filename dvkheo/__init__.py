@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 
 import sqlalchemy as sa
 from flask import Flask
@@ -96,9 +97,18 @@ def _init_extensions(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(token: str):
-        user_id, _, version = token.partition(":")
-        if not user_id.isdigit():
+        # "id:session_version", or "id:session_version:issued" for a "Ghi nhớ" sign-in: the remember
+        # cookie carries the time of its login, so the server ends it after REMEMBER_COOKIE_DURATION
+        # whatever the browser was told.
+        user_id, version, *issued = token.split(":")
+        if not user_id.isdigit() or len(issued) > 1:
             return None
+        if issued:
+            if not issued[0].isdigit():
+                return None
+            longest = app.config["REMEMBER_COOKIE_DURATION"].total_seconds()
+            if not 0 <= time.time() - int(issued[0]) <= longest:
+                return None
         user = db.session.get(User, int(user_id))
         if user is None or str(user.session_version) != version:
             return None

@@ -277,7 +277,7 @@ def user_edit(user_id: int):
     editing_self = user.id == current_user.id
     saved, changes = _submit(form, user)
     if saved is not None:
-        if editing_self and session.get("_user_id") != saved.get_id():
+        if editing_self and session.get("_user_id", "").split(":")[:2] != saved.get_id().split(":"):
             login_user(saved)  # the new session_version would otherwise log the administrator out
         if changes:
             flash(f"Đã lưu tài khoản {saved.email}.", "success")

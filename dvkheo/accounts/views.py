@@ -45,6 +45,13 @@ def _end_session_and_remember_cookie() -> None:
     logout_user()
 
 
+def _remember_from_now(user) -> None:
+    """A "Ghi nhớ" sign-in: the remember cookie (written from `_user_id`) carries its issue time,
+    checked by the user loader, so a copy of it dies 30 days after this login on the server too."""
+    session["_user_id"] = f"{user.get_id()}:{int(time.time())}"
+    session["remembered"] = True
+
+
 @user_loaded_from_cookie.connect
 def _session_from_remember_cookie(_app, user=None) -> None:
     session["remembered"] = True
@@ -127,7 +134,7 @@ def login():
             login_user(user, remember=form.remember.data)
             session["signed_in_at"] = session["seen_at"] = int(time.time())
             if form.remember.data:
-                session["remembered"] = True
+                _remember_from_now(user)
             elif current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies:
                 session["_remember"] = "clear"  # an older "Ghi nhớ" of this browser must not outlive this choice
             audit.record("user", user.id, "login", user)
@@ -191,7 +198,11 @@ def change_password():
                 db.session.commit()
                 # session_version changed: sign in again under the new token (other devices drop out),
                 # keeping this browser's "Ghi nhớ" choice with a fresh remember cookie.
-                login_user(current_user, remember=bool(session.get("remembered")))
+                remembered = bool(session.get("remembered"))
+                user = current_user._get_current_object()  # not the proxy: login_user would store it as itself
+                login_user(user, remember=remembered)
+                if remembered:
+                    _remember_from_now(user)
                 flash("Đã đổi mật khẩu.", "success")
                 return redirect(url_for("main.home"))
     return _password_page(form)

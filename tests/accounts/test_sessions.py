@@ -215,7 +215,8 @@ def test_the_session_cookie_holds_only_ids_and_tokens(app, client, person):
     contents = app.session_interface.get_signing_serializer(app).loads(client.get_cookie("session").value)
 
     assert set(contents) <= {"_user_id", "_fresh", "_id", "_remember", "csrf_token", "_flashes", "signed_in_at", "seen_at", "remembered"}, contents
-    assert contents["_user_id"] == f"{person.id}:{person.session_version}"
+    user_id, version, issued = contents["_user_id"].split(":")  # a "Ghi nhớ" sign-in carries its time
+    assert (user_id, version) == (str(person.id), str(person.session_version)) and issued.isdigit()
     readable = repr(contents) + repr(client.get_cookie("remember_token").value)
     for personal in (person.email, person.full_name, PASSWORD, "canbo"):
         assert personal not in readable
@@ -327,3 +328,18 @@ def test_a_session_without_its_times_counts_as_expired(client, person):
         saved.pop("signed_in_at")
         saved.pop("seen_at")
     assert not signed_in(client)
+
+
+def test_a_copied_remember_cookie_dies_on_the_server_30_days_after_its_login(app, person):
+    """The browser is told 30 days; a copy kept elsewhere must not outlive that on the server."""
+    import time
+
+    from flask_login.utils import encode_cookie
+
+    with app.test_request_context():
+        old = encode_cookie(f"{person.id}:{person.session_version}:{int(time.time()) - 31 * 24 * 3600}")
+        fresh = encode_cookie(f"{person.id}:{person.session_version}:{int(time.time()) - 29 * 24 * 3600}")
+    for value, works in ((old, False), (fresh, True)):
+        thief = app.test_client()
+        thief.set_cookie("remember_token", value)
+        assert signed_in(thief) is works
