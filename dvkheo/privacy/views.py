@@ -43,8 +43,14 @@ def policy():
 
 def _typed_contact_key() -> str:
     # A second limit per typed contact: nobody floods one mailbox with confirmation links from many addresses.
-    typed = (request.form.get("requester_contact") or "").strip().lower()
-    return "data-request:" + hashlib.sha256(typed.encode()).hexdigest()
+    return "data-request:" + hashlib.sha256(_mailbox(request.form.get("requester_contact")).encode()).hexdigest()
+
+
+def _mailbox(typed: str | None) -> str:
+    """One key per mailbox, however the address is dressed: case, quotes, a trailing dot, a +tag."""
+    text = (typed or "").strip().lower().replace('"', "").rstrip(".")
+    local, at, domain = text.partition("@")
+    return f"{local.split('+', 1)[0]}{at}{domain.rstrip('.')}"
 
 
 @bp.route("/quyen-rieng-tu/yeu-cau", methods=["GET", "POST"])

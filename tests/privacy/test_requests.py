@@ -28,7 +28,8 @@ FORM = {"requester_name": "Nguyễn Văn Yêu Cầu", "requester_contact": EMAIL
 
 
 def post_request(client, campaign, **overrides):
-    return client.post("/quyen-rieng-tu/yeu-cau", data={**FORM, "campaign_id": str(campaign.id), **overrides})
+    environ = overrides.pop("environ_base", {})
+    return client.post("/quyen-rieng-tu/yeu-cau", data={**FORM, "campaign_id": str(campaign.id), **overrides}, environ_base=environ)
 
 
 def only_request() -> DataRequest:
@@ -473,6 +474,23 @@ def test_public_form_is_rate_limited_per_address(client, app, voting_campaign):
         app.config["DATA_REQUEST_RATE_LIMIT"] = "1000 per minute"
         limiter.reset()
     assert db.session.scalar(sa.select(sa.func.count()).select_from(DataRequest)) == 2
+
+
+def test_the_per_mailbox_limit_sees_through_dressed_up_addresses(client, app, voting_campaign):
+    """Case, quotes, a trailing dot or a +tag still reach the same mailbox: they share its limit."""
+    from dvkheo.extensions import limiter
+
+    local, domain = EMAIL.split("@")
+    variants = [EMAIL, f"{local.upper()}@{domain}.", f'"{local}"@{domain}', f"{local}+2@{domain}"]
+    app.config["DATA_REQUEST_RATE_LIMIT"] = "2 per minute"
+    try:
+        statuses = [post_request(client, voting_campaign, requester_contact=address,
+                                 environ_base={"REMOTE_ADDR": f"198.51.100.{number}"}).status_code
+                    for number, address in enumerate(variants, 1)]
+    finally:
+        app.config["DATA_REQUEST_RATE_LIMIT"] = "1000 per minute"
+        limiter.reset()
+    assert statuses[:2] == [303, 303] and all(status in (422, 429) for status in statuses[2:])
 
 
 def test_the_confirmation_token_is_masked_in_the_access_log(client, voting_campaign):
