@@ -31,6 +31,14 @@ def _typed_email_key() -> str:
     return "reset:" + auth.email_key(request.form.get("email") or "")
 
 
+def _invalid_link_page() -> str:
+    return render_template(
+        "errors/link_invalid.html", message=INVALID_LINK,
+        again_url=url_for("accounts.forgot_password"), again_label="Yêu cầu đường dẫn mới",
+        back_url=url_for("accounts.login"), back_label="Quay lại đăng nhập",
+    )
+
+
 def _private(response):
     response.headers["Cache-Control"] = "no-store"
     response.headers["Referrer-Policy"] = "no-referrer"
@@ -64,7 +72,7 @@ def reset_password(token: str):
     signs in with the new password (not signed in automatically)."""
     record = reset.find_valid(token)
     if record is None:
-        return _private(make_response(render_template("accounts/reset_invalid.html", message=INVALID_LINK), 404))
+        return _private(make_response(_invalid_link_page(), 404))
     form = PasswordResetForm()
     form.account = record.user
     if form.validate_on_submit():
@@ -73,6 +81,6 @@ def reset_password(token: str):
             flash("Đã đặt mật khẩu mới. Mọi phiên đăng nhập cũ đã kết thúc; vui lòng đăng nhập bằng mật khẩu mới.", "success")
             return redirect(url_for("accounts.login"), 303)
         db.session.rollback()
-        return _private(make_response(render_template("accounts/reset_invalid.html", message=INVALID_LINK), 404))
+        return _private(make_response(_invalid_link_page(), 404))
     status = 422 if form.errors else 200
     return _private(make_response(render_template("accounts/reset.html", form=form, account_email=record.user.email), status))

@@ -119,7 +119,11 @@ def _private(response):
 
 
 def _invalid_link():
-    return _private(make_response(render_template("privacy/confirm_invalid.html", message=INVALID_LINK), 404))
+    return _private(make_response(render_template(
+        "errors/link_invalid.html", message=INVALID_LINK,
+        again_url=url_for("privacy.new_request"), again_label="Gửi yêu cầu mới",
+        back_url=url_for("privacy.policy"), back_label="Chính sách bảo vệ dữ liệu cá nhân",
+    ), 404))
 
 
 @bp.route("/quyen-rieng-tu/xac-nhan/<token>", methods=["GET", "POST"])
