@@ -87,8 +87,12 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _bomb(path: Path) -> Path:
-    """9,400 × 9,400 pixels in about 10 KB: ~88 MB as a bitmap, ~265 MB as RGB, more while resizing."""
-    Image.new("1", (9400, 9400)).save(path, "PNG")
+    """9,400 × 9,400 pixels in a few KB: ~88 MB as a bitmap, ~350 MB as RGB, more while resizing.
+
+    Striped rather than blank: an all-zero image can decode into zero pages the kernel never makes
+    resident, and then the unguarded measurement may not see the bomb at all."""
+    row = bytes([0b01010101]) * (9400 // 8 + 1)
+    Image.frombytes("1", (9400, 9400), row * 9400).save(path, "PNG")
     return path
 
 
