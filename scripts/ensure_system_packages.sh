@@ -2,13 +2,14 @@
 # Debian packages the app and its tests need. `app`: WeasyPrint's font subsetting and the
 # Times-metric serifs with full Vietnamese coverage that decisions and certificates name.
 # `test` (the default) adds poppler-utils (PDF checks), libzbar0 (reading printed QR codes back),
-# Chromium (browser tests) and wrk (load checks).
+# Chromium (browser tests), wrk (load checks) and LibreOffice Writer (opens the Word exports in the
+# tests, and is the office's mail-merge floor in the certificate bench).
 # Installs only what is missing, so a second run costs one dpkg query per package.
 set -euo pipefail
 
 PACKAGES=(libharfbuzz-subset0 fonts-liberation2 fonts-croscore)
 if [ "${1:-test}" != "app" ]; then
-  PACKAGES+=(poppler-utils libzbar0 chromium wrk)
+  PACKAGES+=(poppler-utils libzbar0 chromium wrk libreoffice-writer-nogui)
 fi
 
 missing=()
