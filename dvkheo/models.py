@@ -6,6 +6,7 @@ from dvkheo.certificates.models import Certificate, PrinterCalibration, PrintJob
 from dvkheo.core.audit import AuditEvent  # noqa: F401
 from dvkheo.core.notifications import Notification, OutboxMessage  # noqa: F401
 from dvkheo.core.numbering import DocumentNumber  # noqa: F401
+from dvkheo.documents.models import DocumentSystem  # noqa: F401
 from dvkheo.council.models import BallotAttendance, BallotItem, CouncilBallot, CouncilMember  # noqa: F401
 from dvkheo.nominations.models import Attachment, Nomination  # noqa: F401
 from dvkheo.review.models import NominationHold, ReviewAssignment, Score  # noqa: F401

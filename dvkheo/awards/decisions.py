@@ -334,9 +334,11 @@ def _header_from(award_form: AwardForm) -> dict:
     return dict(
         issuer_code=award_form.issuer_code.strip(),
         symbol=f"QĐ-{award_form.issuer_code.strip()}",
+        document_format=award_form.document_format.as_dict(),
         place_name=award_form.place_name,
         parent_body=award_form.parent_body,
         issuing_body=award_form.issuing_body,
+        issuer_in_text=award_form.issuer_in_text,
         signer_prefix=award_form.signer_prefix or SignerPrefix.NONE,
         signer_authority=award_form.signer_authority,
         signer_title=award_form.signer_title,
@@ -589,7 +591,7 @@ def achievement_warnings(decision: Decision) -> list[AchievementWarning]:
     earlier_rows = db.session.execute(
         sa.select(
             DecisionAwardee.nomination_id, Nomination.nominee_key, Nomination.model_key, Nomination.title,
-            Earlier.number, Earlier.symbol, Earlier.decided_on, Earlier.issued_at, Earlier.issuing_body,
+            Earlier.id.label("decision_id"), Earlier.decided_on, Earlier.issued_at,
             AwardForm.name.label("form_name"), Campaign.title.label("campaign_title"),
         )
         .join(Earlier, DecisionAwardee.decision_id == Earlier.id)
@@ -615,7 +617,7 @@ def achievement_warnings(decision: Decision) -> list[AchievementWarning]:
             same_model = _usable_key(line.model_key) and earlier.model_key == line.model_key
             if not (same_nominee or same_model):
                 continue
-            number = f"{earlier.number:02d}/{earlier.symbol}" if earlier.number is not None else f"…/{earlier.symbol}"
+            cited = db.session.get(Decision, earlier.decision_id)  # in the identity map once per decision
             what = "cùng tập thể, cá nhân" if same_nominee else "cùng mô hình"
             if same_nominee and same_model:
                 what = "cùng tập thể, cá nhân và cùng mô hình"
@@ -626,7 +628,7 @@ def achievement_warnings(decision: Decision) -> list[AchievementWarning]:
                     recipient_name=line.recipient_name,
                     message=(
                         f"“{line.recipient_name}” ({what} “{earlier.title}”) đã được tặng {earlier.form_name} theo "
-                        f"Quyết định số {number} ngày {format_date(earlier.decided_on)} của {earlier.issuing_body}, "
+                        f"{cited.citation()}, "
                         f"đợt “{earlier.campaign_title}”. Một thành tích không khen thưởng nhiều lần, nhiều hình thức "
                         "(Luật Thi đua, khen thưởng số 06/2022/QH15)."
                     ),
@@ -851,9 +853,11 @@ def draft_amendment(decision: Decision, actor) -> Decision:
         amends_id=decision.id,
         issuer_code=decision.issuer_code,
         symbol=decision.symbol,
+        document_format=decision.document_format,
         place_name=decision.place_name,
         parent_body=decision.parent_body,
         issuing_body=decision.issuing_body,
+        issuer_in_text=decision.issuer_in_text,
         signer_prefix=decision.signer_prefix,
         signer_authority=decision.signer_authority,
         signer_title=decision.signer_title,

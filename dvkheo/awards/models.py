@@ -115,6 +115,10 @@ class AwardForm(db.Model):
     # Who issues it and how the decision and the certificate read (Decree 30 header and signature).
     parent_body: so.Mapped[str] = so.mapped_column(sa.String(255), default="", server_default="")
     issuing_body: so.Mapped[str] = so.mapped_column(sa.String(255), default="", server_default="")
+    # The issuer as a sentence names it: "Ban Dân vận Tỉnh ủy", never the capitals of the header.
+    issuer_in_text: so.Mapped[str] = so.mapped_column(sa.String(255), default="", server_default="")
+    # The archive line's holders after "Lưu": the clerical office and the drafting unit ("VT, HĐXC").
+    archive: so.Mapped[str] = so.mapped_column(sa.String(120), default="VT", server_default="VT")
     # Short code of the issuing body: the document symbol "QĐ-<code>" and the register's series.
     issuer_code: so.Mapped[str] = so.mapped_column(sa.String(40), default="", server_default="")
     place_name: so.Mapped[str] = so.mapped_column(sa.String(120), default="", server_default="")
@@ -124,6 +128,10 @@ class AwardForm(db.Model):
     signer_authority: so.Mapped[str] = so.mapped_column(sa.String(255), default="", server_default="")
     signer_title: so.Mapped[str] = so.mapped_column(sa.String(255), default="", server_default="")
     signer_name: so.Mapped[str] = so.mapped_column(sa.String(255), default="", server_default="")
+    # The issuer's document system (Party, State, custom); none chosen reads as the Party's, the movement's organiser.
+    document_system_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("document_systems.id", ondelete="RESTRICT"))
+    # The issuer's own emblem for its certificates (a stored upload, PNG or SVG); none: the system's emblem area.
+    emblem_file: so.Mapped[str | None] = so.mapped_column(sa.String(255))
     certificate_title: so.Mapped[str] = so.mapped_column(sa.String(60), default="GIẤY KHEN", server_default="GIẤY KHEN")
     certificate_design: so.Mapped["CertificateDesign"] = so.mapped_column(
         _enum(CertificateDesign, 20), default=CertificateDesign.CLASSIC_RED, server_default="classic_red"
@@ -135,6 +143,7 @@ class AwardForm(db.Model):
     created_at: so.Mapped[datetime] = so.mapped_column(sa.DateTime(timezone=True), default=utcnow)
 
     campaign: so.Mapped["Campaign"] = so.relationship()  # noqa: F821
+    document_system: so.Mapped["DocumentSystem | None"] = so.relationship()  # noqa: F821
     legal_bases: so.Mapped[list["LegalBasis"]] = so.relationship(
         back_populates="award_form", cascade="all, delete-orphan", order_by="LegalBasis.position"
     )
@@ -150,6 +159,12 @@ class AwardForm(db.Model):
             name="threshold_fraction",
         ),
     )
+
+    @property
+    def document_format(self) -> "DocumentFormat":  # noqa: F821
+        from dvkheo.documents.formats import PARTY
+
+        return self.document_system.format if self.document_system is not None else PARTY
 
 
 class LegalBasis(db.Model):
@@ -238,10 +253,13 @@ class Decision(db.Model):
     # The register is per issuing body: its short code ("BDVTU") names the series.
     issuer_code: so.Mapped[str] = so.mapped_column(sa.String(40))
     symbol: so.Mapped[str] = so.mapped_column(sa.String(60))  # "QĐ-BDVTU"
+    # The issuer's document system as it stood when drafted (DocumentFormat values): an issued decision keeps its look.
+    document_format: so.Mapped[dict | None] = so.mapped_column(sa.JSON)
     decided_on: so.Mapped[date | None] = so.mapped_column(sa.Date)
     place_name: so.Mapped[str] = so.mapped_column(sa.String(120), default="")
     parent_body: so.Mapped[str] = so.mapped_column(sa.String(255), default="")
     issuing_body: so.Mapped[str] = so.mapped_column(sa.String(255))
+    issuer_in_text: so.Mapped[str] = so.mapped_column(sa.String(255), default="", server_default="")
     signer_prefix: so.Mapped[SignerPrefix] = so.mapped_column(_enum(SignerPrefix, 8), default=SignerPrefix.NONE)
     signer_authority: so.Mapped[str] = so.mapped_column(sa.String(255), default="")
     signer_title: so.Mapped[str] = so.mapped_column(sa.String(255), default="")
@@ -290,11 +308,28 @@ class Decision(db.Model):
         return self.status is DecisionStatus.ISSUED
 
     @property
+    def format(self) -> "DocumentFormat":  # noqa: F821
+        from dvkheo.documents.formats import DocumentFormat
+
+        return DocumentFormat.from_dict(self.document_format)
+
+    @property
+    def type_code(self) -> str:
+        return self.symbol.split("-", 1)[0] if "-" in (self.symbol or "") else "QĐ"
+
+    @property
+    def issuer_as_written(self) -> str:
+        """The issuer in running text: "Ban Dân vận Tỉnh ủy" (older rows without it: the header name, not in capitals)."""
+        return self.issuer_in_text.strip() or (self.issuing_body or "").strip().capitalize()
+
+    def citation(self) -> str:
+        """"Quyết định số 05-QĐ/BDVTU, ngày 03/12/2026 của Ban Dân vận Tỉnh ủy" as this decision's system cites it."""
+        return self.format.citation("Quyết định", self.number_label, self.decided_on, self.issuer_as_written)
+
+    @property
     def number_label(self) -> str:
-        """"05/QĐ-BDVTU" once numbered; Decree 30 pads numbers below 10 with a zero."""
-        if self.number is None:
-            return f"…/{self.symbol}"
-        return f"{self.number:02d}/{self.symbol}"
+        """"05-QĐ/BDVTU" (Party) or "05/QĐ-UBND" (State) once numbered, padded below 10; a draft: "…-QĐ/BDVTU"."""
+        return self.format.number(self.number, self.type_code, self.issuer_code)
 
 
 class DecisionAwardee(db.Model):

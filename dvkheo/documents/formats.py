@@ -1,0 +1,234 @@
+"""How an issuing body writes its official documents: the Party's (Hướng dẫn 36-HD/VPTW), the State's
+(Nghị định 30/2020/NĐ-CP) or a custom system an administrator defines (a mass organisation).
+
+A `DocumentFormat` is plain data. A `DocumentSystem` row holds one (an administrator edits it), and a decision
+keeps a copy of the one it was drafted in, so an issued decision reads the same even after the system is edited.
+Every printed or exported document (PDF, .docx, the web preview) asks this module how to write the number, the
+date in running text, the authority prefix, "Nơi nhận" and the archive line; no template decides it alone.
+The sources are summarised in dvkheo/documents/FORMATS.md.
+"""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from datetime import date
+
+# The keys of `authority_prefixes`: the names of dvkheo.awards.models.SignerPrefix.
+PREFIX_KEYS = ("ON_BEHALF_OF_COLLECTIVE", "DEPUTY", "BY_ORDER", "AUTHORISED", "ACTING")
+
+ISSUER_MARKS = {
+    "asterisk": "Dấu sao (*) dưới tên cơ quan (Đảng)",
+    "asterisks": "Ba dấu sao (***) dưới tên cơ quan (Đoàn)",
+    "rule": "Gạch ngang dưới tên cơ quan (Nhà nước)",
+    "none": "Không có",
+}
+RECIPIENT_LABEL_STYLES = {
+    "underline": "“Nơi nhận:” gạch chân, chữ đứng (Đảng)",
+    "bold_italic": "“Nơi nhận:” in đậm, nghiêng (Nhà nước)",
+}
+RUNNING_DATE_STYLES = {
+    "short": "Quyết định số 05-QĐ/BDVTU, ngày 03/12/2026 của … (Đảng)",
+    "long": "Quyết định số 05/QĐ-UBND ngày 03 tháng 12 năm 2026 của … (Nhà nước)",
+}
+BASIS_STYLES = {
+    "dash": "Mỗi căn cứ bắt đầu bằng “- ”, chữ đứng (Đảng)",
+    "italic": "Căn cứ in nghiêng, không gạch đầu dòng (Nhà nước)",
+}
+ENACTING_STYLES = {
+    "authority": "“BAN DÂN VẬN TỈNH ỦY QUYẾT ĐỊNH” (Đảng)",
+    "colon": "“QUYẾT ĐỊNH:” dưới dòng thẩm quyền (Nhà nước)",
+}
+NUMERALS = {"arabic": "Phụ lục 1, 2 (số Ả Rập)", "roman": "Phụ lục I, II (số La Mã)"}
+EMBLEMS = {"party": "Biểu tượng Đảng (búa liềm)", "state": "Quốc huy", "none": "Không có"}
+
+
+@dataclass(frozen=True)
+class DocumentFormat:
+    code: str
+    name: str
+    # Right column of the header, top to bottom; the last line is ruled.
+    header_lines: tuple[str, ...]
+    issuer_mark: str
+    # "{n}" the zero-padded number, "{type}" the document type code (QĐ, BB), "{body}" the issuer's code.
+    number_pattern: str
+    number_lead: str  # "Số " (Party) or "Số: " (State)
+    authority_prefixes: dict[str, str] = field(default_factory=dict)
+    recipients_label_style: str = "underline"
+    recipient_end: str = ","
+    archive_pattern: str = "- Lưu {archive}."
+    default_archive: str = "VT"
+    running_date: str = "short"
+    basis_style: str = "dash"
+    enacting: str = "authority"
+    summary_lead: str = "về việc"
+    appendix_numerals: str = "arabic"
+    certificate_lines: tuple[str, ...] = ()
+    emblem: str = "none"
+
+    # --- the number ---------------------------------------------------------------------------------
+
+    def number(self, number: int | None, type_code: str, body: str) -> str:
+        """"05-QĐ/BDVTU" (Party), "05/QĐ-UBND" (State); a draft has no number yet: "…-QĐ/BDVTU"."""
+        n = "…" if number is None else f"{number:02d}"
+        return self.number_pattern.format(n=n, type=type_code, body=body)
+
+    def number_line(self, number: int | None, type_code: str, body: str) -> str:
+        return f"{self.number_lead}{self.number(number, type_code, body)}"
+
+    # --- dates and citations ------------------------------------------------------------------------
+
+    def running_date_text(self, value: date) -> str:
+        """The date of a cited document, with what precedes it: ", ngày 03/12/2026" or " ngày 03 tháng 12 năm 2026"."""
+        if self.running_date == "long":
+            month = f"{value.month:02d}" if value.month < 3 else str(value.month)
+            return f" ngày {value.day:02d} tháng {month} năm {value.year}"
+        return f", ngày {value.day:02d}/{value.month}/{value.year}"
+
+    def citation(self, kind: str, number_text: str, on: date | None, issuer: str) -> str:
+        """"Quyết định số 05-QĐ/BDVTU, ngày 03/12/2026 của Ban Dân vận Tỉnh ủy": the issuer as written in a sentence."""
+        text = f"{kind} số {number_text}"
+        if on is not None:
+            text += self.running_date_text(on)
+        if issuer:
+            text += f" của {issuer}"
+        return text
+
+    # --- signature, recipients, appendix ------------------------------------------------------------
+
+    def prefix(self, prefix_name: str) -> str:
+        return self.authority_prefixes.get(prefix_name, "")
+
+    def recipient_lines(self, lines: list[str], archive: str | None = None) -> list[str]:
+        """Each recipient on its own line, "- " first and this system's ending; the archive line last.
+
+        A typed archive line ("Lưu: VT." or "- Lưu VT, VP.") is rewritten in this system's shape."""
+        items: list[str] = []
+        typed_archive = None
+        for raw in lines:
+            text = raw.strip().lstrip("-–").strip().rstrip(",;.").strip()
+            if not text:
+                continue
+            if text.lower().startswith("lưu"):
+                typed_archive = text[3:].lstrip(" :").strip()
+                continue
+            items.append(f"- {text}{self.recipient_end}")
+        items.append(self.archive_line(typed_archive or archive or self.default_archive))
+        return items
+
+    def archive_line(self, archive: str) -> str:
+        return self.archive_pattern.format(archive=archive.strip().rstrip(".") or self.default_archive)
+
+    def appendix_label(self, index: int) -> str:
+        return f"Phụ lục {_roman(index) if self.appendix_numerals == 'roman' else index}"
+
+    def as_dict(self) -> dict:
+        values = dataclasses.asdict(self)
+        values["header_lines"] = list(self.header_lines)
+        values["certificate_lines"] = list(self.certificate_lines)
+        return values
+
+    @classmethod
+    def from_dict(cls, values: dict | None) -> "DocumentFormat":
+        """A stored copy; unknown keys are ignored and missing ones fall back to the Party format's."""
+        if not values:
+            return PARTY
+        known = {f.name for f in dataclasses.fields(cls)}
+        merged = {**PARTY.as_dict(), **{key: value for key, value in values.items() if key in known}}
+        merged["header_lines"] = tuple(merged["header_lines"] or ())
+        merged["certificate_lines"] = tuple(merged["certificate_lines"] or ())
+        merged["authority_prefixes"] = dict(merged["authority_prefixes"] or {})
+        return cls(**merged)
+
+    @property
+    def is_party(self) -> bool:
+        return self.issuer_mark in ("asterisk", "asterisks")
+
+
+def _roman(number: int) -> str:
+    numerals = ((10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I"))
+    result = ""
+    for value, letters in numerals:
+        while number >= value:
+            result += letters
+            number -= value
+    return result
+
+
+PARTY = DocumentFormat(
+    code="party",
+    name="Văn bản của Đảng (Hướng dẫn 36-HD/VPTW)",
+    header_lines=("ĐẢNG CỘNG SẢN VIỆT NAM",),
+    issuer_mark="asterisk",
+    number_pattern="{n}-{type}/{body}",
+    number_lead="Số ",
+    authority_prefixes={
+        "ON_BEHALF_OF_COLLECTIVE": "T/M",
+        "DEPUTY": "K/T",
+        "BY_ORDER": "T/L",
+        "AUTHORISED": "T/UQ",
+        "ACTING": "Q.",
+    },
+    recipients_label_style="underline",
+    recipient_end=",",
+    archive_pattern="- Lưu {archive}.",
+    default_archive="VT",
+    running_date="short",
+    basis_style="dash",
+    enacting="authority",
+    summary_lead="về việc",
+    appendix_numerals="arabic",
+    certificate_lines=("ĐẢNG CỘNG SẢN VIỆT NAM",),
+    emblem="party",
+)
+
+STATE = DocumentFormat(
+    code="state",
+    name="Văn bản hành chính nhà nước (Nghị định 30/2020/NĐ-CP)",
+    header_lines=("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc"),
+    issuer_mark="rule",
+    number_pattern="{n}/{type}-{body}",
+    number_lead="Số: ",
+    authority_prefixes={
+        "ON_BEHALF_OF_COLLECTIVE": "TM.",
+        "DEPUTY": "KT.",
+        "BY_ORDER": "TL.",
+        "AUTHORISED": "TUQ.",
+        "ACTING": "Q.",
+    },
+    recipients_label_style="bold_italic",
+    recipient_end=";",
+    archive_pattern="- Lưu: {archive}.",
+    default_archive="VT",
+    running_date="long",
+    basis_style="italic",
+    enacting="colon",
+    summary_lead="Về việc",
+    appendix_numerals="roman",
+    certificate_lines=("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc"),
+    emblem="state",
+)
+
+# An example an administrator starts from for the Youth Union (Quy định 367-QĐ/TWĐTN-VP).
+YOUTH_UNION = dataclasses.replace(
+    PARTY,
+    code="youth",
+    name="Văn bản của Đoàn TNCS Hồ Chí Minh",
+    header_lines=("ĐOÀN TNCS HỒ CHÍ MINH",),
+    issuer_mark="asterisks",
+    number_lead="Số: ",
+    authority_prefixes={
+        "ON_BEHALF_OF_COLLECTIVE": "TM.",
+        "DEPUTY": "KT.",
+        "BY_ORDER": "TL.",
+        "AUTHORISED": "TUQ.",
+        "ACTING": "Q.",
+    },
+    recipients_label_style="bold_italic",
+    recipient_end=";",
+    archive_pattern="- Lưu {archive}.",
+    summary_lead="về việc",
+    certificate_lines=("ĐOÀN TNCS HỒ CHÍ MINH",),
+    emblem="none",
+)
+
+BUILTIN = {PARTY.code: PARTY, STATE.code: STATE}
