@@ -232,3 +232,16 @@ YOUTH_UNION = dataclasses.replace(
 )
 
 BUILTIN = {PARTY.code: PARTY, STATE.code: STATE}
+
+
+def header_context(fmt: DocumentFormat, *, parent_body: str, issuing_body: str, number: str, place_date: str) -> dict:
+    """Plain values for templates/pdf/_header.html and the .docx header table (`number` already has its "Số")."""
+    return {
+        "system": "party" if fmt.is_party else "state",
+        "parent_body": (parent_body or "").strip(),
+        "issuing_body": (issuing_body or "").strip(),
+        "mark": fmt.issuer_mark,
+        "number": number,
+        "right_lines": list(fmt.header_lines),
+        "place_date": place_date,
+    }
