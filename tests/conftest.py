@@ -446,7 +446,7 @@ def make_issued_decision():
             title=f"Về việc khen thưởng mô hình, điển hình “Dân vận khéo” năm {result.campaign.year}",
             legal_bases=[basis.text for basis in form.legal_bases if basis.applies_on(decided_on)],
             articles="Điều 1. Tặng Giấy khen cho các tập thể, cá nhân có tên trong danh sách kèm theo.",
-            recipients="- Như Điều 3;\n- Lưu: VT.",
+            recipients=f"- Như Điều 3;\n- Lưu: {form.archive}.",
             created_by_id=result.secretary.id, approved_by_id=result.chair.id, issued_by_id=result.chair.id,
             approved_at=utcnow(), issued_at=utcnow(),
         )

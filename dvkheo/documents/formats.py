@@ -234,12 +234,55 @@ YOUTH_UNION = dataclasses.replace(
 BUILTIN = {PARTY.code: PARTY, STATE.code: STATE}
 
 
+# Word pairs a header line never splits: "TỈNH ỦY", "NHÂN DÂN", "THƯỜNG VỤ", "MẶT TRẬN"...
+_KEEP_TOGETHER = {
+    ("TỈNH", "ỦY"), ("HUYỆN", "ỦY"), ("ĐẢNG", "ỦY"), ("THÀNH", "ỦY"), ("QUẬN", "ỦY"), ("THỊ", "ỦY"), ("NHÂN", "DÂN"),
+    ("THƯỜNG", "VỤ"), ("THƯỜNG", "TRỰC"), ("MẶT", "TRẬN"), ("TỔ", "QUỐC"), ("VIỆT", "NAM"), ("CỘNG", "SẢN"),
+    ("THANH", "NIÊN"), ("DÂN", "VẬN"), ("CHI", "BỘ"), ("ĐẢNG", "BỘ"), ("BAN", "CHẤP"), ("CHẤP", "HÀNH"),
+}
+
+
+def balanced_lines(text: str | None, longest: int = 22) -> list[str]:
+    """A header name too long for its column, cut into lines of even length at word breaks, so that the column never
+    wraps by itself and leaves one word alone ("ỦY BAN NHÂN DÂN / XÃ TỊNH KHÊ", not "… XÃ TỊNH / KHÊ")."""
+    words = " ".join((text or "").split()).split(" ")
+    if not words or words == [""]:
+        return []
+    line = " ".join(words)
+    if len(line) <= longest:
+        return [line]
+    best: list[str] = [line]
+    best_width = len(line)
+    for lines in range(2, 4):
+        # Every way to cut the words into `lines` parts is few for a header name; take the one whose longest is shortest.
+        def cuts(start: int, parts: int):
+            if parts == 1:
+                yield [" ".join(words[start:])]
+                return
+            for end in range(start + 1, len(words) - parts + 2):
+                if (words[end - 1].upper(), words[end].upper()) in _KEEP_TOGETHER:
+                    continue
+                for rest in cuts(end, parts - 1):
+                    yield [" ".join(words[start:end]), *rest]
+
+        for candidate in cuts(0, lines):
+            width = max(len(part) for part in candidate)
+            # On a tie the heavier top line wins: "ỦY BAN NHÂN DÂN / XÃ TỊNH KHÊ", not "ỦY BAN NHÂN / DÂN XÃ …".
+            if width < best_width or (width == best_width and len(candidate) == len(best) and len(candidate[0]) > len(best[0])):
+                best, best_width = candidate, width
+        if best_width <= longest:
+            break
+    return best
+
+
 def header_context(fmt: DocumentFormat, *, parent_body: str, issuing_body: str, number: str, place_date: str) -> dict:
     """Plain values for templates/pdf/_header.html and the .docx header table (`number` already has its "Số")."""
     return {
         "system": "party" if fmt.is_party else "state",
         "parent_body": (parent_body or "").strip(),
         "issuing_body": (issuing_body or "").strip(),
+        "parent_lines": balanced_lines(parent_body),
+        "issuing_lines": balanced_lines(issuing_body),
         "mark": fmt.issuer_mark,
         "number": number,
         "right_lines": list(fmt.header_lines),
