@@ -56,17 +56,31 @@ PREFIXES_WITH_AUTHORITY = (
 )
 
 
+def holder_format(holder) -> "DocumentFormat":  # noqa: F821
+    """The document system a holder writes in: a decision's frozen copy (`format`), an award form's chosen
+    system (`document_format`), or the editor's preview (`format`); none: the Party's."""
+    from dvkheo.documents.formats import PARTY, DocumentFormat
+
+    for name in ("format", "document_format"):
+        value = getattr(holder, name, None)
+        if isinstance(value, DocumentFormat):
+            return value
+    return PARTY
+
+
 def signature_lines(holder) -> list[str]:
-    """The upper lines of a Decree-30 signature block, upper case: ["TM. BAN THƯỜNG VỤ", "TRƯỞNG BAN"],
-    ["Q. TRƯỞNG BAN"] or ["TRƯỞNG BAN"]. `holder` is anything with signer_prefix, signer_authority and
-    signer_title: an award form, a decision, or the editor's input for its preview."""
+    """The upper lines of a signature block, upper case, in the holder's system: ["T/M BAN THƯỜNG VỤ",
+    "TRƯỞNG BAN"] (Party) or ["TM. BAN THƯỜNG VỤ", ...] (State), ["Q. TRƯỞNG BAN"] or ["TRƯỞNG BAN"].
+    `holder` is anything with signer_prefix, signer_authority and signer_title: an award form, a decision,
+    or the editor's input for its preview (see `holder_format` for where its system comes from)."""
     prefix = holder.signer_prefix or SignerPrefix.NONE
+    written = holder_format(holder).prefix(prefix.name) if prefix is not SignerPrefix.NONE else ""
     authority = " ".join((holder.signer_authority or "").split()).upper()
     title = " ".join((holder.signer_title or "").split()).upper()
     if prefix in PREFIXES_WITH_AUTHORITY:
-        return [f"{prefix.value} {authority}".strip(), title]
+        return [f"{written} {authority}".strip(), title]
     if prefix is SignerPrefix.ACTING:
-        return [f"{prefix.value} {title}".strip()]
+        return [f"{written} {title}".strip()]
     return [title]
 
 
