@@ -307,7 +307,7 @@ class AwardFormEditForm(AwardFormForm):
     emblem_remove = BooleanField("Bỏ biểu tượng riêng, dùng biểu tượng theo thể thức")
     signer_prefix = SelectField("Thẩm quyền ký", choices=[(prefix.value, prefix.label) for prefix in SignerPrefix])
     signer_authority = StringField(
-        "Tập thể lãnh đạo, người đứng đầu (sau TM., KT., TL., TUQ.)",
+        "Tập thể lãnh đạo, người đứng đầu (sau thẩm quyền ký)",
         validators=[Length(max=255, message=TOO_LONG)],
         render_kw={"placeholder": "Ví dụ: BAN THƯỜNG VỤ"},
     )

@@ -28,7 +28,7 @@ def _administrators_only():
 SAMPLE_ISSUERS = {
     "asterisk": ("BDVTU", "Ban Dân vận Tỉnh ủy", ("TỈNH ỦY QUẢNG NGÃI", "BAN DÂN VẬN"), "Quảng Ngãi"),
     "asterisks": ("TĐTN", "Ban Thường vụ Tỉnh đoàn", ("BCH TỈNH ĐOÀN QUẢNG NGÃI",), "Quảng Ngãi"),
-    "other": ("UBND", "Ủy ban nhân dân xã Tịnh Khê", ("ỦY BAN NHÂN DÂN", "XÃ TỊNH KHÊ"), "Tịnh Khê"),
+    "other": ("UBND", "Ủy ban nhân dân xã Tịnh Khê", ("ỦY BAN NHÂN DÂN XÃ TỊNH KHÊ",), "Tịnh Khê"),
 }
 
 
