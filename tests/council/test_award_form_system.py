@@ -162,3 +162,13 @@ def test_signature_lines_follow_the_holders_system(make_council_result):
     assert signature_lines(acting) == ["Q. TRƯỞNG BAN"]
     result = make_council_result(passed=1)
     assert signature_lines(result.award_form)[0] == "T/M BAN THƯỜNG VỤ"  # no system chosen: the Party's
+
+
+def test_uploads_prune_keeps_an_emblem_in_use(client, award_form, runner):
+    values = editor_values(client, award_form.id)
+    values["emblem"] = (io.BytesIO(CLEAN_SVG), "bieu-tuong.svg")
+    assert client.post(f"/council/award-forms/{award_form.id}/edit", data=values, content_type="multipart/form-data").status_code == 302
+    stored = path_for(reload(award_form.id).emblem_file)
+    result = runner.invoke(args=["uploads", "prune", "--older-than-hours", "0"])
+    assert result.exit_code == 0, result.output
+    assert stored.exists()
