@@ -136,6 +136,7 @@ def _register_blueprints(app: Flask) -> None:
     from dvkheo.certificates.views import bp as certificates_bp
     from dvkheo.core.views import bp as main_bp
     from dvkheo.council.views import bp as council_bp
+    from dvkheo.documents.views import bp as documents_bp
     from dvkheo.nominations.views import bp as nominations_bp
     from dvkheo.privacy.views import bp as privacy_bp
     from dvkheo.review.views import bp as review_bp
@@ -145,6 +146,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(main_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(units_bp, url_prefix="/admin/units")
+    app.register_blueprint(documents_bp, url_prefix="/admin/document-systems")
     app.register_blueprint(campaigns_bp, url_prefix="/campaigns")
     app.register_blueprint(nominations_bp, url_prefix="/nominations")
     app.register_blueprint(review_bp, url_prefix="/review")

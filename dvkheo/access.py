@@ -319,6 +319,12 @@ def can_administer(user: User | None) -> bool:
     return is_admin(user)
 
 
+def can_manage_document_systems(user: User | None) -> bool:
+    """The document systems (Party, State, custom) every issuer writes in: administrators only, since a
+    change reaches every office's next decision, minutes and certificate."""
+    return is_admin(user)
+
+
 def visible_nominations(user: User) -> sa.Select:
     """SELECT of the nominations `user` may list; other units' rows never appear."""
     from dvkheo.nominations.states import NominationState

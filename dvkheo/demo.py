@@ -23,9 +23,10 @@ from dvkheo.accounts.models import Role, User
 from dvkheo.campaigns import operations as campaign_ops
 from dvkheo.campaigns.models import Campaign, CampaignStatus, NomineeKind, ReferenceItem, ReferenceKind
 from dvkheo.core.storage import store_upload
-from dvkheo.demo_awards import seed_award_stage
+from dvkheo.demo_awards import seed_award_stage, seed_commune_award_stage
 from dvkheo.demo_review import seed_public_stage, seed_review_stage
 from dvkheo.core.timeutil import today_in_vietnam
+from dvkheo.documents.models import ensure_builtin_systems
 from dvkheo.extensions import db
 from dvkheo.nominations import operations, workflow
 from dvkheo.nominations.models import Nomination
@@ -50,6 +51,9 @@ CHILD_UNITS = [
     (ward_unit_code(21548), "Đặc khu Lý Sơn", "special_zone"),
 ]
 PROVINCE_CODE, TINH_KHE, CAM_THANH = PROVINCE[0], CHILD_UNITS[1][0], CHILD_UNITS[2][0]
+# A village of Xã Tịnh Khê: it nominates to the commune's own campaign (the People's Committee's Giấy khen).
+VILLAGES = [(f"{TINH_KHE}-TRUONGTHO", "Thôn Trường Thọ", "village")]
+TRUONG_THO = VILLAGES[0][0]
 
 
 @dataclass(frozen=True)
@@ -72,6 +76,11 @@ USERS = [
     DemoUser("hoidong1", "Phạm Văn Hùng", Role.REVIEWER, PROVINCE_CODE),
     DemoUser("hoidong2", "Đỗ Thị Hạnh", Role.REVIEWER, PROVINCE_CODE),
     DemoUser("chutich", "Võ Minh Quang", Role.CHAIR, PROVINCE_CODE),
+    # The commune's own emulation committee: Ủy ban nhân dân xã Tịnh Khê issues in the State format.
+    DemoUser("thukyxa", "Phan Thị Ngọc Hân", Role.SECRETARY, TINH_KHE),
+    DemoUser("chutichxa", "Nguyễn Văn Tâm", Role.CHAIR, TINH_KHE),
+    DemoUser("hoidongxa", "Trương Thị Mỹ Linh", Role.REVIEWER, TINH_KHE),
+    DemoUser("truongthon", "Phạm Văn Lộc", Role.UNIT_SUBMITTER, TRUONG_THO),
     DemoUser("nguoidan", "Huỳnh Thị Mai", Role.CITIZEN, None),
     DemoUser("admin", "Quản trị hệ thống", Role.ADMIN, None),
 ]
@@ -378,11 +387,12 @@ def seed_demo(today: date | None = None) -> SeedReport:
     today = today or today_in_vietnam()
     report = SeedReport()
     report.reference_items = campaign_ops.ensure_reference_lists()
+    ensure_builtin_systems()  # the migration seeds them; a database made by create_all has none yet
     units = _ensure_units(report)
     users = _ensure_users(units, report)
     campaign = _ensure_campaign(units[PROVINCE[0]], users["thuky"], today, report)
     _ensure_nominations(campaign, users, today, report)
-    for seed_stage in (seed_review_stage, seed_public_stage, seed_award_stage):
+    for seed_stage in (seed_review_stage, seed_public_stage, seed_award_stage, seed_commune_award_stage):
         added = seed_stage(units[PROVINCE[0]], users, today, evidence_png)
         report.nominations += added
         report.campaigns += 1 if added else 0
@@ -391,7 +401,7 @@ def seed_demo(today: date | None = None) -> SeedReport:
 
 
 def _ensure_units(report: SeedReport) -> dict[str, Unit]:
-    codes = [PROVINCE[0]] + [code for code, _, _ in CHILD_UNITS]
+    codes = [PROVINCE[0]] + [code for code, _, _ in CHILD_UNITS + VILLAGES]
     units = {u.code: u for u in db.session.scalars(sa.select(Unit).where(Unit.code.in_(codes)))}
 
     def ensure(code: str, name: str, kind: str, parent: Unit | None) -> Unit:
@@ -409,6 +419,8 @@ def _ensure_units(report: SeedReport) -> dict[str, Unit]:
     province = ensure(*PROVINCE, parent=None)
     for code, name, kind in CHILD_UNITS:
         ensure(code, name, kind, parent=province)
+    for code, name, kind in VILLAGES:
+        ensure(code, name, kind, parent=units[TINH_KHE])
     db.session.flush()
     return units
 

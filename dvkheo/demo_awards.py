@@ -19,7 +19,9 @@ from dvkheo.campaigns import operations as campaign_ops
 from dvkheo.campaigns import workflow as campaign_workflow
 from dvkheo.campaigns.models import Campaign, CampaignStatus, ReferenceItem
 from dvkheo.core.storage import store_upload
+from dvkheo.campaigns.models import NomineeKind
 from dvkheo.council.models import CouncilMember, CouncilRole
+from dvkheo.documents.models import system_by_code
 from dvkheo.extensions import db
 from dvkheo.nominations import operations, workflow
 from dvkheo.nominations.models import Nomination
@@ -38,7 +40,60 @@ DEMO_SIGNER = dict(
     signer_authority="TRƯỞNG BAN",
     signer_title="PHÓ TRƯỞNG BAN",
     signer_name="Đinh Thị Hồng Minh",
+    # A Party body: its decisions follow Hướng dẫn 36-HD/VPTW ("Số 05-QĐ/BDVTU", "K/T TRƯỞNG BAN").
+    issuer_in_text="Ban Dân vận Tỉnh ủy",
+    archive="VT, HĐXC",
 )
+
+# The commune's People's Committee issues its own Giấy khen in the State format (Nghị định 30/2020/NĐ-CP).
+COMMUNE_SIGNER = dict(
+    parent_body="",
+    issuing_body="ỦY BAN NHÂN DÂN XÃ TỊNH KHÊ",
+    issuer_code="UBND",
+    place_name="Tịnh Khê",
+    signer_authority="CHỦ TỊCH",
+    signer_title="PHÓ CHỦ TỊCH",
+    signer_name="Lê Thanh Hải",
+    issuer_in_text="Ủy ban nhân dân xã Tịnh Khê",
+    archive="VT, VP",
+)
+COMMUNE_BASES = (
+    "Căn cứ Luật Tổ chức chính quyền địa phương số 72/2025/QH15 ngày 16/6/2025",
+)
+# Two dossiers of Thôn Trường Thọ; the commune council (its chair and one member) passes both.
+COMMUNE_DOSSIERS = [
+    (
+        NomineeKind.COLLECTIVE, "new_rural_civilised_urban", "commune_body",
+        dict(
+            title="Đường làng “xanh - sạch - sáng” do Nhân dân thôn Trường Thọ tự quản",
+            nominee_name="Tổ tự quản đường làng thôn Trường Thọ",
+            locality="Thôn Trường Thọ, xã Tịnh Khê",
+            started_on=date(2024, 2, 1), duration="2 năm",
+            situation="Đường làng tối, rác thải ven đường, cống thoát nước bị lấp sau mùa mưa.",
+            method="Mỗi tổ dân cư nhận một đoạn đường; trồng hoa, lắp đèn năng lượng mặt trời; tổng vệ sinh sáng Chủ nhật đầu tháng.",
+            participation="Dân bàn mức góp và cách chia đoạn đường; dân tự làm; Ban Công tác Mặt trận thôn công khai thu chi.",
+            results="3,2 km đường có đèn và hoa; 96 triệu đồng và 650 ngày công do người dân đóng góp.",
+            households_count=215, money_contributed_vnd=96_000_000, working_days=650,
+            replication="Ủy ban nhân dân xã đã phát động ở 5 thôn còn lại.",
+        ),
+    ),
+    (
+        NomineeKind.INDIVIDUAL, "new_rural_civilised_urban", "cadre",
+        dict(
+            title="Trưởng thôn vận động các hộ hiến đất mở rộng đường bê tông liên xóm",
+            nominee_name="Huỳnh Văn Thành", nominee_position="Trưởng thôn Trường Thọ", nominee_birth_year=1972,
+            locality="Thôn Trường Thọ, xã Tịnh Khê",
+            started_on=date(2024, 5, 10), duration="2 năm",
+            situation="Đường liên xóm rộng 2 m, xe cứu thương và xe chở nông sản không vào được.",
+            method="Gặp từng hộ, họp xóm công khai phương án; cán bộ, đảng viên hiến đất trước.",
+            participation="37 hộ tự nguyện hiến 1.450 m² đất, tự tháo dỡ tường rào; dân giám sát thi công.",
+            results="1,8 km đường bê tông rộng 5 m hoàn thành, không có khiếu nại.",
+            households_count=37, working_days=420,
+            replication="Đảng ủy xã biểu dương, giới thiệu cách làm cho các thôn.",
+        ),
+    ),
+]
+COMMUNE_SCORES = [[23, 22, 23, 13, 9], [22, 21, 22, 13, 8]]
 
 
 def award_campaign_title(year: int) -> str:
@@ -97,8 +152,12 @@ def seed_award_stage(province: Unit, users: dict[str, User], today: date, eviden
     for key, value in DEMO_SIGNER.items():
         setattr(award_form, key, value)
     award_form.signer_prefix = SignerPrefix.DEPUTY
+    award_form.document_system = system_by_code("party")
     db.session.flush()
-    _hold_council_ballot(campaign, award_form, dossiers, users, today)
+    _hold_council_ballot(
+        campaign, award_form, dossiers, secretary, [users["chutich"], users["hoidong1"], users["hoidong2"]],
+        "Phòng họp Ban Dân vận Tỉnh ủy", today,
+    )
 
     decision = decisions.draft_award_decision(campaign, award_form, [n.id for n in dossiers[:AWARDED_NOW]], secretary)
     db.session.flush()
@@ -111,13 +170,12 @@ def seed_award_stage(province: Unit, users: dict[str, User], today: date, eviden
     return len(dossiers)
 
 
-def _hold_council_ballot(campaign, award_form, dossiers, users, today: date) -> None:
+def _hold_council_ballot(campaign, award_form, dossiers, secretary, voters, place: str, today: date) -> None:
     from dvkheo.council import operations as council
 
-    secretary = users["thuky"]
     ballot = council.create_ballot(
         campaign, award_form, meeting_on=today - timedelta(days=5), meeting_time="14 giờ 00",
-        meeting_place="Phòng họp Ban Dân vận Tỉnh ủy", nominations=dossiers, actor=secretary,
+        meeting_place=place, nominations=dossiers, actor=secretary,
     )
     db.session.flush()
     rows = [council.AttendanceInput(a.id, True, "electronic", "", None) for a in ballot.attendances]
@@ -126,9 +184,86 @@ def _hold_council_ballot(campaign, award_form, dossiers, users, today: date) -> 
     with current_app.test_request_context(base_url=current_app.config["PUBLIC_BASE_URL"]):
         council.open_ballot(ballot, secretary)
     db.session.flush()
-    voters = [users["chutich"], users["hoidong1"], users["hoidong2"]]
     for position, voter in enumerate(voters):
         choices = {item.id: position < COUNCIL_AGREES[index] for index, item in enumerate(ballot.items)}
         council.cast_vote(ballot, voter, choices)
         db.session.flush()
     council.close_ballot(ballot, secretary)
+
+
+def commune_award_campaign_title(year: int) -> str:
+    return f"Xét khen thưởng mô hình “Dân vận khéo” xã Tịnh Khê năm {year}"
+
+
+def seed_commune_award_stage(province: Unit, users: dict[str, User], today: date, evidence_png) -> int:
+    """The commune's own campaign: Ủy ban nhân dân xã Tịnh Khê commends two dossiers of Thôn Trường Thọ with a
+    Giấy khen issued in the State format, so the demo shows a Party decision and a State one side by side.
+    Added once (found by its title); returns the number of dossiers added."""
+    from dvkheo.awards import decisions
+    from dvkheo.awards import workflow as decision_workflow
+    from dvkheo.awards.models import LegalBasis, SignerPrefix
+    from dvkheo.awards.operations import ensure_default_award_forms
+    from dvkheo.demo import TINH_KHE
+    from dvkheo.demo_review import review_and_shortlist
+
+    title = commune_award_campaign_title(today.year)
+    if db.session.scalar(sa.select(Campaign.id).where(Campaign.title == title)) is not None:
+        return 0
+    commune = db.session.scalar(sa.select(Unit).where(Unit.code == TINH_KHE))
+    secretary, chair, member, submitter = users["thukyxa"], users["chutichxa"], users["hoidongxa"], users["truongthon"]
+    campaign = campaign_ops.create_campaign(
+        organising_unit=commune, title=title, year=today.year, actor=secretary,
+        status=CampaignStatus.NOMINATIONS_OPEN, nominations_open_on=today - timedelta(days=90),
+        nominations_close_on=today, review_close_on=today - timedelta(days=20), decision_on=today - timedelta(days=2),
+        reviewers_per_nomination=2, has_public_stage=False,
+        description="Các thôn đề nghị; Hội đồng thi đua - khen thưởng xã đã họp; Ủy ban nhân dân xã đã tặng Giấy khen.",
+    )
+    for user, role in ((chair, CouncilRole.CHAIR), (member, CouncilRole.MEMBER)):
+        db.session.add(CouncilMember(campaign=campaign, user=user, council_role=role))
+    reference = {(item.kind.value, item.code): item for item in db.session.scalars(sa.select(ReferenceItem))}
+    dossiers: list[Nomination] = []
+    for number, (kind, field_code, category_code, report) in enumerate(COMMUNE_DOSSIERS, start=1):
+        nomination = operations.create_draft(campaign, kind, submitter.unit, submitter)
+        category = "collective_type" if kind is NomineeKind.COLLECTIVE else "individual_category"
+        values = dict(report, field_id=reference[("field", field_code)].id)
+        values.update(
+            {f"{category}_id": reference[(category, category_code)].id},
+            review_held_on=today - timedelta(days=80 - number), review_attendees=60 + number,
+            review_votes_cast=58 + number, review_votes_for=55 + number,
+        )
+        operations.update_report(nomination, values, submitter)
+        picture = store_upload(io.BytesIO(evidence_png(400 + number)), f"Ảnh minh chứng - {report['nominee_name']}.png")
+        operations.attach_files(nomination, [(picture, "evidence", None)], submitter)
+        workflow.apply(nomination, A.SUBMIT, submitter)
+        dossiers.append(nomination)
+    db.session.flush()
+
+    campaign.nominations_close_on = today - timedelta(days=40)
+    review_and_shortlist(campaign, dossiers, COMMUNE_SCORES, secretary, "Đạt điểm cao, đề nghị Hội đồng biểu quyết.")
+    campaign_workflow.apply(campaign, campaign_workflow.CampaignAction.START_COUNCIL_DECISION, secretary)
+    db.session.flush()
+
+    award_form = ensure_default_award_forms(campaign, secretary)[0]
+    for key, value in COMMUNE_SIGNER.items():
+        setattr(award_form, key, value)
+    award_form.signer_prefix = SignerPrefix.DEPUTY
+    award_form.document_system = system_by_code("state")
+    # A People's Committee states its competence first: the law that organises local government.
+    bases = [LegalBasis(position=0, text=text) for text in COMMUNE_BASES] + list(award_form.legal_bases)
+    for position, basis in enumerate(bases, start=1):
+        basis.position = position
+    award_form.legal_bases = bases
+    db.session.flush()
+    _hold_council_ballot(
+        campaign, award_form, dossiers, secretary, [chair, member], "Hội trường Ủy ban nhân dân xã Tịnh Khê", today,
+    )
+
+    decision = decisions.draft_award_decision(campaign, award_form, [n.id for n in dossiers], secretary)
+    db.session.flush()
+    decision_workflow.apply(decision, decision_workflow.DecisionAction.APPROVE, chair)
+    decision_workflow.apply(
+        decision, decision_workflow.DecisionAction.ISSUE, chair, decided_on=today - timedelta(days=1),
+        acknowledge_warnings=True,
+    )
+    db.session.flush()
+    return len(dossiers)

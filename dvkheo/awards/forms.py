@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import re
 
+import sqlalchemy as sa
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
 from flask_wtf.form import _Auto
-from wtforms import BooleanField, FieldList, Form, FormField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField, FieldList, Form, FormField, RadioField, SelectChoice, SelectField, StringField, TextAreaField,
+)
 from wtforms.validators import Length, ValidationError
 from wtforms.widgets import TextInput
 
@@ -17,14 +21,47 @@ from dvkheo.awards.operations import (
     RULE_FIELDS,
     AwardFormInput,
     LegalBasisInput,
+    document_format_for,
     input_problems,
 )
 from dvkheo.certificates import layout
 from dvkheo.core.fields import VNDateField, VNIntegerField
 from dvkheo.core.forms import TOO_LONG
 from dvkheo.council.voting import FractionError, format_fraction, parse_fraction
+from dvkheo.extensions import db
 
 INVALID_CHOICE = "Lựa chọn không hợp lệ; vui lòng chọn lại."
+# What each authority prefix means; the prefix itself is written as the chosen system writes it (T/M or TM.).
+PREFIX_MEANINGS = {
+    SignerPrefix.ON_BEHALF_OF_COLLECTIVE: "thay mặt tập thể lãnh đạo",
+    SignerPrefix.DEPUTY: "ký thay người đứng đầu",
+    SignerPrefix.BY_ORDER: "thừa lệnh",
+    SignerPrefix.AUTHORISED: "thừa ủy quyền",
+    SignerPrefix.ACTING: "quyền",
+}
+
+
+def prefix_choices(fmt) -> list[SelectChoice]:
+    """The signer-prefix options as `fmt` writes them: "T/M (thay mặt tập thể lãnh đạo)" or "TM. (…)"."""
+    choices = [SelectChoice(SignerPrefix.NONE.value, SignerPrefix.NONE.label)]
+    for prefix, meaning in PREFIX_MEANINGS.items():
+        written = fmt.prefix(prefix.name)
+        if written:
+            choices.append(SelectChoice(prefix.value, f"{written} ({meaning})"))
+    return choices
+
+
+def _optional_id(value):
+    if value in (None, ""):
+        return None
+    return int(value)
+
+
+def document_system_choices() -> list[SelectChoice]:
+    from dvkheo.documents.models import DocumentSystem
+
+    systems = db.session.scalars(sa.select(DocumentSystem).order_by(DocumentSystem.builtin.desc(), DocumentSystem.id))
+    return [SelectChoice(system.id, system.name) for system in systems]
 ALIGNMENT_LABELS = {"left": "Trái", "center": "Giữa", "right": "Phải"}
 _DECIMAL = re.compile(r"^([+-]?)(\d{1,4})(?:[.,](\d+))?$")
 
@@ -255,9 +292,22 @@ class AwardFormEditForm(AwardFormForm):
         validators=[Length(max=120, message=TOO_LONG)],
         render_kw={"placeholder": "Ví dụ: Quảng Ngãi"},
     )
+    document_system_id = SelectField("Thể thức văn bản", coerce=_optional_id, validate_choice=False)
+    issuer_in_text = StringField(
+        "Tên cơ quan khi viết trong câu",
+        validators=[Length(max=255, message=TOO_LONG)],
+        render_kw={"placeholder": "Ví dụ: Ban Dân vận Tỉnh ủy"},
+    )
+    archive = StringField(
+        "Lưu",
+        validators=[Length(max=120, message=TOO_LONG)],
+        render_kw={"placeholder": "Ví dụ: VT, HĐXC"},
+    )
+    emblem = FileField("Biểu tượng riêng của cơ quan (PNG hoặc SVG)", render_kw={"accept": ".png,.svg,image/png,image/svg+xml"})
+    emblem_remove = BooleanField("Bỏ biểu tượng riêng, dùng biểu tượng theo thể thức")
     signer_prefix = SelectField("Thẩm quyền ký", choices=[(prefix.value, prefix.label) for prefix in SignerPrefix])
     signer_authority = StringField(
-        "Tập thể lãnh đạo, người đứng đầu (sau TM., KT., TL., TUQ.)",
+        "Tập thể lãnh đạo, người đứng đầu (sau thẩm quyền ký)",
         validators=[Length(max=255, message=TOO_LONG)],
         render_kw={"placeholder": "Ví dụ: BAN THƯỜNG VỤ"},
     )
@@ -292,8 +342,9 @@ class AwardFormEditForm(AwardFormForm):
         if award_form is not None:
             data = self.initial_data(award_form)
             for name in ("parent_body", "issuing_body", "issuer_code", "place_name", "signer_authority", "signer_title",
-                         "signer_name", "certificate_title", "reason_template"):
+                         "signer_name", "certificate_title", "reason_template", "issuer_in_text", "archive"):
                 data[name] = getattr(award_form, name) or (prefill or {}).get(name, "")
+            data["document_system_id"] = award_form.document_system_id or (prefill or {}).get("document_system_id")
             data["signer_prefix"] = award_form.signer_prefix.value
             data["certificate_design"] = award_form.certificate_design.value
             bases = award_form.legal_bases or list(prefill_bases or ())
@@ -314,6 +365,14 @@ class AwardFormEditForm(AwardFormForm):
         self.legal_bases_posted = any(key.startswith("legal_bases-") for key in self.posted_names)
         self.legal_bases_errors: list[str] = []
         self.saved_entries: list = []
+        self.stored_emblem: str | None = None
+        self.document_system_id.choices = document_system_choices()
+        self.signer_prefix.choices = prefix_choices(self.document_format)
+
+    @property
+    def document_format(self):
+        """The system chosen in the form (as posted, else as saved): the preview and the prefix labels follow it."""
+        return document_format_for(self.document_system_id.data)
 
     def add_basis_row(self) -> None:
         self.legal_bases.append_entry()
@@ -324,6 +383,13 @@ class AwardFormEditForm(AwardFormForm):
         for field in (self.signer_prefix, self.certificate_design):
             if field.errors:
                 field.errors = [INVALID_CHOICE]
+        # Only a system on offer may be chosen (checked here, so that a page posting only the rule passes).
+        offered = {choice.value for choice in self.document_system_id.choices}
+        if self.document_system_id.errors or (
+            "document_system_id" in self.posted_names and self.document_system_id.data not in offered
+        ):
+            self.document_system_id.errors = [INVALID_CHOICE]
+            ok = False
         for _, _, box_form, _ in layout_rows(self.layout):
             if "align" in box_form.form and box_form.form.align.errors:
                 box_form.form.align.errors = [INVALID_CHOICE]
@@ -362,7 +428,9 @@ class AwardFormEditForm(AwardFormForm):
             if name not in self.posted_names or (checking and getattr(self, name).errors):
                 continue
             value = getattr(self, name).data or ""
-            if name == "signer_prefix":
+            if name == "document_system_id":
+                value = getattr(self, name).data
+            elif name == "signer_prefix":
                 value = SignerPrefix(value)
             elif name == "certificate_design":
                 value = CertificateDesign(value)
@@ -370,7 +438,8 @@ class AwardFormEditForm(AwardFormForm):
         return parts
 
     def to_input(self) -> AwardFormInput:
-        return AwardFormInput(**self.rule_input(), **self._parts())
+        emblem = self.stored_emblem or ("" if self.emblem_remove.data else None)
+        return AwardFormInput(**self.rule_input(), **self._parts(), emblem_file=emblem)
 
     def field_for(self, name: str | None):
         """Also finds "legal_bases.<index>.<part>" (index among the saved rows) and "blank_layout.<field>.<axis>"."""

@@ -56,21 +56,27 @@ PREFIXES_WITH_AUTHORITY = (
 )
 
 
-def signature_lines(holder, fmt=None) -> list[str]:
-    """The upper lines of a signature block, upper case, with the prefixes of the holder's document system:
-    ["K/T TRƯỞNG BAN", "PHÓ TRƯỞNG BAN"] (Party), ["KT. CHỦ TỊCH", "PHÓ CHỦ TỊCH"] (State), ["Q. TRƯỞNG BAN"] or
-    ["TRƯỞNG BAN"]. `holder` is anything with signer_prefix, signer_authority and signer_title: an award form, a
-    decision, or the editor's input for its preview (then pass `fmt`, else the Party's is used)."""
-    if fmt is None:
-        fmt = getattr(holder, "format", None)
-    if fmt is None or not hasattr(fmt, "prefix"):
-        from dvkheo.documents.formats import PARTY
+def holder_format(holder) -> "DocumentFormat":  # noqa: F821
+    """The document system a holder writes in: a decision's frozen copy (`format`), an award form's chosen
+    system (`document_format`), or the editor's preview (`format`); none: the Party's."""
+    from dvkheo.documents.formats import PARTY, DocumentFormat
 
-        fmt = PARTY
+    for name in ("format", "document_format"):
+        value = getattr(holder, name, None)
+        if isinstance(value, DocumentFormat):
+            return value
+    return PARTY
+
+
+def signature_lines(holder, fmt=None) -> list[str]:
+    """The upper lines of a signature block, upper case, in the holder's system: ["T/M BAN THƯỜNG VỤ",
+    "TRƯỞNG BAN"] (Party) or ["TM. BAN THƯỜNG VỤ", ...] (State), ["Q. TRƯỞNG BAN"] or ["TRƯỞNG BAN"].
+    `holder` is anything with signer_prefix, signer_authority and signer_title: an award form, a decision,
+    or the editor's input for its preview (see `holder_format` for where its system comes from); `fmt` overrides."""
     prefix = holder.signer_prefix or SignerPrefix.NONE
+    written = (fmt or holder_format(holder)).prefix(prefix.name) if prefix is not SignerPrefix.NONE else ""
     authority = " ".join((holder.signer_authority or "").split()).upper()
     title = " ".join((holder.signer_title or "").split()).upper()
-    written = fmt.prefix(prefix.name) if prefix is not SignerPrefix.NONE else ""
     if prefix in PREFIXES_WITH_AUTHORITY:
         return [f"{written} {authority}".strip(), title]
     if prefix is SignerPrefix.ACTING:

@@ -132,8 +132,13 @@ class AwardFormInput:
     certificate_title: str | None = None
     certificate_design: CertificateDesign | None = None
     reason_template: str | None = None
+    issuer_in_text: str | None = None
+    archive: str | None = None
+    document_system_id: int | None = None
     legal_bases: tuple[LegalBasisInput, ...] | None = None
     blank_layout: dict | None = field(default=None, hash=False)
+    # The stored name of a newly uploaded emblem; "" removes the emblem, None keeps it.
+    emblem_file: str | None = None
 
 
 RULE_FIELDS = (
@@ -159,6 +164,9 @@ ISSUER_FIELDS = (
     "certificate_title",
     "certificate_design",
     "reason_template",
+    "issuer_in_text",
+    "archive",
+    "document_system_id",
 )
 
 
@@ -194,6 +202,21 @@ def place_of(unit) -> str:
     return _PLACE_PREFIX.sub("", province.name.strip())
 
 
+def unit_system_id(unit) -> int | None:
+    """The document system the unit (or its nearest ancestor that names one) writes in; else the Party's,
+    the movement's usual organiser (a Ban Dân vận or a Party committee)."""
+    node = unit
+    while node is not None:
+        system_id = getattr(node, "document_system_id", None)  # units name a system once they carry one
+        if system_id is not None:
+            return system_id
+        node = node.parent
+    from dvkheo.documents.models import system_by_code
+
+    party = system_by_code("party")
+    return party.id if party is not None else None
+
+
 def issuer_defaults(campaign) -> dict:
     """The header, signer and certificate a new award form of `campaign` starts with."""
     unit = campaign.organising_unit
@@ -201,6 +224,9 @@ def issuer_defaults(campaign) -> dict:
         parent_body=unit.parent.name.upper() if unit.parent is not None else "",
         issuing_body=unit.name.upper(),
         issuer_code=initials_code(unit.name),
+        issuer_in_text=unit.name,
+        archive="VT",
+        document_system_id=unit_system_id(unit),
         place_name=place_of(unit),
         signer_prefix=SignerPrefix.NONE,
         signer_authority="",
@@ -454,6 +480,9 @@ def _normalised_issuer(data: AwardFormInput) -> dict:
             value = re.sub(r"\s+", "", value).upper()
         elif name == "reason_template":
             value = _single_line(value)
+        elif name == "archive":
+            # Typed as the line reads ("Lưu: VT, HĐXC."): only the holders are kept, the system writes the rest.
+            value = re.sub(r"^[-–\s]*(lưu\b)?[\s:]*", "", _single_line(value), flags=re.IGNORECASE).rstrip(" .;,")
         elif isinstance(value, str):
             value = _single_line(value)
             if name in upper:
@@ -462,8 +491,18 @@ def _normalised_issuer(data: AwardFormInput) -> dict:
     return values
 
 
+def document_format_for(system_id: int | None):
+    """The DocumentFormat of a system id as chosen in the editor; none (or an unknown id): the Party's."""
+    from dvkheo.documents.formats import PARTY
+    from dvkheo.documents.models import DocumentSystem
+
+    system = db.session.get(DocumentSystem, system_id) if system_id else None
+    return system.format if system is not None else PARTY
+
+
 def _issuer_problems(values: dict) -> list[Problem]:
     problems = []
+    fmt = document_format_for(values.get("document_system_id"))
     required = {
         "issuing_body": "Vui lòng nhập tên cơ quan ban hành (in hoa, ví dụ BAN DÂN VẬN).",
         "place_name": "Vui lòng nhập địa danh ghi trước ngày tháng (ví dụ Quảng Ngãi).",
@@ -483,7 +522,8 @@ def _issuer_problems(values: dict) -> list[Problem]:
             problems.append(
                 Problem(
                     "signer_authority",
-                    f"Sau “{prefix.value}” cần ghi thẩm quyền, ví dụ “{prefix.value} {AUTHORITY_EXAMPLES[prefix]}”.",
+                    f"Sau “{fmt.prefix(prefix.name) or prefix.value}” cần ghi thẩm quyền, ví dụ "
+                    f"“{fmt.prefix(prefix.name) or prefix.value} {AUTHORITY_EXAMPLES[prefix]}”.",
                     "signer_authority",
                 )
             )
@@ -491,14 +531,20 @@ def _issuer_problems(values: dict) -> list[Problem]:
             problems.append(
                 Problem(
                     "signer_authority",
-                    "Chỉ ghi thẩm quyền khi ký TM., KT., TL. hoặc TUQ.; "
-                    "người đứng đầu ký trực tiếp hoặc ký quyền (Q.) thì để trống.",
+                    f"Chỉ ghi thẩm quyền khi ký {_prefix_list(fmt)}; "
+                    f"người đứng đầu ký trực tiếp hoặc ký quyền ({fmt.prefix('ACTING') or 'Q.'}) thì để trống.",
                     "signer_authority",
                 )
             )
     if "reason_template" in values:
         problems += reason_template_problems(values["reason_template"])
     return problems
+
+
+def _prefix_list(fmt) -> str:
+    """"T/M, K/T, T/L hoặc T/UQ" (Party) or "TM., KT., TL. hoặc TUQ." (State)."""
+    names = [fmt.prefix(prefix.name) or prefix.value for prefix in PREFIXES_WITH_AUTHORITY]
+    return f"{', '.join(names[:-1])} hoặc {names[-1]}"
 
 
 def _issued_decision_numbers(form: AwardForm) -> list[str]:
@@ -538,6 +584,9 @@ def _validate(data: AwardFormInput, form: AwardForm | None) -> tuple[dict, tuple
                     "issuer_code",
                 )
             )
+    system_id = values.get("document_system_id")
+    if system_id is not None and not _system_exists(system_id):
+        problems.append(Problem("document_system_id", "Thể thức văn bản này không còn; vui lòng chọn lại.", "document_system_id"))
     if problems:
         raise RuleRefused(problems)
     bases = None
@@ -545,6 +594,12 @@ def _validate(data: AwardFormInput, form: AwardForm | None) -> tuple[dict, tuple
         bases = tuple(LegalBasisInput(_clean_basis_text(b.text), b.valid_from, b.valid_to) for b in data.legal_bases)
     overrides = layout_overrides(data.blank_layout) if data.blank_layout is not None else None
     return values, bases, overrides
+
+
+def _system_exists(system_id: int) -> bool:
+    from dvkheo.documents.models import DocumentSystem
+
+    return db.session.get(DocumentSystem, system_id) is not None
 
 
 def _starting_values(campaign, name: str) -> tuple[dict, list[LegalBasisInput]]:
@@ -605,6 +660,8 @@ def update_award_form(form: AwardForm, data: AwardFormInput, actor) -> bool:
         after["position"] = form.position
     if data.blank_layout is not None:
         after["blank_layout"] = overrides
+    if data.emblem_file is not None:
+        after["emblem_file"] = data.emblem_file or None
     changed = sorted(key for key, value in after.items() if getattr(form, key) != value)
     for key in changed:
         setattr(form, key, after[key])

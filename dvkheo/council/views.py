@@ -9,6 +9,7 @@ totals, shown once it is closed. No page names a member beside a choice.
 """
 from __future__ import annotations
 
+from datetime import date
 from io import BytesIO
 from types import SimpleNamespace
 
@@ -18,12 +19,14 @@ from flask_login import current_user, login_required
 from dvkheo import access
 from dvkheo.accounts.models import User
 from dvkheo.awards import operations as award_ops
-from dvkheo.awards.forms import AwardFormEditForm, AwardFormForm, format_decimal, layout_rows
+from dvkheo.awards.emblem_upload import store_emblem
+from dvkheo.awards.forms import PREFIX_MEANINGS, AwardFormEditForm, AwardFormForm, format_decimal, layout_rows
 from dvkheo.awards.models import AwardForm, SignerPrefix
 from dvkheo.campaigns.models import CampaignStatus
 from dvkheo.core import audit
 from dvkheo.core.forms import EmptyForm
 from dvkheo.core.rules import RuleRefused
+from dvkheo.core.storage import UploadRejected, discard, path_for
 from dvkheo.council import operations as ops
 from dvkheo.council import queries
 from dvkheo.council.forms import (
@@ -283,19 +286,28 @@ def award_form_edit(form_id: int):
     errors: list[str] = []
     if request.method == "GET" or "add_basis_row" in request.form:
         form.add_basis_row()  # an empty line ready for a new legal basis
-    elif form.validate():
+    elif "preview" in request.form:
+        pass  # the page again, its previews in the system just chosen; nothing saved
+    elif form.validate() and _store_emblem(form):
+        previous_emblem = award_form.emblem_file
         try:
             changed = award_ops.update_award_form(award_form, form.to_input(), current_user)
         except RuleRefused as refused:
+            if form.stored_emblem:
+                discard(form.stored_emblem)
             errors = form.attach(_refused_problems(refused))
         else:
             db.session.commit()
+            if previous_emblem and previous_emblem != award_form.emblem_file:
+                discard(previous_emblem)
             flash(f"Đã lưu hình thức khen thưởng “{award_form.name}”." if changed else "Không có thay đổi nào.", "success" if changed else "info")
             return redirect(url_for(".award_forms", campaign_id=campaign.id))
     elif "csrf_token" in form and form.csrf_token.errors:
         errors = [SESSION_EXPIRED]
     else:
         errors = form.messages() or ["Chưa lưu được: vui lòng sửa các mục được đánh dấu bên dưới."]
+    fmt = form.document_format
+    code = (form.issuer_code.data or "…").upper().replace(" ", "")
     return render_template(
         "council/award_form_edit.html", campaign=campaign, award_form=award_form, form=form, errors=errors,
         rule_in_words=rule_in_words, prefilled=prefilled, layout_rows=layout_rows(form.layout),
@@ -303,16 +315,60 @@ def award_form_edit(form_id: int):
         reason_preview=award_ops.reason_preview(form.reason_template.data or "", campaign.year),
         signature_preview=award_ops.signature_lines(_signer_of(form)),
         mm=format_decimal, missing=award_ops.missing_details(award_form),
+        doc_format=fmt, number_preview=fmt.number_line(None, "QĐ", code),
+        number_example=fmt.number_line(5, "QĐ", code),
+        recipients_preview=fmt.recipient_lines(["Như Điều 3"], form.archive.data or None),
+        citation_preview=fmt.citation(
+            "Quyết định", fmt.number(5, "QĐ", code), date(campaign.year, 12, 3), form.issuer_in_text.data or "…"
+        ),
+        prefix_meanings=[(fmt.prefix(prefix.name), meaning) for prefix, meaning in PREFIX_MEANINGS.items() if fmt.prefix(prefix.name)],
     ), (422 if errors else 200)
 
 
+def _store_emblem(form: AwardFormEditForm) -> bool:
+    """Store a newly chosen emblem (checked by content) before saving; False, with the reason beside the field, when refused."""
+    upload = form.emblem.data
+    if not upload or not getattr(upload, "filename", ""):
+        return True
+    try:
+        form.stored_emblem = store_emblem(upload.stream, upload.filename)
+    except UploadRejected as rejected:
+        form.emblem.errors = list(form.emblem.errors) + [str(rejected)]
+        return False
+    return True
+
+
+@bp.route("/award-forms/<int:form_id>/emblem")
+@login_required
+def award_form_emblem(form_id: int):
+    """The issuer's own emblem as uploaded, for the editor's preview (the committee of the campaign)."""
+    award_form = access.get_or_404(AwardForm, form_id)
+    access.load_review_campaign(award_form.campaign_id)
+    if not award_form.emblem_file:
+        abort(404)
+    try:
+        path = path_for(award_form.emblem_file)
+    except ValueError:
+        abort(404)
+    if not path.is_file():
+        abort(404)
+    svg = award_form.emblem_file.endswith(".svg")
+    response = send_file(path, mimetype="image/svg+xml" if svg else "image/png", max_age=0)
+    # Opened on its own, an SVG is a document: nothing in it may run or load.
+    response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
+    return response
+
+
 def _signer_of(form: AwardFormEditForm) -> SimpleNamespace:
-    """The signer as typed, for the signature block's preview (an unknown prefix shows as none)."""
+    """The signer as typed, in the chosen system, for the signature block's preview (an unknown prefix shows as none)."""
     try:
         prefix = SignerPrefix(form.signer_prefix.data or "")
     except ValueError:
         prefix = SignerPrefix.NONE
-    return SimpleNamespace(signer_prefix=prefix, signer_authority=form.signer_authority.data, signer_title=form.signer_title.data)
+    return SimpleNamespace(
+        signer_prefix=prefix, signer_authority=form.signer_authority.data, signer_title=form.signer_title.data,
+        format=form.document_format,
+    )
 
 
 # --- ballots -----------------------------------------------------------------------------------

@@ -16,8 +16,12 @@ uploads_cli = AppGroup("uploads", help="Tệp tải lên.")
 @uploads_cli.command("prune")
 @click.option("--older-than-hours", default=24, show_default=True)
 def prune(older_than_hours: int) -> None:
-    """Delete stored files that no attachment refers to (abandoned or failed forms)."""
+    """Delete stored files that no attachment or award form refers to (abandoned or failed forms)."""
+    from dvkheo.awards.models import AwardForm
+
     known = set(db.session.scalars(sa.select(Attachment.stored_name)))
+    # An issuer's own emblem is a stored upload too, kept as long as its award form names it.
+    known |= set(db.session.scalars(sa.select(AwardForm.emblem_file).where(AwardForm.emblem_file.is_not(None))))
     cutoff = time.time() - older_than_hours * 3600
     removed = 0
     for path in upload_root().glob("*/*"):

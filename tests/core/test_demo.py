@@ -35,7 +35,7 @@ def test_seed_demo_creates_every_role_and_a_dozen_nominations(runner):
     assert {user.role for user in users} == set(Role)
     assert all(user.check_password(DEMO_PASSWORD) for user in users)
     submitters = [user for user in users if user.role is Role.UNIT_SUBMITTER]
-    assert len({user.unit_id for user in submitters}) == 2
+    assert len({user.unit_id for user in submitters}) == 3  # two communes and a village of one
 
     nominations = db.session.scalars(sa.select(Nomination)).all()
     assert len(nominations) >= 12
@@ -150,3 +150,30 @@ def test_seed_demo_issues_a_decision_whose_certificates_verify(runner, client):
     assert len(serials) == 3
     page = client.get(f"/verify/{serials[0]}").get_data(as_text=True)
     assert "Còn hiệu lực" in page
+
+
+def test_seed_demo_issues_in_both_the_party_and_the_state_format(runner):
+    """The Ban Dân vận writes as the Party does; the commune's People's Committee gives a Giấy khen as the State does."""
+    from dvkheo.awards.models import Decision, DecisionStatus, signature_lines
+    from dvkheo.certificates.models import Certificate
+
+    runner.invoke(args=["seed-demo"], catch_exceptions=False)
+    decisions = {
+        decision.format.code: decision
+        for decision in db.session.scalars(sa.select(Decision).where(Decision.status == DecisionStatus.ISSUED))
+    }
+    assert set(decisions) == {"party", "state"}
+    party, state = decisions["party"], decisions["state"]
+    assert party.number_label == "01-QĐ/BDVTU" and party.issuing_body == "BAN DÂN VẬN"
+    assert party.citation().startswith("Quyết định số 01-QĐ/BDVTU, ngày ")
+    assert party.citation().endswith(" của Ban Dân vận Tỉnh ủy")
+    assert signature_lines(party) == ["K/T TRƯỞNG BAN", "PHÓ TRƯỞNG BAN"]
+    assert party.award_form.archive == "VT, HĐXC"
+    assert state.number_label == "01/QĐ-UBND" and state.issuing_body == "ỦY BAN NHÂN DÂN XÃ TỊNH KHÊ"
+    assert " của Ủy ban nhân dân xã Tịnh Khê" in state.citation() and " tháng " in state.citation()
+    assert signature_lines(state) == ["KT. CHỦ TỊCH", "PHÓ CHỦ TỊCH"]
+    assert state.campaign.organising_unit.name == "Xã Tịnh Khê"
+    assert state.award_form.legal_bases[0].text.startswith("Căn cứ Luật Tổ chức chính quyền địa phương")
+    for decision in (party, state):
+        certificates = db.session.scalars(sa.select(Certificate).where(Certificate.decision_id == decision.id)).all()
+        assert certificates, decision.number_label

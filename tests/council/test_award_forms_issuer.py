@@ -172,7 +172,7 @@ def test_editing_every_section_saves_and_audits(client, become, secretary, counc
     assert [line["valid_from"] for line in event.details["legal_bases"]] == ["01/01/2024", "01/07/2025", "01/01/2026"]
     client.post(f"/council/campaigns/{council_campaign.id}/award-forms/default")
     html = client.get(f"/council/campaigns/{council_campaign.id}/award-forms").get_data(as_text=True)
-    assert "TM. BAN THƯỜNG VỤ · TRƯỞNG BAN: Nguyễn Văn Trưởng" in html and "Chưa đủ để ban hành" not in html
+    assert "T/M BAN THƯỜNG VỤ · TRƯỞNG BAN: Nguyễn Văn Trưởng" in html and "Chưa đủ để ban hành" not in html
 
 
 def test_unknown_placeholder_or_broken_brace_is_refused_and_the_input_kept(client, become, secretary, council_campaign):
@@ -242,9 +242,9 @@ def test_signer_authority_must_fit_the_prefix(client, become, secretary, council
     form = only_form(council_campaign)
     values = editor_values(client, form.id) | {"signer_title": "Phó Trưởng ban", "signer_name": "Trần Thị Phó"}
     response = client.post(f"/council/award-forms/{form.id}/edit", data=values | {"signer_prefix": "KT.", "signer_authority": ""})
-    assert "Sau “KT.” cần ghi thẩm quyền, ví dụ “KT. TRƯỞNG BAN”." in response.get_data(as_text=True)
+    assert "Sau “K/T” cần ghi thẩm quyền, ví dụ “K/T TRƯỞNG BAN”." in response.get_data(as_text=True)
     response = client.post(f"/council/award-forms/{form.id}/edit", data=values | {"signer_prefix": "", "signer_authority": "Ban Thường vụ"})
-    assert "Chỉ ghi thẩm quyền khi ký TM., KT., TL. hoặc TUQ." in response.get_data(as_text=True)
+    assert "Chỉ ghi thẩm quyền khi ký T/M, K/T, T/L hoặc T/UQ; người đứng đầu ký trực tiếp hoặc ký quyền (Q.)" in response.get_data(as_text=True)
     response = client.post(f"/council/award-forms/{form.id}/edit", data=values | {"signer_prefix": "TL", "signer_authority": ""})
     assert "Lựa chọn không hợp lệ; vui lòng chọn lại." in response.get_data(as_text=True)
     assert client.post(f"/council/award-forms/{form.id}/edit", data=values | {"signer_prefix": "KT.", "signer_authority": "Trưởng ban"}).status_code == 302
