@@ -63,9 +63,10 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-def _clock_field(label: str, example: str) -> StringField:
+def _clock_field(label: str, example: str, **kwargs) -> StringField:
     return StringField(
         label,
+        **kwargs,
         validators=[Length(max=40, message="Tối đa 40 ký tự.")],
         render_kw={"placeholder": f"Ví dụ: {example}", "autocomplete": "off", "class": "clock"},
     )
@@ -129,7 +130,7 @@ class MeetingForm(FlaskForm):
     meeting_on = VNDateField("Ngày họp")
     meeting_time = _clock_field("Giờ bắt đầu", "08:00")
     meeting_end_time = _clock_field("Giờ kết thúc", "11:30")
-    meeting_end_on = VNDateField("Ngày kết thúc (nếu họp nhiều ngày)")
+    meeting_end_on = VNDateField("Ngày kết thúc")
     meeting_place = StringField(
         "Địa điểm họp",
         validators=[Length(max=255, message="Tối đa 255 ký tự.")],
@@ -150,8 +151,9 @@ class MeetingForm(FlaskForm):
 class CloseForm(FlaskForm):
     """Beside the close button: when the meeting ended, as the minutes will say it (required)."""
 
-    meeting_end_time = _clock_field("Giờ kết thúc cuộc họp", "11:30")
-    meeting_end_on = VNDateField("Ngày kết thúc (nếu khác ngày họp)")
+    # Own ids: the meeting form on the same page has fields of the same names.
+    meeting_end_time = _clock_field("Giờ kết thúc cuộc họp", "11:30", id="close_end_time")
+    meeting_end_on = VNDateField("Ngày kết thúc (nếu khác ngày họp)", id="close_end_on")
 
     def __init__(self, *args, start_time: str = "", start_on=None, **kwargs):
         super().__init__(*args, **kwargs)

@@ -28,7 +28,7 @@ RESULT_COLUMNS = [
     {"key": "title", "label": "Tên mô hình/điển hình"},
     {"key": "unit", "label": "Đơn vị đề nghị"},
     {"key": "votes", "label": ""},  # filled per ballot: the base of the percentage
-    {"key": "percent", "label": "Tỷ lệ %"},
+    {"key": "percent", "label": "Tỷ lệ\u00a0%"},
     {"key": "result", "label": "Kết quả"},
 ]
 

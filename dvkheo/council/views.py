@@ -426,6 +426,9 @@ def council_issuer(campaign_id: int):
     access.require(access.can_manage_review(current_user, campaign))
     form = _issuer_form(campaign, formdata=request.form)
     if not form.validate():
+        if form.csrf_token.errors:
+            flash(SESSION_EXPIRED, "error")
+            return redirect(url_for(".ballots", campaign_id=campaign.id))
         for field_ in form:
             for error in field_.errors:
                 flash(f"{field_.label.text}: {error}", "error")
@@ -533,7 +536,9 @@ def _ballot_page(ballot: CouncilBallot, *, attendance_form=None, tally_form=None
         meeting_form=meeting_form,
         close_form=close_form,
         meeting_words=_meeting_words(ballot),
-        minutes_number_text=issuer.minutes_number_text(ballot) if ballot.minutes_number else "",
+        minutes_number_text=issuer.council_format(campaign, ballot.award_form).number(
+            ballot.minutes_number, "BB", issuer.council_code(campaign)
+        ) if ballot.minutes_number else "",
         ballot=ballot,
         campaign=campaign,
         can_manage=can_manage,
@@ -625,6 +630,9 @@ def meeting(ballot_id: int):
     access.require(access.can_manage_review(current_user, ballot.campaign))
     form = _meeting_form(ballot, formdata=request.form)
     if not form.validate():
+        if form.csrf_token.errors:
+            flash(SESSION_EXPIRED, "error")
+            return redirect(url_for(".ballot", ballot_id=ballot.id))
         return _ballot_page(
             ballot, meeting_form=form, errors=["Thông tin cuộc họp chưa hợp lệ: vui lòng sửa các mục được đánh dấu."], status=422
         )
@@ -647,9 +655,12 @@ def close_ballot(ballot_id: int):
     if ballot.status is BallotStatus.OPEN:
         form = _close_form(ballot, formdata=request.form)
         if not form.validate():
+            if form.csrf_token.errors:
+                flash(SESSION_EXPIRED, "error")
+                return redirect(url_for(".ballot", ballot_id=ballot.id))
+            problems = [f"{field_.label.text}: {error}" for field_ in form for error in field_.errors]
             return _ballot_page(
-                ballot, close_form=form,
-                errors=["Chưa kiểm phiếu: vui lòng nhập giờ kết thúc cuộc họp để ghi vào biên bản."], status=422,
+                ballot, close_form=form, errors=[f"Chưa kiểm phiếu. {problem}" for problem in problems], status=422,
             )
         meeting_end = {"meeting_end_time": form.meeting_end_time.data, "meeting_end_on": form.meeting_end_on.data}
     else:
