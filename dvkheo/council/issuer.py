@@ -108,3 +108,9 @@ def minutes_number_text(ballot, fmt: DocumentFormat | None = None) -> str:
     """"Số 01-BB/HĐXC" (Party) or "Số: 01/BB-HĐXC" (State)."""
     fmt = fmt or council_format(ballot.campaign, ballot.award_form)
     return fmt.number_line(ballot.minutes_number, "BB", council_code(ballot.campaign))
+
+
+def minutes_number(ballot) -> str:
+    """"01-BB/HĐXC" (Party) or "01/BB-HĐXC" (State), for citing the minutes in another document."""
+    fmt = council_format(ballot.campaign, ballot.award_form)
+    return fmt.number(ballot.minutes_number, "BB", council_code(ballot.campaign))

@@ -426,7 +426,7 @@ def council_issuer(campaign_id: int):
     access.require(access.can_manage_review(current_user, campaign))
     form = _issuer_form(campaign, formdata=request.form)
     if not form.validate():
-        if form.csrf_token.errors:
+        if form.errors.get("csrf_token"):
             flash(SESSION_EXPIRED, "error")
             return redirect(url_for(".ballots", campaign_id=campaign.id))
         for field_ in form:
@@ -536,9 +536,7 @@ def _ballot_page(ballot: CouncilBallot, *, attendance_form=None, tally_form=None
         meeting_form=meeting_form,
         close_form=close_form,
         meeting_words=_meeting_words(ballot),
-        minutes_number_text=issuer.council_format(campaign, ballot.award_form).number(
-            ballot.minutes_number, "BB", issuer.council_code(campaign)
-        ) if ballot.minutes_number else "",
+        minutes_number_text=issuer.minutes_number(ballot) if ballot.minutes_number else "",
         ballot=ballot,
         campaign=campaign,
         can_manage=can_manage,
@@ -630,7 +628,7 @@ def meeting(ballot_id: int):
     access.require(access.can_manage_review(current_user, ballot.campaign))
     form = _meeting_form(ballot, formdata=request.form)
     if not form.validate():
-        if form.csrf_token.errors:
+        if form.errors.get("csrf_token"):
             flash(SESSION_EXPIRED, "error")
             return redirect(url_for(".ballot", ballot_id=ballot.id))
         return _ballot_page(
@@ -655,7 +653,7 @@ def close_ballot(ballot_id: int):
     if ballot.status is BallotStatus.OPEN:
         form = _close_form(ballot, formdata=request.form)
         if not form.validate():
-            if form.csrf_token.errors:
+            if form.errors.get("csrf_token"):
                 flash(SESSION_EXPIRED, "error")
                 return redirect(url_for(".ballot", ballot_id=ballot.id))
             problems = [f"{field_.label.text}: {error}" for field_ in form for error in field_.errors]
