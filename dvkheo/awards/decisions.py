@@ -35,6 +35,7 @@ from dvkheo.core import audit
 from dvkheo.core.numbering import next_number
 from dvkheo.core.rules import Problem, RuleRefused
 from dvkheo.core.timeutil import today_in_vietnam
+from dvkheo.council.issuer import council_format, minutes_number
 from dvkheo.council.models import BallotItem, BallotStatus, CouncilBallot
 from dvkheo.extensions import db
 from dvkheo.nominations.models import Nomination
@@ -42,7 +43,6 @@ from dvkheo.nominations.states import NominationState as S
 
 # The council's minutes keep their own number series; the same symbol as dvkheo.council.minutes.SYMBOL
 # (not imported: that module loads WeasyPrint).
-MINUTES_BODY = "HĐXC"
 # Decisions that hold their lines: a nomination in one of them is not offered again.
 LIVE_DECISION_STATES = (DecisionStatus.DRAFT, DecisionStatus.APPROVED, DecisionStatus.ISSUED)
 AWARDING_KINDS = (DecisionKind.AWARD, DecisionKind.AMENDMENT)
@@ -294,15 +294,10 @@ def _pick(listing: CandidateList, nomination_ids: list[int]) -> list[Candidate]:
     return [c for c in listing.candidates if c.nomination_id in chosen]
 
 
-def minutes_number(ballot: CouncilBallot) -> str:
-    """The council's minutes number in its issuer's system: "01-BB/HĐXC" (Party) or "01/BB-HĐXC" (State)."""
-    return ballot.award_form.document_format.number(ballot.minutes_number, "BB", MINUTES_BODY)
-
-
 def _minutes_citation(ballots: list[CouncilBallot]) -> str:
     citations = []
     for ballot in sorted({b.id: b for b in ballots}.values(), key=lambda b: (b.minutes_year or 0, b.minutes_number or 0)):
-        fmt = ballot.award_form.document_format
+        fmt = council_format(ballot.campaign, ballot.award_form)
         citations.append(fmt.citation("Biên bản", minutes_number(ballot), ballot.meeting_on, ""))
     return " và ".join(citations)
 

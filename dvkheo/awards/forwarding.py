@@ -252,7 +252,7 @@ def _scores(nomination: Nomination) -> dict:
 
 def _ballot(nomination: Nomination, line: DecisionAwardee | None) -> dict | None:
     from dvkheo.council import operations as council_ops
-    from dvkheo.awards.decisions import minutes_number
+    from dvkheo.council.issuer import minutes_number
     from dvkheo.council.models import BallotItem, BallotStatus, CouncilBallot
     from dvkheo.council.voting import rule_in_words
 
@@ -300,8 +300,6 @@ def _award(line: DecisionAwardee | None) -> dict | None:
     return {
         "decision_number": decision.number_label,
         "decided_on": format_date(decision.decided_on),
-        # As the issuer's system cites it; histories copied before this key existed print the three parts instead.
-        "citation": decision.citation().replace("Quyết định số ", "Số ", 1),
         "parent_body": decision.parent_body,
         "issuing_body": decision.issuing_body,
         "signer": " ".join(filter(None, [decision.signer_title.capitalize() if decision.signer_title else "", decision.signer_name])),

@@ -169,8 +169,21 @@ class Campaign(db.Model):
     voter_data_purged_at: so.Mapped[datetime | None] = so.mapped_column(sa.DateTime(timezone=True))
     objector_data_purged_at: so.Mapped[datetime | None] = so.mapped_column(sa.DateTime(timezone=True))
     created_at: so.Mapped[datetime] = so.mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    # The council as its minutes and scoring sheets name it (dvkheo.council.issuer); empty: a default derived
+    # from the award form that issues, so campaigns made before these fields existed still print sensibly.
+    council_name: so.Mapped[str] = so.mapped_column(sa.String(300), default="", server_default="")
+    # The agency that set the council up, above "HỘI ĐỒNG XÉT CHỌN" in the header (never a place).
+    council_parent_body: so.Mapped[str] = so.mapped_column(sa.String(255), default="", server_default="")
+    council_code: so.Mapped[str] = so.mapped_column(sa.String(40), default="HĐXC", server_default="HĐXC")
+    # None: the system of the award form being voted on (the council writes like the body that set it up).
+    council_document_system_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("document_systems.id", ondelete="RESTRICT")
+    )
+    # "Nơi nhận" of the minutes, one recipient a line; empty: the council's members and the issuing body.
+    council_recipients: so.Mapped[str] = so.mapped_column(sa.Text, default="", server_default="")
 
     organising_unit: so.Mapped["Unit"] = so.relationship()  # noqa: F821
+    council_document_system: so.Mapped["DocumentSystem | None"] = so.relationship()  # noqa: F821
     allowed_fields: so.Mapped[list[ReferenceItem]] = so.relationship(
         secondary=campaign_fields, order_by=ReferenceItem.position
     )

@@ -1,38 +1,39 @@
 """The minutes of the council meeting ("Biên bản họp Hội đồng xét chọn") as an official PDF.
 
-`minutes_context()` turns a closed ballot into plain values (the template never touches the
-ORM); `minutes_pdf()` lays them out in the Decree 30/2020 format shared with the dossier PDF.
-The council issues in its own name, with its own number series ("Số: 01/BB-HĐXC").
+`minutes_context()` turns a closed ballot into plain values (the template never touches the ORM, and the Word
+export reads the same dict); `minutes_pdf()` lays them out in the council's own document system: the Party's
+(Hướng dẫn 36-HD/VPTW) or the State's (Nghị định 30/2020/NĐ-CP), see dvkheo/documents/FORMATS.md §1.8, §2.4.
+The council issues in its own name, with its own number series ("Số 01-BB/HĐXC" | "Số: 01/BB-HĐXC").
 Only totals are printed: nothing names a member beside a choice.
 """
 from __future__ import annotations
 
 from dvkheo.accounts.models import User
 from dvkheo.awards.models import ThresholdBase
-from dvkheo.core.numbering import format_number
 from dvkheo.core.pdf import render_pdf
-from dvkheo.core.timeutil import as_vietnam, format_date, official_date_line
+from dvkheo.core.timeutil import format_date
+from dvkheo.council import issuer
 from dvkheo.council import operations as ops
+from dvkheo.council.clock import clock_words, moment_words
 from dvkheo.council.models import CouncilBallot, CouncilRole
 from dvkheo.council.voting import rule_in_words
+from dvkheo.documents.letterhead import keep_last_words, letterhead, system_sentence_case
 from dvkheo.extensions import db
-from dvkheo.nominations.dossier import place_name
 
 TEMPLATE = "council/minutes_pdf.html"
-SYMBOL = "BB-HĐXC"
+TYPE_CODE = "BB"
+
+RESULT_COLUMNS = [
+    {"key": "stt", "label": "STT"},
+    {"key": "title", "label": "Tên mô hình/điển hình"},
+    {"key": "unit", "label": "Đơn vị đề nghị"},
+    {"key": "votes", "label": ""},  # filled per ballot: the base of the percentage
+    {"key": "percent", "label": "Tỷ lệ\u00a0%"},
+    {"key": "result", "label": "Kết quả"},
+]
 
 
-def _time_words(moment) -> str:
-    local = as_vietnam(moment)
-    return f"{local.hour:02d} giờ {local.minute:02d} phút, ngày {format_date(local)}"
-
-
-def minutes_context(ballot: CouncilBallot) -> dict:
-    campaign = ballot.campaign
-    organiser = campaign.organising_unit
-    attendances = ballot.attendances
-    chair = next((a for a in attendances if a.council_role is CouncilRole.CHAIR), None)
-    secretary = db.session.get(User, ballot.created_by_id) if ballot.created_by_id else None
+def _people(attendances) -> tuple[list[dict], list[dict]]:
     present = [
         {"name": a.member.full_name, "role": a.council_role.label, "mode": ops.VOTE_MODE_LABELS.get(a.vote_mode, "")}
         for a in attendances
@@ -51,6 +52,10 @@ def minutes_context(ballot: CouncilBallot) -> dict:
         for a in attendances
         if not a.present
     ]
+    return present, absent
+
+
+def _rows(ballot: CouncilBallot) -> list[dict]:
     rows = []
     for position, (item, decision) in enumerate(ops.results(ballot), start=1):
         nomination = item.nomination
@@ -67,45 +72,161 @@ def minutes_context(ballot: CouncilBallot) -> dict:
                 "note": f"Hồ sơ {nomination.status.label.lower()}" if skipped else "",
             }
         )
-    membership, n_present = len(attendances), len(present)
-    electronic = sum(1 for a in attendances if a.present and a.vote_mode == ops.ELECTRONIC and a.has_voted)
+    return rows
+
+
+def minutes_context(ballot: CouncilBallot) -> dict:
+    """Plain values of the minutes, shared by the PDF and the Word export. Keys:
+
+    - format: the system's code ("party", "state", a custom one); is_party: True for an asterisk system.
+    - header: dvkheo.documents.letterhead.letterhead() keys: parent_body ("BAN DÂN VẬN TỈNH ỦY QUẢNG NGÃI"),
+      issuing_body ("HỘI ĐỒNG XÉT CHỌN"), mark / mark_text ("asterisk" "*" | "rule" ""), number ("Số 01-BB/HĐXC"
+      | "Số: 01/BB-HĐXC"), place_date (italic), right_lines (top to bottom, the last one ruled).
+    - title ("BIÊN BẢN"); summary ("họp Hội đồng xét chọn … năm 2026", lower case in the Party's system; its last
+      two words joined by a no-break space); summary_rule ("dashes": a "-----" line | "rule": a short rule).
+    - council_name, award_form, opening (the first paragraph: time, place, who meets and why).
+    - meeting: {on, start, end, end_on, place, start_words, end_words}: as typed by the secretary.
+    - sections: [{heading ("I. THÀNH PHẦN"), blocks: [{kind: "paragraph", text} | {kind: "label", text} |
+      {kind: "people", entries: [{name, text}]} | {kind: "table", columns: [{key, label}], rows: [row dict]}]}].
+    - conclusion: paragraphs of the last section, printed before the closing.
+    - closing: the paragraphs kept on the page of the signatures ("Hội nghị kết thúc vào lúc 16 giờ 30 phút, …").
+    - signatures: [{authority, title, name}] left (the secretary) to right (T/M HỘI ĐỒNG / CHỦ TỊCH).
+    - recipients_label ("Nơi nhận:"), recipients_label_style ("underline" | "bold_italic"), recipients (lines,
+      the archive line last).
+    - rows, present, absent, passed_titles and the counts: the raw values behind the paragraphs.
+    """
+    campaign = ballot.campaign
+    award_form = ballot.award_form
+    fmt = issuer.council_format(campaign, award_form)
+    party_like = fmt.is_party
+    present, absent = _people(ballot.attendances)
+    chair = next((a for a in ballot.attendances if a.council_role is CouncilRole.CHAIR), None)
+    secretary = db.session.get(User, ballot.created_by_id) if ballot.created_by_id else None
+    chair_name = chair.member.full_name if chair is not None and chair.present else ""
+    secretary_name = secretary.full_name if secretary else ""
+    rows = _rows(ballot)
+    membership, n_present = len(ballot.attendances), len(present)
+    electronic = sum(1 for a in ballot.attendances if a.present and a.vote_mode == ops.ELECTRONIC and a.has_voted)
     passed = [row for row in rows if row["result"] == "Đạt"]
+    name = issuer.council_name(campaign)
+    place = issuer.council_place(campaign, award_form)
     meeting_on = ballot.meeting_on
+    end_on = ballot.meeting_end_on or meeting_on
+    written = ops.written_opinions(ballot) if ballot.count_written_opinions else None
+    votes_header = (
+        "Số phiếu đồng ý/ số phiếu hợp lệ"
+        if ballot.threshold_base is ThresholdBase.PRESENT
+        else "Số phiếu đồng ý/ tổng số thành viên"
+    )
+
+    start_words = moment_words(ballot.meeting_time, meeting_on)
+    opening = (
+        f"Vào lúc {start_words}, tại {ballot.meeting_place or '…'}, {name} họp xét đề nghị khen thưởng "
+        f"hình thức {award_form.name}."
+    )
+    counts = (
+        f"Số phiếu phát ra: {n_present}; số phiếu thu về: {electronic + ballot.paper_ballots} "
+        f"(bỏ phiếu điện tử: {electronic}; phiếu giấy: {ballot.paper_ballots})"
+    )
+    if written is not None:
+        counts += f"; số ý kiến bằng văn bản của thành viên vắng mặt được tính: {written}"
+    composition = [
+        {"kind": "paragraph", "text": f"Tổng số thành viên Hội đồng: {membership}; có mặt: {n_present}; vắng mặt: {len(absent)}."},
+        {"kind": "label", "text": "Thành viên có mặt:"},
+        {"kind": "people", "entries": [{"name": p["name"], "text": f" - {p['role']}"} for p in present]},
+    ]
+    if absent:
+        composition += [
+            {"kind": "label", "text": "Thành viên vắng mặt:"},
+            {"kind": "people", "entries": [{"name": p["name"], "text": f" - {p['role']} ({p['note']})"} for p in absent]},
+        ]
+    composition.append(
+        {
+            "kind": "paragraph",
+            "text": f"Chủ trì cuộc họp: {chair_name or '…'}, Chủ tịch Hội đồng. Thư ký cuộc họp: {secretary_name or '…'}.",
+        }
+    )
+    columns = [dict(column, label=column["label"] or votes_header) for column in RESULT_COLUMNS]
+    if passed:
+        conclusion = [
+            f"Căn cứ kết quả bỏ phiếu kín, Hội đồng thống nhất đề nghị khen thưởng hình thức {award_form.name} cho "
+            f"{len(passed)} mô hình, điển hình “Dân vận khéo” đạt yêu cầu: {'; '.join(r['title'] for r in passed)}."
+        ]
+    else:
+        conclusion = [
+            "Căn cứ kết quả bỏ phiếu kín, không có mô hình, điển hình nào đạt yêu cầu để đề nghị khen thưởng "
+            f"hình thức {award_form.name}."
+        ]
+    meeting_word = "Hội nghị" if party_like else "Cuộc họp"
+    closing = [
+        f"{meeting_word} kết thúc vào lúc {moment_words(ballot.meeting_end_time, end_on)}.",
+        "Biên bản đã được thông qua trước Hội đồng và các thành viên dự họp thống nhất.",
+    ]
+    collective = fmt.prefix("ON_BEHALF_OF_COLLECTIVE")
     return {
-        "header": {
-            "parent_body": organiser.name.upper(),
-            "issuing_body": "HỘI ĐỒNG XÉT CHỌN",
-            "number": f"Số: {format_number(ballot.minutes_number or 0)}/{SYMBOL}",
-            "place_date": official_date_line(place_name(organiser), meeting_on) if meeting_on else "",
-        },
+        "format": fmt.code,
+        "is_party": party_like,
+        "header": letterhead(
+            fmt,
+            parent_body=issuer.parent_body(campaign, award_form),
+            issuing_body=issuer.ISSUING_BODY,
+            number=issuer.minutes_number_text(ballot, fmt),
+            place=place,
+            on=meeting_on,
+        ),
         "title": "BIÊN BẢN",
-        "subtitle": "Họp Hội đồng xét chọn mô hình, điển hình “Dân vận khéo”",
+        "summary": keep_last_words(system_sentence_case(fmt, f"họp {name}")),
+        "summary_rule": "dashes" if party_like else "rule",
+        "council_name": name,
         "campaign_title": campaign.title,
-        "award_form": ballot.award_form.name,
-        "meeting_time": ballot.meeting_time,
-        "meeting_date": format_date(meeting_on),
-        "meeting_place": ballot.meeting_place,
-        "membership": membership,
-        "present_count": n_present,
+        "award_form": award_form.name,
+        "opening": opening,
+        "meeting": {
+            "on": format_date(meeting_on),
+            "start": ballot.meeting_time,
+            "end": ballot.meeting_end_time,
+            "end_on": format_date(end_on),
+            "place": ballot.meeting_place,
+            "start_words": clock_words(ballot.meeting_time),
+            "end_words": clock_words(ballot.meeting_end_time),
+        },
+        "sections": [
+            {"heading": "I. THÀNH PHẦN", "blocks": composition},
+            {
+                "heading": "II. NỘI DUNG",
+                "blocks": [
+                    {
+                        "kind": "paragraph",
+                        "text": f"Hội đồng xem xét {len(rows)} hồ sơ trong danh sách đề cử và tiến hành bỏ phiếu kín "
+                        f"theo quy định: {rule_in_words(ballot)}",
+                    },
+                    {"kind": "paragraph", "text": counts + "."},
+                ],
+            },
+            {"heading": "III. KẾT QUẢ BỎ PHIẾU KÍN", "blocks": [{"kind": "table", "columns": columns, "rows": rows}]},
+        ],
+        "conclusion_heading": "IV. KẾT LUẬN",
+        "conclusion": conclusion,
+        "closing": closing,
+        "signatures": [
+            {"authority": "", "title": "THƯ KÝ", "name": secretary_name},
+            {"authority": f"{collective} HỘI ĐỒNG".strip(), "title": "CHỦ TỊCH", "name": chair_name},
+        ],
+        "recipients_label": "Nơi nhận:",
+        "recipients_label_style": fmt.recipients_label_style,
+        "recipients": fmt.recipient_lines(
+            issuer.recipients(campaign, award_form), f"{fmt.default_archive}, {issuer.council_code(campaign)}"
+        ),
+        "rows": rows,
+        "votes_header": votes_header,
         "present": present,
         "absent": absent,
-        "chair_name": chair.member.full_name if chair is not None and chair.present else "",
-        "secretary_name": secretary.full_name if secretary else "",
-        "rule": rule_in_words(ballot),
-        "ballots_issued": n_present,
-        "ballots_received": electronic + ballot.paper_ballots,
-        "electronic": electronic,
-        "paper": ballot.paper_ballots,
-        "written": ops.written_opinions(ballot) if ballot.count_written_opinions else None,
-        "rows": rows,
-        "votes_header": (
-            "Số phiếu đồng ý/ số phiếu hợp lệ"
-            if ballot.threshold_base is ThresholdBase.PRESENT
-            else "Số phiếu đồng ý/ tổng số thành viên"
-        ),
+        "membership": membership,
+        "present_count": n_present,
+        "chair_name": chair_name,
+        "secretary_name": secretary_name,
         "passed_count": len(passed),
         "passed_titles": [row["title"] for row in passed],
-        "closed_at": _time_words(ballot.closed_at) if ballot.closed_at else "",
     }
 
 

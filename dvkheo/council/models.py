@@ -70,6 +70,10 @@ class CouncilBallot(db.Model):
     meeting_on: so.Mapped[date | None] = so.mapped_column(sa.Date)
     meeting_time: so.Mapped[str] = so.mapped_column(sa.String(40), default="")
     meeting_place: so.Mapped[str] = so.mapped_column(sa.String(255), default="")
+    # Typed by the secretary ("16:30"): the minutes print these, never the moment the ballot was closed.
+    meeting_end_time: so.Mapped[str] = so.mapped_column(sa.String(40), default="", server_default="")
+    # None: the meeting ended on the day it started.
+    meeting_end_on: so.Mapped[date | None] = so.mapped_column(sa.Date)
     notes: so.Mapped[str] = so.mapped_column(sa.Text, default="")
     quorum_numerator: so.Mapped[int] = so.mapped_column(default=2)
     quorum_denominator: so.Mapped[int] = so.mapped_column(default=3)

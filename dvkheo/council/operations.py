@@ -22,6 +22,7 @@ from dvkheo.core import audit
 from dvkheo.core.numbering import next_number
 from dvkheo.core.rules import Problem, RuleRefused
 from dvkheo.core.timeutil import utcnow
+from dvkheo.council.clock import normalise_clock
 from dvkheo.council.models import (
     BallotAttendance,
     BallotItem,
@@ -196,6 +197,7 @@ def create_ballot(
     meeting_place: str,
     nominations: list[Nomination],
     actor: User,
+    meeting_end_time: str = "",
 ) -> CouncilBallot:
     """Prepare a council meeting's secret ballot.
 
@@ -232,7 +234,8 @@ def create_ballot(
         campaign_id=campaign.id,
         award_form_id=award_form.id,
         meeting_on=meeting_on,
-        meeting_time=meeting_time.strip(),
+        meeting_time=normalise_clock(meeting_time),
+        meeting_end_time=normalise_clock(meeting_end_time),
         meeting_place=meeting_place.strip(),
         created_by_id=actor.id,
         **{name: getattr(award_form, name) for name in RULE_FIELDS},
@@ -255,6 +258,73 @@ def create_ballot(
         details={"award_form": award_form.name, "nominations": [n.id for n in nominations], "members": len(ordered)},
     )
     return ballot
+
+
+MEETING_FIELDS = ("meeting_on", "meeting_time", "meeting_end_time", "meeting_end_on", "meeting_place")
+
+
+def _set_meeting(ballot: CouncilBallot, values: dict) -> dict[str, list]:
+    """Apply the typed meeting values; returns {field: [old, new]} as text, for the audit trail."""
+    changes: dict[str, list] = {}
+    for name in MEETING_FIELDS:
+        if name not in values:
+            continue
+        value = values[name]
+        if name in ("meeting_time", "meeting_end_time"):
+            value = normalise_clock(value)
+        elif name == "meeting_place":
+            value = (value or "").strip()
+        old = getattr(ballot, name)
+        if name == "meeting_end_on" and value is not None and value == ballot.meeting_on:
+            value = None  # a one-day meeting keeps no separate end date
+        if old != value:
+            changes[name] = [_audit_text(old), _audit_text(value)]
+            setattr(ballot, name, value)
+    return changes
+
+
+def _audit_text(value) -> str | None:
+    return value.isoformat() if isinstance(value, date) else value
+
+
+def update_meeting(ballot: CouncilBallot, values: dict, actor: User) -> dict[str, list]:
+    """Record the meeting's day, start and end times and place as the secretary typed them (the minutes quote
+    them). Allowed until the ballot is closed.
+
+    Side effects: sets the fields; audits "update_meeting" with the changes (nothing when nothing changed).
+    """
+    _require_manager(actor, ballot.campaign)
+    if ballot.status is BallotStatus.CLOSED:
+        raise RuleRefused([Problem("status", "Phiên bỏ phiếu đã kết thúc; không sửa thông tin cuộc họp được nữa.")])
+    changes = _set_meeting(ballot, values)
+    if changes:
+        db.session.flush()
+        audit.record("council_ballot", ballot.id, "update_meeting", actor, details=changes)
+    return changes
+
+
+def update_council_issuer(campaign: Campaign, values: dict, actor: User) -> dict[str, list]:
+    """The council as its documents name it: full name, the agency above it, its code, its system, "Nơi nhận".
+
+    Side effects: sets the campaign's council fields; audits "council/update_issuer" with the changes."""
+    _require_manager(actor, campaign)
+    changes: dict[str, list] = {}
+    for name in ("council_name", "council_parent_body", "council_code", "council_document_system_id", "council_recipients"):
+        if name not in values:
+            continue
+        value = values[name]
+        if isinstance(value, str):
+            value = value.strip()
+            if name in ("council_parent_body", "council_code"):
+                value = value.upper()
+        if getattr(campaign, name) != value:
+            changes[name] = [getattr(campaign, name), value]
+            setattr(campaign, name, value)
+    if changes:
+        db.session.flush()
+        db.session.expire(campaign, ["council_document_system"])
+        audit.record("council", campaign.id, "update_issuer", actor, details=changes)
+    return changes
 
 
 def delete_ballot(ballot: CouncilBallot, actor: User) -> None:
@@ -521,7 +591,7 @@ def results(ballot: CouncilBallot) -> list[tuple[BallotItem, Decision]]:
     ]
 
 
-def close_ballot(ballot: CouncilBallot, actor: User) -> int:
+def close_ballot(ballot: CouncilBallot, actor: User, meeting: dict | None = None) -> int:
     """Count the votes and record the council's decision.
 
     Side effects, in order: checks actor, phase and status; decides each item with the ballot's
@@ -529,11 +599,13 @@ def close_ballot(ballot: CouncilBallot, actor: User) -> int:
     through the nomination workflow (audited there); a dossier withdrawn or on hold meanwhile
     keeps `passed` empty and is not moved; takes the minutes number from the council's own
     series for the meeting's year; sets status CLOSED and `closed_at`; audits "close" with the
-    totals. Returns the minutes number.
+    totals and any change to the meeting's end typed beside the button (`meeting`: MEETING_FIELDS values).
+    Returns the minutes number. `closed_at` is the app's own moment; the minutes print the typed times.
     """
     _require_manager(actor, ballot.campaign)
     _require_council_phase(ballot.campaign)
     _require_status(ballot, BallotStatus.OPEN, "kiểm phiếu")
+    meeting_changes = _set_meeting(ballot, meeting or {})
     db.session.flush()
     db.session.refresh(ballot, attribute_names=["paper_ballots"])
     for item in ballot.items:
@@ -563,6 +635,6 @@ def close_ballot(ballot: CouncilBallot, actor: User) -> int:
     audit.record(
         "council_ballot", ballot.id, "close", actor,
         from_state=BallotStatus.OPEN.value, to_state=BallotStatus.CLOSED.value,
-        details={"minutes_number": ballot.minutes_number, "year": year, "items": summary},
+        details={"minutes_number": ballot.minutes_number, "year": year, "items": summary, "meeting": meeting_changes},
     )
     return ballot.minutes_number

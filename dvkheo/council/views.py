@@ -29,9 +29,15 @@ from dvkheo.core.rules import RuleRefused
 from dvkheo.core.storage import UploadRejected, discard, path_for
 from dvkheo.council import operations as ops
 from dvkheo.council import queries
+from dvkheo.council import issuer
+from dvkheo.council.clock import clock_words
 from dvkheo.council.forms import (
+    INHERIT,
     AttendanceForm,
     BallotForm,
+    CloseForm,
+    CouncilIssuerForm,
+    MeetingForm,
     MemberAddForm,
     MemberEditForm,
     TallyForm,
@@ -52,8 +58,10 @@ BALLOT_HISTORY_LABELS = {
     "cast_ballot": "Một thành viên đã bỏ phiếu điện tử",
     "record_tally": "Nhập kết quả kiểm phiếu giấy",
     "close": "Kiểm phiếu, kết thúc bỏ phiếu",
+    "update_meeting": "Sửa thời gian, địa điểm cuộc họp",
 }
 COUNCIL_HISTORY_LABELS = {
+    "update_issuer": "Sửa tên, cơ quan thành lập, thể thức văn bản của Hội đồng",
     "add_member": "Thêm thành viên",
     "update_member": "Sửa vai trò, nhiệm vụ chấm điểm",
     "remove_member": "Bỏ khỏi Hội đồng",
@@ -402,6 +410,7 @@ def ballots(campaign_id: int):
                         meeting_on=form.meeting_on.data,
                         meeting_time=form.meeting_time.data or "",
                         meeting_place=form.meeting_place.data or "",
+                        meeting_end_time=form.meeting_end_time.data or "",
                         nominations=chosen,
                         actor=current_user,
                     )
@@ -421,6 +430,8 @@ def ballots(campaign_id: int):
         "council/ballots.html",
         campaign=campaign,
         ballots=rows,
+        issuer_form=_issuer_form(campaign) if can_manage else None,
+        issuer_preview=_issuer_preview(campaign),
         counts=queries.ballot_counts([b.id for b in rows]),
         can_manage=can_manage,
         in_phase=in_phase,
@@ -428,6 +439,64 @@ def ballots(campaign_id: int):
         seed_form=EmptyForm() if can_manage and form is not None and not form.award_form_id.choices else None,
         errors=errors,
     ), (422 if errors else 200)
+
+
+def _issuer_form(campaign, formdata=None) -> CouncilIssuerForm:
+    from dvkheo.documents.models import DocumentSystem, ensure_builtin_systems
+
+    ensure_builtin_systems()
+    systems = db.session.scalars(db.select(DocumentSystem).order_by(DocumentSystem.id)).all()
+    form_ = issuer.first_award_form(campaign)
+    inherited = form_.document_format.name if form_ is not None else "Văn bản của Đảng"
+    return CouncilIssuerForm(
+        formdata=formdata,
+        systems=systems,
+        inherited_label=inherited,
+        data=None if formdata is not None else {
+            "council_name": campaign.council_name,
+            "council_parent_body": campaign.council_parent_body,
+            "council_code": campaign.council_code,
+            "council_document_system_id": campaign.council_document_system_id or INHERIT,
+            "council_recipients": campaign.council_recipients,
+        },
+    )
+
+
+def _issuer_preview(campaign) -> dict:
+    """What the minutes will print when the fields are left empty."""
+    fmt = issuer.council_format(campaign)
+    return {
+        "name": issuer.council_name(campaign),
+        "parent_body": issuer.parent_body(campaign),
+        "number": fmt.number_line(None, "BB", issuer.council_code(campaign)),
+        "system": fmt.name,
+        "recipients": issuer.recipients(campaign),
+    }
+
+
+@bp.route("/campaigns/<int:campaign_id>/council-issuer", methods=["POST"])
+@login_required
+def council_issuer(campaign_id: int):
+    """Save how the minutes name the council. Side effects: one commit (the campaign, an audit event)."""
+    campaign = access.load_review_campaign(campaign_id, manage=True)
+    access.require(access.can_manage_review(current_user, campaign))
+    form = _issuer_form(campaign, formdata=request.form)
+    if not form.validate():
+        if form.errors.get("csrf_token"):
+            flash(SESSION_EXPIRED, "error")
+            return redirect(url_for(".ballots", campaign_id=campaign.id))
+        for field_ in form:
+            for error in field_.errors:
+                flash(f"{field_.label.text}: {error}", "error")
+        return redirect(url_for(".ballots", campaign_id=campaign.id) + "#council-issuer")
+    try:
+        changes = ops.update_council_issuer(campaign, form.values(), current_user)
+    except RuleRefused as refused:
+        _flash_refused(refused)
+        return redirect(url_for(".ballots", campaign_id=campaign.id) + "#council-issuer")
+    db.session.commit()
+    flash("Đã lưu thông tin Hội đồng trên biên bản." if changes else "Không có thay đổi nào để lưu.", "success" if changes else "info")
+    return redirect(url_for(".ballots", campaign_id=campaign.id) + "#council-issuer")
 
 
 def _load_ballot(ballot_id: int) -> CouncilBallot:
@@ -473,7 +542,37 @@ def ballot(ballot_id: int):
     return _ballot_page(_load_ballot(ballot_id))
 
 
-def _ballot_page(ballot: CouncilBallot, *, attendance_form=None, tally_form=None, errors=None, status: int = 200):
+def _meeting_form(ballot: CouncilBallot, formdata=None) -> MeetingForm:
+    return MeetingForm(
+        formdata=formdata,
+        data=None if formdata is not None else {name: getattr(ballot, name) for name in ops.MEETING_FIELDS},
+    )
+
+
+def _close_form(ballot: CouncilBallot, formdata=None) -> CloseForm:
+    return CloseForm(
+        formdata=formdata,
+        start_time=ballot.meeting_time,
+        start_on=ballot.meeting_on,
+        data=None if formdata is not None else {
+            "meeting_end_time": ballot.meeting_end_time, "meeting_end_on": ballot.meeting_end_on,
+        },
+    )
+
+
+def _meeting_words(ballot: CouncilBallot) -> dict:
+    from dvkheo.core.timeutil import format_date
+
+    end_on = ballot.meeting_end_on
+    return {
+        "start": clock_words(ballot.meeting_time),
+        "end": clock_words(ballot.meeting_end_time),
+        "end_on": format_date(end_on) if end_on and end_on != ballot.meeting_on else "",
+    }
+
+
+def _ballot_page(ballot: CouncilBallot, *, attendance_form=None, tally_form=None, errors=None, status: int = 200,
+                 meeting_form=None, close_form=None):
     campaign = ballot.campaign
     can_manage = access.can_manage_review(current_user, campaign)
     is_staff = access.can_view_review(current_user, campaign)
@@ -483,9 +582,17 @@ def _ballot_page(ballot: CouncilBallot, *, attendance_form=None, tally_form=None
         attendance_form = _attendance_form(ballot)
     if can_manage and ballot.status is BallotStatus.OPEN and tally_form is None:
         tally_form = _tally_form(ballot)
+    if can_manage and not closed and meeting_form is None:
+        meeting_form = _meeting_form(ballot)
+    if can_manage and ballot.status is BallotStatus.OPEN and close_form is None:
+        close_form = _close_form(ballot)
     present = sum(1 for a in ballot.attendances if a.present)
     return render_template(
         "council/ballot.html",
+        meeting_form=meeting_form,
+        close_form=close_form,
+        meeting_words=_meeting_words(ballot),
+        minutes_number_text=issuer.minutes_number(ballot) if ballot.minutes_number else "",
         ballot=ballot,
         campaign=campaign,
         can_manage=can_manage,
@@ -568,11 +675,53 @@ def open_ballot(ballot_id: int):
     return response or redirect(url_for(".ballot", ballot_id=ballot_id))
 
 
+@bp.route("/ballots/<int:ballot_id>/meeting", methods=["POST"])
+@login_required
+def meeting(ballot_id: int):
+    """The meeting's day, times and place as typed by the secretary. Side effects: one commit (the ballot, an
+    audit event listing the changes)."""
+    ballot = _load_ballot(ballot_id)
+    access.require(access.can_manage_review(current_user, ballot.campaign))
+    form = _meeting_form(ballot, formdata=request.form)
+    if not form.validate():
+        if form.errors.get("csrf_token"):
+            flash(SESSION_EXPIRED, "error")
+            return redirect(url_for(".ballot", ballot_id=ballot.id))
+        return _ballot_page(
+            ballot, meeting_form=form, errors=["Thông tin cuộc họp chưa hợp lệ: vui lòng sửa các mục được đánh dấu."], status=422
+        )
+    try:
+        changes = ops.update_meeting(ballot, {name: getattr(form, name).data for name in ops.MEETING_FIELDS}, current_user)
+    except RuleRefused as refused:
+        _flash_refused(refused)
+        return redirect(url_for(".ballot", ballot_id=ballot.id))
+    db.session.commit()
+    flash("Đã lưu thông tin cuộc họp." if changes else "Không có thay đổi nào để lưu.", "success" if changes else "info")
+    return redirect(url_for(".ballot", ballot_id=ballot.id) + "#meeting")
+
+
 @bp.route("/ballots/<int:ballot_id>/close", methods=["POST"])
 @login_required
 def close_ballot(ballot_id: int):
+    """Count the votes; the end of the meeting typed beside the button goes into the minutes (required)."""
+    ballot = _load_ballot(ballot_id)
+    access.require(access.can_manage_review(current_user, ballot.campaign))
+    if ballot.status is BallotStatus.OPEN:
+        form = _close_form(ballot, formdata=request.form)
+        if not form.validate():
+            if form.errors.get("csrf_token"):
+                flash(SESSION_EXPIRED, "error")
+                return redirect(url_for(".ballot", ballot_id=ballot.id))
+            problems = [f"{field_.label.text}: {error}" for field_ in form for error in field_.errors]
+            return _ballot_page(
+                ballot, close_form=form, errors=[f"Chưa kiểm phiếu. {problem}" for problem in problems], status=422,
+            )
+        meeting_end = {"meeting_end_time": form.meeting_end_time.data, "meeting_end_on": form.meeting_end_on.data}
+    else:
+        meeting_end = {}
     response = _ballot_action(
-        ballot_id, lambda b: ops.close_ballot(b, current_user), "Đã kiểm phiếu. Kết quả và biên bản họp Hội đồng đã sẵn sàng."
+        ballot_id, lambda b: ops.close_ballot(b, current_user, meeting_end),
+        "Đã kiểm phiếu. Kết quả và biên bản họp Hội đồng đã sẵn sàng.",
     )
     return response or redirect(url_for(".ballot", ballot_id=ballot_id))
 

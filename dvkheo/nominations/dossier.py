@@ -2,7 +2,9 @@
 
 `dossier_context()` turns a Nomination into plain values (dicts, lists, strings) in the order
 of domain.md "The report a nomination carries"; the template never touches the ORM.
-`dossier_pdf()` lays it out as an official document (Decree 30/2020/NĐ-CP, Appendix I).
+`dossier_pdf()` lays it out as an official document of the unit, in the unit's own document system
+(dvkheo.documents.letterhead.unit_format): a People's Committee or an agency writes the State's header, a
+Party committee or cell the Party's.
 """
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ from dvkheo.core.timeutil import (
     official_date_line,
     today_in_vietnam,
 )
+from dvkheo.documents.letterhead import keep_last_words, letterhead, unit_format
 from dvkheo.extensions import db
 from dvkheo.nominations.models import Nomination
 from dvkheo.nominations.states import NominationState
@@ -148,6 +151,7 @@ def dossier_context(nomination: Nomination) -> dict:
     parent = unit.parent
     collective = nomination.kind is NomineeKind.COLLECTIVE
     document_date = _document_date(nomination)
+    fmt = unit_format(unit)
     figures = [
         {"label": label, "value": vn_number(getattr(nomination, attribute)), "unit": measure}
         for attribute, label, measure in FIGURES
@@ -162,15 +166,17 @@ def dossier_context(nomination: Nomination) -> dict:
         "kind": nomination.kind.value,
         "kind_label": nomination.kind.label,
         "is_collective": collective,
-        "header": {
-            "parent_body": parent.name.upper() if parent else "",
-            "issuing_body": unit.name.upper(),
-            "place_date": official_date_line(place_name(unit, nomination.locality), document_date),
-        },
+        "format": fmt.code,
+        "header": letterhead(
+            fmt,
+            parent_body=parent.name.upper() if parent else "",
+            issuing_body=unit.name.upper(),
+            place_date=official_date_line(place_name(unit, nomination.locality), document_date),
+        ),
         "document_date": format_date(document_date),
         "title": "BÁO CÁO THÀNH TÍCH",
         "subtitle": "Đề nghị công nhận " + ("mô hình" if collective else "điển hình") + " “Dân vận khéo”",
-        "campaign_title": nomination.campaign.title,
+        "campaign_title": keep_last_words(nomination.campaign.title),
         "model_label": nomination.kind.model_label,
         "model_title": nomination.title.strip(),
         "nominee": _nominee(nomination),

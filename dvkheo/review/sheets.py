@@ -2,8 +2,9 @@
 
 For council members who score on paper; the secretary later types the sheet in on their behalf.
 `sheets_context()` turns the campaign's open assignments (active, not yet finalised, dossier
-accepted or being scored) into plain values; the template never touches the ORM. The layout
-follows the official document format (Decree 30/2020/NĐ-CP, Appendix I), like the dossier PDF.
+accepted or being scored) into plain values; the template never touches the ORM. The sheets are the
+council's own papers, so their header follows the council's document system (dvkheo.council.issuer): the
+Party's "ĐẢNG CỘNG SẢN VIỆT NAM" and "*" or the State's motto and rule.
 """
 from __future__ import annotations
 
@@ -13,8 +14,9 @@ import sqlalchemy.orm as so
 from dvkheo.campaigns.models import Campaign
 from dvkheo.core.pdf import render_pdf
 from dvkheo.core.timeutil import today_in_vietnam
+from dvkheo.council import issuer
+from dvkheo.documents.letterhead import keep_last_words, letterhead
 from dvkheo.extensions import db
-from dvkheo.nominations.dossier import place_name
 from dvkheo.nominations.models import Nomination
 from dvkheo.nominations.states import NominationState
 from dvkheo.review.models import AssignmentStatus, ReviewAssignment
@@ -22,7 +24,7 @@ from dvkheo.review.models import AssignmentStatus, ReviewAssignment
 TEMPLATE = "review/scoring_sheets_pdf.html"
 # A sheet is printed while the dossier can still be scored.
 PRINTABLE_STATES = (NominationState.ACCEPTED, NominationState.IN_REVIEW)
-COUNCIL_NAME = "HỘI ĐỒNG XÉT CHỌN"
+COUNCIL_NAME = issuer.ISSUING_BODY
 
 
 def open_assignments(campaign: Campaign, reviewer_id: int | None = None) -> list[ReviewAssignment]:
@@ -53,8 +55,8 @@ def open_assignments(campaign: Campaign, reviewer_id: int | None = None) -> list
 
 def sheets_context(campaign: Campaign, assignments: list[ReviewAssignment]) -> dict:
     """Everything the sheets show, as plain values."""
-    unit = campaign.organising_unit
     today = today_in_vietnam()
+    fmt = issuer.council_format(campaign)
     criteria = [
         {"number": i, "title": c.title, "description": c.description, "max_score": c.max_score}
         for i, c in enumerate(campaign.criteria, start=1)
@@ -74,13 +76,16 @@ def sheets_context(campaign: Campaign, assignments: list[ReviewAssignment]) -> d
         for a in assignments
     ]
     return {
-        "header": {
-            "parent_body": unit.name.upper(),
-            "issuing_body": COUNCIL_NAME,
+        "header": letterhead(
+            fmt,
+            parent_body=issuer.parent_body(campaign),
+            issuing_body=COUNCIL_NAME,
             # The reviewer writes the day and month by hand.
-            "place_date": f"{place_name(unit)}, ngày ....... tháng ....... năm {today.year}",
-        },
-        "campaign_title": campaign.title,
+            place_date=f"{issuer.council_place(campaign)}, ngày ....... tháng ....... năm {today.year}",
+        ),
+        "format": fmt.code,
+        "council_name": keep_last_words(issuer.council_name(campaign)),
+        "campaign_title": keep_last_words(campaign.title),
         "criteria": criteria,
         "max_total": sum(c["max_score"] for c in criteria),
         "sheets": sheets,

@@ -9,6 +9,8 @@ from wtforms.validators import DataRequired, Length, Optional
 from dvkheo.units.models import UNIT_KIND_LABELS
 from dvkheo.units.operations import CODE_MAX, NAME_MAX
 
+INHERIT_SYSTEM = 0
+
 
 class UnitForm(FlaskForm):
     code = StringField(
@@ -25,6 +27,19 @@ class UnitForm(FlaskForm):
         validators=[Optional(), Length(max=CODE_MAX, message=f"Mã đơn vị tối đa {CODE_MAX} ký tự.")],
     )
     active = BooleanField("Đang hoạt động", default=True)
+    document_system_id = SelectField("Thể thức văn bản của đơn vị", coerce=int, choices=[], default=INHERIT_SYSTEM)
+
+    def set_systems(self, systems, inherited: str) -> None:
+        """The systems an administrator may pick; "inherit" names what the unit gets today when left so."""
+        self.document_system_id.choices = [SelectChoice(INHERIT_SYSTEM, f"Theo đơn vị cấp trên (hiện nay: {inherited})")] + [
+            SelectChoice(system.id, system.name) for system in systems
+        ]
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        if self.document_system_id.errors:
+            self.document_system_id.errors = ["Lựa chọn không hợp lệ; vui lòng chọn lại."]
+        return ok
 
     def allow_kind(self, kind: str | None) -> None:
         """Keep a kind that came from an import but is not in the standard list selectable."""

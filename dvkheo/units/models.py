@@ -44,9 +44,12 @@ class Unit(db.Model):
     depth: so.Mapped[int] = so.mapped_column(default=0)
     active: so.Mapped[bool] = so.mapped_column(default=True)
     search_text: so.Mapped[str] = so.mapped_column(sa.String(600), default="")
+    # How the unit writes its own documents (its dossier); None: as its nearest ancestor that says, else the State's.
+    document_system_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("document_systems.id", ondelete="RESTRICT"))
 
     parent: so.Mapped["Unit | None"] = so.relationship(remote_side=[id], back_populates="children")
     children: so.Mapped[list["Unit"]] = so.relationship(back_populates="parent")
+    document_system: so.Mapped["DocumentSystem | None"] = so.relationship()  # noqa: F821
 
     @property
     def kind_label(self) -> str:

@@ -104,7 +104,8 @@ def check_parent_allowed(unit: Unit, parent: Unit | None) -> None:
         )
 
 
-def create_unit(*, code: str, name: str, kind: str, parent: Unit | None, actor: Any, active: bool = True) -> Unit:
+def create_unit(*, code: str, name: str, kind: str, parent: Unit | None, actor: Any, active: bool = True,
+                document_system_id: int | None = None) -> Unit:
     """Add one unit under `parent` (None: top level).
 
     Side effects: adds the row and flushes (the path needs the new id), sets path, depth and
@@ -112,20 +113,34 @@ def create_unit(*, code: str, name: str, kind: str, parent: Unit | None, actor: 
     """
     code, name = code.strip(), name.strip()
     _require_free_code(code)
-    unit = Unit(code=code, name=name, kind=kind, parent=parent, active=active)
+    unit = Unit(code=code, name=name, kind=kind, parent=parent, active=active, document_system_id=document_system_id or None)
     db.session.add(unit)
     db.session.flush()
     unit.assign_path()
     unit.refresh_search_text()
     audit.record(
         "unit", unit.id, "create", actor,
-        details={"code": code, "name": name, "kind": kind, "parent": parent.code if parent else None},
+        details={"code": code, "name": name, "kind": kind, "parent": parent.code if parent else None,
+                 **({"document_system": _system_code(document_system_id)} if document_system_id else {})},
     )
     return unit
 
 
+def _system_code(system_id: int | None) -> str | None:
+    if not system_id:
+        return None
+    from dvkheo.documents.models import DocumentSystem
+
+    system = db.session.get(DocumentSystem, system_id)
+    return system.code if system is not None else None
+
+
+_KEEP = object()
+
+
 def update_unit(
-    unit: Unit, *, code: str, name: str, kind: str, parent: Unit | None, active: bool, actor: Any
+    unit: Unit, *, code: str, name: str, kind: str, parent: Unit | None, active: bool, actor: Any,
+    document_system_id: Any = _KEEP,
 ) -> dict[str, list]:
     """Edit a unit; moving it to another parent carries its whole subtree along.
 
@@ -142,6 +157,11 @@ def update_unit(
         if getattr(unit, attribute) != value:
             changes[attribute] = [getattr(unit, attribute), value]
             setattr(unit, attribute, value)
+    if document_system_id is not _KEEP and unit.document_system_id != (document_system_id or None):
+        # Recorded by code ("party", "state"): an id means nothing in the history.
+        changes["document_system"] = [_system_code(unit.document_system_id), _system_code(document_system_id)]
+        unit.document_system_id = document_system_id or None
+        db.session.expire(unit, ["document_system"])
     if unit.parent_id != (parent.id if parent else None):
         changes["parent"] = [unit.parent.code if unit.parent else None, parent.code if parent else None]
         moved = move_subtree(unit, parent)

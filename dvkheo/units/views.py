@@ -96,12 +96,34 @@ def index():
     )
 
 
+def _unit_form(unit: Unit | None, parent_code: str | None = None) -> UnitForm:
+    """The unit form with the document systems to choose from; "inherit" says what the unit would get."""
+    from dvkheo.documents.letterhead import unit_format
+    from dvkheo.documents.models import DocumentSystem, ensure_builtin_systems
+
+    form = UnitForm(obj=unit)
+    ensure_builtin_systems()
+    systems = db.session.scalars(sa.select(DocumentSystem).order_by(DocumentSystem.id)).all()
+    inherited = "Văn bản hành chính nhà nước"
+    if unit is not None and unit.parent is not None:
+        inherited = unit_format(unit.parent).name
+    elif unit is None and parent_code:
+        parent = operations.unit_by_code(parent_code.strip())
+        if parent is not None:
+            inherited = unit_format(parent).name
+    form.set_systems(systems, inherited)
+    if form.document_system_id.data is None or (request.method == "GET" and unit is not None):
+        # Absent from a request (an older form, a script): keep what the unit has.
+        form.document_system_id.data = (unit.document_system_id if unit is not None else None) or 0
+    return form
+
+
 @bp.route("/new", methods=["GET", "POST"])
 @admin_required
 def create():
     """Add a unit; `?parent_code=` pre-fills the parent. Side effects on success: one commit
     (the unit and its audit event), a flash message, a redirect to the parent's list."""
-    form = UnitForm()
+    form = _unit_form(None, request.values.get("parent_code") or request.args.get("parent_code"))
     if request.method == "GET":
         form.parent_code.data = request.args.get("parent_code", "")
     if form.validate_on_submit():
@@ -110,6 +132,7 @@ def create():
             unit = operations.create_unit(
                 code=form.code.data, name=form.name.data, kind=form.kind.data,
                 parent=parent, active=form.active.data, actor=current_user,
+                document_system_id=form.document_system_id.data or None,
             )
             db.session.commit()
         except UnitError as error:
@@ -130,7 +153,7 @@ def edit(unit_id: int):
     """Edit or move a unit, with its change history. Side effects on success: one commit (the
     unit, its descendants' paths when moved, an audit event), a flash message, a redirect."""
     unit = get_or_404(Unit, unit_id)
-    form = UnitForm(obj=unit)
+    form = _unit_form(unit)
     form.allow_kind(unit.kind)
     if request.method == "GET":
         form.parent_code.data = unit.parent.code if unit.parent else ""
@@ -140,6 +163,7 @@ def edit(unit_id: int):
             changes = operations.update_unit(
                 unit, code=form.code.data, name=form.name.data, kind=form.kind.data,
                 parent=parent, active=form.active.data, actor=current_user,
+                document_system_id=form.document_system_id.data or None,
             )
             db.session.commit()
         except UnitError as error:

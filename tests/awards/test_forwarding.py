@@ -90,7 +90,7 @@ def test_forwarding_creates_a_submitted_dossier_with_copied_report_files_and_his
     assert h["scores"]["mean_total"] == 84.5 and h["scores"]["max_total"] == 100
     assert [c["mean"] for c in h["scores"]["criteria"]] == [22.0, 21.0, 20.0, 13.0, 8.5]
     assert (h["ballot"]["award_form"], h["ballot"]["agree"], h["ballot"]["disagree"], h["ballot"]["passed"]) == ("Giấy khen", 5, 0, True)
-    assert h["ballot"]["meeting_on"] == "05/11/2026" and h["ballot"]["minutes"] == "01-BB/HĐXC năm 2026"
+    assert h["ballot"]["meeting_on"] == "05/11/2026" and h["ballot"]["minutes"] == "01-BB/HĐXC năm 2026"  # the council writes in its issuer's system: the Party's
     assert (h["award"]["decision_number"], h["award"]["decided_on"], h["award"]["issuing_body"]) == ("01-QĐ/BDVTU", "20/11/2026", "BAN DÂN VẬN")
     assert h["award"]["certificate_serial"].startswith("DVK26-")
     assert h["public_votes"] is None

@@ -20,7 +20,7 @@ STATIC_JS = ROOT / "static" / "js"
 PDF_ONLY = {
     "pdf/base.html": "the base of every printable document (Decree 30 layout), rendered by dvkheo.core.pdf.render_pdf",
     "nominations/dossier_pdf.html": "the dossier report PDF (dvkheo.nominations.dossier, via render_pdf)",
-    "review/scoring_sheets_pdf.html": "the paper scoring sheets PDF (dvkheo.review.sheets, via render_pdf); has a <style> block",
+    "review/scoring_sheets_pdf.html": "the paper scoring sheets PDF (dvkheo.review.sheets, via render_pdf)",
     "awards/decision_pdf.html": "the award decision PDF (dvkheo.awards.decision_pdf, via render_pdf)",
     "council/minutes_pdf.html": "the council ballot minutes PDF (dvkheo.council.minutes, via render_pdf)",
     "certificates/certificate.html": "certificates on plain paper (dvkheo.certificates.render, via render_html_pdf); "

@@ -82,6 +82,36 @@ def test_pdf_text_carries_header_title_nominee_and_dates(client, own_submitter, 
     assert "THỦ TRƯỞNG ĐƠN VỊ" in text and "(Ký, ghi rõ họ tên, đóng dấu)" in text
 
 
+def test_dossier_in_the_units_own_system(client, own_submitter, own_commune, make_unit, make_nomination):
+    """A commune writes as a People's Committee (State) unless set otherwise; a Party committee unit writes the
+    Party's header, and a unit below it inherits it."""
+    from dvkheo.documents.models import ensure_builtin_systems, system_by_code
+    from tests.pdf_layout import columns, pages
+
+    ensure_builtin_systems()
+    db.session.commit()
+    submitted = dict(status=NominationState.SUBMITTED, submitted_at=datetime(2026, 11, 3, 2, 0, tzinfo=timezone.utc))
+    state_pdf = get_pdf(client, make_nomination(unit=own_commune, **submitted)).data
+    _, right = columns(state_pdf)
+    assert [line.text for line in right[:2]] == ["CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc"]
+
+    own_commune.document_system = system_by_code("party")
+    db.session.commit()
+    data = get_pdf(client, make_nomination(unit=own_commune, **submitted)).data
+    left, right = columns(data)
+    title_top = next(line.top for line in pages(data)[0] if line.text == "BÁO CÁO THÀNH TÍCH")
+    assert [line.text for line in left if line.top < title_top] == ["TỈNH QUẢNG NGÃI", "XÃ TỊNH HÀ", "*"]
+    header_right = [line for line in right if line.top < title_top]
+    assert header_right[0].text == "ĐẢNG CỘNG SẢN VIỆT NAM" and header_right[0].bold
+    assert header_right[1].text == "Tịnh Hà, ngày 03 tháng 11 năm 2026" and header_right[1].italic
+    text = squash(" ".join(line.text for page in pages(data) for line in page))
+    assert "CỘNG HÒA" not in text and "Độc lập" not in text
+
+    cell = make_unit("Chi bộ thôn Phú Lộc", parent=own_commune, kind="grassroots")
+    header = dossier.dossier_context(make_nomination(unit=cell, **submitted))["header"]
+    assert (header["right_lines"], header["mark_text"]) == (["ĐẢNG CỘNG SẢN VIỆT NAM"], "*")
+
+
 def test_draft_carries_the_draft_mark_and_submitted_does_not(client, own_submitter, own_commune, make_nomination, pdf_text):
     draft = make_nomination(unit=own_commune)
     submitted = make_nomination(

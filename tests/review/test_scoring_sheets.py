@@ -69,7 +69,9 @@ def test_scoring_sheets_pdf_has_title_rubric_and_reviewer(client, review_campaig
     # Thắng one (his other sheet is final).
     assert text.count("PHIẾU CHẤM ĐIỂM") == 3
     assert raw.count("\f") == 3
-    assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in text and "Độc lập - Tự do - Hạnh phúc" in text
+    # The council is the Party body's by default: the Party's header, never the State's motto.
+    assert "ĐẢNG CỘNG SẢN VIỆT NAM" in text and "BAN DÂN VẬN TỈNH ỦY HỘI ĐỒNG XÉT CHỌN *" in text
+    assert "CỘNG HÒA" not in text and "Độc lập" not in text
     assert "HỘI ĐỒNG XÉT CHỌN" in text
     for criterion in review_campaign.criteria:
         assert criterion.title in text
@@ -115,3 +117,46 @@ def test_scoring_sheets_are_for_the_secretary_only(client, review_campaign, chai
     }[role]()
     login(client, user)
     assert client.get(f"/review/campaigns/{review_campaign.id}/scoring-sheets.pdf").status_code == status
+
+
+def test_scoring_sheets_in_the_state_system(client, review_campaign, secretary, assigned, pdf_text):
+    """A council set to the State's system prints the national title and the motto, and no Party line."""
+    from dvkheo.documents.models import ensure_builtin_systems, system_by_code
+    from dvkheo.extensions import db
+
+    ensure_builtin_systems()
+    review_campaign.council_document_system = system_by_code("state")
+    review_campaign.council_parent_body = "ỦY BAN NHÂN DÂN XÃ TỊNH KHÊ"
+    db.session.commit()
+    login(client, secretary)
+    data = client.get(f"/review/campaigns/{review_campaign.id}/scoring-sheets.pdf").data
+    text = " ".join(pdf_text(data).split())
+    assert "ỦY BAN NHÂN DÂN XÃ TỊNH KHÊ HỘI ĐỒNG XÉT CHỌN" in text
+    assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in text and "Độc lập - Tự do - Hạnh phúc" in text
+    assert "ĐẢNG CỘNG SẢN" not in text and "*" not in text
+
+
+def test_stt_header_lies_inside_its_column(client, review_campaign, secretary, assigned):
+    """The "STT" header's glyphs sit between the first column's vertical rules (it used to overflow)."""
+    import io
+
+    import pdfplumber
+
+    login(client, secretary)
+    data = client.get(f"/review/campaigns/{review_campaign.id}/scoring-sheets.pdf").data
+    with pdfplumber.open(io.BytesIO(data)) as pdf:
+        page = pdf.pages[0]
+        words = page.extract_words(extra_attrs=["fontname"])
+        stt = next(w for w in words if w["text"] == "STT")
+        criteria = next(w for w in words if w["text"] == "Tiêu" and abs(w["top"] - stt["top"]) < 8)
+        # The vertical rules of the header row: WeasyPrint draws cell borders as thin rects or lines.
+        verticals = sorted(
+            {round(edge["x0"], 1) for edge in page.edges
+             if edge["orientation"] == "v" and edge["top"] <= stt["top"] + 1 and edge["bottom"] >= stt["bottom"] - 1}
+        )
+        left_rule = max(x for x in verticals if x <= stt["x0"])
+        right_rule = min(x for x in verticals if x >= stt["x0"])
+        assert right_rule < criteria["x0"]  # the rule between "STT" and "Tiêu chí"
+        chars = [c for c in page.chars if abs(c["top"] - stt["top"]) < 1 and stt["x0"] - 0.5 <= c["x0"] <= stt["x1"] + 0.5]
+        assert "".join(c["text"] for c in chars) == "STT"
+        assert all(left_rule < c["x0"] and c["x1"] < right_rule for c in chars), (left_rule, right_rule, chars)

@@ -177,3 +177,31 @@ def test_unit_cannot_be_its_own_parent(admin, client, tree):
 
 def test_unit_edit_unknown_id_is_404(admin, client):
     assert client.get("/admin/units/999/edit").status_code == 404
+
+
+def test_admin_sets_a_units_document_system_and_it_is_audited(admin, client, tree):
+    """A Party committee unit is set to the Party's system; units below it inherit it, others stay State."""
+    from dvkheo.documents.letterhead import unit_format
+    from dvkheo.documents.models import ensure_builtin_systems, system_by_code
+
+    ensure_builtin_systems()
+    db.session.commit()
+    province, ward, group, other = tree
+    page = client.get(f"/admin/units/{ward.id}/edit").get_data(as_text=True)
+    assert "Theo đơn vị cấp trên (hiện nay: Văn bản hành chính nhà nước" in page
+    party = system_by_code("party")
+    response = client.post(f"/admin/units/{ward.id}/edit", data={
+        "code": "VN-W21025", "name": "Phường Cẩm Thành", "kind": "ward", "parent_code": "VN-P51", "active": "y",
+        "document_system_id": str(party.id),
+    }, follow_redirects=True)
+    text = page_text(response)
+    assert "Thể thức văn bản: theo đơn vị cấp trên → văn bản của Đảng" in text
+    db.session.expire_all()
+    assert unit_format(unit_named("VN-W21025")).code == "party"
+    assert unit_format(unit_named("TDP-1")).code == "party"  # below it, nothing chosen: inherits
+    assert unit_format(unit_named("VN-P51")).code == "state"
+    response = client.post(f"/admin/units/{ward.id}/edit", data={
+        "code": "VN-W21025", "name": "Phường Cẩm Thành", "kind": "ward", "parent_code": "VN-P51", "active": "y",
+        "document_system_id": "999",
+    })
+    assert "Lựa chọn không hợp lệ; vui lòng chọn lại." in page_text(response)

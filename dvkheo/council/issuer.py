@@ -1,0 +1,116 @@
+"""The council as an issuer of documents: its name, the agency that set it up, its code and its system.
+
+The minutes and the paper scoring sheets take these from here. A campaign made before the council's own
+fields existed still prints sensibly: each empty field falls back on the award form that issues.
+"""
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from dvkheo.documents.formats import PARTY, DocumentFormat
+from dvkheo.extensions import db
+
+ISSUING_BODY = "HỘI ĐỒNG XÉT CHỌN"
+DEFAULT_CODE = "HĐXC"
+
+
+def first_award_form(campaign):
+    from dvkheo.awards.models import AwardForm
+
+    return db.session.scalars(
+        sa.select(AwardForm).where(AwardForm.campaign_id == campaign.id).order_by(AwardForm.position, AwardForm.id)
+    ).first()
+
+
+def council_format(campaign, award_form=None) -> DocumentFormat:
+    """The campaign's chosen system, else the issuing award form's (the council writes like the body that
+    set it up), else the Party's: the movement's organiser."""
+    if campaign.council_document_system is not None:
+        return campaign.council_document_system.format
+    award_form = award_form or first_award_form(campaign)
+    return award_form.document_format if award_form is not None else PARTY
+
+
+# A province's or a centrally-run city's Party committee, as its staff bodies name it: "BAN DÂN VẬN TỈNH ỦY".
+_COMMITTEE = (("tỉnh ", "TỈNH ỦY"), ("thành phố ", "THÀNH ỦY"))
+
+
+def _organiser_agency(unit) -> str:
+    """The body that runs the movement where the organiser is a place: its Party committee's Ban Dân vận.
+
+    A campaign organised by "Tỉnh Quảng Ngãi" is run by the Ban Dân vận Tỉnh ủy; the header names that
+    agency, never the place. An organiser that is itself an agency is named as it is."""
+    name = unit.name.strip()
+    if unit.kind == "province":
+        for prefix, committee in _COMMITTEE:
+            if name.lower().startswith(prefix):
+                return f"BAN DÂN VẬN {committee}"
+    return name.upper()
+
+
+def default_parent_body(campaign, award_form=None) -> str:
+    """"BAN DÂN VẬN TỈNH ỦY": the issuer of the award, named as an agency."""
+    award_form = award_form or first_award_form(campaign)
+    organiser = campaign.organising_unit
+    if award_form is not None:
+        if (award_form.issuer_in_text or "").strip():
+            return award_form.issuer_in_text.strip().upper()
+        issuing = (award_form.issuing_body or "").strip()
+        # An award form left at its seed names the organising place: fall through to its agency.
+        if issuing and issuing.upper() != organiser.name.strip().upper():
+            parts = [issuing, (award_form.parent_body or "").strip()]
+            return " ".join(part for part in parts if part).upper()
+    return _organiser_agency(organiser)
+
+
+def parent_body(campaign, award_form=None) -> str:
+    return (campaign.council_parent_body or "").strip() or default_parent_body(campaign, award_form)
+
+
+def default_name(campaign) -> str:
+    return f"Hội đồng xét chọn mô hình, điển hình “Dân vận khéo” năm {campaign.year}"
+
+
+def council_name(campaign) -> str:
+    return (campaign.council_name or "").strip() or default_name(campaign)
+
+
+def council_code(campaign) -> str:
+    return (campaign.council_code or "").strip() or DEFAULT_CODE
+
+
+def council_place(campaign, award_form=None) -> str:
+    from dvkheo.nominations.dossier import place_name
+
+    award_form = award_form or first_award_form(campaign)
+    if award_form is not None and (award_form.place_name or "").strip():
+        return award_form.place_name.strip()
+    return place_name(campaign.organising_unit)
+
+
+def default_recipients(campaign, award_form=None) -> list[str]:
+    award_form = award_form or first_award_form(campaign)
+    issuer = ""
+    if award_form is not None:
+        issuer = (award_form.issuer_in_text or "").strip()
+    lines = ["Thành viên Hội đồng"]
+    if issuer:
+        lines.append(f"{issuer} (để xem xét, quyết định)")
+    return lines
+
+
+def recipients(campaign, award_form=None) -> list[str]:
+    typed = [line.strip() for line in (campaign.council_recipients or "").splitlines() if line.strip()]
+    return typed or default_recipients(campaign, award_form)
+
+
+def minutes_number_text(ballot, fmt: DocumentFormat | None = None) -> str:
+    """"Số 01-BB/HĐXC" (Party) or "Số: 01/BB-HĐXC" (State)."""
+    fmt = fmt or council_format(ballot.campaign, ballot.award_form)
+    return fmt.number_line(ballot.minutes_number, "BB", council_code(ballot.campaign))
+
+
+def minutes_number(ballot) -> str:
+    """"01-BB/HĐXC" (Party) or "01/BB-HĐXC" (State), for citing the minutes in another document."""
+    fmt = council_format(ballot.campaign, ballot.award_form)
+    return fmt.number(ballot.minutes_number, "BB", council_code(ballot.campaign))
