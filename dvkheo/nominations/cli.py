@@ -16,8 +16,11 @@ uploads_cli = AppGroup("uploads", help="Tệp tải lên.")
 @uploads_cli.command("prune")
 @click.option("--older-than-hours", default=24, show_default=True)
 def prune(older_than_hours: int) -> None:
-    """Delete stored files that no attachment refers to (abandoned or failed forms)."""
+    """Delete stored files that no attachment or signed decision refers to (abandoned or failed forms)."""
+    from dvkheo.awards.models import SignedCopy
+
     known = set(db.session.scalars(sa.select(Attachment.stored_name)))
+    known |= set(db.session.scalars(sa.select(SignedCopy.stored_name)))
     cutoff = time.time() - older_than_hours * 3600
     removed = 0
     for path in upload_root().glob("*/*"):
