@@ -116,28 +116,32 @@ def _public_decision_ids(certificate: Certificate) -> list[int]:
     return [d.id for d in decisions if d is not None and d.status is DecisionStatus.ISSUED]
 
 
-def _signed_copies(certificate: Certificate) -> dict[int, int]:
-    """{decision id: id of its official signed copy} for the decisions the page names, in one query."""
+def _signed_copies(certificate: Certificate) -> dict[int, SignedCopy]:
+    """{decision id: its official signed copy} for the decisions the page names, in one query."""
     ids = _public_decision_ids(certificate)
     if not ids:
         return {}
-    rows = db.session.execute(
-        sa.select(SignedCopy.decision_id, sa.func.max(SignedCopy.id))
-        .where(SignedCopy.decision_id.in_(ids))
-        .group_by(SignedCopy.decision_id)
-    )
-    return {decision_id: copy_id for decision_id, copy_id in rows}
+    rows = db.session.scalars(sa.select(SignedCopy).where(SignedCopy.decision_id.in_(ids)).order_by(SignedCopy.id))
+    return {copy.decision_id: copy for copy in rows}  # the latest of each wins
 
 
 def _signed_links(certificate: Certificate) -> dict:
+    """Links to the signed copies and what their signatures say, as plain values."""
+    from dvkheo.awards.signed_copy import format_signing_time
+
     copies = _signed_copies(certificate)
 
-    def link(decision: Decision | None) -> str:
-        if decision is None or decision.id not in copies:
-            return ""
-        return url_for(".verify_signed_decision", serial=certificate.serial, decision_id=decision.id)
+    def facts(decision: Decision | None) -> dict | None:
+        copy = copies.get(decision.id) if decision is not None else None
+        if copy is None:
+            return None
+        return {
+            "url": url_for(".verify_signed_decision", serial=certificate.serial, decision_id=decision.id),
+            "signer": copy.signer_name,
+            "signed_at": format_signing_time(copy.signed_at),
+        }
 
-    return {"decision_signed_url": link(certificate.decision), "revoked_by_signed_url": link(certificate.revoked_by_decision)}
+    return {"decision_signed": facts(certificate.decision), "revoked_by_signed": facts(certificate.revoked_by_decision)}
 
 
 def _page(form: VerifyForm, certificate: Certificate | None = None, *, searched: str = "", status: int = 200):

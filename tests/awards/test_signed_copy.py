@@ -369,3 +369,20 @@ def test_pruning_abandoned_uploads_keeps_the_signed_copies(app, client, auth, ru
 
     assert result.exit_code == 0, result.output
     assert path.exists()
+
+
+def test_the_revoked_certificates_page_offers_the_revoking_decisions_signed_copy(client, auth, issued, signing_keys):
+    from tests.certificates.test_verify import revoke
+
+    certificate = _certificate(issued.decision)
+    revoking = revoke(issued.result, issued.decision, certificate, "Thành tích không đúng sự thật.")
+    auth.login(issued.result.secretary)
+    assert upload(client, revoking, sign_pdf(decision_pdf(revoking), *signing_keys)).status_code == 302
+    auth.logout()
+
+    page = client.get(f"/verify/{certificate.serial}").get_data(as_text=True)
+
+    assert "Tải bản ký số của quyết định thu hồi (PDF)" in page
+    assert f"Ký số bởi {SIGNER_NAME}" in page
+    assert "Tải bản ký số của quyết định (PDF)" not in page  # the awarding decision has none
+    assert client.get(f"/verify/{certificate.serial}/decisions/{revoking.id}.pdf").status_code == 200
