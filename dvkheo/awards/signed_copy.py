@@ -178,7 +178,11 @@ def read_signatures(data: bytes, display_name: str) -> SignatureFacts:
             status = validate_pdf_signature(signature, context)
         except Exception:
             log.info("signed copy: signature %d of %s not validated", index, display_name, exc_info=True)
-            raise altered from None
+            raise _refused(
+                f"Không kiểm tra được chữ ký số trong tệp “{display_name}”: chữ ký bị hỏng hoặc theo định dạng "
+                "hệ thống chưa hỗ trợ. Hãy ký lại bằng phần mềm ký số của cơ quan (chữ ký số PDF theo chuẩn PAdES) "
+                "rồi tải lên."
+            ) from None
         if not (status.intact and status.valid):
             raise altered
         # Bytes after a signature must form later revisions: after the last signature only validation

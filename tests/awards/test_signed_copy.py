@@ -164,6 +164,22 @@ def test_an_unreadable_trust_root_does_not_stop_the_upload(app, client, auth, is
     assert db.session.scalars(sa.select(SignedCopy)).one().trusted is False
 
 
+def test_a_certificate_outside_the_configured_roots_is_accepted_but_not_verified(
+    app, client, auth, issued, signed, tmp_path
+):
+    _, other_root = make_certificate(tmp_path / "other-ca", common_name="CA khác")
+    app.config["SIGNED_PDF_TRUST_ROOTS"] = [str(other_root)]
+    try:
+        auth.login(issued.result.secretary)
+        assert upload(client, issued.decision, signed).status_code == 302
+        page = client.get(f"/awards/decisions/{issued.decision.id}").get_data(as_text=True)
+    finally:
+        app.config["SIGNED_PDF_TRUST_ROOTS"] = []
+
+    assert db.session.scalars(sa.select(SignedCopy)).one().trusted is False
+    assert "không dẫn tới chứng thư gốc nào được cấu hình" in page
+
+
 # --- refused ---------------------------------------------------------------------------------------
 
 
@@ -205,6 +221,18 @@ def test_a_damaged_pdf_is_refused(client, auth, issued):
     auth.login(issued.result.secretary)
 
     assert_refused(upload(client, issued.decision, b"%PDF-1.7\n" + b"\x00garbage" * 50), "Không đọc được tệp PDF")
+
+
+def test_a_signature_that_cannot_be_checked_is_refused_with_its_own_reason(client, auth, issued, signed, monkeypatch):
+    import pyhanko.sign.validation
+
+    def broken(*args, **kwargs):
+        raise NotImplementedError("an algorithm pyHanko does not know")
+
+    monkeypatch.setattr(pyhanko.sign.validation, "validate_pdf_signature", broken)
+    auth.login(issued.result.secretary)
+
+    assert_refused(upload(client, issued.decision, signed), "Không kiểm tra được chữ ký số trong tệp")
 
 
 def test_an_empty_form_asks_for_the_file(client, auth, issued):
