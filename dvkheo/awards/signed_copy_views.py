@@ -27,9 +27,9 @@ def download_name(decision: Decision) -> str:
     return ops.pdf_filename(decision).removesuffix(".pdf") + "-ky-so.pdf"
 
 
-def send_signed_copy(copy: SignedCopy, decision: Decision):
+def send_signed_copy(copy: SignedCopy, decision: Decision, *, public: bool = False):
     """The stored bytes as they were signed, always as a download: a browser's viewer that saved or
-    printed it again would drop the signature."""
+    printed it again would drop the signature. Never cached by the way: a newer upload replaces it."""
     path = path_for(copy.stored_name)
     if not path.exists():
         current_app.logger.error("signed copy %s: stored file %s is missing", copy.id, copy.stored_name)
@@ -37,7 +37,7 @@ def send_signed_copy(copy: SignedCopy, decision: Decision):
     response = send_file(
         path, mimetype="application/pdf", as_attachment=True, download_name=download_name(decision), max_age=0
     )
-    response.headers["Cache-Control"] = "no-cache"
+    response.headers["Cache-Control"] = "no-cache" if public else "private, no-store"
     return response
 
 

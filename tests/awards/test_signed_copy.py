@@ -105,6 +105,7 @@ def test_the_signed_decision_is_kept_as_the_official_copy_with_its_signer_time_a
     assert download.headers["Content-Type"] == "application/pdf"
     assert "attachment" in download.headers["Content-Disposition"]
     assert "QD-01-BDVTU-2026-ky-so.pdf" in download.headers["Content-Disposition"]
+    assert download.headers["Cache-Control"] == "private, no-store"
 
 
 def test_the_chair_may_upload_too(client, auth, issued, signed):
