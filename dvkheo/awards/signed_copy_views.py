@@ -27,9 +27,10 @@ def download_name(decision: Decision) -> str:
     return ops.pdf_filename(decision).removesuffix(".pdf") + "-ky-so.pdf"
 
 
-def send_signed_copy(copy: SignedCopy, decision: Decision, *, public: bool = False):
+def send_signed_copy(copy: SignedCopy, decision: Decision):
     """The stored bytes as they were signed, always as a download: a browser's viewer that saved or
-    printed it again would drop the signature. Never cached by the way: a newer upload replaces it."""
+    printed it again would drop the signature. Revalidated on every use, since a newer upload replaces
+    it (for a signed-in user the app's security headers make it "no-store")."""
     path = path_for(copy.stored_name)
     if not path.exists():
         current_app.logger.error("signed copy %s: stored file %s is missing", copy.id, copy.stored_name)
@@ -37,7 +38,7 @@ def send_signed_copy(copy: SignedCopy, decision: Decision, *, public: bool = Fal
     response = send_file(
         path, mimetype="application/pdf", as_attachment=True, download_name=download_name(decision), max_age=0
     )
-    response.headers["Cache-Control"] = "no-cache" if public else "private, no-store"
+    response.headers["Cache-Control"] = "no-cache"
     return response
 
 

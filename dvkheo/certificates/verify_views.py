@@ -202,6 +202,6 @@ def verify_signed_decision(serial: str, decision_id: int):
     if copy is None:
         abort(404)
     decision = certificate.decision if certificate.decision_id == decision_id else certificate.revoked_by_decision
-    response = send_signed_copy(copy, decision, public=True)
+    response = send_signed_copy(copy, decision)
     response.headers["X-Robots-Tag"] = "noindex"
     return response

@@ -105,7 +105,7 @@ def test_the_signed_decision_is_kept_as_the_official_copy_with_its_signer_time_a
     assert download.headers["Content-Type"] == "application/pdf"
     assert "attachment" in download.headers["Content-Disposition"]
     assert "QD-01-BDVTU-2026-ky-so.pdf" in download.headers["Content-Disposition"]
-    assert download.headers["Cache-Control"] == "private, no-store"
+    assert download.headers["Cache-Control"] == "no-store"
 
 
 def test_the_chair_may_upload_too(client, auth, issued, signed):
@@ -335,6 +335,7 @@ def test_the_verification_page_offers_the_signed_copy_to_anybody(client, auth, i
     assert download.status_code == 200
     assert download.data == signed
     assert download.headers["X-Robots-Tag"] == "noindex"
+    assert download.headers["Cache-Control"] == "no-cache"
     # A lower-case serial still works; another decision's id through this certificate does not.
     assert client.get(link.replace(certificate.serial, certificate.serial.lower())).status_code == 200
     other = make_issued_decision(issued.result, nominations=[], decided_on=date(2026, 11, 25))
