@@ -51,6 +51,10 @@ class Config:
     MAX_CONTENT_LENGTH = 52 * 1024 * 1024
     # An uploaded image may declare at most this many pixels (read from its header, before decoding).
     MAX_IMAGE_PIXELS = int(os.environ.get("MAX_IMAGE_PIXELS", "40000000"))
+    # Root certificates (PEM or DER files) that a signed decision's certificate may chain to, e.g. the
+    # national root CA; separated by ":" in the environment. Empty: signatures are checked for integrity
+    # only and the page says the chain could not be verified. Trust is shown, never required.
+    SIGNED_PDF_TRUST_ROOTS = [p for p in os.environ.get("SIGNED_PDF_TRUST_ROOTS", "").split(os.pathsep) if p.strip()]
 
     BABEL_DEFAULT_LOCALE = "vi"
     BABEL_DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
@@ -139,6 +143,7 @@ class TestingConfig(Config):
     PASSWORD_RESET_RATE_LIMIT = "1000 per minute"
     DATA_REQUEST_RATE_LIMIT = "1000 per minute"
     VERIFY_RATE_LIMIT = "1000 per minute"
+    SIGNED_PDF_TRUST_ROOTS: list[str] = []  # tests configure their own root when they need one
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # fast hashing keeps the suite quick
 
 

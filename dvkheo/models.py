@@ -1,6 +1,8 @@
 """Import every domain's models so the metadata (and Alembic) sees all tables."""
 from dvkheo.accounts.models import LoginThrottle, PasswordResetToken, User  # noqa: F401
-from dvkheo.awards.models import AwardForm, Decision, DecisionAwardee, LegalBasis, NominationForward, RevocationItem  # noqa: F401
+from dvkheo.awards.models import (  # noqa: F401
+    AwardForm, Decision, DecisionAwardee, LegalBasis, NominationForward, RevocationItem, SignedCopy,
+)
 from dvkheo.campaigns.models import Campaign, Criterion, ReferenceItem  # noqa: F401
 from dvkheo.certificates.models import Certificate, PrinterCalibration, PrintJob  # noqa: F401
 from dvkheo.core.audit import AuditEvent  # noqa: F401

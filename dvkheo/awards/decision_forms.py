@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, FieldList, Form, FormField, HiddenField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import Length
 
@@ -147,3 +148,13 @@ class ReturnForm(FlaskForm):
 class IssueForm(FlaskForm):
     decided_on = VNDateField("Ngày ban hành (ngày ký)")
     acknowledge = BooleanField("Tôi đã xem xét các cảnh báo")
+
+
+class SignedCopyForm(FlaskForm):
+    """The digitally signed PDF of an issued decision; what is in it is judged by dvkheo.awards.signed_copy."""
+
+    file = FileField(
+        "Tệp PDF đã ký số",
+        validators=[FileRequired("Vui lòng chọn tệp PDF đã ký số của quyết định.")],
+        render_kw={"accept": "application/pdf,.pdf"},
+    )

@@ -15,8 +15,9 @@ from flask_login import current_user, login_required
 
 from dvkheo import access
 from dvkheo.awards import decisions as ops
+from dvkheo.awards import signed_copy
 from dvkheo.awards import workflow
-from dvkheo.awards.decision_forms import DecisionEditForm, IssueForm, NewDecisionForm, ReturnForm
+from dvkheo.awards.decision_forms import DecisionEditForm, IssueForm, NewDecisionForm, ReturnForm, SignedCopyForm
 from dvkheo.awards.decision_pdf import decision_context
 from dvkheo.awards.models import AwardForm, Decision, DecisionAwardee, DecisionStatus, RevocationItem
 from dvkheo.awards.views import bp
@@ -37,6 +38,7 @@ HISTORY_LABELS = {
     "return": "Trả lại dự thảo để sửa",
     "issue": "Ban hành quyết định",
     "discard": "Hủy dự thảo",
+    "signed_copy": "Tải lên bản ký số",
 }
 FIELD_LABELS = {
     "place_name": "địa danh", "parent_body": "cơ quan chủ quản", "issuing_body": "cơ quan ban hành",
@@ -167,7 +169,9 @@ def new_decision(campaign_id: int):
 # --- one decision ------------------------------------------------------------------------------------
 
 
-def _decision_page(decision: Decision, *, issue_form=None, return_form=None, errors=None, status: int = 200):
+def _decision_page(
+    decision: Decision, *, issue_form=None, return_form=None, signed_form=None, errors=None, status: int = 200
+):
     campaign = decision.campaign
     actions = workflow.available_actions(decision, current_user)
     pending = decision.status in (DecisionStatus.DRAFT, DecisionStatus.APPROVED)
@@ -198,6 +202,10 @@ def _decision_page(decision: Decision, *, issue_form=None, return_form=None, err
         and access.can_print_certificates(current_user, campaign),
         show_revocation=issued and awarding and "awards.new_revocation" in views
         and access.can_draft_decision(current_user, campaign),
+        signed_copies=signed_copy.copies(decision.id) if issued else [],
+        can_upload_signed=issued and access.can_issue_decision(current_user, decision),
+        signed_form=signed_form or SignedCopyForm(formdata=None),
+        signing_time=signed_copy.format_signing_time,
         history=audit.history("decision", decision.id),
         history_labels=HISTORY_LABELS,
         field_labels=FIELD_LABELS,

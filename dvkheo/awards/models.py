@@ -443,3 +443,33 @@ class NominationForward(db.Model):
     source: so.Mapped["Nomination"] = so.relationship(foreign_keys=[source_nomination_id])  # noqa: F821
     target: so.Mapped["Nomination"] = so.relationship(foreign_keys=[target_nomination_id])  # noqa: F821
     forwarded_by: so.Mapped["User | None"] = so.relationship()  # noqa: F821
+
+
+class SignedCopy(db.Model):
+    """A digitally signed PDF of an issued decision, uploaded after issue; the latest is the official copy.
+
+    Rows are never updated or deleted: a new upload replaces the previous one as the official copy and
+    the earlier ones stay as history. Signer and signing time are read from the signature when it is
+    checked (dvkheo.awards.signed_copy), so that the page does not parse the PDF on every view.
+    """
+
+    __tablename__ = "signed_copies"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    decision_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("decisions.id", ondelete="RESTRICT"), index=True)
+    original_name: so.Mapped[str] = so.mapped_column(sa.String(255))
+    stored_name: so.Mapped[str] = so.mapped_column(sa.String(80), unique=True)
+    size_bytes: so.Mapped[int] = so.mapped_column()
+    sha256: so.Mapped[str] = so.mapped_column(sa.String(64))
+    signer_name: so.Mapped[str] = so.mapped_column(sa.String(255))
+    # The time stamp authority's time when there is one, else the time the signer's software reported.
+    signed_at: so.Mapped[datetime | None] = so.mapped_column(sa.DateTime(timezone=True))
+    # The signer's certificate chains to one of SIGNED_PDF_TRUST_ROOTS (informational: never required).
+    trusted: so.Mapped[bool] = so.mapped_column(default=False)
+    uploaded_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    uploaded_at: so.Mapped[datetime] = so.mapped_column(sa.DateTime(timezone=True), default=utcnow)
+
+    decision: so.Mapped[Decision] = so.relationship()
+    uploaded_by: so.Mapped["User | None"] = so.relationship()  # noqa: F821
+
+    __table_args__ = (sa.CheckConstraint("size_bytes > 0", name="size_positive"),)

@@ -9,4 +9,5 @@ from dvkheo.awards import (  # noqa: E402,F401  (routes on this blueprint)
     decision_views,
     forwarding_views,
     revocation_views,
+    signed_copy_views,
 )

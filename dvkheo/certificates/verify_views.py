@@ -3,19 +3,24 @@
 No login. It shows what the certificate itself shows (recipient, award form, issuing body, decision,
 campaign) and its status now: valid, revoked (with the revoking decision and the reason, since
 revocation is public), or replaced (with the new serial). Nothing private: no score, ballot,
-dossier, document or contact. One query per lookup; limited per IP, so that serials cannot be
-enumerated quickly (they carry 40 random bits anyway).
+dossier, document or contact. One query per lookup, and one for the signed copies; limited per IP, so
+that serials cannot be enumerated quickly (they carry 40 random bits anyway).
+
+An issued decision is a public act: the page offers the official signed copy of the certificate's
+decision (and of the decision that revoked it), downloaded through the certificate's serial. The
+decisions are not reachable by their sequential ids, so nobody can walk through every decision of
+the office by counting.
 """
 from __future__ import annotations
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
-from flask import current_app, redirect, render_template, request, url_for
+from flask import abort, current_app, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length
 
-from dvkheo.awards.models import Decision, DecisionAwardee
+from dvkheo.awards.models import Decision, DecisionAwardee, DecisionStatus, SignedCopy
 from dvkheo.certificates.models import Certificate, CertificateStatus
 from dvkheo.certificates.operations import normalise_serial
 from dvkheo.nominations.states import NominationState
@@ -105,12 +110,49 @@ def _public_facts(certificate: Certificate) -> dict:
     }
 
 
+def _public_decision_ids(certificate: Certificate) -> list[int]:
+    """The issued decisions a certificate's page names: the one that awarded it and any that revoked it."""
+    decisions = [certificate.decision, certificate.revoked_by_decision]
+    return [d.id for d in decisions if d is not None and d.status is DecisionStatus.ISSUED]
+
+
+def _signed_copies(certificate: Certificate) -> dict[int, SignedCopy]:
+    """{decision id: its official signed copy} for the decisions the page names, in one query."""
+    ids = _public_decision_ids(certificate)
+    if not ids:
+        return {}
+    rows = db.session.scalars(sa.select(SignedCopy).where(SignedCopy.decision_id.in_(ids)).order_by(SignedCopy.id))
+    return {copy.decision_id: copy for copy in rows}  # the latest of each wins
+
+
+def _signed_links(certificate: Certificate) -> dict:
+    """Links to the signed copies and what their signatures say, as plain values."""
+    from dvkheo.awards.signed_copy import format_signing_time
+
+    copies = _signed_copies(certificate)
+
+    def facts(decision: Decision | None) -> dict | None:
+        copy = copies.get(decision.id) if decision is not None else None
+        if copy is None:
+            return None
+        return {
+            "url": url_for(".verify_signed_decision", serial=certificate.serial, decision_id=decision.id),
+            "signer": copy.signer_name,
+            "signed_at": format_signing_time(copy.signed_at),
+        }
+
+    return {"decision_signed": facts(certificate.decision), "revoked_by_signed": facts(certificate.revoked_by_decision)}
+
+
 def _page(form: VerifyForm, certificate: Certificate | None = None, *, searched: str = "", status: int = 200):
+    facts = None
+    if certificate is not None:
+        facts = _public_facts(certificate) | _signed_links(certificate)
     response = current_app.make_response((
         render_template(
             "certificates/verify.html",
             form=form,
-            facts=_public_facts(certificate) if certificate is not None else None,
+            facts=facts,
             searched=searched,
             statuses=CertificateStatus,
         ),
@@ -144,3 +186,22 @@ def verify(serial: str):
     if certificate is None:
         return _page(form, searched=serial.strip(), status=404)
     return _page(form, certificate)
+
+
+@bp.route("/verify/<serial>/decisions/<int:decision_id>.pdf", methods=["GET"])
+@verify_limited
+def verify_signed_decision(serial: str, decision_id: int):
+    """The official signed copy of a decision the certificate's page names; 404 for anything else."""
+    from dvkheo.awards.signed_copy import current_copy
+    from dvkheo.awards.signed_copy_views import send_signed_copy
+
+    certificate = find_certificate(canonical_serial(serial))
+    if certificate is None or decision_id not in _public_decision_ids(certificate):
+        abort(404)
+    copy = current_copy(decision_id)
+    if copy is None:
+        abort(404)
+    decision = certificate.decision if certificate.decision_id == decision_id else certificate.revoked_by_decision
+    response = send_signed_copy(copy, decision)
+    response.headers["X-Robots-Tag"] = "noindex"
+    return response

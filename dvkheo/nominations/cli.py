@@ -16,12 +16,13 @@ uploads_cli = AppGroup("uploads", help="Tệp tải lên.")
 @uploads_cli.command("prune")
 @click.option("--older-than-hours", default=24, show_default=True)
 def prune(older_than_hours: int) -> None:
-    """Delete stored files that no attachment or award form refers to (abandoned or failed forms)."""
-    from dvkheo.awards.models import AwardForm
+    """Delete stored files that no attachment, award form or signed decision refers to (abandoned or failed forms)."""
+    from dvkheo.awards.models import AwardForm, SignedCopy
 
     known = set(db.session.scalars(sa.select(Attachment.stored_name)))
-    # An issuer's own emblem is a stored upload too, kept as long as its award form names it.
+    # An issuer's own emblem and a decision's signed copy are stored uploads too, kept while a row names them.
     known |= set(db.session.scalars(sa.select(AwardForm.emblem_file).where(AwardForm.emblem_file.is_not(None))))
+    known |= set(db.session.scalars(sa.select(SignedCopy.stored_name)))
     cutoff = time.time() - older_than_hours * 3600
     removed = 0
     for path in upload_root().glob("*/*"):
