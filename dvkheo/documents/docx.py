@@ -516,7 +516,7 @@ class OfficialDocx:
         rest = (TEXT_WIDTH_MM - fixed) / max(1, len(flexible))
         widths = [width or rest for _, width in columns]
         table = self.doc.add_table(rows=1, cols=len(columns))
-        _table_layout(table, widths, borders=True, cell_margin_mm=1.5)
+        _table_layout(table, widths, borders=True, cell_margin_mm=1)
         _row_flags(table.rows[0], header=True)
         for cell, (heading, _) in zip(table.rows[0].cells, columns):
             cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
@@ -638,7 +638,7 @@ def _annex(out: OfficialDocx, annex: dict, revocation_reason: str) -> None:
             paragraph = out.paragraph(align="justify", indent=True, after=6)
             out.run(paragraph, "Lý do thu hồi:", italic=True)
             out.run(paragraph, f" {revocation_reason}")
-        columns = [("STT", 10), ("Tên tập thể, cá nhân", 0), ("Chức vụ, đơn vị", 36), ("Hình thức", 20),
+        columns = [("STT", 12), ("Tên tập thể, cá nhân", 0), ("Chức vụ, đơn vị", 36), ("Hình thức", 20),
                    ("Nội dung thu hồi", 30), ("Số hiệu giấy khen", 30)]
         rows = [
             [r.get("stt"), r.get("name"), r.get("detail"),
@@ -649,7 +649,7 @@ def _annex(out: OfficialDocx, annex: dict, revocation_reason: str) -> None:
         out.grid(columns, rows, centred={0}, bold_columns={1}, nobreak_columns={5})
         count = len(revocations)
     else:
-        columns = [("STT", 10), ("Tên tập thể, cá nhân", 0), ("Chức vụ, đơn vị", 36), ("Mô hình, điển hình", 42),
+        columns = [("STT", 12), ("Tên tập thể, cá nhân", 0), ("Chức vụ, đơn vị", 36), ("Mô hình, điển hình", 42),
                    ("Hình thức", 20)]
         with_combined, with_note = annex.get("with_combined"), annex.get("with_note")
         if with_combined:
@@ -740,8 +740,8 @@ def minutes_document(m: dict) -> bytes:
 
     out.heading("III. KẾT QUẢ BỎ PHIẾU KÍN")
     out.grid(
-        [("STT", 8), ("Tên mô hình/điển hình", 0), ("Đơn vị đề nghị", 26), (m.get("votes_header", "Số phiếu"), 24),
-         ("Tỷ lệ %", 12), ("Kết quả", 19)],
+        [("STT", 12), ("Tên mô hình/điển hình", 0), ("Đơn vị đề nghị", 26), (m.get("votes_header", "Số phiếu"), 26),
+         ("Tỷ lệ %", 16), ("Kết quả", 20)],
         [[r.get("stt"), (r.get("title"), r.get("nominee", "")), r.get("unit"), r.get("votes"), r.get("percent"),
           (r.get("result"), r.get("note", ""))] for r in rows],
         centred={0, 3, 4, 5},
