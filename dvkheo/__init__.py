@@ -162,13 +162,16 @@ def _register_blueprints(app: Flask) -> None:
 
 def _register_template_helpers(app: Flask) -> None:
     from dvkheo import access
-    from dvkheo.core.text import format_filesize
+    from dvkheo.core.text import format_filesize, in_running_text, quoted
     from dvkheo.core.timeutil import format_date, format_datetime
 
     app.jinja_env.filters["vn_date"] = format_date
     app.jinja_env.filters["vn_datetime"] = format_datetime
     app.jinja_env.filters["vn_number"] = lambda n: "" if n is None else f"{n:,}".replace(",", ".")
     app.jinja_env.filters["filesize"] = format_filesize
+    # Official documents: a title in “…” exactly once, and place nouns in lower case mid-sentence.
+    app.jinja_env.filters["quoted"] = quoted
+    app.jinja_env.filters["in_text"] = in_running_text
 
     from dvkheo.core.notifications import unread_count
     from dvkheo.review.navigation import committee_nav

@@ -321,12 +321,15 @@ def make_award_form():
     """A fully configured award form of `campaign`: issuing body, signer and two legal bases."""
     from dvkheo.awards.models import AwardForm, LegalBasis, SignerPrefix
 
-    def create(campaign, name: str = "Giấy khen", **overrides) -> AwardForm:
+    def create(campaign, name: str = "Giấy khen", system: str | None = None, **overrides) -> AwardForm:
+        """`system`: "party" or "state" chooses a seeded document system; None leaves it unset (read as the Party's)."""
         values = dict(
             name=name,
             position=1,
             parent_body="TỈNH ỦY QUẢNG NGÃI",
             issuing_body="BAN DÂN VẬN",
+            issuer_in_text="Ban Dân vận Tỉnh ủy",
+            archive="VT, HĐXC",
             issuer_code="BDVTU",
             place_name="Quảng Ngãi",
             signer_prefix=SignerPrefix.ON_BEHALF_OF_COLLECTIVE,
@@ -336,6 +339,10 @@ def make_award_form():
             certificate_title="GIẤY KHEN",
         )
         values.update(overrides)
+        if system is not None:
+            from dvkheo.documents.models import ensure_builtin_systems
+
+            values["document_system"] = ensure_builtin_systems()[system]
         form = AwardForm(campaign_id=campaign.id, **values)
         form.legal_bases = [
             LegalBasis(position=1, text="Căn cứ Luật Thi đua, khen thưởng số 06/2022/QH15 ngày 15/6/2022", valid_from=date(2024, 1, 1)),
@@ -433,6 +440,7 @@ def make_issued_decision():
             campaign_id=result.campaign.id, award_form_id=form.id, kind=DecisionKind.AWARD, status=DecisionStatus.APPROVED,
             issuer_code=form.issuer_code, symbol=f"QĐ-{form.issuer_code}", decided_on=decided_on,
             place_name=form.place_name, parent_body=form.parent_body, issuing_body=form.issuing_body,
+            issuer_in_text=form.issuer_in_text, document_format=form.document_format.as_dict(),
             signer_prefix=form.signer_prefix, signer_authority=form.signer_authority, signer_title=form.signer_title,
             signer_name=form.signer_name,
             title=f"Về việc khen thưởng mô hình, điển hình “Dân vận khéo” năm {result.campaign.year}",

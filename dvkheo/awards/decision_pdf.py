@@ -1,4 +1,4 @@
-"""A decision and its annexed list ("Danh sách kèm theo") in the Decree 30/2020 format.
+"""A decision and its annexed list ("Danh sách kèm theo") in its issuer's document system (Party or State).
 
 `decision_context()` turns a decision into plain values that both the PDF template and the
 decision's web page read (the templates never touch the ORM); `decision_pdf()` renders the PDF.
@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import re
 
-from dvkheo.awards.models import Decision, DecisionKind, DecisionStatus, signature_lines
+from dvkheo.awards.models import Decision, DecisionKind, DecisionStatus, RevocationScope, signature_lines
 from dvkheo.campaigns.models import NomineeKind
-from dvkheo.core.timeutil import format_date, official_date_line, today_in_vietnam
+from dvkheo.core.text import in_running_text
+from dvkheo.core.timeutil import official_date_line, today_in_vietnam
+from dvkheo.documents.formats import DocumentFormat, header_context
 from dvkheo.review.ranking import format_score
 
 TEMPLATE = "awards/decision_pdf.html"
@@ -34,14 +36,35 @@ def _articles(text: str) -> list[dict]:
     return result
 
 
-def _recipients(text: str) -> list[str]:
-    lines = [line.strip() for line in (text or "").replace("\r\n", "\n").split("\n") if line.strip()]
-    return [line if line.startswith("-") else f"- {line}" for line in lines]
+def _recipients(decision: Decision) -> list[str]:
+    lines = (decision.recipients or "").replace("\r\n", "\n").split("\n")
+    archive = decision.award_form.archive if decision.award_form is not None else None
+    return decision.format.recipient_lines(lines, archive)
 
 
 def _signature(decision: Decision) -> dict:
     *authority, title = signature_lines(decision)
     return {"authority": "".join(authority), "title": title, "name": decision.signer_name}
+
+
+def _bases(fmt: DocumentFormat, bases: list[str], considering: str) -> list[str]:
+    """Party: "- Căn cứ …;" upright, the last "- Xét đề nghị …,"; State: "Căn cứ …;" in italics, the last "Theo/Xét … ."."""
+    lines = [text.strip().lstrip("-–").strip().rstrip(";,.").strip() for text in bases if text.strip()]
+    last = (considering or "").strip().lstrip("-–").strip().rstrip(";,.").strip()
+    dash = "- " if fmt.basis_style == "dash" else ""
+    result = [f"{dash}{line};" for line in lines]
+    if last:
+        result.append(f"{dash}{last}{',' if fmt.enacting == 'authority' else '.'}")
+    elif result:
+        result[-1] = result[-1][:-1] + ("," if fmt.enacting == "authority" else ".")
+    return result
+
+
+def enacting_line(fmt: DocumentFormat, authority: str) -> str:
+    """Party: "BAN DÂN VẬN TỈNH ỦY QUYẾT ĐỊNH" (who decides, no colon); State: "QUYẾT ĐỊNH:" under the authority line."""
+    if fmt.enacting == "authority":
+        return f"{authority.upper()} QUYẾT ĐỊNH".strip()
+    return "QUYẾT ĐỊNH:"
 
 
 def _place_date(decision: Decision) -> str:
@@ -54,13 +77,20 @@ def _place_date(decision: Decision) -> str:
 
 
 def reference_line(decision: Decision) -> str:
-    """"Quyết định số 05/QĐ-BDVTU ngày 20/11/2026 của BAN DÂN VẬN" (a draft: "Quyết định số …/QĐ-BDVTU")."""
-    text = f"Quyết định số {decision.number_label}"
-    if decision.decided_on is not None:
-        text += f" ngày {format_date(decision.decided_on)}"
-    if decision.issuing_body:
-        text += f" của {decision.issuing_body}"
-    return text
+    """"Quyết định số 05-QĐ/BDVTU, ngày 20/11/2026 của Ban Dân vận Tỉnh ủy" (Party) or "Quyết định số 05/QĐ-UBND ngày
+    20 tháng 11 năm 2026 của Chủ tịch Ủy ban nhân dân xã Tịnh Khê" (State); a draft: "Quyết định số …-QĐ/BDVTU"."""
+    return decision.citation()
+
+
+def _summary(fmt: DocumentFormat, title: str) -> str:
+    """The summary under QUYẾT ĐỊNH starts as the system writes it: "về việc …" (Party) or "Về việc …" (State)."""
+    title = " ".join((title or "").split())
+    lead = fmt.summary_lead
+    if title.lower().startswith(lead.lower()):
+        return lead + title[len(lead):]
+    if title.lower().startswith("về "):
+        return lead[:1] + title[1:]
+    return title
 
 
 def _annex_rows(decision: Decision) -> tuple[list[dict], bool]:
@@ -93,7 +123,7 @@ def _annex_rows(decision: Decision) -> tuple[list[dict], bool]:
                     "stt": number,
                     "line_id": line.id,
                     "name": line.recipient_name,
-                    "detail": line.recipient_detail,
+                    "detail": in_running_text(line.recipient_detail),
                     "model": line.model_title,
                     "form": line.award_form.name if line.award_form else "",
                     "combined": format_score(line.combined_score) if line.combined_score is not None else "",
@@ -111,11 +141,12 @@ def _revocation_rows(decision: Decision) -> list[dict]:
             {
                 "stt": number,
                 "name": awardee.recipient_name,
-                "detail": awardee.recipient_detail,
+                "detail": in_running_text(awardee.recipient_detail),
                 "form": awardee.award_form.name if awardee.award_form else "",
                 "scope": item.scope.label,
                 "serial": item.certificate.serial if item.certificate is not None else "",
                 "decision": awardee.decision.number_label if awardee.decision else "",
+                "certificate_only": item.scope is RevocationScope.CERTIFICATE,
             }
         )
     return rows
@@ -125,34 +156,56 @@ def annex_title(decision: Decision) -> str:
     if decision.kind is DecisionKind.AMENDMENT:
         return "SỬA ĐỔI, BỔ SUNG DANH SÁCH TẬP THỂ, CÁ NHÂN ĐƯỢC KHEN THƯỞNG"
     if decision.kind is DecisionKind.REVOCATION:
+        scopes = {item.scope for item in decision.revocation_items}
+        if scopes == {RevocationScope.CERTIFICATE}:
+            # Only paper is withdrawn: the commendation stands, and the title must not say otherwise.
+            return "GIẤY KHEN ĐÃ CẤP BỊ THU HỒI"
+        if RevocationScope.CERTIFICATE in scopes:
+            return "TẬP THỂ, CÁ NHÂN BỊ THU HỒI, HỦY BỎ KHEN THƯỞNG HOẶC THU HỒI GIẤY KHEN ĐÃ CẤP"
         return "TẬP THỂ, CÁ NHÂN BỊ THU HỒI, HỦY BỎ KHEN THƯỞNG"
     form = decision.award_form.name if decision.award_form else "khen thưởng"
     return f"TẬP THỂ, CÁ NHÂN ĐƯỢC TẶNG {form.upper()}"
 
 
 def decision_context(decision: Decision) -> dict:
-    """Plain values of the document, as it reads (a draft: "DỰ THẢO", "Số: …/QĐ-…")."""
+    """Plain values of the document, as it reads in its system (a draft: "DỰ THẢO", "Số …-QĐ/…").
+
+    Keys, shared by the PDF, the web page and the .docx export: format (DocumentFormat values), header
+    (templates/pdf/_header.html), doc_type, title, authority_line (State only), legal_bases (already punctuated and
+    dashed per system; `basis_italic` says how to set them), enacting_line, articles [{label, text}],
+    recipients_label, recipients_style, recipients (with the archive line), signature {authority, title, name},
+    revocation_reason, annex {title, reference, rows, with_combined, with_note, revocations}, document_title."""
+    fmt = decision.format
     annex, with_combined = _annex_rows(decision)
+    authority = decision.issuer_as_written
     return {
         "is_draft": decision.status is not DecisionStatus.ISSUED,
         "kind": decision.kind.value,
-        "header": {
-            "parent_body": decision.parent_body,
-            "issuing_body": decision.issuing_body,
-            "number": f"Số: {decision.number_label}",
-            "place_date": _place_date(decision),
-        },
+        "format": fmt.as_dict(),
+        "header": header_context(
+            fmt,
+            parent_body=decision.parent_body,
+            issuing_body=decision.issuing_body,
+            number=fmt.number_line(decision.number, decision.type_code, decision.issuer_code),
+            place_date=_place_date(decision),
+        ),
         "doc_type": "QUYẾT ĐỊNH",
-        "title": decision.title,
-        "legal_bases": [_with_end(text, ";") for text in (decision.legal_bases or []) if text.strip()],
-        "considering": _with_end(decision.considering or "", ","),
-        "articles": _articles(decision.articles),
-        "recipients": _recipients(decision.recipients),
+        "title": _summary(fmt, decision.title),
+        # Decree 30: the authority that decides stands alone above the bases ("CHỦ TỊCH ỦY BAN NHÂN DÂN XÃ …").
+        "authority_line": authority.upper() if fmt.enacting == "colon" else "",
+        "legal_bases": _bases(fmt, decision.legal_bases or [], decision.considering or ""),
+        "basis_italic": fmt.basis_style == "italic",
+        "considering": "",
+        "enacting_line": enacting_line(fmt, authority),
+        "articles": _articles(in_running_text(decision.articles or "")),
+        "recipients_label": "Nơi nhận:",
+        "recipients_style": fmt.recipients_label_style,
+        "recipients": _recipients(decision),
         "signature": _signature(decision),
         "revocation_reason": decision.revocation_reason if decision.kind is DecisionKind.REVOCATION else "",
         "annex": {
             "title": annex_title(decision),
-            "reference": f"(Kèm theo {reference_line(decision)})",
+            "reference": f"({'Kèm' if fmt.summary_lead[:1].isupper() else 'kèm'} theo {reference_line(decision)})",
             "rows": annex,
             "with_combined": with_combined,
             "with_note": decision.kind is DecisionKind.AMENDMENT,

@@ -32,9 +32,9 @@ from dvkheo.awards.models import (
 )
 from dvkheo.campaigns.models import Campaign, NomineeKind
 from dvkheo.core import audit
-from dvkheo.core.numbering import format_number, next_number
+from dvkheo.core.numbering import next_number
 from dvkheo.core.rules import Problem, RuleRefused
-from dvkheo.core.timeutil import format_date, today_in_vietnam
+from dvkheo.core.timeutil import today_in_vietnam
 from dvkheo.council.models import BallotItem, BallotStatus, CouncilBallot
 from dvkheo.extensions import db
 from dvkheo.nominations.models import Nomination
@@ -42,7 +42,7 @@ from dvkheo.nominations.states import NominationState as S
 
 # The council's minutes keep their own number series; the same symbol as dvkheo.council.minutes.SYMBOL
 # (not imported: that module loads WeasyPrint).
-MINUTES_SYMBOL = "BB-HĐXC"
+MINUTES_BODY = "HĐXC"
 # Decisions that hold their lines: a nomination in one of them is not offered again.
 LIVE_DECISION_STATES = (DecisionStatus.DRAFT, DecisionStatus.APPROVED, DecisionStatus.ISSUED)
 AWARDING_KINDS = (DecisionKind.AWARD, DecisionKind.AMENDMENT)
@@ -294,13 +294,16 @@ def _pick(listing: CandidateList, nomination_ids: list[int]) -> list[Candidate]:
     return [c for c in listing.candidates if c.nomination_id in chosen]
 
 
+def minutes_number(ballot: CouncilBallot) -> str:
+    """The council's minutes number in its issuer's system: "01-BB/HĐXC" (Party) or "01/BB-HĐXC" (State)."""
+    return ballot.award_form.document_format.number(ballot.minutes_number, "BB", MINUTES_BODY)
+
+
 def _minutes_citation(ballots: list[CouncilBallot]) -> str:
     citations = []
     for ballot in sorted({b.id: b for b in ballots}.values(), key=lambda b: (b.minutes_year or 0, b.minutes_number or 0)):
-        label = f"Biên bản số {format_number(ballot.minutes_number or 0)}/{MINUTES_SYMBOL}"
-        if ballot.meeting_on:
-            label += f" ngày {format_date(ballot.meeting_on)}"
-        citations.append(label)
+        fmt = ballot.award_form.document_format
+        citations.append(fmt.citation("Biên bản", minutes_number(ballot), ballot.meeting_on, ""))
     return " và ".join(citations)
 
 
@@ -327,7 +330,7 @@ def award_articles(award_form: AwardForm, lines: list[DecisionAwardee], year: in
     )
 
 
-DEFAULT_RECIPIENTS = "- Như Điều 3;\n- Hội đồng xét chọn;\n- Lưu: VT."
+DEFAULT_RECIPIENTS = "- Như Điều 3;\n- Hội đồng xét chọn;\n- Lưu: {archive}."
 
 
 def _header_from(award_form: AwardForm) -> dict:
@@ -377,7 +380,7 @@ def draft_award_decision(campaign: Campaign, award_form: AwardForm, nomination_i
             f"{_minutes_citation([c.ballot for c in chosen])}"
         ),
         articles=award_articles(award_form, lines, year),
-        recipients=DEFAULT_RECIPIENTS,
+        recipients=DEFAULT_RECIPIENTS.format(archive=(award_form.archive or "VT").strip().rstrip(".")),
         created_by_id=actor.id,
         awardees=lines,
         **_header_from(award_form),
@@ -843,7 +846,7 @@ def draft_amendment(decision: Decision, actor) -> Decision:
             )
         )
     award_form = decision.award_form
-    cited = f"Quyết định số {decision.number_label} ngày {format_date(decision.decided_on)}"
+    cited = decision.citation(with_issuer=False)
     about = _lowered_title(decision.title)
     amendment = Decision(
         campaign_id=decision.campaign_id,
@@ -874,7 +877,7 @@ def draft_amendment(decision: Decision, actor) -> Decision:
                 "chịu trách nhiệm thi hành Quyết định này.",
             ]
         ),
-        recipients=decision.recipients or DEFAULT_RECIPIENTS,
+        recipients=decision.recipients or DEFAULT_RECIPIENTS.format(archive=(award_form.archive or "VT").strip().rstrip(".")),
         created_by_id=actor.id,
         awardees=copies,
     )

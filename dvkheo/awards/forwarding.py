@@ -252,7 +252,7 @@ def _scores(nomination: Nomination) -> dict:
 
 def _ballot(nomination: Nomination, line: DecisionAwardee | None) -> dict | None:
     from dvkheo.council import operations as council_ops
-    from dvkheo.council.minutes import SYMBOL
+    from dvkheo.awards.decisions import minutes_number
     from dvkheo.council.models import BallotItem, BallotStatus, CouncilBallot
     from dvkheo.council.voting import rule_in_words
 
@@ -271,7 +271,7 @@ def _ballot(nomination: Nomination, line: DecisionAwardee | None) -> dict | None
     decision = next((d for i, d in council_ops.results(ballot) if i.id == item.id), None)
     minutes = None
     if ballot.minutes_number:
-        minutes = f"{ballot.minutes_number:02d}/{SYMBOL}" + (f" năm {ballot.minutes_year}" if ballot.minutes_year else "")
+        minutes = minutes_number(ballot) + (f" năm {ballot.minutes_year}" if ballot.minutes_year else "")
     return {
         "award_form": ballot.award_form.name,
         "meeting_on": format_date(ballot.meeting_on),
@@ -300,6 +300,8 @@ def _award(line: DecisionAwardee | None) -> dict | None:
     return {
         "decision_number": decision.number_label,
         "decided_on": format_date(decision.decided_on),
+        # As the issuer's system cites it; histories copied before this key existed print the three parts instead.
+        "citation": decision.citation().replace("Quyết định số ", "Số ", 1),
         "parent_body": decision.parent_body,
         "issuing_body": decision.issuing_body,
         "signer": " ".join(filter(None, [decision.signer_title.capitalize() if decision.signer_title else "", decision.signer_name])),

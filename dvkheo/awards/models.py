@@ -56,17 +56,25 @@ PREFIXES_WITH_AUTHORITY = (
 )
 
 
-def signature_lines(holder) -> list[str]:
-    """The upper lines of a Decree-30 signature block, upper case: ["TM. BAN THƯỜNG VỤ", "TRƯỞNG BAN"],
-    ["Q. TRƯỞNG BAN"] or ["TRƯỞNG BAN"]. `holder` is anything with signer_prefix, signer_authority and
-    signer_title: an award form, a decision, or the editor's input for its preview."""
+def signature_lines(holder, fmt=None) -> list[str]:
+    """The upper lines of a signature block, upper case, with the prefixes of the holder's document system:
+    ["K/T TRƯỞNG BAN", "PHÓ TRƯỞNG BAN"] (Party), ["KT. CHỦ TỊCH", "PHÓ CHỦ TỊCH"] (State), ["Q. TRƯỞNG BAN"] or
+    ["TRƯỞNG BAN"]. `holder` is anything with signer_prefix, signer_authority and signer_title: an award form, a
+    decision, or the editor's input for its preview (then pass `fmt`, else the Party's is used)."""
+    if fmt is None:
+        fmt = getattr(holder, "format", None)
+    if fmt is None or not hasattr(fmt, "prefix"):
+        from dvkheo.documents.formats import PARTY
+
+        fmt = PARTY
     prefix = holder.signer_prefix or SignerPrefix.NONE
     authority = " ".join((holder.signer_authority or "").split()).upper()
     title = " ".join((holder.signer_title or "").split()).upper()
+    written = fmt.prefix(prefix.name) if prefix is not SignerPrefix.NONE else ""
     if prefix in PREFIXES_WITH_AUTHORITY:
-        return [f"{prefix.value} {authority}".strip(), title]
+        return [f"{written} {authority}".strip(), title]
     if prefix is SignerPrefix.ACTING:
-        return [f"{prefix.value} {title}".strip()]
+        return [f"{written} {title}".strip()]
     return [title]
 
 
@@ -165,6 +173,11 @@ class AwardForm(db.Model):
         from dvkheo.documents.formats import PARTY
 
         return self.document_system.format if self.document_system is not None else PARTY
+
+    @property
+    def format(self) -> "DocumentFormat":  # noqa: F821
+        """The same as `document_format`, under the name a decision uses, so either can sign (signature_lines)."""
+        return self.document_format
 
 
 class LegalBasis(db.Model):
@@ -319,12 +332,18 @@ class Decision(db.Model):
 
     @property
     def issuer_as_written(self) -> str:
-        """The issuer in running text: "Ban Dân vận Tỉnh ủy" (older rows without it: the header name, not in capitals)."""
-        return self.issuer_in_text.strip() or (self.issuing_body or "").strip().capitalize()
+        """The issuer in running text: "Ban Dân vận Tỉnh ủy". Rows without it fall back on the organising unit's own
+        name, which is written as a sentence writes it, never on the header's capitals."""
+        if (self.issuer_in_text or "").strip():
+            return self.issuer_in_text.strip()
+        unit = self.campaign.organising_unit if self.campaign is not None else None
+        return unit.name if unit is not None else (self.issuing_body or "").strip().capitalize()
 
-    def citation(self) -> str:
-        """"Quyết định số 05-QĐ/BDVTU, ngày 03/12/2026 của Ban Dân vận Tỉnh ủy" as this decision's system cites it."""
-        return self.format.citation("Quyết định", self.number_label, self.decided_on, self.issuer_as_written)
+    def citation(self, *, with_issuer: bool = True) -> str:
+        """"Quyết định số 05-QĐ/BDVTU, ngày 03/12/2026 của Ban Dân vận Tỉnh ủy" as this decision's system cites it
+        (State: "Quyết định số 05/QĐ-UBND ngày 03 tháng 12 năm 2026 của …"); the issuer left out when it is the same."""
+        issuer = self.issuer_as_written if with_issuer else ""
+        return self.format.citation("Quyết định", self.number_label, self.decided_on, issuer)
 
     @property
     def number_label(self) -> str:

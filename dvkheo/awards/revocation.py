@@ -230,7 +230,7 @@ def _names(lines: list[DecisionAwardee]) -> str:
 
 
 def revocation_title(original: Decision, award_scope: bool) -> str:
-    reference = f"số {original.number_label} ngày {format_date(original.decided_on)}"
+    reference = original.citation(with_issuer=False).removeprefix("Quyết định ")
     if award_scope:
         return f"Về việc thu hồi, hủy bỏ Quyết định khen thưởng {reference}"
     return f"Về việc thu hồi {original.award_form.name} đã cấp theo Quyết định {reference}"
@@ -241,7 +241,7 @@ def revocation_articles(
 ) -> str:
     """The three articles of a revoking decision, one paragraph each."""
     form = original.award_form.name
-    reference = f"Quyết định số {original.number_label} ngày {format_date(original.decided_on)}"
+    reference = original.citation(with_issuer=False)
     first = []
     if award_lines:
         first.append(
@@ -354,7 +354,7 @@ def draft_revocation(original: Decision, items, reason: str | None, actor: User)
         legal_bases=list(original.legal_bases or []),
         considering="Xét đề nghị của Thư ký Hội đồng xét chọn mô hình, điển hình “Dân vận khéo”.",
         articles=revocation_articles(original, award_lines, certificates, reason),
-        recipients="- Như Điều 3;\n- Lưu: VT.",
+        recipients="- Như Điều 3;\n- Lưu: " + (original.award_form.archive or "VT").strip().rstrip(".") + ".",
         revocation_reason=reason,
         created_by_id=actor.id,
     )

@@ -53,3 +53,63 @@ def person_sort_key(full_name: str | None) -> tuple:
     """People as Vietnamese lists order them: by given name (the last word), then by the full name."""
     words = (full_name or "").split()
     return vietnamese_key(words[-1] if words else ""), vietnamese_key(full_name)
+
+
+# Nested quotation in Vietnamese: the inner pair becomes single quotes.
+_OPEN_QUOTES = "“«"
+_CLOSE_QUOTES = "”»"
+
+
+def _nested_well(text: str) -> bool:
+    depth = 0
+    for char in text:
+        if char in _OPEN_QUOTES:
+            depth += 1
+        elif char in _CLOSE_QUOTES:
+            depth -= 1
+            if depth < 0:
+                return False
+    return depth == 0
+
+
+def quoted(text: str | None) -> str:
+    """“Hũ gạo tình thương”, however the title was typed: already quoted, with straight quotes, or with stray
+    quotes around it. Never ““…”” or “““…”; quotes inside become ‘…’."""
+    inner = " ".join((text or "").split())
+    while inner:
+        opens = sum(inner.count(q) for q in _OPEN_QUOTES)
+        closes = sum(inner.count(q) for q in _CLOSE_QUOTES)
+        if inner[0] in _OPEN_QUOTES and inner[-1] in _CLOSE_QUOTES and _nested_well(inner[1:-1]):
+            inner = inner[1:-1].strip()
+        elif inner[0] in _OPEN_QUOTES and opens > closes:
+            inner = inner[1:].strip()
+        elif inner[-1] in _CLOSE_QUOTES and closes > opens:
+            inner = inner[:-1].strip()
+        elif len(inner) >= 2 and inner[0] == inner[-1] == '"' and inner.count('"') == 2:
+            inner = inner[1:-1].strip()
+        else:
+            break
+    inner = inner.replace("“", "‘").replace("”", "’").replace("«", "‘").replace("»", "’")
+    inner = re.sub(r'"([^"]*)"', r"‘\1’", inner)
+    return f"“{inner}”"
+
+
+# The generic noun before a place's proper name is written in lower case inside a sentence (Decree 30, Appendix II):
+# "Hội Nông dân xã Tịnh Khê", "tại tỉnh Quảng Ngãi". At the start of a sentence or a line it keeps its capital.
+_PLACE_NOUN = re.compile(
+    r"(?<=[^\s.!?:\n(])(\s+)(Xã|Phường|Thị trấn|Thị xã|Huyện|Quận|Tỉnh|Thành phố|Đặc khu|Thôn|Tổ dân phố|Khu phố)(\s+)(\w)"
+)
+
+
+def in_running_text(text: str | None) -> str:
+    """A place noun in mid-sentence, lower-cased: "Chủ tịch Hội Nông dân Xã Tịnh Khê" -> "... xã Tịnh Khê".
+
+    Only before a proper name: "Tỉnh ủy", "Huyện ủy" (a Party committee) keep their capital."""
+
+    def lower(match: re.Match) -> str:
+        if not match.group(4).isupper():
+            return match.group(0)
+        noun = match.group(2)
+        return match.group(1) + noun[0].lower() + noun[1:] + match.group(3) + match.group(4)
+
+    return _PLACE_NOUN.sub(lower, text or "")

@@ -126,7 +126,7 @@ def test_secretary_drafts_chair_approves_and_issues(client, auth, make_council_r
     response = client.post(f"/awards/decisions/{decision.id}/issue", data={"csrf_token": _csrf(page), "decided_on": "20/11/2026"})
     assert response.status_code == 302
     page = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert "Đã ban hành Quyết định số 01/QĐ-BDVTU ngày 20/11/2026" in page
+    assert "Đã ban hành Quyết định số 01-QĐ/BDVTU ngày 20/11/2026" in page
     assert "Đã cấp 2 giấy khen" in page
     decision = db.session.get(Decision, decision.id)
     assert decision.status is DecisionStatus.ISSUED and decision.issued_by_id == result.chair.id
@@ -207,7 +207,7 @@ def test_pdf_in_the_official_format(client, auth, make_council_result):
     assert draft.status_code == 200 and draft.mimetype == "application/pdf"
     assert f"QD-du-thao-{decision.id}-BDVTU.pdf" in draft.headers["Content-Disposition"]
     text = _pdf_text(draft.data)
-    assert "DỰ THẢO" in text and "Số: …/QĐ-BDVTU" in text
+    assert "DỰ THẢO" in text and "Số …-QĐ/BDVTU" in text
 
     workflow.apply(decision, workflow.DecisionAction.APPROVE, result.chair)
     workflow.apply(decision, workflow.DecisionAction.ISSUE, result.chair, decided_on=date(2026, 11, 20))
@@ -218,14 +218,16 @@ def test_pdf_in_the_official_format(client, auth, make_council_result):
     assert len(reader.pages) >= 2  # the annexed list starts on its own page
     text = _pdf_text(issued.data)
     for expected in (
-        "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc", "TỈNH ỦY QUẢNG NGÃI", "BAN DÂN VẬN",
-        "Số: 01/QĐ-BDVTU", "Quảng Ngãi, ngày 20 tháng 11 năm 2026", "QUYẾT ĐỊNH", "QUYẾT ĐỊNH:",
-        "Căn cứ Nghị định số 152/2025/NĐ-CP", "Điều 1.", "TM. BAN THƯỜNG VỤ", "TRƯỞNG BAN", "Nguyễn Văn Trưởng",
-        "Nơi nhận:", "- Lưu: VT.", "DANH SÁCH", "(Kèm theo Quyết định số 01/QĐ-BDVTU ngày 20/11/2026 của BAN DÂN VẬN)",
+        "ĐẢNG CỘNG SẢN VIỆT NAM", "TỈNH ỦY QUẢNG NGÃI", "BAN DÂN VẬN",
+        "Số 01-QĐ/BDVTU", "Quảng Ngãi, ngày 20 tháng 11 năm 2026", "QUYẾT ĐỊNH", "BAN DÂN VẬN TỈNH ỦY QUYẾT ĐỊNH",
+        "- Căn cứ Nghị định số 152/2025/NĐ-CP", "Điều 1.", "T/M BAN THƯỜNG VỤ", "TRƯỞNG BAN", "Nguyễn Văn Trưởng",
+        "Nơi nhận:", "- Lưu VT, HĐXC.", "DANH SÁCH",
+        "(kèm theo Quyết định số 01-QĐ/BDVTU, ngày 20/11/2026 của Ban Dân vận Tỉnh ủy)",
         "Trần Thị Hạnh", "Ban Công tác Mặt trận thôn Số 2", "Chủ tịch Hội Phụ nữ xã",
     ):
         assert expected in text, expected
     assert "98/2023" not in text and "DỰ THẢO" not in text
+    assert "CỘNG HÒA" not in text and "Số:" not in text and "TM." not in text
     annex = " ".join(unicodedata.normalize("NFC", reader.pages[-1].extract_text()).split())
     assert "DANH SÁCH" in annex and "Trần Thị Hạnh" in annex
 

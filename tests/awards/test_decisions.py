@@ -51,7 +51,7 @@ def test_draft_copies_the_header_and_the_council_result(make_council_result):
     decision = _draft(result)
 
     assert decision.status is DecisionStatus.DRAFT and decision.kind is DecisionKind.AWARD
-    assert (decision.issuer_code, decision.symbol, decision.number_label) == ("BDVTU", "QĐ-BDVTU", "…/QĐ-BDVTU")
+    assert (decision.issuer_code, decision.symbol, decision.number_label) == ("BDVTU", "QĐ-BDVTU", "…-QĐ/BDVTU")
     assert (decision.parent_body, decision.issuing_body, decision.place_name) == ("TỈNH ỦY QUẢNG NGÃI", "BAN DÂN VẬN", "Quảng Ngãi")
     assert (decision.signer_prefix.value, decision.signer_authority, decision.signer_title, decision.signer_name) == (
         "TM.", "BAN THƯỜNG VỤ", "TRƯỞNG BAN", "Nguyễn Văn Trưởng",
@@ -64,10 +64,10 @@ def test_draft_copies_the_header_and_the_council_result(make_council_result):
         "Về việc khen thưởng các tập thể, cá nhân có thành tích xuất sắc trong phong trào thi đua "
         f"“Dân vận khéo” năm {year}"
     )
-    assert "Biên bản số 01/BB-HĐXC ngày 05/11/2026" in decision.considering
+    assert "Biên bản số 01-BB/HĐXC, ngày 05/11/2026" in decision.considering
     assert "Điều 1. Tặng Giấy khen cho 01 tập thể và 01 cá nhân có tên trong danh sách kèm theo" in decision.articles
     assert "Điều 2. Quyết định này có hiệu lực kể từ ngày ký." in decision.articles
-    assert decision.recipients.startswith("- Như Điều 3;") and decision.recipients.endswith("- Lưu: VT.")
+    assert decision.recipients.startswith("- Như Điều 3;") and decision.recipients.endswith("- Lưu: VT, HĐXC.")
 
     person, collective = result.passed
     lines = {line.nomination_id: line for line in decision.awardees}
@@ -142,7 +142,7 @@ def test_issuing_awards_each_nomination_with_one_certificate(make_council_result
     decision = _issue(result, _draft(result))
 
     assert decision.status is DecisionStatus.ISSUED
-    assert (decision.number, decision.year, decision.decided_on, decision.number_label) == (1, 2026, ISSUE_DAY, "01/QĐ-BDVTU")
+    assert (decision.number, decision.year, decision.decided_on, decision.number_label) == (1, 2026, ISSUE_DAY, "01-QĐ/BDVTU")
     assert decision.approved_by_id == result.chair.id and decision.issued_by_id == result.chair.id
     for nomination in result.passed:
         assert db.session.get(Nomination, nomination.id).status is S.AWARDED
@@ -159,13 +159,13 @@ def test_issuing_awards_each_nomination_with_one_certificate(make_council_result
 def test_numbers_are_unique_per_issuing_body_and_year(make_council_result, make_award_form):
     result = make_council_result(passed=3)
     other_body = make_award_form(
-        result.campaign, name="Giấy khen của Ủy ban", issuer_code="UBND", issuing_body="ỦY BAN NHÂN DÂN",
+        result.campaign, name="Giấy khen của Ủy ban", issuer_code="UBND", issuing_body="ỦY BAN NHÂN DÂN", system="state",
     )
     first = _issue(result, _draft(result, result.passed[:1]), decided_on=date(2025, 12, 29))
     second = _issue(result, _draft(result, result.passed[1:2]), decided_on=date(2025, 12, 30))
-    assert (first.number_label, second.number_label) == ("01/QĐ-BDVTU", "02/QĐ-BDVTU")
+    assert (first.number_label, second.number_label) == ("01-QĐ/BDVTU", "02-QĐ/BDVTU")
 
-    # Another issuing body keeps its own series: it starts at 01 too.
+    # Another issuing body keeps its own series: it starts at 01 too, written in its own (State) system.
     result.award_form = other_body
     _passed_on(result, other_body, result.passed[2])
     third = _issue(result, _draft(result, result.passed[2:]), decided_on=date(2025, 12, 30))
@@ -173,9 +173,9 @@ def test_numbers_are_unique_per_issuing_body_and_year(make_council_result, make_
 
     # A new year restarts the series.
     fourth = _new_award(result, make_award_form, decided_on=date(2026, 1, 5))
-    assert (fourth.year, fourth.number_label) == (2026, "01/QĐ-BDVTU")
+    assert (fourth.year, fourth.number_label) == (2026, "01-QĐ/BDVTU")
 
-    # The database itself refuses a second "02/QĐ-BDVTU" of 2025.
+    # The database itself refuses a second "02-QĐ/BDVTU" of 2025.
     duplicate = Decision(
         campaign_id=result.campaign.id, award_form_id=first.award_form_id, issuer_code="BDVTU", symbol="QĐ-BDVTU",
         issuing_body="BAN DÂN VẬN", title="Trùng số", number=2, year=2025,
@@ -247,7 +247,7 @@ def test_issued_decision_cannot_be_changed_by_any_path(make_council_result, clie
     decision.title = "Sửa thẳng vào cơ sở dữ liệu"
     with pytest.raises(ImmutableRecord) as blocked:
         db.session.flush()
-    assert "Quyết định số 01/QĐ-BDVTU đã ban hành, không thể sửa hoặc xóa" in str(blocked.value)
+    assert "Quyết định số 01-QĐ/BDVTU đã ban hành, không thể sửa hoặc xóa" in str(blocked.value)
     db.session.rollback()
     line = db.session.scalar(sa.select(DecisionAwardee).where(DecisionAwardee.decision_id == decision.id).limit(1))
     line.recipient_name = "Tên khác"
@@ -301,7 +301,7 @@ def test_one_achievement_warning_needs_acknowledgement_to_issue(make_council_res
     warnings = ops.achievement_warnings(decision)
     assert len(warnings) == 1
     message = warnings[0].message
-    assert commended.nominee_name in message and "Quyết định số 01/QĐ-BDVTU ngày 20/11/2026" in message
+    assert commended.nominee_name in message and "Quyết định số 01-QĐ/BDVTU, ngày 20/11/2026 của Ban Dân vận Tỉnh ủy" in message
     assert earlier.campaign.title in message and "Giấy khen" in message
 
     workflow.apply(decision, A.APPROVE, result.chair)  # warnings do not block approval
@@ -360,7 +360,7 @@ def test_amendment_links_both_ways_replaces_the_certificate_and_awards_an_additi
     amendment = ops.draft_amendment(original, result.secretary)
     db.session.commit()
     assert (amendment.kind, amendment.amends_id, amendment.status) == (DecisionKind.AMENDMENT, original.id, DecisionStatus.DRAFT)
-    assert amendment.title.startswith("Về việc sửa đổi, bổ sung Quyết định số 01/QĐ-BDVTU ngày 20/11/2026 về việc khen thưởng")
+    assert amendment.title.startswith("Về việc sửa đổi, bổ sung Quyết định số 01-QĐ/BDVTU, ngày 20/11/2026 về việc khen thưởng")
     copies = {line.nomination_id: line for line in amendment.awardees}
     assert {line.corrects_id for line in copies.values()} == {line.id for line in original.awardees}
 
@@ -386,7 +386,7 @@ def test_amendment_links_both_ways_replaces_the_certificate_and_awards_an_additi
     )
     db.session.commit()
     _issue(result, amendment, decided_on=date(2026, 11, 21))
-    assert amendment.number_label == "02/QĐ-BDVTU"
+    assert amendment.number_label == "02-QĐ/BDVTU"
 
     old = db.session.get(Certificate, old_certificate.id)
     corrected_line = next(line for line in amendment.awardees if line.nomination_id == corrected_one.id)
@@ -400,9 +400,9 @@ def test_amendment_links_both_ways_replaces_the_certificate_and_awards_an_additi
 
     auth.login(result.secretary)
     original_page = client.get(f"/awards/decisions/{original.id}").get_data(as_text=True)
-    assert "Được sửa đổi, bổ sung bởi" in original_page and "Quyết định số 02/QĐ-BDVTU ngày 21/11/2026" in original_page
+    assert "Được sửa đổi, bổ sung bởi" in original_page and "Quyết định số 02-QĐ/BDVTU ngày 21/11/2026" in original_page
     amendment_page = client.get(f"/awards/decisions/{amendment.id}").get_data(as_text=True)
-    assert "Sửa đổi, bổ sung" in amendment_page and "Quyết định số 01/QĐ-BDVTU ngày 20/11/2026" in amendment_page
+    assert "Sửa đổi, bổ sung" in amendment_page and "Quyết định số 01-QĐ/BDVTU, ngày 20/11/2026" in amendment_page
 
 
 def test_amendment_only_from_an_issued_award_decision(make_council_result):
@@ -488,21 +488,26 @@ def test_a_model_name_with_its_own_quotes_is_quoted_once_in_the_reason(make_awar
 
 
 @pytest.mark.parametrize(
-    "prefix, authority, expected",
+    "system, prefix, authority, expected",
     [
-        ("TM.", "Ban Thường vụ", ("TM. BAN THƯỜNG VỤ", "TRƯỞNG BAN")),
-        ("Q.", "", ("", "Q. TRƯỞNG BAN")),
-        ("", "", ("", "TRƯỞNG BAN")),
+        ("party", "TM.", "Ban Thường vụ", ("T/M BAN THƯỜNG VỤ", "TRƯỞNG BAN")),
+        ("state", "TM.", "Ban Thường vụ", ("TM. BAN THƯỜNG VỤ", "TRƯỞNG BAN")),
+        ("party", "KT.", "Trưởng ban", ("K/T TRƯỞNG BAN", "TRƯỞNG BAN")),
+        ("state", "KT.", "Chủ tịch", ("KT. CHỦ TỊCH", "TRƯỞNG BAN")),
+        ("party", "Q.", "", ("", "Q. TRƯỞNG BAN")),
+        ("state", "", "", ("", "TRƯỞNG BAN")),
     ],
 )
 def test_decision_and_certificate_print_the_same_signature_block(
-    make_council_result, make_issued_decision, prefix, authority, expected
+    make_council_result, make_issued_decision, system, prefix, authority, expected
 ):
     from dvkheo.awards.decision_pdf import _signature
     from dvkheo.awards.models import SignerPrefix
     from dvkheo.certificates.render import certificate_fields
+    from dvkheo.documents.models import ensure_builtin_systems
 
     result = make_council_result(passed=1)
+    result.award_form.document_system = ensure_builtin_systems()[system]
     result.award_form.signer_prefix = SignerPrefix(prefix)
     result.award_form.signer_authority = authority
     result.award_form.signer_title = "Trưởng ban"

@@ -90,8 +90,8 @@ def test_forwarding_creates_a_submitted_dossier_with_copied_report_files_and_his
     assert h["scores"]["mean_total"] == 84.5 and h["scores"]["max_total"] == 100
     assert [c["mean"] for c in h["scores"]["criteria"]] == [22.0, 21.0, 20.0, 13.0, 8.5]
     assert (h["ballot"]["award_form"], h["ballot"]["agree"], h["ballot"]["disagree"], h["ballot"]["passed"]) == ("Giấy khen", 5, 0, True)
-    assert h["ballot"]["meeting_on"] == "05/11/2026" and h["ballot"]["minutes"] == "01/BB-HĐXC năm 2026"
-    assert (h["award"]["decision_number"], h["award"]["decided_on"], h["award"]["issuing_body"]) == ("01/QĐ-BDVTU", "20/11/2026", "BAN DÂN VẬN")
+    assert h["ballot"]["meeting_on"] == "05/11/2026" and h["ballot"]["minutes"] == "01-BB/HĐXC năm 2026"
+    assert (h["award"]["decision_number"], h["award"]["decided_on"], h["award"]["issuing_body"]) == ("01-QĐ/BDVTU", "20/11/2026", "BAN DÂN VẬN")
     assert h["award"]["certificate_serial"].startswith("DVK26-")
     assert h["public_votes"] is None
     assert h["attachments"][0]["former_criterion"] == result.campaign.criteria[2].title
@@ -108,7 +108,7 @@ def test_the_history_page_is_for_the_target_and_source_committees_only(client, l
     login_as(Role.SECRETARY, province)
     page = client.get(url).get_data(as_text=True)
     assert "Quá trình xét chọn ở cấp dưới" in page and "Thành viên 2" in page and "84,50" in page
-    assert "Biên bản số 01/BB-HĐXC" in page and record.history["award"]["certificate_serial"] in page
+    assert "Biên bản số 01-BB/HĐXC" in page and record.history["award"]["certificate_serial"] in page
     client.post("/logout")
 
     login_as(Role.CHAIR, district)

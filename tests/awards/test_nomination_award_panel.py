@@ -13,7 +13,7 @@ def test_the_unit_sees_the_award_on_its_dossier(client, login_as, make_council_r
     login_as(Role.UNIT_SUBMITTER, nomination.unit)
     html = client.get(f"/nominations/{nomination.id}").get_data(as_text=True)
     assert "Khen thưởng" in html and "Đã khen thưởng" in html
-    assert f"Số {decision.number:02d}/QĐ-BDVTU ngày 20/11/2026 của BAN DÂN VẬN" in html
+    assert f"Số {decision.number:02d}-QĐ/BDVTU, ngày 20/11/2026 của Ban Dân vận Tỉnh ủy" in html
     assert certificate_serial in html
 
 
@@ -53,4 +53,4 @@ def test_the_upper_committee_sees_the_lower_history_on_a_forwarded_dossier(
     login_as(Role.SECRETARY, province)
     html = client.get(f"/nominations/{forward.target_nomination_id}").get_data(as_text=True)
     assert "Quá trình xét chọn ở cấp dưới" in html
-    assert "Huyện Sơn Tịnh" in html and "BAN DÂN VẬN" in html
+    assert "Huyện Sơn Tịnh" in html and "Số 01-QĐ/BDVTU, ngày" in html and "của Ban Dân vận Tỉnh ủy" in html

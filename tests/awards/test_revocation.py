@@ -58,7 +58,7 @@ def test_revoking_a_whole_award_revokes_its_certificates_and_the_nomination(app,
     draft = revocation.draft_revocation(decision, [(target.id, "award", None)], REASON, result.secretary)
     db.session.commit()
     assert (draft.kind, draft.status, draft.revokes_id) == (DecisionKind.REVOCATION, DecisionStatus.DRAFT, decision.id)
-    assert draft.title == "Về việc thu hồi, hủy bỏ Quyết định khen thưởng số 01/QĐ-BDVTU ngày 20/11/2026"
+    assert draft.title == "Về việc thu hồi, hủy bỏ Quyết định khen thưởng số 01-QĐ/BDVTU, ngày 20/11/2026"
     assert (draft.issuing_body, draft.issuer_code, draft.signer_name) == ("BAN DÂN VẬN", "BDVTU", "Nguyễn Văn Trưởng")
     articles = draft.articles.split("\n")
     assert articles[0].startswith("Điều 1. Thu hồi, hủy bỏ khen thưởng Giấy khen đối với Ban Công tác Mặt trận thôn Số 1")
@@ -95,7 +95,7 @@ def test_a_certificate_only_revocation_keeps_the_award_and_allows_a_reissue(clie
 
     draft = revocation.draft_revocation(decision, [(line.id, RevocationScope.CERTIFICATE, old.id)], LOST, result.secretary)
     db.session.commit()
-    assert draft.title == "Về việc thu hồi Giấy khen đã cấp theo Quyết định số 01/QĐ-BDVTU ngày 20/11/2026"
+    assert draft.title == "Về việc thu hồi Giấy khen đã cấp theo Quyết định số 01-QĐ/BDVTU, ngày 20/11/2026"
     assert old.serial in draft.articles and "vẫn giữ nguyên hiệu lực" in draft.articles
     issue(draft, result.chair)
 
@@ -144,7 +144,7 @@ def test_lines_outside_the_decision_already_revoked_or_pending_are_refused(make_
 
     with pytest.raises(RuleRefused) as refused:
         revocation.draft_revocation(first, [(outsider.id, "award", None)], REASON, result.secretary)
-    assert str(refused.value) == "Dòng đã chọn không thuộc Quyết định số 01/QĐ-BDVTU."
+    assert str(refused.value) == "Dòng đã chọn không thuộc Quyết định số 01-QĐ/BDVTU."
 
     revocation.draft_revocation(first, [(pending_line.id, "award", None)], REASON, result.secretary)
     issue(revocation.draft_revocation(first, [(revoked_line.id, "award", None)], REASON, result.secretary), result.chair)

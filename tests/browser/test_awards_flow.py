@@ -59,9 +59,9 @@ def test_decision_is_drafted_approved_issued_and_its_certificates_print_and_veri
     page.get_by_role("button", name="Duyệt dự thảo").click()
     expect(page.locator(".flash-success").first).to_contain_text("Đã duyệt dự thảo")
     page.get_by_role("button", name="Ban hành quyết định").click()
-    expect(page.locator(".flash-success").first).to_contain_text("Đã ban hành Quyết định số 01/QĐ-BDVTU")
+    expect(page.locator(".flash-success").first).to_contain_text("Đã ban hành Quyết định số 01-QĐ/BDVTU")
     expect(page.locator(".flash-success").first).to_contain_text("Đã cấp 3 giấy khen")
-    expect(page.locator("body")).to_contain_text("01/QĐ-BDVTU")
+    expect(page.locator("body")).to_contain_text("01-QĐ/BDVTU")
     db.session.expire_all()
     decision = db.session.scalars(sa.select(Decision)).one()
     assert decision.status is DecisionStatus.ISSUED and decision.number == 1

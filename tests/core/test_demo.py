@@ -143,7 +143,7 @@ def test_seed_demo_issues_a_decision_whose_certificates_verify(runner, client):
     campaign = db.session.scalars(sa.select(Campaign).where(Campaign.title == award_campaign_title(today_in_vietnam().year))).one()
     assert campaign.status is CampaignStatus.COUNCIL_DECISION
     decision = db.session.scalars(sa.select(Decision).where(Decision.campaign_id == campaign.id)).one()
-    assert decision.status is DecisionStatus.ISSUED and decision.number_label == "01/QĐ-BDVTU"
+    assert decision.status is DecisionStatus.ISSUED and decision.number_label == "01-QĐ/BDVTU"
     statuses = [n.status for n in db.session.scalars(sa.select(Nomination).where(Nomination.campaign_id == campaign.id))]
     assert sorted(s.value for s in statuses) == ["awarded", "awarded", "awarded", "failed_council", "passed_council"]
     serials = db.session.scalars(sa.select(Certificate.serial).where(Certificate.decision_id == decision.id)).all()
