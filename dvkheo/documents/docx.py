@@ -381,12 +381,18 @@ class OfficialDocx:
     # title, bases, articles
 
     def title(self, doc_type: str, summary: str = "", more: tuple[str, ...] = ()) -> None:
-        self.paragraph(doc_type, align="center", bold=True, size=14, keep_next=True, before=2)
+        """The document type, its summary, then the Party's "-----" or the State's short rule."""
+        self.paragraph(doc_type, align="center", bold=True, size=16 if self.party else 14, keep_next=True, before=2)
         for line in (summary, *more):
             if line:
-                self.paragraph(line, align="center", bold=True, keep_next=True, before=2)
-        rule = self.paragraph(size=4, after=14)
-        _bottom_rule(rule, TEXT_WIDTH_MM * 0.25, TEXT_WIDTH_MM)
+                paragraph = self.paragraph(line, align="center", bold=True, keep_next=True, before=2)
+                # The PDF keeps the summary within 150 mm, so a long one wraps into a centred block.
+                paragraph.paragraph_format.left_indent = paragraph.paragraph_format.right_indent = Mm(7.5)
+        if self.party:
+            self.paragraph("-----", align="center", after=14, keep_next=True)
+        else:
+            rule = self.paragraph(size=4, after=14, keep_next=True)
+            _bottom_rule(rule, TEXT_WIDTH_MM * 0.25, TEXT_WIDTH_MM)
 
     def body(self, text: str, *, lead: str = "", italic: bool = False, keep_next: bool = False, after: float = 6):
         paragraph = self.paragraph(align="justify", indent=True, after=after, keep_next=keep_next)
@@ -396,8 +402,10 @@ class OfficialDocx:
         self.run(paragraph, text, italic=italic)
         return paragraph
 
-    def bases(self, bases: list[str], considering: str = "") -> None:
-        italic = self.fmt.basis_style == "italic"
+    def bases(self, bases: list[str], considering: str = "", *, italic: bool | None = None) -> None:
+        """Each basis its own paragraph: "- Căn cứ …;" upright (Party) or "Căn cứ …;" in italics (State)."""
+        if italic is None:
+            italic = self.fmt.basis_style == "italic"
         for text in [*bases, considering]:
             text = (text or "").strip()
             if not text:
@@ -454,7 +462,8 @@ class OfficialDocx:
         name.paragraph_format.space_before = Mm(28 - (12 if draft_note else 6))
         name.paragraph_format.keep_with_next = False
 
-    def signature(self, signature: dict, recipients_label: str, recipients: list[str], *, draft: bool) -> None:
+    def signature(self, signature: dict, recipients_label: str, recipients: list[str], *, draft: bool,
+                  label_style: str | None = None) -> None:
         """"Nơi nhận" at left, the signer at right, in one row that does not split."""
         self._keep_last_paragraph_with_next()
         self.paragraph(size=6, after=10, keep_next=True)
@@ -465,7 +474,7 @@ class OfficialDocx:
         left, right = table.rows[0].cells
         label = left.paragraphs[0]
         label.paragraph_format.keep_with_next = True
-        if self.fmt.recipients_label_style == "underline":
+        if (label_style or self.fmt.recipients_label_style) == "underline":
             self.run(label, recipients_label, underline=True, size=14)
             item_size = 12
         else:
@@ -548,57 +557,9 @@ class OfficialDocx:
                     self.run(extra, note, italic=True, size=size - 1)
 
 
+# Column widths below are the PDF stylesheets' widths plus their cell padding (3 mm).
+
 # --- the decision --------------------------------------------------------------------------------------------
-
-
-def _decision_values(decision, d: dict) -> dict:
-    """Fill what an older `decision_context` does not carry yet (the system's header, "Nơi nhận", the annex
-    caption) from the decision itself; a context that has them is taken as it is."""
-    d = dict(d)
-    fmt = DocumentFormat.from_dict(d["format"]) if d.get("format") else decision.format
-    d["format"] = fmt.as_dict()
-    header = dict(d.get("header") or {})
-    if "mark" not in header:
-        header = header_context(
-            fmt,
-            parent_body=header.get("parent_body", decision.parent_body),
-            issuing_body=header.get("issuing_body", decision.issuing_body),
-            number=fmt.number_line(decision.number, decision.type_code, decision.issuer_code),
-            place_date=header.get("place_date", ""),
-        )
-    d["header"] = header
-    if not d.get("enacting_line"):
-        if fmt.enacting == "authority":
-            d["enacting_line"] = f"{decision.issuer_as_written.upper()} QUYẾT ĐỊNH"
-        else:
-            d["enacting_line"] = "QUYẾT ĐỊNH:"
-    if "recipients_label" not in d:
-        d["signature"] = _signature_in_format(decision, fmt, dict(d.get("signature") or {}))
-        d["recipients_label"] = "Nơi nhận:"
-        d["recipients"] = fmt.recipient_lines(
-            (decision.recipients or "").replace("\r\n", "\n").split("\n"),
-            getattr(getattr(decision, "award_form", None), "archive", None),
-        )
-    annex = dict(d.get("annex") or {})
-    if "label" not in annex:
-        caption = "Kèm theo" if fmt.appendix_numerals == "roman" else "kèm theo"
-        annex["reference"] = f"({caption} {decision.citation()})"
-        annex["label"] = "DANH SÁCH"
-    d["annex"] = annex
-    return d
-
-
-def _signature_in_format(decision, fmt: DocumentFormat, signature: dict) -> dict:
-    """Decree 30's "TM." rewritten as the system writes it ("T/M" for the Party), where the context has not yet."""
-    prefix = decision.signer_prefix
-    if prefix is None or not prefix.value:
-        return signature
-    written = fmt.prefix(prefix.name) or prefix.value
-    for key in ("authority", "title"):
-        value = signature.get(key) or ""
-        if value.startswith(prefix.value + " ") or value == prefix.value:
-            signature[key] = written + value[len(prefix.value):]
-    return signature
 
 
 def decision_document(d: dict) -> bytes:
@@ -611,11 +572,11 @@ def decision_document(d: dict) -> bytes:
     out.title(d.get("doc_type", "QUYẾT ĐỊNH"), d.get("title", ""))
     if d.get("authority_line"):
         out.centred_line(d["authority_line"], before=0, after=8)
-    out.bases(d.get("legal_bases") or [], d.get("considering", ""))
+    out.bases(d.get("legal_bases") or [], d.get("considering", ""), italic=d.get("basis_italic"))
     out.centred_line(d.get("enacting_line") or "QUYẾT ĐỊNH:")
     out.articles(d.get("articles") or [])
     out.signature(d.get("signature") or {}, d.get("recipients_label", "Nơi nhận:"), d.get("recipients") or [],
-                  draft=bool(d.get("is_draft")))
+                  draft=bool(d.get("is_draft")), label_style=d.get("recipients_style"))
     annex = d.get("annex") or {}
     if annex:
         _annex(out, annex, d.get("revocation_reason", ""))
@@ -638,8 +599,8 @@ def _annex(out: OfficialDocx, annex: dict, revocation_reason: str) -> None:
             paragraph = out.paragraph(align="justify", indent=True, after=6)
             out.run(paragraph, "Lý do thu hồi:", italic=True)
             out.run(paragraph, f" {revocation_reason}")
-        columns = [("STT", 12), ("Tên tập thể, cá nhân", 0), ("Chức vụ, đơn vị", 36), ("Hình thức", 20),
-                   ("Nội dung thu hồi", 30), ("Số hiệu giấy khen", 30)]
+        columns = [("STT", 13), ("Tên tập thể, cá nhân", 0), ("Chức vụ, đơn vị", 39), ("Hình thức", 23),
+                   ("Nội dung thu hồi", 33), ("Số hiệu giấy khen", 33)]
         rows = [
             [r.get("stt"), r.get("name"), r.get("detail"),
              (r.get("form"), f"(QĐ số {r['decision']})" if r.get("decision") else ""), r.get("scope"),
@@ -649,13 +610,13 @@ def _annex(out: OfficialDocx, annex: dict, revocation_reason: str) -> None:
         out.grid(columns, rows, centred={0}, bold_columns={1}, nobreak_columns={5})
         count = len(revocations)
     else:
-        columns = [("STT", 12), ("Tên tập thể, cá nhân", 0), ("Chức vụ, đơn vị", 36), ("Mô hình, điển hình", 42),
-                   ("Hình thức", 20)]
+        columns = [("STT", 13), ("Tên tập thể, cá nhân", 0), ("Chức vụ, đơn vị", 39), ("Mô hình, điển hình", 45),
+                   ("Hình thức", 23)]
         with_combined, with_note = annex.get("with_combined"), annex.get("with_note")
         if with_combined:
-            columns.append(("Điểm kết hợp", 16))
+            columns.append(("Điểm kết hợp", 19))
         if with_note:
-            columns.append(("Nội dung", 26))
+            columns.append(("Nội dung", 29))
         rows = []
         for r in annex.get("rows") or []:
             if r.get("heading"):
@@ -677,7 +638,7 @@ def _annex(out: OfficialDocx, annex: dict, revocation_reason: str) -> None:
 def decision_docx(decision) -> bytes:
     from dvkheo.awards.decision_pdf import decision_context
 
-    return decision_document(_decision_values(decision, decision_context(decision)))
+    return decision_document(decision_context(decision))
 
 
 def decision_filename(decision) -> str:
@@ -740,8 +701,8 @@ def minutes_document(m: dict) -> bytes:
 
     out.heading("III. KẾT QUẢ BỎ PHIẾU KÍN")
     out.grid(
-        [("STT", 12), ("Tên mô hình/điển hình", 0), ("Đơn vị đề nghị", 26), (m.get("votes_header", "Số phiếu"), 26),
-         ("Tỷ lệ %", 16), ("Kết quả", 20)],
+        [("STT", 11), ("Tên mô hình/điển hình", 0), ("Đơn vị đề nghị", 29), (m.get("votes_header", "Số phiếu"), 27),
+         ("Tỷ lệ %", 15), ("Kết quả", 22)],
         [[r.get("stt"), (r.get("title"), r.get("nominee", "")), r.get("unit"), r.get("votes"), r.get("percent"),
           (r.get("result"), r.get("note", ""))] for r in rows],
         centred={0, 3, 4, 5},

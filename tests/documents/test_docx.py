@@ -135,7 +135,7 @@ def test_party_decision_header_page_and_fonts(make_council_result):
     text = docx_text(word.decision_docx(decision))
     assert "CỘNG HÒA" not in text and "Số:" not in text and "TM." not in text
     for expected in ("QUYẾT ĐỊNH", "- Căn cứ Luật Thi đua, khen thưởng", "Điều 1.", "T/M BAN THƯỜNG VỤ", "TRƯỞNG BAN",
-                     "Nguyễn Văn Trưởng", "Nơi nhận:", "- Lưu VT.", "Trần Thị Hạnh", "Ban Công tác Mặt trận thôn Số 2",
+                     "Nguyễn Văn Trưởng", "Nơi nhận:", "- Lưu VT, HĐXC.", "Trần Thị Hạnh", "Ban Công tác Mặt trận thôn Số 2",
                      "kèm theo Quyết định số 01-QĐ/BDVTU, ngày 03/12/2026"):
         assert expected in text, expected
 
@@ -170,7 +170,7 @@ def test_state_decision_writes_the_state_form(make_council_result):
     assert basis.runs[0].italic
     text = docx_text(data)
     assert "ĐẢNG CỘNG SẢN" not in text and "T/M" not in text and "Số 01-" not in text
-    for expected in ("QUYẾT ĐỊNH:", "TM. ỦY BAN NHÂN DÂN", "CHỦ TỊCH", "- Lưu: VT.", "DANH SÁCH",
+    for expected in ("QUYẾT ĐỊNH:", "TM. ỦY BAN NHÂN DÂN", "CHỦ TỊCH", "- Lưu: VT, HĐXC.", "DANH SÁCH",
                      "Kèm theo Quyết định số 01/QĐ-UBND ngày 05 tháng 02 năm 2026 của Chủ tịch Ủy ban nhân dân xã Tịnh Khê"):
         assert expected in text, expected
 
