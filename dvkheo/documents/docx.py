@@ -131,16 +131,29 @@ def _no_break_hyphens(run, text: str) -> None:
             r.append(t)
 
 
+# CT_TblPr's sequence: each element goes before the ones that must follow it, or Word asks to repair the file.
+_TBLPR_ORDER = (
+    "w:tblStyle", "w:tblpPr", "w:tblOverlap", "w:bidiVisual", "w:tblStyleRowBandSize", "w:tblStyleColBandSize",
+    "w:tblW", "w:jc", "w:tblCellSpacing", "w:tblInd", "w:tblBorders", "w:shd", "w:tblLayout", "w:tblCellMar",
+    "w:tblLook", "w:tblCaption", "w:tblDescription", "w:tblPrChange",
+)
+
+
+def _put_in_tblpr(tbl_pr, element) -> None:
+    old = tbl_pr.find(element.tag)
+    if old is not None:
+        tbl_pr.remove(old)
+    tag = element.tag.split("}")[1]
+    successors = _TBLPR_ORDER[_TBLPR_ORDER.index(f"w:{tag}") + 1:]
+    tbl_pr.insert_element_before(element, *successors)
+
+
 def _table_layout(table, widths_mm: list[float], *, borders: bool, cell_margin_mm: float = 0) -> None:
     """Fixed column widths (Word and LibreOffice both honour tcW/gridCol), borders on or explicitly off."""
-    table.autofit = False
+    table.autofit = False  # w:tblLayout fixed
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     tbl_pr = table._tbl.tblPr
-    width = _el("w:tblW", w=_mm_twips(sum(widths_mm)), type="dxa")
-    existing = tbl_pr.find(qn("w:tblW"))
-    if existing is not None:
-        tbl_pr.remove(existing)
-    tbl_pr.append(width)
+    _put_in_tblpr(tbl_pr, _el("w:tblW", w=_mm_twips(sum(widths_mm)), type="dxa"))
     value = "single" if borders else "nil"
     tbl_borders = _el("w:tblBorders")
     for edge in ("top", "left", "bottom", "right", "insideH", "insideV"):
@@ -148,15 +161,16 @@ def _table_layout(table, widths_mm: list[float], *, borders: bool, cell_margin_m
         if borders:
             attrs.update(sz=RULE_SZ, space=0, color="000000")
         tbl_borders.append(_el(f"w:{edge}", **attrs))
-    tbl_pr.append(tbl_borders)
-    tbl_pr.append(_el("w:tblLayout", type="fixed"))
+    _put_in_tblpr(tbl_pr, tbl_borders)
     margins = _el("w:tblCellMar")
-    for edge in ("left", "right"):
-        margins.append(_el(f"w:{edge}", w=_mm_twips(cell_margin_mm), type="dxa"))
+    # CT_TblCellMar's order: top, left (start), bottom, right (end).
     if borders:
-        for edge in ("top", "bottom"):
-            margins.append(_el(f"w:{edge}", w=_mm_twips(0.8), type="dxa"))
-    tbl_pr.append(margins)
+        margins.append(_el("w:top", w=_mm_twips(0.8), type="dxa"))
+    margins.append(_el("w:left", w=_mm_twips(cell_margin_mm), type="dxa"))
+    if borders:
+        margins.append(_el("w:bottom", w=_mm_twips(0.8), type="dxa"))
+    margins.append(_el("w:right", w=_mm_twips(cell_margin_mm), type="dxa"))
+    _put_in_tblpr(tbl_pr, margins)
     for column, width_mm in zip(table.columns, widths_mm):
         column.width = Mm(width_mm)
     for row in table.rows:
@@ -173,7 +187,10 @@ def _row_flags(row, *, header: bool = False) -> None:
 
 
 def _shade(cell, fill: str) -> None:
-    cell._tc.get_or_add_tcPr().append(_el("w:shd", val="clear", color="auto", fill=fill))
+    cell._tc.get_or_add_tcPr().insert_element_before(
+        _el("w:shd", val="clear", color="auto", fill=fill),
+        "w:noWrap", "w:tcMar", "w:textDirection", "w:tcFitText", "w:vAlign", "w:hideMark", "w:tcPrChange",
+    )
 
 
 def _page_field(paragraph) -> None:

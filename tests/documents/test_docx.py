@@ -60,6 +60,36 @@ def _with_hyphens(paragraph) -> str:
     return "".join(parts)
 
 
+# The schema's order of the property elements this module writes (ECMA-376 CT_PPr, CT_TblPr, CT_TcPr): Word
+# refuses a file whose children are out of order and offers to repair it, where LibreOffice says nothing.
+SCHEMA_ORDER = {
+    "pPr": ["pStyle", "keepNext", "keepLines", "pageBreakBefore", "framePr", "widowControl", "numPr",
+            "suppressLineNumbers", "pBdr", "shd", "tabs", "suppressAutoHyphens", "kinsoku", "wordWrap", "overflowPunct",
+            "topLinePunct", "autoSpaceDE", "autoSpaceDN", "bidi", "adjustRightInd", "snapToGrid", "spacing", "ind",
+            "contextualSpacing", "mirrorIndents", "suppressOverlap", "jc", "textDirection", "textAlignment",
+            "textboxTightWrap", "outlineLvl", "divId", "cnfStyle", "rPr", "sectPr", "pPrChange"],
+    "tblPr": ["tblStyle", "tblpPr", "tblOverlap", "bidiVisual", "tblStyleRowBandSize", "tblStyleColBandSize", "tblW",
+              "jc", "tblCellSpacing", "tblInd", "tblBorders", "shd", "tblLayout", "tblCellMar", "tblLook"],
+    "tcPr": ["cnfStyle", "tcW", "gridSpan", "hMerge", "vMerge", "tcBorders", "shd", "noWrap", "tcMar", "textDirection",
+             "tcFitText", "vAlign", "hideMark"],
+}
+
+
+def out_of_order(data: bytes) -> list[str]:
+    from lxml import etree
+
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        root = etree.fromstring(archive.read("word/document.xml"))
+    problems = []
+    for parent, order in SCHEMA_ORDER.items():
+        for element in root.iter(qn(f"w:{parent}")):
+            names = [etree.QName(child).localname for child in element]
+            if len(set(names)) != len(names) or any(n not in order for n in names) \
+                    or [order.index(n) for n in names] != sorted(order.index(n) for n in names):
+                problems.append(f"{parent}: {names}")
+    return problems
+
+
 def _issued(result, decided_on=date(2026, 12, 3)):
     decision = ops.draft_award_decision(result.campaign, result.award_form, [n.id for n in result.passed], result.secretary)
     workflow.apply(decision, workflow.DecisionAction.APPROVE, result.chair)
@@ -153,6 +183,7 @@ def test_party_decision_header_page_and_fonts(make_council_result):
     annex = document.tables[2]
     assert [squash(c.text) for c in annex.rows[0].cells][:2] == ["STT", "Tên tập thể, cá nhân"]
     assert "w:tblHeader" in annex.rows[0]._tr.xml
+    assert out_of_order(word.decision_docx(decision)) == []
 
 
 def test_state_decision_writes_the_state_form(make_council_result):
@@ -166,6 +197,7 @@ def test_state_decision_writes_the_state_form(make_council_result):
                                  "Tịnh Khê, ngày 05 tháng 02 năm 2026"]
     label = document.tables[1].rows[0].cells[0].paragraphs[0].runs[0]
     assert label.bold and label.italic and not label.underline
+    assert out_of_order(data) == []
     basis = next(p for p in document.paragraphs if p.text.startswith("Căn cứ"))
     assert basis.runs[0].italic
     text = docx_text(data)
@@ -223,6 +255,7 @@ def test_minutes_header_and_tables(make_council_result, make_user):
         assert expected in text, expected
     results = document.tables[1]
     assert squash(results.rows[0].cells[0].text) == "STT" and len(results.rows) == 4
+    assert out_of_order(data) == []
 
 
 # --- downloads and access ------------------------------------------------------------------------------------
