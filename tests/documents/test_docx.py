@@ -13,6 +13,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from docx import Document
 from docx.oxml.ns import qn
 from docx.shared import Mm
@@ -20,7 +21,9 @@ from pypdf import PdfReader
 
 from dvkheo.accounts.models import Role
 from dvkheo.awards import decisions as ops
-from dvkheo.awards import workflow
+from dvkheo.awards import revocation, workflow
+from dvkheo.awards.models import RevocationScope
+from dvkheo.certificates.models import Certificate
 from dvkheo.council.models import BallotAttendance, CouncilRole
 from dvkheo.documents import docx as word
 from dvkheo.documents.models import ensure_builtin_systems
@@ -214,6 +217,24 @@ def test_draft_says_so_and_has_no_signature(make_council_result):
     text = docx_text(word.decision_docx(decision))
     assert "DỰ THẢO - chưa ban hành" in text and "(Dự thảo, chưa ký)" in text
     assert "Số …-QĐ/BDVTU" in text and "ngày tháng năm 2026" in text.replace("\u00a0", " ")
+
+
+def test_revocation_annex_keeps_each_serial_on_one_line(make_council_result, make_issued_decision):
+    result = make_council_result(passed=1)
+    decision = make_issued_decision(result)
+    line = decision.awardees[0]
+    certificate = db.session.scalars(sa.select(Certificate).where(Certificate.awardee_id == line.id)).one()
+    draft = revocation.draft_revocation(decision, [(line.id, RevocationScope.CERTIFICATE, certificate.id)],
+                                        "Giấy khen bị mất khi chuyển nhà", result.secretary)
+    db.session.commit()
+    document = Document(io.BytesIO(word.decision_docx(draft)))
+    annex = document.tables[-1]
+    serial_cell = annex.rows[1].cells[-1]
+    assert cell_lines(serial_cell) == [certificate.serial]
+    # Every hyphen of the serial is Word's non-breaking hyphen, none a plain "-".
+    assert serial_cell._tc.xml.count("<w:noBreakHyphen/>") == certificate.serial.count("-") > 0
+    assert "-" not in "".join(t.text for t in serial_cell._tc.iter(qn("w:t")))
+    assert "Lý do thu hồi: Giấy khen bị mất khi chuyển nhà" in docx_text(word.decision_docx(draft))
 
 
 def test_user_text_with_markup_characters_survives(make_council_result):
