@@ -22,7 +22,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Mm, Pt
 
-from dvkheo.documents.formats import STATE, DocumentFormat, header_context
+from dvkheo.documents.formats import BUILTIN, PARTY, STATE, DocumentFormat, header_context
 
 MIMETYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 FONT = "Times New Roman"
@@ -397,7 +397,7 @@ class OfficialDocx:
 
     # title, bases, articles
 
-    def title(self, doc_type: str, summary: str = "", more: tuple[str, ...] = ()) -> None:
+    def title(self, doc_type: str, summary: str = "", more: tuple[str, ...] = (), rule: str | None = None) -> None:
         """The document type, its summary, then the Party's "-----" or the State's short rule."""
         self.paragraph(doc_type, align="center", bold=True, size=16 if self.party else 14, keep_next=True, before=2)
         for line in (summary, *more):
@@ -405,7 +405,7 @@ class OfficialDocx:
                 paragraph = self.paragraph(line, align="center", bold=True, keep_next=True, before=2)
                 # The PDF keeps the summary within 150 mm, so a long one wraps into a centred block.
                 paragraph.paragraph_format.left_indent = paragraph.paragraph_format.right_indent = Mm(7.5)
-        if self.party:
+        if (rule or ("dashes" if self.party else "rule")) == "dashes":
             self.paragraph("-----", align="center", after=14, keep_next=True)
         else:
             rule = self.paragraph(size=4, after=14, keep_next=True)
@@ -456,7 +456,8 @@ class OfficialDocx:
         for paragraph in body[-2:]:
             paragraph.paragraph_format.keep_with_next = True
 
-    def _signer(self, cell, block: dict, *, first: bool, draft_note: str = "", note: str = "") -> None:
+    def _signer(self, cell, block: dict, *, first: bool, draft_note: str = "", note: str = "",
+                keep_next: bool = False, lines: int = 0) -> None:
         def line(text, **kwargs):
             nonlocal first
             paragraph = cell.paragraphs[0] if first else cell.add_paragraph()
@@ -467,9 +468,12 @@ class OfficialDocx:
                 self.run(paragraph, text, **kwargs)
             return paragraph
 
-        for text in block.get("lines", []):
-            if text:
-                line(text.upper(), bold=True)
+        written = [text for text in block.get("lines", []) if text]
+        for text in written:
+            line(text.upper(), bold=True)
+        # A signer with fewer title lines than the one beside it: names stay level.
+        for _ in range(lines - len(written)):
+            line("\u00a0", bold=True)
         if note:
             line(note, italic=True, size=13)
         space = line(draft_note, italic=True, size=12) if draft_note else line("")
@@ -477,7 +481,7 @@ class OfficialDocx:
         # The PDF leaves 28 mm for the signature and the seal.
         name = line(block.get("name", ""), bold=True)
         name.paragraph_format.space_before = Mm(28 - (12 if draft_note else 6))
-        name.paragraph_format.keep_with_next = False
+        name.paragraph_format.keep_with_next = keep_next
 
     def signature(self, signature: dict, recipients_label: str, recipients: list[str], *, draft: bool,
                   label_style: str | None = None) -> None:
@@ -509,25 +513,35 @@ class OfficialDocx:
             draft_note="(Dự thảo, chưa ký)" if draft else "",
         )
 
-    def signatures_side_by_side(self, left_block: dict, right_block: dict) -> None:
-        """Two signers (the minutes: secretary at left, chair at right), each "(Ký, ghi rõ họ tên)"."""
+    def signatures_side_by_side(self, blocks: list[dict], recipients: tuple[str, list[str], str | None] | None = None) -> None:
+        """Signers side by side (the minutes: the secretary at left, the chair at right) in one row that does not
+        split; a block is {"lines": [...], "name": ..., "note": "(Ký, ghi rõ họ tên)" or ""}. "Nơi nhận" goes in the
+        same row under the left signer, so no page break can part it from the signatures (LibreOffice ignores a
+        keep-with-next from a table to the paragraph after it)."""
         self._keep_last_paragraph_with_next()
         self.paragraph(size=6, after=12, keep_next=True)
-        table = self.doc.add_table(rows=1, cols=2)
-        _table_layout(table, [TEXT_WIDTH_MM / 2, TEXT_WIDTH_MM / 2], borders=False)
+        width = TEXT_WIDTH_MM / max(1, len(blocks))
+        table = self.doc.add_table(rows=1, cols=max(1, len(blocks)))
+        _table_layout(table, [width] * len(table.columns), borders=False)
         _row_flags(table.rows[0])
-        for cell, block in zip(table.rows[0].cells, (left_block, right_block)):
-            self._signer(cell, block, first=True, note=block.get("note", "(Ký, ghi rõ họ tên)"))
+        most = max((len([t for t in block.get("lines", []) if t]) for block in blocks), default=0)
+        cells = table.rows[0].cells
+        for cell, block in zip(cells, blocks):
+            self._signer(cell, block, first=True, note=block.get("note", ""), lines=most)
+        if recipients and recipients[1]:
+            label, items, style = recipients
+            self.recipients_block(label, items, style, container=cells[0])
 
-    def recipients_block(self, label: str, recipients: list[str]) -> None:
-        """"Nơi nhận" on its own, at left under a two-signer block."""
+    def recipients_block(self, label: str, recipients: list[str], style: str | None = None, container=None) -> None:
+        """"Nơi nhận" and its list, at left, kept together."""
         if not recipients:
             return
-        underline = self.fmt.recipients_label_style == "underline"
-        self.paragraph(label, align="left", underline=underline, bold=not underline, italic=not underline,
-                       size=14 if underline else 12, before=12, keep_next=True)
+        underline = (style or self.fmt.recipients_label_style) == "underline"
+        self.paragraph(label, container=container, align="left", underline=underline, bold=not underline,
+                       italic=not underline, size=14 if underline else 12, before=18, keep_next=True)
         for index, item in enumerate(recipients):
-            self.paragraph(item, align="left", size=12 if underline else 11, keep_next=index < len(recipients) - 1)
+            self.paragraph(item, container=container, align="left", size=12 if underline else 11,
+                           keep_next=index < len(recipients) - 1)
 
     # tables with borders (the annexed list, the vote results)
 
@@ -667,84 +681,147 @@ def decision_filename(decision) -> str:
 # --- the minutes ---------------------------------------------------------------------------------------------
 
 
+_RESULT_WIDTHS = {"stt": 11, "title": 0, "unit": 29, "votes": 27, "percent": 17, "result": 20}
+_RESULT_NOTES = {"title": "nominee", "result": "note"}  # the italic line under a cell
+
+
+def _minutes_format(m: dict) -> DocumentFormat:
+    """The council's system: a stored copy, a system's code, or (older minutes) the State's, as their PDF."""
+    value = m.get("format")
+    if isinstance(value, dict):
+        return DocumentFormat.from_dict(value)
+    if isinstance(value, str) and value:
+        from dvkheo.documents.models import system_by_code
+
+        system = system_by_code(value)
+        if system is not None:
+            return system.format
+        return BUILTIN.get(value, PARTY if m.get("is_party") else STATE)
+    return STATE
+
+
+def _legacy_minutes(m: dict) -> dict:
+    """Today's minutes context in the sectioned shape: sections of blocks, conclusion, closing, signatures."""
+    absent = m.get("absent") or []
+    composition = [
+        {"kind": "paragraph", "text": f"Tổng số thành viên Hội đồng: {m.get('membership', 0)}; có mặt: "
+                                      f"{m.get('present_count', 0)}; vắng mặt: {len(absent)}."},
+        {"kind": "label", "text": "Thành viên có mặt:"},
+        {"kind": "people", "entries": [{"name": p.get("name", ""), "text": f" - {p.get('role', '')}"}
+                                       for p in m.get("present") or []]},
+    ]
+    if absent:
+        composition += [
+            {"kind": "label", "text": "Thành viên vắng mặt:"},
+            {"kind": "people", "entries": [{"name": p.get("name", ""), "text": f" - {p.get('role', '')} ({p.get('note', '')})"}
+                                           for p in absent]},
+        ]
+    composition.append({"kind": "paragraph", "text": f"Chủ trì cuộc họp: {m.get('chair_name') or '...'}, Chủ tịch "
+                                                     f"Hội đồng. Thư ký cuộc họp: {m.get('secretary_name') or '...'}."})
+    rows = m.get("rows") or []
+    counted = (f"Số phiếu phát ra: {m.get('ballots_issued', 0)}; số phiếu thu về: {m.get('ballots_received', 0)} "
+               f"(bỏ phiếu điện tử: {m.get('electronic', 0)}; phiếu giấy: {m.get('paper', 0)})")
+    if m.get("written") is not None:
+        counted += f"; số ý kiến bằng văn bản của thành viên vắng mặt được tính: {m['written']}"
+    award_form = m.get("award_form", "")
+    if m.get("passed_count"):
+        conclusion = (f"Căn cứ kết quả bỏ phiếu kín, Hội đồng thống nhất đề nghị khen thưởng hình thức {award_form} cho "
+                      f"{m['passed_count']} mô hình, điển hình “Dân vận khéo” đạt yêu cầu: "
+                      f"{'; '.join(m.get('passed_titles') or [])}.")
+    else:
+        conclusion = ("Căn cứ kết quả bỏ phiếu kín, không có mô hình, điển hình nào đạt yêu cầu để đề nghị khen thưởng "
+                      f"hình thức {award_form}.")
+    columns = [{"key": "stt", "label": "STT"}, {"key": "title", "label": "Tên mô hình/điển hình"},
+               {"key": "unit", "label": "Đơn vị đề nghị"}, {"key": "votes", "label": m.get("votes_header", "Số phiếu")},
+               {"key": "percent", "label": "Tỷ lệ %"}, {"key": "result", "label": "Kết quả"}]
+    return {
+        **m,
+        "summary_lines": [m.get("subtitle", ""), m.get("campaign_title", "")],
+        "opening": (f"Vào lúc {m.get('meeting_time') or '...'}, ngày {m.get('meeting_date', '')}, tại "
+                    f"{m.get('meeting_place', '')}, Hội đồng xét chọn mô hình, điển hình “Dân vận khéo” họp xét đề nghị "
+                    f"khen thưởng hình thức {award_form}."),
+        "sections": [
+            {"heading": "I. THÀNH PHẦN", "blocks": composition},
+            {"heading": "II. NỘI DUNG", "blocks": [
+                {"kind": "paragraph", "text": f"Hội đồng xem xét {len(rows)} hồ sơ trong danh sách đề cử và tiến hành "
+                                              f"bỏ phiếu kín theo quy định: {m.get('rule', '')}"},
+                {"kind": "paragraph", "text": counted + "."},
+            ]},
+            {"heading": "III. KẾT QUẢ BỎ PHIẾU KÍN", "blocks": [{"kind": "table", "columns": columns, "rows": rows}]},
+        ],
+        "conclusion_heading": "IV. KẾT LUẬN",
+        "conclusion": [conclusion],
+        "closing": [f"Biên bản kết thúc vào lúc {m.get('closed_at', '')}; đã được thông qua trước Hội đồng và các "
+                    "thành viên dự họp thống nhất."],
+        "signatures": [
+            {"authority": "", "title": "THƯ KÝ", "name": m.get("secretary_name", ""), "note": "(Ký, ghi rõ họ tên)"},
+            {"authority": "", "title": "CHỦ TỊCH HỘI ĐỒNG", "name": m.get("chair_name", ""), "note": "(Ký, ghi rõ họ tên)"},
+        ],
+    }
+
+
 def minutes_document(m: dict) -> bytes:
-    """The minutes of the council meeting from `minutes_context()`'s values (tolerant of added or missing keys)."""
-    fmt = DocumentFormat.from_dict(m["format"]) if m.get("format") else STATE
-    header = m.get("doc_header") or m.get("header") or {}
+    """The minutes of the council meeting from `minutes_context()`'s values: its sections of paragraphs, lists of
+    people and the results table, then the closing kept with the signatures and "Nơi nhận"."""
+    if "sections" not in m:
+        m = _legacy_minutes(m)
+    fmt = _minutes_format(m)
+    header = dict(m.get("header") or {})
     if "mark" not in header:
         header = header_context(fmt, parent_body=header.get("parent_body", ""), issuing_body=header.get("issuing_body", ""),
                                 number=header.get("number", ""), place_date=header.get("place_date", ""))
     out = OfficialDocx(fmt, title=f"Biên bản họp Hội đồng xét chọn - {header.get('number', '')}",
                        author=header.get("issuing_body", ""))
     out.header(header)
-    out.title(m.get("title", "BIÊN BẢN"), m.get("subtitle", ""), (m.get("campaign_title", ""),))
-    council = m.get("council_name") or "Hội đồng xét chọn mô hình, điển hình “Dân vận khéo”"
-    opening = m.get("opening") or (
-        f"Vào lúc {m.get('meeting_time') or '...'}, ngày {m.get('meeting_date', '')}, tại {m.get('meeting_place', '')}, "
-        f"{council} họp xét đề nghị khen thưởng hình thức {m.get('award_form', '')}."
+    summary = m.get("summary_lines") or [m.get("summary", "")]
+    out.title(m.get("title", "BIÊN BẢN"), summary[0], tuple(summary[1:]), rule=m.get("summary_rule"))
+    if m.get("opening"):
+        out.body(m["opening"])
+    for section in m.get("sections") or []:
+        out.heading(section.get("heading", ""))
+        for block in section.get("blocks") or []:
+            _minutes_block(out, block)
+    if m.get("conclusion_heading"):
+        out.heading(m["conclusion_heading"])
+    for text in m.get("conclusion") or []:
+        out.body(text)
+    for text in m.get("closing") or []:
+        out.body(text, keep_next=True)
+    out.signatures_side_by_side(
+        [{"lines": [s.get("authority", ""), s.get("title", "")], "name": s.get("name", ""), "note": s.get("note", "")}
+         for s in m.get("signatures") or []],
+        (m.get("recipients_label", "Nơi nhận:"), m.get("recipients") or [], m.get("recipients_label_style")),
     )
-    out.body(opening)
+    return out.to_bytes()
 
-    out.heading("I. THÀNH PHẦN")
-    absent = m.get("absent") or []
-    out.body(f"Tổng số thành viên Hội đồng: {m.get('membership', 0)}; có mặt: {m.get('present_count', 0)}; "
-             f"vắng mặt: {len(absent)}.")
-    for label, people, with_note in (("Thành viên có mặt:", m.get("present") or [], False),
-                                     ("Thành viên vắng mặt:", absent, True)):
-        if not people and with_note:
-            continue
-        out.paragraph(label, align="left", bold=True, italic=True, indent=True, before=2, after=1, keep_next=True)
-        for number, person in enumerate(people, start=1):
+
+def _minutes_block(out: OfficialDocx, block: dict) -> None:
+    kind = block.get("kind")
+    if kind == "paragraph":
+        out.body(block.get("text", ""))
+    elif kind == "label":
+        out.paragraph(block.get("text", ""), align="left", bold=True, italic=True, indent=True, before=2, after=1,
+                      keep_next=True)
+    elif kind == "people":
+        for number, person in enumerate(block.get("entries") or [], start=1):
             paragraph = out.paragraph(align="left", after=1)
             paragraph.paragraph_format.left_indent = Cm(1.8)
             paragraph.paragraph_format.first_line_indent = Cm(-0.6)
             out.run(paragraph, f"{number}. ")
             out.run(paragraph, person.get("name", ""), bold=True)
-            out.run(paragraph, f" - {person.get('role', '')}")
-            if with_note and person.get("note"):
-                out.run(paragraph, f" ({person['note']})")
-    out.body(f"Chủ trì cuộc họp: {m.get('chair_name') or '...'}, Chủ tịch Hội đồng. "
-             f"Thư ký cuộc họp: {m.get('secretary_name') or '...'}.", after=6)
-
-    out.heading("II. NỘI DUNG")
-    rows = m.get("rows") or []
-    out.body(f"Hội đồng xem xét {len(rows)} hồ sơ trong danh sách đề cử và tiến hành bỏ phiếu kín theo quy định: "
-             f"{m.get('rule', '')}")
-    counted = (f"Số phiếu phát ra: {m.get('ballots_issued', 0)}; số phiếu thu về: {m.get('ballots_received', 0)} "
-               f"(bỏ phiếu điện tử: {m.get('electronic', 0)}; phiếu giấy: {m.get('paper', 0)})")
-    if m.get("written") is not None:
-        counted += f"; số ý kiến bằng văn bản của thành viên vắng mặt được tính: {m['written']}"
-    out.body(counted + ".")
-
-    out.heading("III. KẾT QUẢ BỎ PHIẾU KÍN")
-    out.grid(
-        [("STT", 11), ("Tên mô hình/điển hình", 0), ("Đơn vị đề nghị", 29), (m.get("votes_header", "Số phiếu"), 27),
-         ("Tỷ lệ %", 15), ("Kết quả", 22)],
-        [[r.get("stt"), (r.get("title"), r.get("nominee", "")), r.get("unit"), r.get("votes"), r.get("percent"),
-          (r.get("result"), r.get("note", ""))] for r in rows],
-        centred={0, 3, 4, 5},
-    )
-
-    out.heading("IV. KẾT LUẬN")
-    award_form = m.get("award_form", "")
-    if m.get("passed_count"):
-        out.body(f"Căn cứ kết quả bỏ phiếu kín, Hội đồng thống nhất đề nghị khen thưởng hình thức {award_form} cho "
-                 f"{m['passed_count']} mô hình, điển hình “Dân vận khéo” đạt yêu cầu: "
-                 f"{'; '.join(m.get('passed_titles') or [])}.")
-    else:
-        out.body("Căn cứ kết quả bỏ phiếu kín, không có mô hình, điển hình nào đạt yêu cầu để đề nghị khen thưởng "
-                 f"hình thức {award_form}.")
-    closing = m.get("closing") or (
-        f"Biên bản kết thúc vào lúc {m.get('closed_at', '')}; đã được thông qua trước Hội đồng và các thành viên dự "
-        "họp thống nhất."
-    )
-    out.body(closing)
-    out.signatures_side_by_side(
-        {"lines": [m.get("secretary_title", "THƯ KÝ")], "name": m.get("secretary_name", "")},
-        {"lines": m.get("chair_lines") or ["CHỦ TỊCH HỘI ĐỒNG"], "name": m.get("chair_name", "")},
-    )
-    out.recipients_block(m.get("recipients_label", "Nơi nhận:"), m.get("recipients") or [])
-    return out.to_bytes()
+            out.run(paragraph, person.get("text", ""))
+    elif kind == "table":
+        columns = block.get("columns") or []
+        keys = [column.get("key", "") for column in columns]
+        rows = [
+            [(row.get(key), row.get(_RESULT_NOTES[key]) or "") if key in _RESULT_NOTES else row.get(key) for key in keys]
+            for row in block.get("rows") or []
+        ]
+        out.grid(
+            [(column.get("label", ""), _RESULT_WIDTHS.get(key, 0)) for column, key in zip(columns, keys)],
+            rows,
+            centred={i for i, key in enumerate(keys) if key in ("stt", "votes", "percent", "result")},
+        )
 
 
 def minutes_docx(ballot) -> bytes:

@@ -279,6 +279,64 @@ def test_minutes_header_and_tables(make_council_result, make_user):
     assert out_of_order(data) == []
 
 
+def test_minutes_in_the_councils_own_system():
+    """The sectioned minutes context (the council's system, typed times, signatures, Nơi nhận) as the minutes
+    PDF reads it: every block lands in the Word copy, the closing stays with the signatures."""
+    m = {
+        "format": "party",
+        "is_party": True,
+        "header": {"parent_body": "BAN DÂN VẬN TỈNH ỦY QUẢNG NGÃI", "issuing_body": "HỘI ĐỒNG XÉT CHỌN",
+                   "mark": "asterisk", "mark_text": "*", "number": "Số 03-BB/HĐXC",
+                   "place_date": "Quảng Ngãi, ngày 05 tháng 11 năm 2026", "right_lines": ["ĐẢNG CỘNG SẢN VIỆT NAM"]},
+        "title": "BIÊN BẢN",
+        "summary": "họp Hội đồng xét chọn mô hình, điển hình “Dân vận khéo” năm\u00a02026",
+        "summary_rule": "dashes",
+        "opening": "Vào lúc 08 giờ 00 phút, ngày 05/11/2026, tại Hội trường, Hội đồng họp xét đề nghị khen thưởng.",
+        "sections": [
+            {"heading": "I. THÀNH PHẦN", "blocks": [
+                {"kind": "paragraph", "text": "Tổng số thành viên Hội đồng: 2; có mặt: 1; vắng mặt: 1."},
+                {"kind": "label", "text": "Thành viên có mặt:"},
+                {"kind": "people", "entries": [{"name": "Lê Thị Hồng Nhung", "text": " - Chủ tịch Hội đồng"}]},
+            ]},
+            {"heading": "III. KẾT QUẢ BỎ PHIẾU KÍN", "blocks": [{"kind": "table", "columns": [
+                {"key": "stt", "label": "STT"}, {"key": "title", "label": "Tên mô hình/điển hình"},
+                {"key": "unit", "label": "Đơn vị đề nghị"}, {"key": "votes", "label": "Số phiếu đồng ý/ số phiếu hợp lệ"},
+                {"key": "percent", "label": "Tỷ lệ\u00a0%"}, {"key": "result", "label": "Kết quả"}],
+                "rows": [{"stt": 1, "title": "Hũ gạo tình thương", "nominee": "Chi hội Phụ nữ thôn 3", "unit": "Xã A",
+                          "votes": "1/1", "percent": "100,0", "result": "Đạt", "note": ""}]}]},
+        ],
+        "conclusion_heading": "IV. KẾT LUẬN",
+        "conclusion": ["Hội đồng thống nhất đề nghị khen thưởng 1 mô hình."],
+        "closing": ["Hội nghị kết thúc vào lúc 10 giờ 30 phút, ngày 05/11/2026.",
+                    "Biên bản đã được thông qua trước Hội đồng và các thành viên dự họp thống nhất."],
+        "signatures": [{"authority": "", "title": "THƯ KÝ", "name": "Nguyễn Thị Thư Ký"},
+                       {"authority": "T/M HỘI ĐỒNG", "title": "CHỦ TỊCH", "name": "Lê Thị Hồng Nhung"}],
+        "recipients_label": "Nơi nhận:",
+        "recipients_label_style": "underline",
+        "recipients": ["- Ban Thường vụ Tỉnh ủy,", "- Lưu VT, HĐXC."],
+    }
+    data = word.minutes_document(m)
+    document = Document(io.BytesIO(data))
+    left, right = document.tables[0].rows[0].cells
+    assert cell_lines(left) == ["BAN DÂN VẬN TỈNH ỦY QUẢNG NGÃI", "HỘI ĐỒNG XÉT CHỌN", "*", "Số 03-BB/HĐXC"]
+    assert cell_lines(right)[0] == "ĐẢNG CỘNG SẢN VIỆT NAM"
+    text = docx_text(data)
+    for expected in ("-----", "Lê Thị Hồng Nhung - Chủ tịch Hội đồng", "Hũ gạo tình thương Chi hội Phụ nữ thôn 3",
+                     "IV. KẾT LUẬN", "Hội nghị kết thúc vào lúc 10 giờ 30 phút", "T/M HỘI ĐỒNG", "CHỦ TỊCH",
+                     "Nơi nhận:", "- Lưu VT, HĐXC."):
+        assert expected in text, expected
+    # The closing, the signatures and "Nơi nhận" travel together to whichever page they land on.
+    closing = [p for p in document.paragraphs if p.text.startswith(("Hội nghị kết thúc", "Biên bản đã được"))]
+    assert all(p.paragraph_format.keep_with_next for p in closing)
+    signers = document.tables[-1]
+    assert len(signers.rows) == 1 and "w:cantSplit" in signers.rows[0]._tr.xml
+    left_signer = cell_lines(signers.rows[0].cells[0])
+    assert left_signer[0] == "THƯ KÝ" and left_signer[-3:] == ["Nơi nhận:", "- Ban Thường vụ Tỉnh ủy,", "- Lưu VT, HĐXC."]
+    label = next(p for p in signers.rows[0].cells[0].paragraphs if p.text == "Nơi nhận:")
+    assert label.runs[0].underline
+    assert out_of_order(data) == []
+
+
 # --- downloads and access ------------------------------------------------------------------------------------
 
 
