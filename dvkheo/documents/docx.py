@@ -457,7 +457,7 @@ class OfficialDocx:
             paragraph.paragraph_format.keep_with_next = True
 
     def _signer(self, cell, block: dict, *, first: bool, draft_note: str = "", note: str = "",
-                keep_next: bool = False, lines: int = 0) -> None:
+                lines: int = 0) -> None:
         def line(text, **kwargs):
             nonlocal first
             paragraph = cell.paragraphs[0] if first else cell.add_paragraph()
@@ -481,7 +481,7 @@ class OfficialDocx:
         # The PDF leaves 28 mm for the signature and the seal.
         name = line(block.get("name", ""), bold=True)
         name.paragraph_format.space_before = Mm(28 - (12 if draft_note else 6))
-        name.paragraph_format.keep_with_next = keep_next
+        name.paragraph_format.keep_with_next = False
 
     def signature(self, signature: dict, recipients_label: str, recipients: list[str], *, draft: bool,
                   label_style: str | None = None) -> None:

@@ -16,7 +16,6 @@ import pytest
 import sqlalchemy as sa
 from docx import Document
 from docx.oxml.ns import qn
-from docx.shared import Mm
 from pypdf import PdfReader
 
 from dvkheo.accounts.models import Role
@@ -386,7 +385,7 @@ def test_minutes_download_and_who_may_have_it(client, auth, login_as, make_unit,
 
 
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice Writer is not installed")
-def test_libreoffice_converts_all_three_and_reads_the_same_text(tmp_path, make_council_result, make_user):
+def test_libreoffice_converts_all_three_and_reads_the_same_text(tmp_path, make_council_result):
     """One soffice run for the module (it is the slow part): a Party decision, a State decision, the minutes."""
     party_result = make_council_result(passed=2, individuals=1)
     _with_attendance(party_result, [(party_result.chair, CouncilRole.CHAIR)])
