@@ -9,6 +9,7 @@ import shutil
 import subprocess
 import unicodedata
 import zipfile
+from collections import Counter
 from datetime import date
 from pathlib import Path
 
@@ -21,8 +22,10 @@ from pypdf import PdfReader
 from dvkheo.accounts.models import Role
 from dvkheo.awards import decisions as ops
 from dvkheo.awards import revocation, workflow
+from dvkheo.awards.decision_pdf import decision_pdf
 from dvkheo.awards.models import RevocationScope
 from dvkheo.certificates.models import Certificate
+from dvkheo.council.minutes import minutes_pdf
 from dvkheo.council.models import BallotAttendance, CouncilRole
 from dvkheo.documents import docx as word
 from dvkheo.documents.models import ensure_builtin_systems
@@ -46,6 +49,10 @@ def docx_text(data: bytes) -> str:
     xml = re.sub(r"</w:p>", "\n", xml)
     text = re.sub(r"<[^>]+>", "", xml)
     return squash(html.unescape(text))
+
+
+def pdf_words(data: bytes) -> list[str]:
+    return [squash(page.extract_text() or "") for page in PdfReader(io.BytesIO(data)).pages]
 
 
 def cell_lines(cell) -> list[str]:
@@ -386,7 +393,8 @@ def test_minutes_download_and_who_may_have_it(client, auth, login_as, make_unit,
 
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice Writer is not installed")
 def test_libreoffice_converts_all_three_and_reads_the_same_text(tmp_path, make_council_result):
-    """One soffice run for the module (it is the slow part): a Party decision, a State decision, the minutes."""
+    """One soffice run for the module (it is the slow part): a Party decision, a State decision, the minutes. Each
+    converts (no repair) and reads word for word as the app's PDF of the same record."""
     party_result = make_council_result(passed=2, individuals=1)
     _with_attendance(party_result, [(party_result.chair, CouncilRole.CHAIR)])
     party = _issued(party_result)
@@ -396,6 +404,8 @@ def test_libreoffice_converts_all_three_and_reads_the_same_text(tmp_path, make_c
         "state.docx": word.decision_docx(state),
         "minutes.docx": word.minutes_docx(party_result.ballot),
     }
+    app_pdfs = {"party.docx": decision_pdf(party), "state.docx": decision_pdf(state),
+                "minutes.docx": minutes_pdf(party_result.ballot)}
     for name, data in files.items():
         (tmp_path / name).write_bytes(data)
     completed = subprocess.run(
@@ -410,6 +420,10 @@ def test_libreoffice_converts_all_three_and_reads_the_same_text(tmp_path, make_c
         assert pdf.exists(), (name, completed.stdout, completed.stderr)
         reader = PdfReader(pdf)
         texts[name] = [squash(page.extract_text() or "") for page in reader.pages]
+        # Word for word the app's own PDF of the same record (line breaks and reading order aside).
+        app_words = Counter(" ".join(pdf_words(app_pdfs[name])).split())
+        word_copy = Counter(" ".join(texts[name]).split())
+        assert (app_words - word_copy, word_copy - app_words) == (Counter(), Counter()), name
 
     party_first = texts["party.docx"][0]
     for expected in ("TỈNH ỦY QUẢNG NGÃI", "BAN DÂN VẬN", "ĐẢNG CỘNG SẢN VIỆT NAM", "Số 01-QĐ/BDVTU",
