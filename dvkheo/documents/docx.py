@@ -38,9 +38,10 @@ PAGE_MM = (210, 297)
 TEXT_WIDTH_MM = PAGE_MM[0] - MARGINS_MM["left"] - MARGINS_MM["right"]
 BODY_PT = 14
 RULE_SZ = 5  # eighths of a point: the PDF's 0.6pt rules
-# Characters XML 1.0 forbids (python-docx refuses them); tab and newline are kept, python-docx maps them.
+# Characters XML 1.0 forbids (lxml refuses them); tab and newline are kept and written as Word's own.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-_SERIAL_OR_NUMBER = re.compile(r"\b[0-9A-ZĐ…][0-9A-Za-zĐđ…/]*(?:-[0-9A-Za-zĐđ…/]+)+")
+# A document number or a serial in running text: "05-QĐ/BDVTU", "…-QĐ/BDVTU", "DVK26-B6G2-JCZ2", "98/2023/NĐ-CP".
+_SERIAL_OR_NUMBER = re.compile(r"(?<!\w)[0-9A-ZĐ…][0-9A-Za-zĐđ…/]*(?:-[0-9A-Za-zĐđ…/]+)+")
 
 
 def _clean(text) -> str:
@@ -310,7 +311,7 @@ class OfficialDocx:
         if nobreak:
             _no_break_hyphens(run, text)
         else:
-            self._text_with_codes(run, paragraph, text)
+            self._text_with_codes(run, text)
         run.bold = bold or None
         run.italic = italic or None
         run.underline = underline or None
@@ -319,7 +320,7 @@ class OfficialDocx:
         return run
 
     @staticmethod
-    def _text_with_codes(run, paragraph, text: str) -> None:
+    def _text_with_codes(run, text: str) -> None:
         """Plain text, except that numbers and serials in it ("05-QĐ/BDVTU", "DVK26-B6G2-JCZ2") keep their hyphens
         from breaking a line."""
         position = 0
@@ -334,12 +335,18 @@ class OfficialDocx:
                 continue
             if code:
                 _no_break_hyphens(run, piece)
-            else:
-                t = _el("w:t")
-                t.text = piece
-                t.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
-                # python-docx would map "\n" and "\t"; user text here is single-line, keep it literal.
-                run._r.append(t)
+                continue
+            for index, line in enumerate(piece.split("\n")):
+                if index:
+                    run._r.append(_el("w:br"))
+                for position, part in enumerate(line.split("\t")):
+                    if position:
+                        run._r.append(_el("w:tab"))
+                    if part:
+                        t = _el("w:t")
+                        t.text = part
+                        t.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
+                        run._r.append(t)
 
     # the header grid
 
@@ -376,6 +383,7 @@ class OfficialDocx:
         elif mark == "rule":
             rule = cell_paragraph(left, pad_right=False)
             _mark_size(rule, 3)
+            # A third of the line, centred over the text above it (which keeps 3 mm clear at its right).
             _bottom_rule(rule, left_text_mm / 3, left_text_mm)
             rule.paragraph_format.right_indent = Mm((left_text_mm - left_text_mm / 3) / 2 + 3)
         if h.get("number"):
@@ -408,8 +416,8 @@ class OfficialDocx:
         if (rule or ("dashes" if self.party else "rule")) == "dashes":
             self.paragraph("-----", align="center", after=14, keep_next=True)
         else:
-            rule = self.paragraph(size=4, after=14, keep_next=True)
-            _bottom_rule(rule, TEXT_WIDTH_MM * 0.25, TEXT_WIDTH_MM)
+            ruled = self.paragraph(size=4, after=14, keep_next=True)
+            _bottom_rule(ruled, TEXT_WIDTH_MM * 0.25, TEXT_WIDTH_MM)
 
     def body(self, text: str, *, lead: str = "", italic: bool = False, keep_next: bool = False, after: float = 6):
         paragraph = self.paragraph(align="justify", indent=True, after=after, keep_next=keep_next)
