@@ -243,6 +243,16 @@ def test_revocation_annex_keeps_each_serial_on_one_line(make_council_result, mak
     assert "Lý do thu hồi: Giấy khen bị mất khi chuyển nhà" in docx_text(word.decision_docx(draft))
 
 
+def test_amendment_annex_carries_its_note_column(make_council_result):
+    result = make_council_result(passed=2)
+    amendment = ops.draft_amendment(_issued(result), result.secretary)
+    db.session.commit()
+    document = Document(io.BytesIO(word.decision_docx(amendment)))
+    annex = document.tables[-1]
+    assert squash(annex.rows[0].cells[-1].text) == "Nội dung"
+    assert "Sửa đổi dòng số 1 của Quyết định số 01-QĐ/BDVTU" in docx_text(word.decision_docx(amendment))
+
+
 def test_user_text_with_markup_characters_survives(make_council_result):
     result = make_council_result(passed=1)
     decision = ops.draft_award_decision(result.campaign, result.award_form, [result.passed[0].id], result.secretary)
