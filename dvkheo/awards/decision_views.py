@@ -1,5 +1,5 @@
 """Decision pages: the campaign's list, drafting from the council's result, the decision, its
-edit page, workflow moves, amendments and the official PDF.
+edit page, workflow moves, amendments, the official PDF and a Word copy to edit.
 
 Each POST is one transaction: operations flush and audit, the view commits once, or rolls back
 and shows why, keeping what the user typed. A campaign or decision outside the user's area
@@ -366,6 +366,24 @@ def decision_pdf(decision_id: int):
         mimetype="application/pdf",
         as_attachment=False,
         download_name=ops.pdf_filename(decision),
+        max_age=0,
+    )
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.route("/decisions/<int:decision_id>/docx")
+@login_required
+def decision_docx(decision_id: int):
+    """The secretary's Word copy to edit; the record here stays the official text."""
+    decision = _load_decision(decision_id)
+    from dvkheo.documents import docx
+
+    response = send_file(
+        BytesIO(docx.decision_docx(decision)),
+        mimetype=docx.MIMETYPE,
+        as_attachment=True,
+        download_name=docx.decision_filename(decision),
         max_age=0,
     )
     response.headers["Cache-Control"] = "private, no-store"

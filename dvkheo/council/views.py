@@ -815,3 +815,24 @@ def minutes_pdf(ballot_id: int):
     response.headers["Cache-Control"] = "private, no-store"
     return response
 
+
+@bp.route("/ballots/<int:ballot_id>/minutes.docx")
+@login_required
+def minutes_docx(ballot_id: int):
+    """The minutes as a Word copy for the secretary to edit; the record here stays the official text."""
+    ballot = _load_ballot(ballot_id)
+    if ballot.status is not BallotStatus.CLOSED:
+        abort(404)
+    access.require(access.can_read_minutes(current_user, ballot))
+    from dvkheo.documents import docx
+
+    response = send_file(
+        BytesIO(docx.minutes_docx(ballot)),
+        mimetype=docx.MIMETYPE,
+        as_attachment=True,
+        download_name=docx.minutes_filename(ballot),
+        max_age=0,
+    )
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
