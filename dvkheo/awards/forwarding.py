@@ -300,6 +300,8 @@ def _award(line: DecisionAwardee | None) -> dict | None:
     return {
         "decision_number": decision.number_label,
         "decided_on": format_date(decision.decided_on),
+        # As the issuer's system cites it; histories copied before this key existed print the three parts instead.
+        "citation": decision.citation().replace("Quyết định số ", "Số ", 1),
         "parent_body": decision.parent_body,
         "issuing_body": decision.issuing_body,
         "signer": " ".join(filter(None, [decision.signer_title.capitalize() if decision.signer_title else "", decision.signer_name])),

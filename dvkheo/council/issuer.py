@@ -53,8 +53,10 @@ def default_parent_body(campaign, award_form=None) -> str:
     award_form = award_form or first_award_form(campaign)
     organiser = campaign.organising_unit
     if award_form is not None:
-        if (award_form.issuer_in_text or "").strip():
-            return award_form.issuer_in_text.strip().upper()
+        in_text = (award_form.issuer_in_text or "").strip()
+        # A seed that names the organising place is no agency: fall through to the place's Ban Dân vận.
+        if in_text and in_text.upper() != organiser.name.strip().upper():
+            return in_text.upper()
         issuing = (award_form.issuing_body or "").strip()
         # An award form left at its seed names the organising place: fall through to its agency.
         if issuing and issuing.upper() != organiser.name.strip().upper():

@@ -247,12 +247,12 @@ def test_an_empty_form_asks_for_the_file(client, auth, issued):
 def test_the_signed_pdf_of_another_decision_is_refused(client, auth, issued, make_issued_decision, signing_keys):
     first = issued.decision
     second = make_issued_decision(issued.result, nominations=[], decided_on=date(2026, 11, 25))
-    assert (first.number_label, second.number_label) == ("01/QĐ-BDVTU", "02/QĐ-BDVTU")
+    assert (first.number_label, second.number_label) == ("01-QĐ/BDVTU", "02-QĐ/BDVTU")
     auth.login(issued.result.secretary)
 
     response = upload(client, first, sign_pdf(decision_pdf(second), *signing_keys))
 
-    assert_refused(response, "Không thấy số quyết định 01/QĐ-BDVTU trong tệp")
+    assert_refused(response, "Không thấy số quyết định 01-QĐ/BDVTU trong tệp")
 
 
 def test_a_draft_has_no_signed_copy(client, auth, issued, signed, make_council_result):
@@ -381,7 +381,7 @@ def test_the_number_is_found_loosely_but_whole(text, found):
 
 
 def test_expected_number_texts_is_the_decisions_number_label(issued):
-    assert signed_copy.expected_number_texts(issued.decision) == ["01/QĐ-BDVTU"]
+    assert signed_copy.expected_number_texts(issued.decision) == ["01-QĐ/BDVTU"]
 
 
 def test_pruning_abandoned_uploads_keeps_the_signed_copies(app, client, auth, runner, issued, signed):

@@ -42,7 +42,7 @@ def test_a_signed_decision_is_accepted_its_altered_copy_refused_and_the_verify_p
     expect(section).to_contain_text("Chưa có bản ký số")
     _choose_file(page, "QD-01-BDVTU-2026-da-ky.pdf", signed)
     page.get_by_role("button", name="Tải lên bản ký số").click()
-    expect(page.locator(".flash-success").first).to_contain_text("Đã lưu bản ký số của Quyết định số 01/QĐ-BDVTU")
+    expect(page.locator(".flash-success").first).to_contain_text("Đã lưu bản ký số của Quyết định số 01-QĐ/BDVTU")
     db.session.expire_all()
     copy = db.session.scalars(sa.select(SignedCopy)).one()
     expect(section.locator(".signed-signer")).to_have_text(SIGNER_NAME)
