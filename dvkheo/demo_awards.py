@@ -54,8 +54,13 @@ COMMUNE_SIGNER = dict(
     signer_authority="CHỦ TỊCH",
     signer_title="PHÓ CHỦ TỊCH",
     signer_name="Lê Thanh Hải",
-    issuer_in_text="Ủy ban nhân dân xã Tịnh Khê",
+    issuer_in_text="Chủ tịch Ủy ban nhân dân xã Tịnh Khê",  # under the 2022 law the Chairman grants the commune's Giấy khen
     archive="VT, VP",
+)
+# The issuer's competence first (issue 11): the Party's Statute and the Ban's own mandate, then the law on commendation.
+PARTY_BASES = (
+    "Căn cứ Điều lệ Đảng Cộng sản Việt Nam",
+    "Căn cứ Quy định của Ban Thường vụ Tỉnh ủy về chức năng, nhiệm vụ, quyền hạn, tổ chức bộ máy của Ban Dân vận Tỉnh ủy",
 )
 COMMUNE_BASES = (
     "Căn cứ Luật Tổ chức chính quyền địa phương số 72/2025/QH15 ngày 16/6/2025",
@@ -153,6 +158,12 @@ def seed_award_stage(province: Unit, users: dict[str, User], today: date, eviden
         setattr(award_form, key, value)
     award_form.signer_prefix = SignerPrefix.DEPUTY
     award_form.document_system = system_by_code("party")
+    from dvkheo.awards.models import LegalBasis
+
+    party_bases = [LegalBasis(position=0, text=text) for text in PARTY_BASES] + list(award_form.legal_bases)
+    for position, basis in enumerate(party_bases, start=1):
+        basis.position = position
+    award_form.legal_bases = party_bases
     db.session.flush()
     _hold_council_ballot(
         campaign, award_form, dossiers, secretary, [users["chutich"], users["hoidong1"], users["hoidong2"]],
@@ -188,7 +199,7 @@ def _hold_council_ballot(campaign, award_form, dossiers, secretary, voters, plac
         choices = {item.id: position < COUNCIL_AGREES[index] for index, item in enumerate(ballot.items)}
         council.cast_vote(ballot, voter, choices)
         db.session.flush()
-    council.close_ballot(ballot, secretary)
+    council.close_ballot(ballot, secretary, {"meeting_end_time": "16:30"})  # as the secretary types it at the close
 
 
 def commune_award_campaign_title(year: int) -> str:

@@ -170,7 +170,7 @@ def test_seed_demo_issues_in_both_the_party_and_the_state_format(runner):
     assert signature_lines(party) == ["K/T TRƯỞNG BAN", "PHÓ TRƯỞNG BAN"]
     assert party.award_form.archive == "VT, HĐXC"
     assert state.number_label == "01/QĐ-UBND" and state.issuing_body == "ỦY BAN NHÂN DÂN XÃ TỊNH KHÊ"
-    assert " của Ủy ban nhân dân xã Tịnh Khê" in state.citation() and " tháng " in state.citation()
+    assert " của Chủ tịch Ủy ban nhân dân xã Tịnh Khê" in state.citation() and " tháng " in state.citation()
     assert signature_lines(state) == ["KT. CHỦ TỊCH", "PHÓ CHỦ TỊCH"]
     assert state.campaign.organising_unit.name == "Xã Tịnh Khê"
     assert state.award_form.legal_bases[0].text.startswith("Căn cứ Luật Tổ chức chính quyền địa phương")
