@@ -463,7 +463,7 @@ def render_certificates_pdf(
     output = PrintOutput(output)
     emblems = Emblems()
     html, pages = render_layers(certificates, output, offset_x_mm, offset_y_mm, emblems)
-    layer_pdf = render_html_pdf(html, resources=emblems.resources)
+    layer_pdf = render_html_pdf(html, resources=emblems.resources, lean=True)
     frames = {}
     for page in pages:
         if page["frame_key"] and page["frame_key"] not in frames:
