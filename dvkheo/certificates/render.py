@@ -136,7 +136,9 @@ def signature_block(decision: Decision, fmt: DocumentFormat) -> list[str]:
 
 def decision_reference(decision: Decision, fmt: DocumentFormat) -> str:
     """"Quyết định số 05-QĐ/BDVTU, ngày 20/11/2026" or "Quyết định số 05/QĐ-UBND ngày 20 tháng 11 năm 2026"."""
-    return fmt.citation("Quyết định", decision.number_label, decision.decided_on, "")
+    # Numbered by `fmt`, not by the decision's own copy: an older decision without one still reads in one system.
+    number = fmt.number(decision.number, decision.type_code, decision.issuer_code)
+    return fmt.citation("Quyết định", number, decision.decided_on, "")
 
 
 def reissue_note(certificate: Certificate, fmt: DocumentFormat, form_name: str) -> str:
@@ -149,7 +151,8 @@ def reissue_note(certificate: Certificate, fmt: DocumentFormat, form_name: str) 
         return ""
     following = previous.revoked_by_decision if previous.status is CertificateStatus.REVOKED else None
     following = following or certificate.decision
-    reference = fmt.citation("Quyết định", following.number_label, following.decided_on, following.issuer_as_written)
+    number = fmt.number(following.number, following.type_code, following.issuer_code)
+    reference = fmt.citation("Quyết định", number, following.decided_on, following.issuer_as_written)
     return f"Cấp lại theo {reference}; thay {form_name} số {previous.serial}."
 
 
