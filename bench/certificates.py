@@ -8,7 +8,13 @@ then measures, each in a child process of its own so that peaks do not mix:
     prepared in advance, not timed) as ONE 500-page document;
 (b) the real batch path, `run_print_job`, for those 500 certificates (chunks rendered, committed,
     merged, hashed): ms per page, peak memory, and the ratio batch / floor (goal <= 1.2);
-(c) `run_print_job` for all 2,000 certificates: peak memory (goal < 500 MB) and ms per page.
+(c) `run_print_job` for all 2,000 certificates: peak memory (goal < 300 MB) and ms per page;
+(d) the office's own floor: LibreOffice Writer (`soffice --headless --convert-to pdf`) turning a 500-page
+    mail-merged .docx of the same certificates into PDF, the frame as one picture anchored behind the text
+    in the header (stored once, repeated on every page; built with python-docx, not timed): ms per page and
+    soffice's peak memory. The frame picture is a 150-dpi JPEG (d), and a PNG (d'), which LibreOffice re-encodes
+    on every page (ten times slower). `ratio_to_libreoffice` = (b) / (d) per page (goal <= 0.5): the floor is
+    LibreOffice at its fastest; `ratio_to_libreoffice_by_frame_image` has both.
 
 Every child warms WeasyPrint up on one certificate first (fonts, imports), untimed. Peak memory is
 the child's VmHWM (peak resident set) from /proc, read when its work is done.
@@ -37,7 +43,12 @@ from dvkheo import create_app  # noqa: E402
 from dvkheo.extensions import db  # noqa: E402
 
 RATIO_GOAL = 1.2
-MEMORY_GOAL_MB = 500
+LIBREOFFICE_RATIO_GOAL = 0.5
+MEMORY_GOAL_MB = 300
+SOFFICE = "/usr/bin/soffice"
+# The frame picture of the mail merge, 150 dpi, both ways: as a JPEG (what a scanned blank is) LibreOffice passes it
+# through, as a PNG it spends ~50 ms a page re-encoding it. The JPEG run is the floor (LibreOffice at its fastest).
+FRAME_IMAGE_FORMATS = ("jpeg", "png")
 TOPICS = ["hiến đất mở rộng đường thôn", "thu gom rác thải nhựa", "bảo hiểm y tế hộ gia đình",
           "giảm nghèo bền vững", "dịch vụ công trực tuyến", "an ninh trật tự khu dân cư"]
 SURNAMES = ["Nguyễn Thị", "Trần Văn", "Lê Thị", "Phạm Văn", "Huỳnh Thị", "Võ Văn", "Đặng Thị", "Bùi Văn"]
@@ -233,12 +244,132 @@ def child_batch(app, decision_id: int, count: int | None, workdir: Path) -> dict
     return result
 
 
+def _anchor_behind_text(run) -> None:
+    """python-docx makes inline pictures only: turn the run's picture into one anchored to the page's corner,
+    behind the text, so that the header repeats it on every page (FORMATS.md 5.3)."""
+    from docx.oxml import parse_xml
+    from docx.oxml.ns import nsdecls
+
+    inline = run._r.xpath(".//wp:inline")[0]
+    extent = inline.xpath("./wp:extent")[0]
+    graphic = inline.xpath("./a:graphic")[0]
+    doc_pr = inline.xpath("./wp:docPr")[0]
+    anchor = parse_xml(
+        f'<wp:anchor {nsdecls("wp", "a", "pic", "r")} distT="0" distB="0" distL="0" distR="0" simplePos="0" '
+        f'relativeHeight="0" behindDoc="1" locked="1" layoutInCell="1" allowOverlap="1">'
+        f'<wp:simplePos x="0" y="0"/>'
+        f'<wp:positionH relativeFrom="page"><wp:posOffset>0</wp:posOffset></wp:positionH>'
+        f'<wp:positionV relativeFrom="page"><wp:posOffset>0</wp:posOffset></wp:positionV>'
+        f'<wp:extent cx="{extent.get("cx")}" cy="{extent.get("cy")}"/><wp:effectExtent l="0" t="0" r="0" b="0"/>'
+        f'<wp:wrapNone/><wp:docPr id="{doc_pr.get("id")}" name="{doc_pr.get("name")}"/></wp:anchor>'
+    )
+    anchor.append(graphic)
+    inline.getparent().replace(inline, anchor)
+
+
+def build_mail_merge_docx(app, decision_id: int, count: int, workdir: Path, image_format: str = "jpeg") -> Path:
+    """The .docx an office would mail-merge: the frame (border, emblem, header, title, signature) as one
+    picture behind the text, then each certificate's variable paragraphs and a page break."""
+    from docx import Document
+    from docx.enum.section import WD_ORIENT
+    from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
+    from docx.shared import Mm, Pt
+
+    from dvkheo.certificates import render
+    from dvkheo.certificates.models import PrintOutput
+
+    with app.app_context():
+        certificates = render.load_for_print(_first_ids(decision_id, count))
+        emblems = render.Emblems()
+        first = render.sheet_context(certificates[0], PrintOutput.PLAIN, 0, 0, emblems)
+        frame_pdf = workdir / "frame.pdf"
+        render.render_frame_pdf(first["frame"], emblems, target=str(frame_pdf))
+        fields = [render.certificate_fields(certificate) for certificate in certificates]
+        db.session.remove()
+    subprocess.run(["pdftoppm", "-r", "150", f"-{image_format}", "-singlefile", str(frame_pdf), str(workdir / "frame")],
+                   check=True)
+
+    document = Document()
+    section = document.sections[0]
+    section.orientation = WD_ORIENT.LANDSCAPE
+    section.page_width, section.page_height = Mm(297), Mm(210)
+    section.top_margin, section.bottom_margin = Mm(72), Mm(20)
+    section.left_margin = section.right_margin = Mm(40)
+    section.header_distance = Mm(0)
+    style = document.styles["Normal"]
+    style.font.name = "Liberation Serif"
+    style.font.size = Pt(14)
+    header_run = section.header.paragraphs[0].add_run()
+    header_run.add_picture(str(workdir / ("frame.jpg" if image_format == "jpeg" else "frame.png")),
+                           width=Mm(297), height=Mm(210))
+    _anchor_behind_text(header_run)
+
+    def line(text: str, size: float, *, bold=False, italic=False, align=WD_ALIGN_PARAGRAPH.CENTER):
+        paragraph = document.add_paragraph()
+        paragraph.alignment = align
+        paragraph.paragraph_format.space_after = Pt(2)
+        run = paragraph.add_run(text)
+        run.font.size, run.bold, run.italic = Pt(size), bold, italic
+        return paragraph
+
+    for index, values in enumerate(fields):
+        line("Tặng", 16, italic=True)
+        line(values["recipient_name"], 26, bold=True)
+        if values["recipient_detail"]:
+            line(values["recipient_detail"], 15, italic=True)
+        line(values["reason"], 15)
+        line(values["serial"], 11, bold=True, align=WD_ALIGN_PARAGRAPH.LEFT).paragraph_format.space_before = Pt(60)
+        last = line(values["verify_url"], 8.5, align=WD_ALIGN_PARAGRAPH.LEFT)
+        if index < len(fields) - 1:
+            last.add_run().add_break(WD_BREAK.PAGE)
+    target = workdir / f"certs-{image_format}.docx"
+    document.save(target)
+    return target
+
+
+def child_libreoffice(app, decision_id: int, count: int, workdir: Path) -> dict:
+    import resource
+    import shutil
+
+    from docx import Document
+    from pypdf import PdfReader
+
+    profile = Path(tempfile.gettempdir()) / f"lo-bench-{os.getpid()}"
+    convert = [SOFFICE, "--headless", f"-env:UserInstallation=file://{profile}", "--convert-to", "pdf", "--outdir"]
+    # One untimed run on a one-page file: the profile's first start-up is not what an office waits for daily.
+    warm = workdir / "warm"
+    warm.mkdir()
+    Document().save(warm / "warm.docx")
+    subprocess.run([*convert, str(warm), str(warm / "warm.docx")], check=True, capture_output=True)
+    result: dict = {}
+    for image_format in FRAME_IMAGE_FORMATS:
+        source = build_mail_merge_docx(app, decision_id, count, workdir, image_format)
+        out = workdir / f"lo-{image_format}"
+        started = time.perf_counter()
+        subprocess.run([*convert, str(out), str(source)], check=True, capture_output=True)
+        seconds = time.perf_counter() - started
+        pdf = out / f"{source.stem}.pdf"
+        pages = len(PdfReader(pdf).pages)
+        result[image_format] = {"pages": pages, "seconds": seconds, "bytes": pdf.stat().st_size,
+                                "ms_per_page": 1000 * seconds / pages}
+    shutil.rmtree(profile, ignore_errors=True)
+    # This child only waits for soffice (and pdftoppm, far smaller): its children's peak is soffice's.
+    peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    floor = result[FRAME_IMAGE_FORMATS[0]]
+    return {**floor, "peak_mb": peak_mb, "soffice_peak_mb": peak_mb, "frame_image": FRAME_IMAGE_FORMATS[0],
+            "by_frame_image": result}
+
+
 def run_child(args) -> int:
     app = build_app(Path(args.dir), chunk_size=args.chunk_size)
     workdir = Path(args.dir) / f"work-{args.child}-{os.getpid()}"
     workdir.mkdir()
     if args.child == "floor":
         result = child_floor(app, args.decision, args.count, workdir)
+    elif args.child == "libreoffice":
+        result = child_libreoffice(app, args.decision, args.count, workdir)
+        print(json.dumps(result))
+        return 0
     else:
         result = child_batch(app, args.decision, args.count or None, workdir)
     result["peak_mb"] = peak_rss_mb()
@@ -261,9 +392,9 @@ def measure(kind: str, directory: Path, decision_id: int, count: int, chunk_size
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", type=int, default=2000, help="certificates in the decision (the big batch)")
-    parser.add_argument("--floor", type=int, default=500, help="certificates of the floor and the compared batch")
+    parser.add_argument("--floor", type=int, default=500, help="certificates of the floors and the compared batch")
     parser.add_argument("--chunk-size", type=int, default=None, help="override PRINT_CHUNK_SIZE")
-    parser.add_argument("--child", choices=("floor", "batch"), help=argparse.SUPPRESS)
+    parser.add_argument("--child", choices=("floor", "batch", "libreoffice"), help=argparse.SUPPRESS)
     parser.add_argument("--dir", help=argparse.SUPPRESS)
     parser.add_argument("--decision", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--count", type=int, default=0, help=argparse.SUPPRESS)
@@ -287,12 +418,19 @@ def main() -> int:
         results["floor"] = measure("floor", directory, decision_id, args.floor, args.chunk_size)
         results["batch_small"] = measure("batch", directory, decision_id, args.floor, args.chunk_size)
         results["batch_big"] = measure("batch", directory, decision_id, 0, args.chunk_size)
+        results["libreoffice"] = measure("libreoffice", directory, decision_id, args.floor, args.chunk_size)
 
-    floor, small, big = results["floor"], results["batch_small"], results["batch_big"]
+    floor, small, big, office = results["floor"], results["batch_small"], results["batch_big"], results["libreoffice"]
     ratio = small["ms_per_page"] / floor["ms_per_page"]
+    ratio_to_libreoffice = small["ms_per_page"] / office["ms_per_page"]
     results["ratio"] = ratio
+    results["ratio_to_libreoffice"] = ratio_to_libreoffice
+    results["ratio_to_libreoffice_by_frame_image"] = {
+        image_format: small["ms_per_page"] / values["ms_per_page"] for image_format, values in office["by_frame_image"].items()
+    }
     results["goals"] = {
         "ratio_ok": ratio <= RATIO_GOAL,
+        "ratio_to_libreoffice_ok": ratio_to_libreoffice <= LIBREOFFICE_RATIO_GOAL,
         "memory_ok": big["peak_mb"] < MEMORY_GOAL_MB,
     }
     print(f"{'phép đo':<52} {'trang':>6} {'ms/trang':>9} {'bộ nhớ đỉnh':>12} {'tệp':>9}")
@@ -300,12 +438,17 @@ def main() -> int:
         (f"(a) nền: WeasyPrint 1 tài liệu {floor['pages']} trang", floor),
         (f"(b) tạo tệp in {small['pages']} giấy khen (run_print_job)", small),
         (f"(c) tạo tệp in {big['pages']} giấy khen (run_print_job)", big),
+        (f"(d) LibreOffice: .docx trộn thư {office['pages']} trang, khung JPEG", office),
+        (f"(d') như (d), khung PNG", {**office["by_frame_image"]["png"], "peak_mb": office["peak_mb"]}),
     ]
     for label, item in rows:
         print(f"{label:<52} {item['pages']:>6} {item['ms_per_page']:>9.1f} {item['peak_mb']:>9.0f} MB "
               f"{item['bytes'] / 1024 / 1024:>6.1f} MB")
     verdict = {True: "ĐẠT", False: "KHÔNG ĐẠT"}
     print(f"Tỷ lệ (b)/(a) mỗi trang: {ratio:.2f} (mục tiêu ≤ {RATIO_GOAL}): {verdict[ratio <= RATIO_GOAL]}")
+    print(f"Tỷ lệ (b)/(d) so với LibreOffice mỗi trang: {ratio_to_libreoffice:.2f} (mục tiêu ≤ {LIBREOFFICE_RATIO_GOAL}): "
+          f"{verdict[ratio_to_libreoffice <= LIBREOFFICE_RATIO_GOAL]}; so với (d') khung PNG: "
+          f"{results['ratio_to_libreoffice_by_frame_image']['png']:.2f}")
     print(f"Bộ nhớ đỉnh (c) {big['pages']} giấy khen: {big['peak_mb']:.0f} MB (mục tiêu < {MEMORY_GOAL_MB} MB): "
           f"{verdict[big['peak_mb'] < MEMORY_GOAL_MB]}")
 

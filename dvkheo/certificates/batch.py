@@ -323,14 +323,70 @@ def _fsync_folder(folder: Path) -> None:
 _PLAIN_NAME = re.compile(r"/[A-Za-z0-9_.+\-]*\Z")
 
 
-def merge_pdfs(chunk_paths: list[Path], target: Path, *, title: str = "") -> tuple[int, str]:
-    """Concatenate the chunk PDFs into `target`, flushed to disk; returns (size, sha256).
+def merge_pdfs(chunk_paths: list[Path], target: Path, *, title: str = "", pages: list[dict | None] | None = None,
+               frames: dict | None = None) -> tuple[int, str]:
+    """Concatenate the chunk PDFs into `target`, flushed to disk; returns (size, sha256). See `write_merged`."""
+    with open(target, "wb") as handle:
+        result = write_merged(chunk_paths, handle, title=title, pages=pages, frames=frames)
+        handle.flush()
+        os.fsync(handle.fileno())
+    return result
+
+
+FRAME_NAME = "/DVKFrame"
+QR_MASK = 4
+MM = 72 / 25.4
+
+
+def qr_operators(payload: str, x_mm: float, y_mm: float, side_mm: float, page_height_pt: float) -> bytes:
+    """The QR code as PDF rectangles (a white square, then each row's dark runs), its top-left corner at (x, y) mm.
+
+    Laid out by WeasyPrint as SVG, the code cost a third of each certificate's time; as rectangles it costs nothing."""
+    import segno
+
+    from dvkheo.certificates.qr import QUIET_ZONE_MODULES
+
+    # A fixed mask: any of the eight is a valid code, and scoring all eight (segno's default) was 80 % of the time.
+    matrix = segno.make(payload, error="m", micro=False, boost_error=False, mask=QR_MASK).matrix
+    border = QUIET_ZONE_MODULES
+    count = len(matrix) + 2 * border
+    side = side_mm * MM
+    module = side / count
+    left = x_mm * MM
+    top = page_height_pt - y_mm * MM
+    parts = [b"q 1 g %.3f %.3f %.3f %.3f re f 0 g\n" % (left, top - side, side, side)]
+    for row_index, row in enumerate(matrix):
+        y = top - (row_index + border + 1) * module
+        column, width = 0, len(row)
+        while column < width:
+            if not row[column]:
+                column += 1
+                continue
+            start = column
+            while column < width and row[column]:
+                column += 1
+            # A hair wider and taller than the module: neighbouring runs overlap instead of leaving seams.
+            parts.append(b"%.3f %.3f %.3f %.3f re\n" % (
+                left + (start + border) * module, y - 0.02, (column - start) * module + 0.02, module + 0.04))
+    parts.append(b"f Q\n")
+    return b"".join(parts)
+
+
+def write_merged(sources: list, handle, *, title: str = "", pages: list[dict | None] | None = None,
+                 frames: dict | None = None) -> tuple[int, str]:
+    """Concatenate the PDFs `sources` (paths or binary files) into `handle`; returns (size, sha256).
 
     pypdf's PdfWriter keeps every page of every chunk as Python objects until it writes: 750 MB
     and 25 s for 2,000 certificates (measured). This writes each chunk's objects as soon as they
     are read (pypdf parses them), renumbered, and forgets the chunk: memory is one chunk's,
     whatever the batch's size. Only the pages (with what they reference) are copied, not outlines.
+
+    `pages[i]` (in the order of all the sources' pages) may name a `frame_key` of `frames` (each a one-page
+    PDF, path or binary file) and a `qr` ({x_mm, y_mm, side_mm, payload}): the frame is written ONCE as a
+    Form XObject that every page of it draws first, underneath; the QR code is drawn on top as rectangles.
     """
+    import zlib
+
     from pypdf import PdfReader
     from pypdf.generic import (
         ArrayObject,
@@ -351,6 +407,15 @@ def merge_pdfs(chunk_paths: list[Path], target: Path, *, title: str = "") -> tup
     next_id = info_id + 1
     digest = hashlib.sha256()
     position = 0
+    frames = frames or {}
+    frame_ids: dict[str, int] = {}
+    shared_streams: dict[bytes, int] = {}
+    resources_ids: dict[tuple, int] = {}
+
+    def new_id() -> int:
+        nonlocal next_id
+        next_id += 1
+        return next_id - 1
 
     def emit(data: bytes) -> None:
         nonlocal position
@@ -404,86 +469,173 @@ def merge_pdfs(chunk_paths: list[Path], target: Path, *, title: str = "") -> tup
         offsets[object_id] = position
         emit(b"".join(parts))
 
-    with open(target, "wb") as handle:
-        emit(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
-        language = None
-        for path in chunk_paths:
-            reader = PdfReader(str(path))
-            renumbered: dict[tuple[int, int], int] = {}
-            waiting: list[tuple[int, int]] = []
+    def write_stream(object_id: int, data: bytes, entries: DictionaryObject | None = None, reference=None) -> None:
+        """A stream of our own, Flate-compressed, with `entries` (references renumbered by `reference`)."""
+        packed = zlib.compress(data, 6)
+        parts = [b"%d 0 obj\n<<" % object_id]
+        for key, item in dict.items(entries or {}):
+            serialize(key, parts, reference)
+            parts.append(b" ")
+            serialize(item, parts, reference)
+            parts.append(b"\n")
+        parts.append(b"/Filter /FlateDecode /Length %d>>\nstream\n" % len(packed))
+        parts.append(packed)
+        parts.append(b"\nendstream\nendobj\n")
+        offsets[object_id] = position
+        emit(b"".join(parts))
 
-            def reference(indirect: IndirectObject) -> int:
-                nonlocal next_id
-                key = (indirect.idnum, indirect.generation)
-                if key not in renumbered:
-                    renumbered[key] = next_id
-                    next_id += 1
-                    waiting.append(key)
-                return renumbered[key]
+    def shared_stream(data: bytes) -> int:
+        if data not in shared_streams:
+            shared_streams[data] = new_id()
+            write_stream(shared_streams[data], data)
+        return shared_streams[data]
 
-            if language is None:
-                language = reader.trailer["/Root"].get("/Lang")
-            pages = list(reader.pages)  # flattened: inherited resources and boxes are on each page
-            for page in pages:  # numbered first: other objects (link annotations) may point at pages
-                renumbered[(page.indirect_reference.idnum, page.indirect_reference.generation)] = next_id
-                page_ids.append(next_id)
-                next_id += 1
-            for page in pages:
-                dict.__setitem__(page, NameObject("/Parent"), Renumbered(pages_id, 0, None))
-                key = (page.indirect_reference.idnum, page.indirect_reference.generation)
-                write_object(renumbered[key], page, reference)
+    def copier(reader):
+        """A `reference` function for `reader`'s objects, and a function writing those it handed out."""
+        renumbered: dict[tuple[int, int], int] = {}
+        waiting: list[tuple[int, int]] = []
+
+        def reference(indirect: IndirectObject) -> int:
+            key = (indirect.idnum, indirect.generation)
+            if key not in renumbered:
+                renumbered[key] = new_id()
+                waiting.append(key)
+            return renumbered[key]
+
+        def flush() -> None:
             while waiting:
                 key = waiting.pop()
                 write_object(renumbered[key], reader.get_object(IndirectObject(key[0], key[1], reader)), reference)
-            del reader, pages
 
-        write_object(pages_id, DictionaryObject({
-            NameObject("/Type"): NameObject("/Pages"),
-            NameObject("/Kids"): ArrayObject(Renumbered(page_id, 0, None) for page_id in page_ids),
-            NameObject("/Count"): NumberObject(len(page_ids)),
-        }))
-        catalog = DictionaryObject({
-            NameObject("/Type"): NameObject("/Catalog"),
-            NameObject("/Pages"): Renumbered(pages_id, 0, None),
+        return reference, flush, renumbered
+
+    def frame_object(key: str) -> int:
+        """The frame `key` as a Form XObject, written the first time a page asks for it."""
+        if key in frame_ids:
+            return frame_ids[key]
+        source = frames[key]
+        if hasattr(source, "seek"):
+            source.seek(0)
+        reader = PdfReader(source if hasattr(source, "read") else str(source))
+        page = reader.pages[0]
+        reference, flush, _ = copier(reader)
+        entries = DictionaryObject({
+            NameObject("/Type"): NameObject("/XObject"),
+            NameObject("/Subtype"): NameObject("/Form"),
+            NameObject("/BBox"): ArrayObject(page.mediabox),
+            NameObject("/Resources"): dict.get(page, "/Resources", DictionaryObject()),
         })
-        if language is not None:
-            catalog[NameObject("/Lang")] = language
-        write_object(catalog_id, catalog)
-        info = DictionaryObject({NameObject("/Producer"): TextStringObject("dvkheo (WeasyPrint, pypdf)")})
-        if title:
-            info[NameObject("/Title")] = TextStringObject(title)
-        write_object(info_id, info)
+        if "/Group" in page:
+            entries[NameObject("/Group")] = dict.get(page, "/Group")
+        frame_ids[key] = new_id()
+        contents = page.get_contents()
+        write_stream(frame_ids[key], contents.get_data() if contents is not None else b"", entries, reference)
+        flush()
+        return frame_ids[key]
 
-        xref_at = position
-        size = next_id
-        lines = [f"xref\n0 {size}\n", "0000000000 65535 f \n"]
-        for object_id in range(1, size):
-            if object_id in offsets:
-                lines.append(f"{offsets[object_id]:010d} 00000 n \n")
-            else:  # a number handed out for an object that was never written (none expected)
-                lines.append("0000000000 65535 f \n")
-        emit("".join(lines).encode("ascii"))
-        file_id = hashlib.sha256(f"{target.name}:{size}:{len(page_ids)}".encode()).hexdigest()[:32]
-        emit(
-            f"trailer\n<< /Size {size} /Root {catalog_id} 0 R /Info {info_id} 0 R "
-            f"/ID [<{file_id}> <{file_id}>] >>\nstartxref\n{xref_at}\n%%EOF\n".encode("ascii")
-        )
-        handle.flush()
-        os.fsync(handle.fileno())
+    def dress(page, spec: dict, reference) -> None:
+        """Draw the page's frame under it and its QR code over it (see the docstring)."""
+        frame_key = spec.get("frame_key")
+        prefix = b"q\n"
+        if frame_key:
+            frame_id = frame_object(frame_key)
+            prefix = b"q " + FRAME_NAME.encode() + b" Do Q\nq\n"
+            raw = dict.get(page, "/Resources")
+            cache_key = (id(reference), raw.idnum if isinstance(raw, IndirectObject) else id(raw), frame_key)
+            if cache_key not in resources_ids:
+                resources = raw.get_object() if raw is not None else DictionaryObject()
+                copy = DictionaryObject(dict.items(resources))
+                xobjects = dict.get(resources, "/XObject")
+                xobjects = DictionaryObject(dict.items(xobjects.get_object())) if xobjects is not None else DictionaryObject()
+                dict.__setitem__(xobjects, NameObject(FRAME_NAME), Renumbered(frame_id, 0, None))
+                dict.__setitem__(copy, NameObject("/XObject"), xobjects)
+                resources_ids[cache_key] = new_id()
+                write_object(resources_ids[cache_key], copy, reference)
+            dict.__setitem__(page, NameObject("/Resources"), Renumbered(resources_ids[cache_key], 0, None))
+        suffix = b"Q\n"
+        qr = spec.get("qr")
+        if qr:
+            suffix += qr_operators(qr["payload"], qr["x_mm"], qr["y_mm"], qr["side_mm"], float(page.mediabox.top))
+        raw_contents = dict.get(page, "/Contents")
+        if isinstance(raw_contents, IndirectObject) and isinstance(raw_contents.get_object(), ArrayObject):
+            raw_contents = raw_contents.get_object()
+        originals = list(list.__iter__(raw_contents)) if isinstance(raw_contents, ArrayObject) else (
+            [raw_contents] if raw_contents is not None else [])
+        suffix_id = shared_stream(suffix) if not qr else new_id()
+        if qr:
+            write_stream(suffix_id, suffix)
+        dict.__setitem__(page, NameObject("/Contents"), ArrayObject(
+            [Renumbered(shared_stream(prefix), 0, None), *originals, Renumbered(suffix_id, 0, None)]))
+
+    page_index = 0
+    emit(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
+    language = None
+    for source in sources:
+        reader = PdfReader(source if hasattr(source, "read") else str(source))
+        reference, flush, renumbered = copier(reader)
+        if language is None:
+            language = reader.trailer["/Root"].get("/Lang")
+        chunk_pages = list(reader.pages)  # flattened: inherited resources and boxes are on each page
+        for page in chunk_pages:  # numbered first: other objects (link annotations) may point at pages
+            renumbered[(page.indirect_reference.idnum, page.indirect_reference.generation)] = next_id
+            page_ids.append(next_id)
+            next_id += 1
+        for page in chunk_pages:
+            dict.__setitem__(page, NameObject("/Parent"), Renumbered(pages_id, 0, None))
+            spec = pages[page_index] if pages is not None and page_index < len(pages) else None
+            page_index += 1
+            if spec:
+                dress(page, spec, reference)
+            key = (page.indirect_reference.idnum, page.indirect_reference.generation)
+            write_object(renumbered[key], page, reference)
+        flush()
+        del reader, chunk_pages
+
+    write_object(pages_id, DictionaryObject({
+        NameObject("/Type"): NameObject("/Pages"),
+        NameObject("/Kids"): ArrayObject(Renumbered(page_id, 0, None) for page_id in page_ids),
+        NameObject("/Count"): NumberObject(len(page_ids)),
+    }))
+    catalog = DictionaryObject({
+        NameObject("/Type"): NameObject("/Catalog"),
+        NameObject("/Pages"): Renumbered(pages_id, 0, None),
+    })
+    if language is not None:
+        catalog[NameObject("/Lang")] = language
+    write_object(catalog_id, catalog)
+    info = DictionaryObject({NameObject("/Producer"): TextStringObject("dvkheo (WeasyPrint, pypdf)")})
+    if title:
+        info[NameObject("/Title")] = TextStringObject(title)
+    write_object(info_id, info)
+
+    xref_at = position
+    size = next_id
+    lines = [f"xref\n0 {size}\n", "0000000000 65535 f \n"]
+    for object_id in range(1, size):
+        if object_id in offsets:
+            lines.append(f"{offsets[object_id]:010d} 00000 n \n")
+        else:  # a number handed out for an object that was never written (none expected)
+            lines.append("0000000000 65535 f \n")
+    emit("".join(lines).encode("ascii"))
+    file_id = hashlib.sha256(f"{title}:{size}:{len(page_ids)}".encode()).hexdigest()[:32]
+    emit(
+        f"trailer\n<< /Size {size} /Root {catalog_id} 0 R /Info {info_id} 0 R "
+        f"/ID [<{file_id}> <{file_id}>] >>\nstartxref\n{xref_at}\n%%EOF\n".encode("ascii")
+    )
     return position, digest.hexdigest()
 
 
-def render_chunk(certificate_ids: list[int], job: PrintJob, target: Path) -> None:
-    """Lay out one chunk of certificates into a PDF file."""
+def render_chunk(certificate_ids: list[int], job: PrintJob, target: Path, emblems=None) -> list[dict]:
+    """Lay out the variable layer of one chunk of certificates into a PDF file; returns its pages' frames and QR codes."""
     from dvkheo.certificates import render
     from dvkheo.core import pdf
 
+    emblems = emblems if emblems is not None else render.Emblems()
     certificates = render.load_for_print(certificate_ids)
-    html = render.certificates_html(
-        certificates, output=job.output, offset_x_mm=job.offset_x_mm, offset_y_mm=job.offset_y_mm
-    )
+    html, pages = render.render_layers(certificates, job.output, job.offset_x_mm, job.offset_y_mm, emblems)
     del certificates
-    pdf.render_html_pdf(html, target=str(target))
+    pdf.render_html_pdf(html, target=str(target), resources=emblems.resources, lean=True)
+    return pages
 
 
 # --- the work (in a worker) ----------------------------------------------------------------------------
@@ -533,10 +685,20 @@ def run_print_job(job_id: int) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         work_folder = Path(tempfile.mkdtemp(prefix=".chunks-", dir=folder))
         chunk_paths: list[Path] = []
+        from dvkheo.certificates.render import Emblems, render_frame_pdf
+
+        emblems = Emblems()
+        pages: list[dict] = []
+        frames: dict[str, Path] = {}
         for index, first in enumerate(range(0, len(ids), chunk_size)):
             chunk_ids = ids[first:first + chunk_size]
             chunk_path = work_folder / f"{index:05d}.pdf"
-            render_chunk(chunk_ids, job, chunk_path)
+            for page in render_chunk(chunk_ids, job, chunk_path, emblems):
+                key = page["frame_key"]
+                if key and key not in frames:  # a decision's frame is laid out once, whatever the batch's size
+                    frames[key] = work_folder / f"frame-{len(frames):03d}.pdf"
+                    render_frame_pdf(page["frame"], emblems, target=str(frames[key]))
+                pages.append({"frame_key": key, "qr": page["qr"]})
             chunk_paths.append(chunk_path)
             if not _still_ours(job, attempt):
                 return
@@ -549,7 +711,7 @@ def run_print_job(job_id: int) -> None:
         file_name = download_name(job)
         final = folder / file_name
         part = folder / (file_name + ".part")
-        size, sha256 = merge_pdfs(chunk_paths, part)
+        size, sha256 = merge_pdfs(chunk_paths, part, pages=pages, frames=frames)
         if not _still_ours(job, attempt):
             return
         os.replace(part, final)

@@ -29,13 +29,18 @@ FIELDS: tuple[tuple[str, str, FieldBox], ...] = (
     ("recipient_name", "Tên người, tập thể được khen", FieldBox(48, 92, 201, 24, "center", bold=True)),
     ("recipient_detail", "Chức vụ, đơn vị", FieldBox(48, 106, 201, 14, "center", italic=True)),
     ("reason", "Thành tích (lý do khen thưởng)", FieldBox(48, 118, 201, 14, "center")),
-    ("decision_number", "Số quyết định", FieldBox(30, 168, 90, 11, "left")),
-    ("serial", "Số hiệu giấy khen", FieldBox(30, 175, 90, 10, "left")),
+    # The references sit beside the QR code, bottom left, as on the plain certificate: whoever scans the code
+    # sees the serial it must show.
+    ("decision_number", "Số quyết định", FieldBox(51, 163, 100, 10.5, "left", italic=True)),
+    ("serial", "Số hiệu giấy khen", FieldBox(51, 170, 100, 11, "left", bold=True)),
+    ("reissue_note", "Ghi chú cấp lại", FieldBox(51, 176, 100, 9, "left", italic=True)),
     ("date_line", "Địa danh, ngày tháng", FieldBox(160, 150, 110, 13, "center", italic=True)),
     ("signer_name", "Họ tên người ký", FieldBox(160, 186, 110, 14, "center", bold=True)),
 )
 FIELD_LABELS = {name: label for name, label, _ in FIELDS}
-QR_BOX = FieldBox(247, 160, 26, 0)  # the QR code's square (x, y, side in `w`)
+QR_BOX = FieldBox(24, 158, 25, 0)  # the QR code's square (x, y, side in `w`)
+# Fields that keep their place beside the QR code when a form moves the code but not them.
+BESIDE_QR = ("decision_number", "serial", "reissue_note")
 
 
 def default_layout() -> dict[str, FieldBox]:
@@ -43,9 +48,13 @@ def default_layout() -> dict[str, FieldBox]:
 
 
 def effective_layout(overrides: dict | None) -> dict[str, FieldBox]:
-    """The default layout with an award form's overrides applied; unknown keys and bad values are ignored."""
+    """The default layout with an award form's overrides applied; unknown keys and bad values are ignored.
+
+    A form that moves the QR code without placing the serial itself takes the serial along, so that the
+    serial stays beside the code whatever the blank's design."""
     layout = default_layout()
-    for name, values in (overrides or {}).items():
+    overrides = overrides or {}
+    for name, values in overrides.items():
         if name not in layout or not isinstance(values, dict):
             continue
         known = {key: value for key, value in values.items() if key in FieldBox.__dataclass_fields__}
@@ -53,4 +62,14 @@ def effective_layout(overrides: dict | None) -> dict[str, FieldBox]:
             layout[name] = replace(layout[name], **known)
         except TypeError:
             continue
+    defaults = default_layout()
+    for name in BESIDE_QR:
+        if isinstance(overrides.get(name), dict):
+            continue
+        qr = layout["qr"]
+        try:
+            layout[name] = replace(defaults[name], x=defaults[name].x + float(qr.x) - QR_BOX.x,
+                                   y=defaults[name].y + float(qr.y) - QR_BOX.y)
+        except (TypeError, ValueError):
+            layout[name] = defaults[name]
     return layout

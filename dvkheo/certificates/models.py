@@ -64,6 +64,10 @@ class Certificate(db.Model):
     decision: so.Mapped["Decision"] = so.relationship(foreign_keys=[decision_id])  # noqa: F821
     revoked_by_decision: so.Mapped["Decision | None"] = so.relationship(foreign_keys=[revoked_by_decision_id])  # noqa: F821
     replaced_by: so.Mapped["Certificate | None"] = so.relationship(remote_side=[id])
+    # The certificate this one was issued in place of (reissued after a revocation, or after an amendment).
+    replaces: so.Mapped["Certificate | None"] = so.relationship(
+        primaryjoin="Certificate.id == foreign(Certificate.replaced_by_id)", uselist=False, viewonly=True
+    )
 
     __table_args__ = (
         # At most one valid certificate per award line.

@@ -4,9 +4,18 @@ pre-printed blank ("phôi"), and the printer alignment test page.
 The interface is shared with the batch print jobs (`dvkheo.certificates.batch`):
 
 * `load_for_print(ids)` loads certificates with everything a sheet shows, in one query;
-* `certificates_html(certificates, output=..., offset_x_mm=..., offset_y_mm=...)` is one HTML
-  document with one A4-landscape page per certificate;
-* `render_certificates_pdf(...)` lays it out with the shared font configuration.
+* `certificates_html(certificates, output=..., offset_x_mm=..., offset_y_mm=..., layer=...)` is one HTML
+  document with one A4-landscape page per certificate: the whole sheet (`layer="full"`), only what is the
+  same on every certificate of a decision (`"frame"`: border, emblem, header lines, issuer, title, the
+  decision's number, the signature block), or only what differs (`"variable"`: the recipient, the reason,
+  the serial, a reissue's note);
+* `render_certificates_pdf(...)` lays the frame out once per distinct frame and the variable layers as
+  transparent pages, then `dvkheo.certificates.batch.write_merged` draws each frame under its pages as a
+  shared Form XObject and the QR codes as plain rectangles: the batch's costly parts are paid once.
+
+What the sheet says depends on the issuer's document system (`dvkheo.documents.formats`): the Party's
+header line and emblem area, or the State's motto and national emblem area, the number written the
+system's way, the decision cited in its running form and its authority prefix ("T/M" or "TM.").
 
 Templates receive plain values only (`sheet_context`), never ORM objects. Long names and reasons
 are fitted by choosing a font size from an estimate of the text's width (`fit_text`): WeasyPrint
@@ -14,18 +23,21 @@ cannot shrink text to its box by itself.
 """
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask import render_template
 
-from dvkheo.awards.models import AwardForm, Decision, DecisionAwardee, signature_lines
+from dvkheo.awards.models import PREFIXES_WITH_AUTHORITY, AwardForm, Decision, DecisionAwardee, SignerPrefix
 from dvkheo.campaigns.models import NomineeKind
 from dvkheo.certificates import layout as blank_layout
 from dvkheo.certificates.models import Certificate, CertificateStatus, PrintOutput
 from dvkheo.certificates.qr import qr_svg, verify_url
-from dvkheo.core.timeutil import format_date, official_date_line
+from dvkheo.core.timeutil import official_date_line
+from dvkheo.documents.formats import DocumentFormat
 from dvkheo.extensions import db
 
 PLAIN_TEMPLATE = "certificates/certificate.html"
@@ -47,8 +59,16 @@ PLAIN_BODY_WIDTH_MM = 214
 PLAIN_BODY_TOP_MM = 73
 PLAIN_BODY_HEIGHT_MM = 62
 PLAIN_QR_MM = 25
+PLAIN_QR_BOX = (24.0, 158.0)  # its top-left corner (mm), as static/css/certificate.css places `.qr-code`
 PLAIN_AUTHORITY_WIDTH_MM = 217
 TANG_HEIGHT_MM = 8.6  # "Tặng": 16 pt × 1.25 and its 1.5 mm margin
+
+LAYERS = ("full", "frame", "variable")
+# The drawn stand-ins for an emblem an issuer has not uploaded: a ring with its name, never the real arms.
+EMBLEM_PLACEHOLDERS = {
+    "party": ("static/img/emblem-placeholder-party.svg", "Biểu tượng Đảng"),
+    "state": ("static/img/emblem-placeholder-state.svg", "Quốc huy"),
+}
 
 
 def load_for_print(certificate_ids: list[int]) -> list[Certificate]:
@@ -62,6 +82,9 @@ def load_for_print(certificate_ids: list[int]) -> list[Certificate]:
             so.joinedload(Certificate.awardee).joinedload(DecisionAwardee.nomination),
             so.joinedload(Certificate.awardee).joinedload(DecisionAwardee.award_form),
             so.joinedload(Certificate.decision).joinedload(Decision.campaign),
+            so.joinedload(Certificate.awardee).joinedload(DecisionAwardee.award_form).joinedload(AwardForm.document_system),
+            # A reissued certificate names the one it replaces and the decision it follows.
+            so.selectinload(Certificate.replaces).joinedload(Certificate.revoked_by_decision),
         )
     )
     by_id = {certificate.id: certificate for certificate in db.session.scalars(query).unique()}
@@ -90,6 +113,49 @@ def _recipient_detail(awardee: DecisionAwardee) -> str:
     return detail
 
 
+def certificate_format(certificate: Certificate) -> DocumentFormat:
+    """The document system the certificate is written in: its decision's copy, else its award form's."""
+    decision = certificate.decision
+    if decision.document_format:
+        return decision.format
+    return certificate.awardee.award_form.document_format
+
+
+def signature_block(decision: Decision, fmt: DocumentFormat) -> list[str]:
+    """["T/M BAN THƯỜNG VỤ", "TRƯỞNG BAN"] (Party) or ["TM. BAN THƯỜNG VỤ", …] (State): the system's prefixes."""
+    prefix = decision.signer_prefix or SignerPrefix.NONE
+    written = fmt.prefix(prefix.name) or prefix.value
+    authority = " ".join((decision.signer_authority or "").split()).upper()
+    title = " ".join((decision.signer_title or "").split()).upper()
+    if prefix in PREFIXES_WITH_AUTHORITY:
+        return [f"{written} {authority}".strip(), title]
+    if prefix is SignerPrefix.ACTING:
+        return [f"{written} {title}".strip()]
+    return [title]
+
+
+def decision_reference(decision: Decision, fmt: DocumentFormat) -> str:
+    """"Quyết định số 05-QĐ/BDVTU, ngày 20/11/2026" or "Quyết định số 05/QĐ-UBND ngày 20 tháng 11 năm 2026"."""
+    # Numbered by `fmt`, not by the decision's own copy: an older decision without one still reads in one system.
+    number = fmt.number(decision.number, decision.type_code, decision.issuer_code)
+    return fmt.citation("Quyết định", number, decision.decided_on, "")
+
+
+def reissue_note(certificate: Certificate, fmt: DocumentFormat, form_name: str) -> str:
+    """"Cấp lại theo Quyết định số …, thay Giấy khen số DVK26-…" for a certificate issued in place of another.
+
+    After a revocation of the paper alone, the decision followed is the revoking one (its Điều 2 orders the
+    reissue); after an amendment, the amending decision that created this certificate."""
+    previous = certificate.replaces
+    if previous is None:
+        return ""
+    following = previous.revoked_by_decision if previous.status is CertificateStatus.REVOKED else None
+    following = following or certificate.decision
+    number = fmt.number(following.number, following.type_code, following.issuer_code)
+    reference = fmt.citation("Quyết định", number, following.decided_on, following.issuer_as_written)
+    return f"Cấp lại theo {reference}; thay {form_name} số {previous.serial}."
+
+
 def certificate_fields(certificate: Certificate) -> dict:
     """The texts of one certificate; the `FIELDS` of `layout` are what a blank overlay prints.
 
@@ -99,14 +165,17 @@ def certificate_fields(certificate: Certificate) -> dict:
     awardee = certificate.awardee
     decision = certificate.decision
     award_form: AwardForm = awardee.award_form
+    fmt = certificate_format(certificate)
     decided_on = decision.decided_on
-    *signer_authority, signer_title = signature_lines(decision)
+    *signer_authority, signer_title = signature_block(decision, fmt)
+    form_name = (award_form.name or "Giấy khen").strip()
     return {
         "recipient_name": (awardee.recipient_name or "").strip(),
         "recipient_detail": _recipient_detail(awardee),
         "reason": (awardee.reason or "").strip(),
-        "decision_number": f"Quyết định số {decision.number_label} ngày {format_date(decided_on)}",
-        "serial": f"Số: {certificate.serial}",
+        "decision_number": decision_reference(decision, fmt),
+        "serial": f"Số hiệu: {certificate.serial}",
+        "reissue_note": reissue_note(certificate, fmt, form_name),
         "date_line": _date_line(decision.place_name or "", decided_on),
         "signer_name": (decision.signer_name or "").strip(),
         # For the plain output only: a pre-printed blank carries these already.
@@ -116,6 +185,9 @@ def certificate_fields(certificate: Certificate) -> dict:
         "signer_authority": "".join(signer_authority),
         "signer_title": signer_title,
         "verify_url": verify_url(certificate.serial),
+        "header_lines": [line.strip() for line in fmt.certificate_lines if line.strip()],
+        "emblem": fmt.emblem if fmt.emblem in EMBLEM_PLACEHOLDERS else "none",
+        "system": fmt.code,
     }
 
 
@@ -190,14 +262,55 @@ def _plain_sizes(fields: dict) -> dict:
     left = PLAIN_BODY_HEIGHT_MM - TANG_HEIGHT_MM - name.height_mm - detail.height_mm - 4
     reason = fit_text(fields["reason"], PLAIN_BODY_WIDTH_MM, (17, 16, 15, 14, 13, 12, 11, 10), max_lines=4,
                       max_height_mm=left, line_height=1.3)
-    # The authority sits on one line each above the title, whose place is fixed.
-    parent = fit_text(fields["parent_body"], PLAIN_AUTHORITY_WIDTH_MM, (13, 12, 11, 10, 9), max_lines=1, style="upper")
-    issuer = fit_text(fields["issuing_body"], PLAIN_AUTHORITY_WIDTH_MM, (14, 13, 12, 11, 10, 9), max_lines=1, style="upper")
     body_height = (TANG_HEIGHT_MM + name.height_mm + (detail.height_mm + 1 if detail.lines else 0)
                    + (reason.height_mm + 3 if reason.lines else 0))
     body_top = PLAIN_BODY_TOP_MM + max(0.0, (PLAIN_BODY_HEIGHT_MM - body_height) / 2)
-    return {"name": name, "detail": detail, "reason": reason, "parent": parent, "issuer": issuer,
-            "body_top_mm": body_top}
+    return {"name": name, "detail": detail, "reason": reason, "body_top_mm": body_top}
+
+
+def _head_sizes(fields: dict) -> dict:
+    """The header's lines, one line each: the system's lines and the issuer, shrunk when long."""
+    lines = [fit_text(line, PLAIN_AUTHORITY_WIDTH_MM, (15, 14, 13, 12, 11, 10), max_lines=1, style="upper").size_pt
+             for line in fields["header_lines"]]
+    parent = fit_text(fields["parent_body"], PLAIN_AUTHORITY_WIDTH_MM, (13, 12, 11, 10, 9), max_lines=1, style="upper")
+    issuer = fit_text(fields["issuing_body"], PLAIN_AUTHORITY_WIDTH_MM, (14, 13, 12, 11, 10, 9), max_lines=1, style="upper")
+    return {"lines": lines, "parent": parent.size_pt, "issuer": issuer.size_pt}
+
+
+# --- the issuer's emblem -------------------------------------------------------------------------------
+
+
+class Emblems:
+    """The emblems of one rendering: each uploaded file read and checked once, served to WeasyPrint from memory."""
+
+    def __init__(self):
+        self._by_file: dict[str, dict | None] = {}
+        self.resources: dict[str, tuple[bytes, str]] = {}
+
+    def for_sheet(self, award_form: AwardForm, system_emblem: str) -> dict | None:
+        """{"src", "label", "uploaded"} for the frame's <img>, or None when the system has no emblem."""
+        stored = award_form.emblem_file
+        if stored:
+            if stored not in self._by_file:
+                self._by_file[stored] = self._load(stored)
+            if self._by_file[stored] is not None:
+                return self._by_file[stored]
+        if system_emblem in EMBLEM_PLACEHOLDERS:
+            src, label = EMBLEM_PLACEHOLDERS[system_emblem]
+            return {"src": src, "label": label, "uploaded": False}
+        return None
+
+    def _load(self, stored: str) -> dict | None:
+        from dvkheo.certificates.emblems import CONTENT_TYPES, load_emblem
+        from dvkheo.core.pdf import MEMORY_SCHEME
+
+        loaded = load_emblem(stored)
+        if loaded is None:
+            return None
+        kind, data = loaded
+        url = f"{MEMORY_SCHEME}:emblem-{hashlib.sha256(data).hexdigest()[:24]}.{kind}"
+        self.resources[url] = (data, CONTENT_TYPES[kind])
+        return {"src": url, "label": "", "uploaded": True}
 
 
 # --- page contexts -------------------------------------------------------------------------------------
@@ -221,13 +334,27 @@ def _blank_size(name: str, text: str, box: blank_layout.FieldBox) -> float:
     if box.size <= 0:
         return box.size
     steps = [round(box.size * factor, 2) for factor in (1, 0.94, 0.88, 0.82, 0.76, 0.7, 0.64, 0.6)]
-    max_lines = 3 if name == "reason" else (2 if name == "recipient_detail" else 1)
+    max_lines = {"reason": 3, "recipient_detail": 2, "reissue_note": 2}.get(name, 1)
     style = "bold" if box.bold else "regular"
     return fit_text(text, box.w, steps, max_lines=max_lines, style=style).size_pt
 
 
-def sheet_context(certificate: Certificate, output: PrintOutput, offset_x_mm: float, offset_y_mm: float) -> dict:
-    """Everything one page of `output` shows, as plain values."""
+def _frame_key(frame: dict) -> str:
+    return hashlib.sha256(json.dumps(frame, sort_keys=True, ensure_ascii=False, default=str).encode()).hexdigest()[:32]
+
+
+def sheet_context(
+    certificate: Certificate,
+    output: PrintOutput,
+    offset_x_mm: float,
+    offset_y_mm: float,
+    emblems: Emblems | None = None,
+) -> dict:
+    """Everything one page of `output` shows, as plain values.
+
+    `frame` holds what the plain sheet shares with every certificate of the same decision (None on a
+    blank, whose paper carries it), `frame_key` names it; `qr` is where the QR code goes (mm, offsets
+    included) and what it encodes."""
     fields = certificate_fields(certificate)
     award_form = certificate.awardee.award_form
     sheet = {
@@ -236,6 +363,8 @@ def sheet_context(certificate: Certificate, output: PrintOutput, offset_x_mm: fl
         "mark": STATUS_MARKS.get(certificate.status),
         "offset_x_mm": offset_x_mm,
         "offset_y_mm": offset_y_mm,
+        "frame": None,
+        "frame_key": None,
     }
     if output is PrintOutput.BLANK:
         boxes = blank_layout.effective_layout(award_form.blank_layout)
@@ -249,13 +378,28 @@ def sheet_context(certificate: Certificate, output: PrintOutput, offset_x_mm: fl
             if fields.get(name)
         ]
         qr_box = boxes["qr"]
-        sheet["qr_style"] = f"left: {qr_box.x + offset_x_mm:.2f}mm; top: {qr_box.y + offset_y_mm:.2f}mm"
-        sheet["qr"] = qr_svg(fields["verify_url"], qr_box.w)
+        sheet["qr"] = {"x_mm": qr_box.x + offset_x_mm, "y_mm": qr_box.y + offset_y_mm, "side_mm": qr_box.w,
+                       "payload": fields["verify_url"]}
     else:
-        design = getattr(award_form.certificate_design, "value", None) or "classic_red"
-        sheet["design"] = design
         sheet["sizes"] = _plain_sizes(fields)
-        sheet["qr"] = qr_svg(fields["verify_url"], PLAIN_QR_MM)
+        sheet["qr"] = {"x_mm": PLAIN_QR_BOX[0] + offset_x_mm, "y_mm": PLAIN_QR_BOX[1] + offset_y_mm,
+                       "side_mm": PLAIN_QR_MM, "payload": fields["verify_url"]}
+        emblems = emblems or Emblems()
+        sheet["design"] = getattr(award_form.certificate_design, "value", None) or "classic_red"
+        frame = {
+            "design": sheet["design"],
+            "system": fields["system"],
+            "emblem_kind": fields["emblem"],
+            "emblem": emblems.for_sheet(award_form, fields["emblem"]),
+            "sizes": _head_sizes(fields),
+            "offset_x_mm": offset_x_mm,
+            "offset_y_mm": offset_y_mm,
+        } | {name: fields[name] for name in (
+            "header_lines", "parent_body", "issuing_body", "title", "decision_number", "date_line",
+            "signer_authority", "signer_title", "signer_name",
+        )}
+        sheet["frame"] = frame
+        sheet["frame_key"] = _frame_key(frame)
     return sheet
 
 
@@ -265,13 +409,45 @@ def certificates_html(
     output: PrintOutput = PrintOutput.PLAIN,
     offset_x_mm: float = 0.0,
     offset_y_mm: float = 0.0,
+    layer: str = "full",
+    emblems: Emblems | None = None,
+    sheets: list[dict] | None = None,
 ) -> str:
-    """One HTML document, one A4-landscape page per certificate (needs an app context, not a request)."""
+    """One HTML document, one A4-landscape page per certificate (needs an app context, not a request).
+
+    `layer` "full" draws everything, QR code included (as inline SVG); "frame" and "variable" are the two
+    halves `render_certificates_pdf` puts together, without the QR code, which it draws itself."""
+    if layer not in LAYERS:
+        raise ValueError(f"unknown layer {layer!r}")
     output = PrintOutput(output)
-    sheets = [sheet_context(certificate, output, offset_x_mm, offset_y_mm) for certificate in certificates]
+    emblems = emblems or Emblems()
+    if sheets is None:
+        sheets = [sheet_context(certificate, output, offset_x_mm, offset_y_mm, emblems) for certificate in certificates]
+    if layer == "full":
+        for sheet in sheets:
+            sheet["qr_svg"] = qr_svg(sheet["qr"]["payload"], sheet["qr"]["side_mm"])
     template = BLANK_TEMPLATE if output is PrintOutput.BLANK else PLAIN_TEMPLATE
     title = sheets[0]["fields"]["title"] if sheets else "GIẤY KHEN"
-    return render_template(template, sheets=sheets, document_title=title)
+    return render_template(template, sheets=sheets, document_title=title, layer=layer)
+
+
+def render_layers(certificates: list[Certificate], output: PrintOutput, offset_x_mm: float, offset_y_mm: float,
+                  emblems: Emblems) -> tuple[str, list[dict]]:
+    """The variable layer's HTML of `certificates` and, per page, what `write_merged` adds under and over it."""
+    sheets = [sheet_context(certificate, output, offset_x_mm, offset_y_mm, emblems) for certificate in certificates]
+    html = certificates_html([], output=output, layer="variable", sheets=sheets)
+    pages = [{"frame_key": sheet["frame_key"], "frame": sheet["frame"], "qr": sheet["qr"]} for sheet in sheets]
+    return html, pages
+
+
+def render_frame_pdf(frame: dict, emblems: Emblems, target=None) -> bytes | None:
+    """One page: the shared part of a plain certificate (border, emblem, header, title, decision, signature)."""
+    from dvkheo.core.pdf import render_html_pdf
+
+    sheet = {"frame": frame, "fields": {"title": frame["title"]}, "design": frame["design"],
+             "offset_x_mm": frame["offset_x_mm"], "offset_y_mm": frame["offset_y_mm"]}
+    html = render_template(PLAIN_TEMPLATE, sheets=[sheet], document_title=frame["title"], layer="frame")
+    return render_html_pdf(html, target=target, resources=emblems.resources)
 
 
 def render_certificates_pdf(
@@ -281,10 +457,24 @@ def render_certificates_pdf(
     offset_x_mm: float = 0.0,
     offset_y_mm: float = 0.0,
 ) -> bytes:
+    """The certificates as one PDF, made the way a batch makes its file (frame once, variable layers, QR codes)."""
+    import io
+
+    from dvkheo.certificates.batch import write_merged
     from dvkheo.core.pdf import render_html_pdf
 
-    html = certificates_html(certificates, output=output, offset_x_mm=offset_x_mm, offset_y_mm=offset_y_mm)
-    return render_html_pdf(html)
+    output = PrintOutput(output)
+    emblems = Emblems()
+    html, pages = render_layers(certificates, output, offset_x_mm, offset_y_mm, emblems)
+    layer_pdf = render_html_pdf(html, resources=emblems.resources, lean=True)
+    frames = {}
+    for page in pages:
+        if page["frame_key"] and page["frame_key"] not in frames:
+            frames[page["frame_key"]] = io.BytesIO(render_frame_pdf(page["frame"], emblems))
+    buffer = io.BytesIO()
+    title = certificates and certificate_fields(certificates[0])["title"] or ""
+    write_merged([io.BytesIO(layer_pdf)], buffer, pages=pages, frames=frames, title=title)
+    return buffer.getvalue()
 
 
 # --- printer alignment test page ---------------------------------------------------------------------------

@@ -76,6 +76,7 @@ def find_certificate(serial: str) -> Certificate | None:
             so.joinedload(Certificate.decision).joinedload(Decision.campaign),
             so.joinedload(Certificate.revoked_by_decision),
             so.joinedload(Certificate.replaced_by),
+            so.joinedload(Certificate.replaces).joinedload(Certificate.revoked_by_decision),
         )
     )
 
@@ -97,14 +98,17 @@ def _public_facts(certificate: Certificate) -> dict:
         "reason": fields["reason"],
         "award_form": certificate.awardee.award_form.name,
         "issuer": issuer,
-        "decision": f"Số {decision.number_label} ngày {format_date(decision.decided_on)}",
+        # As the issuer's system writes a cited decision: "Số 05-QĐ/BDVTU, ngày 20/11/2026" (Party).
+        "decision": f"Số {decision.number_label}{decision.format.running_date_text(decision.decided_on)}",
         "campaign_title": decision.campaign.title,
         "revoked_by": (
-            f"Quyết định số {revoking.number_label} ngày {format_date(revoking.decided_on)}" if revoking else ""
+            f"Quyết định số {revoking.number_label}{revoking.format.running_date_text(revoking.decided_on)}"
+            if revoking else ""
         ),
         "revoked_on": format_date(certificate.revoked_at),
         "revocation_reason": (certificate.revocation_reason or (revoking.revocation_reason if revoking else "")).strip(),
         "replaced_by": certificate.replaced_by.serial if certificate.replaced_by else "",
+        "reissue_note": fields["reissue_note"],
         # A certificate revoked on its own (lost, misprinted) leaves the commendation standing.
         "award_revoked": certificate.awardee.nomination.status is NominationState.REVOKED,
     }

@@ -73,9 +73,9 @@ def test_plain_certificate_carries_names_with_exact_diacritics_serial_and_title_
         assert certificate.serial in text
         assert "GIẤY KHEN" in text
         assert "Tặng" in text
-        assert "Quyết định số 01/QĐ-BDVTU ngày 20/11/2026" in text
+        assert "Quyết định số 01-QĐ/BDVTU, ngày 20/11/2026" in text
         assert "Quảng Ngãi, ngày 20 tháng 11 năm 2026" in text
-        assert "TM. BAN THƯỜNG VỤ" in text and "Nguyễn Văn Trưởng" in text
+        assert "T/M BAN THƯỜNG VỤ" in text and "Nguyễn Văn Trưởng" in text
         assert "TỈNH ỦY QUẢNG NGÃI" in text and "BAN DÂN VẬN" in text
         assert "Đã có thành tích xuất sắc trong phong trào thi đua" in text
 
@@ -141,7 +141,7 @@ def test_the_blank_overlay_moves_by_the_printer_offsets(awarded):
     assert x1 - x0 == pytest.approx(5 * MM, abs=0.2)  # 5 mm to the right
     assert y1 - y0 == pytest.approx(3 * MM, abs=0.2)  # 3 mm up the sheet (PDF y grows upwards)
     # The serial moves the same way: the whole overlay shifts.
-    (sx0, sy0), (sx1, sy1) = text_origin(still, "Số: DVK"), text_origin(moved, "Số: DVK")
+    (sx0, sy0), (sx1, sy1) = text_origin(still, "Số hiệu: DVK"), text_origin(moved, "Số hiệu: DVK")
     assert (sx1 - sx0, sy1 - sy0) == (pytest.approx(5 * MM, abs=0.2), pytest.approx(3 * MM, abs=0.2))
 
 
@@ -154,7 +154,7 @@ def test_the_blank_overlay_prints_only_the_variable_fields(awarded):
     assert "GIẤY KHEN" in plain and "GIẤY KHEN" not in blank
     assert "TỈNH ỦY QUẢNG NGÃI" in plain and "TỈNH ỦY QUẢNG NGÃI" not in blank
     assert "Tặng" not in blank
-    for field in ("Trần Thị Hạnh", certificate.serial, "Quyết định số 01/QĐ-BDVTU", "Nguyễn Văn Trưởng",
+    for field in ("Trần Thị Hạnh", certificate.serial, "Quyết định số 01-QĐ/BDVTU", "Nguyễn Văn Trưởng",
                   "Quảng Ngãi, ngày 20 tháng 11 năm 2026"):
         assert field in blank
 
@@ -216,12 +216,12 @@ def test_fields_read_like_the_decision(awarded):
 
     assert fields["recipient_name"] == "Trần Thị Hạnh"
     assert fields["recipient_detail"].startswith("Chủ tịch Hội Phụ nữ xã, Xã Khen Thưởng")
-    assert fields["decision_number"] == "Quyết định số 01/QĐ-BDVTU ngày 20/11/2026"
-    assert fields["serial"] == f"Số: {certificate.serial}"
+    assert fields["decision_number"] == "Quyết định số 01-QĐ/BDVTU, ngày 20/11/2026"
+    assert fields["serial"] == f"Số hiệu: {certificate.serial}"
     assert fields["date_line"] == "Quảng Ngãi, ngày 20 tháng 11 năm 2026"
     assert fields["signer_name"] == "Nguyễn Văn Trưởng"
     assert fields["title"] == "GIẤY KHEN"
-    assert fields["signer_authority"] == "TM. BAN THƯỜNG VỤ"
+    assert fields["signer_authority"] == "T/M BAN THƯỜNG VỤ"  # the Party's prefix, not Decree 30's "TM."
     assert fields["signer_title"] == "TRƯỞNG BAN"
 
 

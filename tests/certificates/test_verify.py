@@ -72,7 +72,7 @@ def test_a_valid_certificate_shows_its_status_recipient_award_and_decision(clien
     assert "Chủ tịch Hội Phụ nữ xã" in page
     assert "Giấy khen" in page  # the award form
     assert "TỈNH ỦY QUẢNG NGÃI - BAN DÂN VẬN" in page
-    assert "Số 01/QĐ-BDVTU ngày 20/11/2026" in page
+    assert "Số 01-QĐ/BDVTU, ngày 20/11/2026" in page  # the Party writes a cited decision so
     assert result.campaign.title in page
     assert "Đã thu hồi" not in page
     assert response.headers["Cache-Control"] == "no-cache"
@@ -119,7 +119,7 @@ def test_a_revoked_certificate_says_so_with_the_revoking_decision_and_reason(cli
     page = response.get_data(as_text=True)
     assert "Đã thu hồi" in page
     assert "Còn hiệu lực" not in page
-    assert "Quyết định số 02/QĐ-BDVTU ngày 15/12/2026" in page
+    assert "Quyết định số 02-QĐ/BDVTU, ngày 15/12/2026" in page
     assert "Thành tích kê khai không đúng sự thật" in page
     # The other certificate of the decision is untouched.
     assert "Còn hiệu lực" in client.get(f"/verify/{certificates[1].serial}").get_data(as_text=True)
