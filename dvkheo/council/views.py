@@ -19,7 +19,7 @@ from flask_login import current_user, login_required
 from dvkheo import access
 from dvkheo.accounts.models import User
 from dvkheo.awards import operations as award_ops
-from dvkheo.awards.emblem_upload import store_emblem
+from dvkheo.certificates.emblems import MAX_EMBLEM_BYTES, store_emblem
 from dvkheo.awards.forms import PREFIX_MEANINGS, AwardFormEditForm, AwardFormForm, format_decimal, layout_rows
 from dvkheo.awards.models import AwardForm, SignerPrefix
 from dvkheo.campaigns.models import CampaignStatus
@@ -339,7 +339,7 @@ def _store_emblem(form: AwardFormEditForm) -> bool:
     if not upload or not getattr(upload, "filename", ""):
         return True
     try:
-        form.stored_emblem = store_emblem(upload.stream, upload.filename)
+        form.stored_emblem = store_emblem(upload.stream.read(MAX_EMBLEM_BYTES + 1), upload.filename)
     except UploadRejected as rejected:
         form.emblem.errors = list(form.emblem.errors) + [str(rejected)]
         return False
