@@ -36,6 +36,7 @@ from dvkheo.campaigns.models import NomineeKind
 from dvkheo.certificates import layout as blank_layout
 from dvkheo.certificates.models import Certificate, CertificateStatus, PrintOutput
 from dvkheo.certificates.qr import qr_svg, verify_url
+from dvkheo.core.text import in_running_text
 from dvkheo.core.timeutil import official_date_line
 from dvkheo.documents.formats import DocumentFormat
 from dvkheo.extensions import db
@@ -110,7 +111,7 @@ def _recipient_detail(awardee: DecisionAwardee) -> str:
         detail = f"{detail}, {unit}" if detail else unit
     if detail.casefold() == (awardee.recipient_name or "").strip().casefold():
         return ""
-    return detail
+    return in_running_text(detail)
 
 
 def certificate_format(certificate: Certificate) -> DocumentFormat:

@@ -215,7 +215,7 @@ def test_fields_read_like_the_decision(awarded):
     fields = render.certificate_fields(certificate)
 
     assert fields["recipient_name"] == "Trần Thị Hạnh"
-    assert fields["recipient_detail"].startswith("Chủ tịch Hội Phụ nữ xã, Xã Khen Thưởng")
+    assert fields["recipient_detail"].startswith("Chủ tịch Hội Phụ nữ xã, xã Khen Thưởng")
     assert fields["decision_number"] == "Quyết định số 01-QĐ/BDVTU, ngày 20/11/2026"
     assert fields["serial"] == f"Số hiệu: {certificate.serial}"
     assert fields["date_line"] == "Quảng Ngãi, ngày 20 tháng 11 năm 2026"
