@@ -217,14 +217,38 @@ def unit_system_id(unit) -> int | None:
     return party.id if party is not None else None
 
 
+def _province_committee(unit) -> str | None:
+    """"Tỉnh ủy" for a province, "Thành ủy" for a centrally-run city; None for any other organiser."""
+    name = unit.name.strip().lower()
+    if unit.kind != "province":
+        return None
+    if name.startswith("thành phố "):
+        return "Thành ủy"
+    if name.startswith("tỉnh "):
+        return "Tỉnh ủy"
+    return None
+
+
 def issuer_defaults(campaign) -> dict:
     """The header, signer and certificate a new award form of `campaign` starts with."""
     unit = campaign.organising_unit
-    return dict(
+    issuer = dict(
         parent_body=unit.parent.name.upper() if unit.parent is not None else "",
         issuing_body=unit.name.upper(),
         issuer_code=initials_code(unit.name),
         issuer_in_text=unit.name,
+    )
+    committee = _province_committee(unit)
+    if committee is not None:
+        # A place does not issue: a province's movement is run by its Party committee's Ban Dân vận.
+        issuer = dict(
+            parent_body=f"{committee.upper()} {place_of(unit).upper()}",
+            issuing_body="BAN DÂN VẬN",
+            issuer_code=f"BDV{initials_code(committee)}",
+            issuer_in_text=f"Ban Dân vận {committee}",
+        )
+    return dict(
+        **issuer,
         archive="VT",
         document_system_id=unit_system_id(unit),
         place_name=place_of(unit),

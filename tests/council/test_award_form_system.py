@@ -44,7 +44,8 @@ def _option_labels(html: str, name: str) -> list[str]:
 
 def test_a_new_award_form_issues_in_the_organising_units_system_and_name(award_form, systems, council_campaign):
     assert award_form.document_system_id == systems["party"].id
-    assert award_form.issuer_in_text == council_campaign.organising_unit.name == "Tỉnh Quảng Ngãi"
+    assert council_campaign.organising_unit.name == "Tỉnh Quảng Ngãi"
+    assert award_form.issuer_in_text == "Ban Dân vận Tỉnh ủy"  # a province's movement is run by its Ban Dân vận
     assert award_form.archive == "VT"
 
 
@@ -52,7 +53,7 @@ def test_party_preview_and_prefixes(client, award_form):
     html = client.get(f"/council/award-forms/{award_form.id}/edit").get_data(as_text=True)
     preview = html[html.index('class="doc-preview"'):html.index('class="emblem-field"')]
     assert "ĐẢNG CỘNG SẢN VIỆT NAM" in preview and ">*</p>" in preview
-    assert "Số …-QĐ/TQN" in preview and "- Lưu VT." in preview
+    assert "Số …-QĐ/BDVTU" in preview and "- Lưu VT." in preview
     assert "CỘNG HÒA" not in preview and "Độc lập" not in preview and "Số:" not in preview
     assert _option_labels(html, "signer_prefix")[1:] == [
         "T/M (thay mặt tập thể lãnh đạo)", "K/T (ký thay người đứng đầu)", "T/L (thừa lệnh)",
@@ -97,7 +98,7 @@ def test_preview_shows_the_chosen_system_and_saves_nothing(client, award_form, s
     response = client.post(f"/council/award-forms/{award_form.id}/edit", data=values)
     html = response.get_data(as_text=True)
     assert response.status_code == 200
-    assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in html and "Số: …/QĐ-TQN" in html
+    assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in html and "Số: …/QĐ-BDVTU" in html
     assert reload(award_form.id).document_system_id == systems["party"].id
     assert [event.action for event in audit.history("award_form", award_form.id)] == ["create"]
 

@@ -90,7 +90,9 @@ def test_default_form_is_issued_by_the_organising_unit_with_dated_legal_bases(cl
     client.post(f"/council/campaigns/{council_campaign.id}/award-forms/default")
     html = client.get(f"/council/campaigns/{council_campaign.id}/award-forms").get_data(as_text=True)
     form = only_form(council_campaign)
-    assert (form.issuing_body, form.issuer_code, form.place_name, form.parent_body) == ("TỈNH QUẢNG NGÃI", "TQN", "Quảng Ngãi", "")
+    # A province does not issue in its own name: its Party committee's Ban Dân vận does.
+    assert (form.issuing_body, form.issuer_code, form.place_name, form.parent_body) == ("BAN DÂN VẬN", "BDVTU", "Quảng Ngãi", "TỈNH ỦY QUẢNG NGÃI")
+    assert form.issuer_in_text == "Ban Dân vận Tỉnh ủy"
     assert (form.signer_prefix, form.certificate_title) == (SignerPrefix.NONE, "GIẤY KHEN")
     assert [(cited(b), b.valid_from, b.valid_to) for b in form.legal_bases] == [
         ("Căn cứ Luật Thi đua, khen thưởng số 06/2022/QH15", date(2024, 1, 1), None),
@@ -100,7 +102,7 @@ def test_default_form_is_issued_by_the_organising_unit_with_dated_legal_bases(cl
     # A decision dated before July 2025 cites Decree 98; one after, Decree 152.
     assert [cited(b) for b in form.legal_bases if b.applies_on(date(2025, 3, 1))][1] == "Căn cứ Nghị định số 98/2023/NĐ-CP"
     assert [cited(b) for b in form.legal_bases if b.applies_on(date(2026, 11, 20))][1] == "Căn cứ Nghị định số 152/2025/NĐ-CP"
-    assert "TỈNH QUẢNG NGÃI · QĐ-TQN" in html
+    assert "BAN DÂN VẬN · QĐ-BDVTU" in html
     assert "Còn thiếu: chức vụ người ký, họ tên người ký." in html
 
 
@@ -133,7 +135,7 @@ def test_editing_every_section_saves_and_audits(client, become, secretary, counc
     form = only_form(council_campaign)
     values = editor_values(client, form.id)
     values.update({
-        "parent_body": "tỉnh ủy quảng ngãi", "issuing_body": "Ban Dân vận", "issuer_code": " bdvtu ", "place_name": "Quảng Ngãi",
+        "parent_body": "tỉnh ủy quảng ngãi", "issuing_body": "Ban Tuyên giáo và Dân vận", "issuer_code": " btgdvtu ", "place_name": "Quảng Ngãi",
         "signer_prefix": "TM.", "signer_authority": "Ban Thường vụ", "signer_title": "Trưởng ban",
         "signer_name": "Nguyễn Văn Trưởng", "certificate_title": "bằng khen", "certificate_design": "gold",
         "reason_template": "Đã có thành tích tiêu biểu trong phong trào thi đua “Dân vận khéo” năm {nam}, mô hình “{mo_hinh}”",
@@ -147,7 +149,7 @@ def test_editing_every_section_saves_and_audits(client, become, secretary, counc
     response = client.post(f"/council/award-forms/{form.id}/edit", data=values)
     assert response.status_code == 302, response.get_data(as_text=True)
     form = reload(form.id)
-    assert (form.parent_body, form.issuing_body, form.issuer_code) == ("TỈNH ỦY QUẢNG NGÃI", "BAN DÂN VẬN", "BDVTU")
+    assert (form.parent_body, form.issuing_body, form.issuer_code) == ("TỈNH ỦY QUẢNG NGÃI", "BAN TUYÊN GIÁO VÀ DÂN VẬN", "BTGDVTU")
     assert (form.signer_prefix, form.signer_authority, form.signer_title, form.signer_name) == (
         SignerPrefix.ON_BEHALF_OF_COLLECTIVE, "BAN THƯỜNG VỤ", "TRƯỞNG BAN", "Nguyễn Văn Trưởng")
     assert (form.certificate_title, form.certificate_design) == ("BẰNG KHEN", CertificateDesign.GOLD)
@@ -167,7 +169,7 @@ def test_editing_every_section_saves_and_audits(client, become, secretary, counc
     assert (event.action, event.actor_id) == ("update", secretary.id)
     assert event.details["changed"] == [
         "blank_layout", "certificate_design", "certificate_title", "issuer_code", "issuing_body", "legal_bases",
-        "parent_body", "reason_template", "signer_authority", "signer_name", "signer_prefix", "signer_title",
+        "reason_template", "signer_authority", "signer_name", "signer_prefix", "signer_title",
     ]
     assert [line["valid_from"] for line in event.details["legal_bases"]] == ["01/01/2024", "01/07/2025", "01/01/2026"]
     client.post(f"/council/campaigns/{council_campaign.id}/award-forms/default")
@@ -312,7 +314,7 @@ def test_a_new_form_copies_the_issuer_and_opens_the_editor(client, become, secre
                                       "threshold_base": "membership"})
     created = db.session.scalar(sa.select(AwardForm).where(AwardForm.name == "Bằng khen"))
     assert response.headers["Location"].endswith(f"/council/award-forms/{created.id}/edit")
-    assert (created.issuing_body, created.issuer_code, created.certificate_title) == ("TỈNH QUẢNG NGÃI", "TQN", "BẰNG KHEN")
+    assert (created.issuing_body, created.issuer_code, created.certificate_title) == ("BAN DÂN VẬN", "BDVTU", "BẰNG KHEN")
     assert len(created.legal_bases) == 3
 
 
