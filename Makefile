@@ -29,7 +29,7 @@ help:
 	@echo "make run    - cài đặt (lần đầu), nâng cấp CSDL, nạp dữ liệu mẫu, chạy http://$(HOST):$(PORT)"
 	@echo "make test   - chạy toàn bộ kiểm thử trên SQLite rồi trên PostgreSQL"
 	@echo "make bench-votes - số phiếu bình chọn mỗi giây dưới tải (gunicorn, PostgreSQL) so với nền chèn một dòng"
-	@echo "make bench-certificates - thời gian in mỗi giấy khen theo lô (500, 2.000) so với nền WeasyPrint một tài liệu, và bộ nhớ đỉnh"
+	@echo "make bench-certificates - thời gian in mỗi giấy khen theo lô (500, 2.000) so với nền WeasyPrint một tài liệu và nền LibreOffice trộn thư, và bộ nhớ đỉnh"
 	@echo "make bench  - đo thời gian trang danh sách hồ sơ (1.000 và 10.000 hồ sơ) và các trang của Hội đồng (5.000 hồ sơ, 50 thành viên)"
 
 $(BIN)/python:
