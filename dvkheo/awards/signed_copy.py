@@ -37,7 +37,6 @@ log = logging.getLogger(__name__)
 FIELD = "file"
 # The number sits in the header of page 1; the annex repeats it. A few pages are enough to find it,
 # and a hostile file with thousands of pages is not read to the end.
-PAGES_SEARCHED = 5
 
 
 def _refused(message: str) -> RuleRefused:
@@ -65,11 +64,8 @@ def format_signing_time(moment: datetime | None) -> str:
 
 
 def expected_number_texts(decision: Decision) -> list[str]:
-    """How the decision's number may be written in its signed PDF; any one of them must appear.
-
-    Today the number label ("05/QĐ-BDVTU"). A document system that writes numbers differently
-    ("05-QĐ/BDVTU" in the Party system) adds its own form here.
-    """
+    """The decision's number as its system writes it ("01-QĐ/BDVTU" Party, "01/QĐ-UBND" State); it must stand in the
+    header's number line ("Số 01-QĐ/BDVTU", "Số: 01/QĐ-UBND"), not merely be cited."""
     return [decision.number_label]
 
 
@@ -80,17 +76,31 @@ def _normalise(text: str) -> str:
     text = text.replace("\u00d0", "\u0110").replace("\u00f0", "\u0111")
     text = re.sub(r"\s+", " ", text)
     text = re.sub(r"\s*([/\-–])\s*", r"\1", text).replace("–", "-")
-    return text.casefold()
+    return text
 
 
 def text_holds_number(text: str, decision: Decision) -> bool:
-    """Whether `text` contains one of the decision's number texts as a whole ("105/QĐ-X" is not "05/QĐ-X")."""
+    """Whether `text` has the decision's own number line: "Số" with a capital, as a header writes it, then the number
+    as a whole ("105/QĐ-X" is not "05/QĐ-X"). A citation ("Quyết định số 01-QĐ/BDVTU" on a certificate or a later
+    decision) does not count."""
     haystack = _normalise(text)
     for wanted in expected_number_texts(decision):
         needle = _normalise(wanted).strip()
-        if needle and re.search(rf"(?<![\w/\-]){re.escape(needle)}(?![\w/\-])", haystack):
+        if needle and re.search(rf"(?<!\w)Số ?:? ?(?i:{re.escape(needle)})(?![\w/\-])", haystack):
             return True
     return False
+
+
+def first_page_is_the_decision(text: str, decision: Decision) -> bool:
+    """Page 1 carries the number line, the title QUYẾT ĐỊNH and, once issued, the date of the place-and-date line
+    (so decision 01 of 2025 is not decision 01 of 2026)."""
+    if not text_holds_number(text, decision) or "QUYẾT ĐỊNH" not in _normalise(text):
+        return False
+    if decision.decided_on is None:
+        return True
+    day = decision.decided_on
+    month = f"{day.month:02d}" if day.month < 3 else str(day.month)
+    return f"ngày {day.day:02d} tháng {month} năm {day.year}" in _normalise(text)
 
 
 def _pdf_text(data: bytes) -> str:
@@ -98,7 +108,7 @@ def _pdf_text(data: bytes) -> str:
 
     reader = PdfReader(io.BytesIO(data))
     parts = []
-    for page in reader.pages[:PAGES_SEARCHED]:
+    for page in reader.pages[:1]:
         parts.append(page.extract_text() or "")
     return "\n".join(parts)
 
@@ -225,10 +235,11 @@ def check_signed_pdf(data: bytes, decision: Decision, original_name: str | None)
     except Exception:  # pypdf raises many kinds on a damaged file; all mean the same to the user
         log.info("signed copy: text not extracted from %s", display_name, exc_info=True)
         text = ""
-    if not text_holds_number(text, decision):
+    if not first_page_is_the_decision(text, decision):
         raise _refused(
-            f"Không thấy số quyết định {expected_number_texts(decision)[0]} trong tệp “{display_name}”: "
-            f"tệp này có thể là bản ký số của một quyết định khác. Hãy tải lên bản ký số của đúng Quyết định số "
+            f"Trang đầu của tệp “{display_name}” không phải Quyết định số {expected_number_texts(decision)[0]} "
+            f"(cần dòng số ở phần đầu, tên loại QUYẾT ĐỊNH và ngày ban hành): tệp này có thể là một văn bản khác "
+            f"hoặc bản ký số của một quyết định khác. Hãy tải lên bản ký số của đúng Quyết định số "
             f"{decision.number_label} ngày {format_date(decision.decided_on)}."
         )
     return facts

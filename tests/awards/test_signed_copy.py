@@ -252,7 +252,30 @@ def test_the_signed_pdf_of_another_decision_is_refused(client, auth, issued, mak
 
     response = upload(client, first, sign_pdf(decision_pdf(second), *signing_keys))
 
-    assert_refused(response, "Không thấy số quyết định 01-QĐ/BDVTU trong tệp")
+    assert_refused(response, "không phải Quyết định số 01-QĐ/BDVTU")
+
+
+def test_a_signed_certificate_that_cites_the_decision_is_not_taken_for_it(client, auth, issued, signing_keys):
+    """A certificate (or any later paper) prints "Quyết định số 01-QĐ/BDVTU": citing the number is not being it."""
+    from dvkheo.certificates.render import render_certificates_pdf
+
+    certificate = db.session.scalars(sa.select(Certificate).where(Certificate.decision_id == issued.decision.id)).first()
+    auth.login(issued.result.secretary)
+
+    response = upload(client, issued.decision, sign_pdf(render_certificates_pdf([certificate]), *signing_keys))
+
+    assert_refused(response, "không phải Quyết định số 01-QĐ/BDVTU")
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(SignedCopy)) == 0
+
+
+def test_the_same_number_of_another_year_is_not_taken_for_it(client, auth, issued, make_council_result, make_issued_decision, signing_keys):
+    other_year = make_issued_decision(make_council_result(passed=1), decided_on=date(2025, 11, 20))
+    assert other_year.number_label == issued.decision.number_label  # each year restarts the register
+    auth.login(issued.result.secretary)
+
+    response = upload(client, issued.decision, sign_pdf(decision_pdf(other_year), *signing_keys))
+
+    assert_refused(response, "không phải Quyết định số 01-QĐ/BDVTU")
 
 
 def test_a_draft_has_no_signed_copy(client, auth, issued, signed, make_council_result):
@@ -373,6 +396,7 @@ def _decision(label: str):
         ("Số: 105/QĐ-BDVTU", False),  # another number that ends the same
         ("Số: 05/QĐ-BDVTUX", False),  # another issuer whose code starts the same
         ("Số: 06/QĐ-BDVTU", False),
+        ("Quyết định số 05/QĐ-BDVTU, ngày 20/11/2026", False),  # cited on a certificate or a later decision
         ("", False),
     ],
 )
