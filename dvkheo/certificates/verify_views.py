@@ -143,6 +143,7 @@ def _signed_links(certificate: Certificate) -> dict:
             "url": url_for(".verify_signed_decision", serial=certificate.serial, decision_id=decision.id),
             "signer": copy.signer_name,
             "signed_at": format_signing_time(copy.signed_at),
+            "trusted": copy.trusted,
         }
 
     return {"decision_signed": facts(certificate.decision), "revoked_by_signed": facts(certificate.revoked_by_decision)}

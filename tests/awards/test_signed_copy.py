@@ -440,3 +440,26 @@ def test_the_revoked_certificates_page_offers_the_revoking_decisions_signed_copy
     assert f"Ký số bởi {SIGNER_NAME}" in page
     assert "Tải bản ký số của quyết định (PDF)" not in page  # the awarding decision has none
     assert client.get(f"/verify/{certificate.serial}/decisions/{revoking.id}.pdf").status_code == 200
+
+
+def test_the_public_page_says_when_the_signers_certificate_is_not_verified(app, client, auth, issued, signed, signing_keys):
+    """A self-made certificate can carry any name: a citizen must not read it as the official's verified signature."""
+    certificate = _certificate(issued.decision)
+    auth.login(issued.result.secretary)
+    assert upload(client, issued.decision, signed).status_code == 302
+    auth.logout()
+
+    page = client.get(f"/verify/{certificate.serial}").get_data(as_text=True)
+    assert f"Ký số bởi {SIGNER_NAME}" in page
+    assert "chứng thư số của người ký chưa được xác minh" in page
+
+    app.config["SIGNED_PDF_TRUST_ROOTS"] = [str(signing_keys[1])]
+    try:
+        auth.login(issued.result.secretary)
+        assert upload(client, issued.decision, signed).status_code == 302
+        auth.logout()
+    finally:
+        app.config["SIGNED_PDF_TRUST_ROOTS"] = []
+    page = client.get(f"/verify/{certificate.serial}").get_data(as_text=True)
+    assert "đã xác minh chứng thư số" in page
+    assert "chưa được xác minh" not in page
