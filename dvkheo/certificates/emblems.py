@@ -82,8 +82,8 @@ def _check_png(data: bytes, display_name: str) -> bytes:
 def _check_svg(data: bytes, display_name: str) -> bytes:
     from lxml import etree
 
-    head = data[:4096].lower()
-    if b"<!doctype" in head or b"<!entity" in data.lower():
+    lowered = data.lower()
+    if b"<!doctype" in lowered or b"<!entity" in lowered:
         raise _refuse(display_name, "tệp SVG có khai báo DOCTYPE hoặc ENTITY; vui lòng xuất lại tệp SVG thuần.")
     parser = etree.XMLParser(
         resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False, huge_tree=False,

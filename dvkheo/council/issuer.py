@@ -5,6 +5,8 @@ fields existed still prints sensibly: each empty field falls back on the award f
 """
 from __future__ import annotations
 
+import re
+
 import sqlalchemy as sa
 
 from dvkheo.documents.formats import PARTY, DocumentFormat
@@ -54,6 +56,8 @@ def default_parent_body(campaign, award_form=None) -> str:
     organiser = campaign.organising_unit
     if award_form is not None:
         in_text = (award_form.issuer_in_text or "").strip()
+        # "Chủ tịch Ủy ban nhân dân xã …" names the person who decides; the council's header names the agency.
+        in_text = re.sub(r"^(Chủ tịch|Phó Chủ tịch|Trưởng ban|Giám đốc|Thủ trưởng)\s+", "", in_text, flags=re.IGNORECASE)
         # A seed that names the organising place is no agency: fall through to the place's Ban Dân vận.
         if in_text and in_text.upper() != organiser.name.strip().upper():
             return in_text.upper()

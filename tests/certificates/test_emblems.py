@@ -59,6 +59,10 @@ def test_a_plain_svg_is_accepted_without_its_comments():
         (b'<svg xmlns="http://www.w3.org/2000/svg"><style>@import "https://example.com/a.css";</style></svg>', "@import"),
         (b'<!DOCTYPE svg [<!ENTITY a "aaaa">]><svg xmlns="http://www.w3.org/2000/svg">&a;</svg>', "DOCTYPE"),
         (b'<svg xmlns="http://www.w3.org/2000/svg"><set attributeName="href" to="javascript:x"/></svg>', "<set>"),
+        (b'<!--' + b"x" * 5000 + b'--><!DOCTYPE svg SYSTEM "http://example.com/a.dtd"><svg xmlns="http://www.w3.org/2000/svg"/>',
+         "không dùng được"),  # refused however far down it hides
+        (b'<svg xmlns="http://www.w3.org/2000/svg"><animate attributeName="href" values="javascript:x"/></svg>', "<animate>"),
+        (b'<svg xmlns="http://www.w3.org/2000/svg"><style>rect { fill: url(http://example.com/x) }</style></svg>', "bên ngoài"),
         (b'<svg><rect/></svg>', "thẻ gốc"),  # no SVG namespace: not an SVG image
         (b'<svg xmlns="http://www.w3.org/2000/svg"><rect></svg>', "cú pháp"),
     ],
