@@ -142,6 +142,17 @@ def code_problems(code: str) -> list[Problem]:
     return []
 
 
+def name_problems(name: str, own_id: int | None = None) -> list[Problem]:
+    """Two systems of the same name cannot be told apart in the award-form editor's list (case and spaces ignored)."""
+    from dvkheo.core.text import fold
+
+    wanted = fold(name)
+    for system_id, other in db.session.execute(sa.select(DocumentSystem.id, DocumentSystem.name)):
+        if system_id != own_id and wanted and fold(other) == wanted:
+            return [Problem("name", f"Đã có thể thức tên “{other}”; vui lòng đặt tên khác để dễ phân biệt.", "name")]
+    return []
+
+
 def usage_counts() -> dict[int | None, int]:
     """Award forms per system id; None holds the forms that chose none (they write as the Party does)."""
     from dvkheo.awards.models import AwardForm
@@ -180,7 +191,7 @@ def create_system(code: str, name: str, settings: dict, actor, *, started_from: 
     code = (code or "").strip().lower()
     name = " ".join((name or "").split())
     values = cleaned(settings)
-    problems = code_problems(code) + problems_of(name, values)
+    problems = code_problems(code) + problems_of(name, values) + name_problems(name)
     if problems:
         raise RuleRefused(problems)
     system = DocumentSystem(code=code, name=name, settings={key: values[key] for key in SETTINGS}, builtin=False)
@@ -199,7 +210,7 @@ def update_system(system: DocumentSystem, name: str, settings: dict, actor) -> b
     Side effects: audit "update" with each changed value as [before, after]. Returns whether anything changed."""
     name = " ".join((name or "").split())
     values = cleaned(settings)
-    problems = problems_of(name, values)
+    problems = problems_of(name, values) + name_problems(name, system.id)
     if problems:
         raise RuleRefused(problems)
     before = {"name": system.name, **{key: current(system, key) for key in SETTINGS}}

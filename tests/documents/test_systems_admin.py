@@ -153,6 +153,15 @@ def test_a_taken_code_is_refused(client, builtin, admin):
     assert "Mã “state” đã được dùng cho thể thức khác." in response.get_data(as_text=True)
 
 
+def test_a_name_already_taken_is_refused_ignoring_case_and_spaces(client, builtin, admin):
+    first = client.post(f"{BASE}/new", data=_post_data(YOUTH_UNION, code="doan-1", name="Văn bản của Tỉnh đoàn"))
+    assert first.status_code == 302
+    again = client.post(f"{BASE}/new", data=_post_data(YOUTH_UNION, code="doan-2", name="  văn bản của  tỉnh đoàn "))
+    assert again.status_code == 422
+    assert "Đã có thể thức tên “Văn bản của Tỉnh đoàn”" in again.get_data(as_text=True)
+    assert system_by_code("doan-2") is None
+
+
 def test_preview_shows_the_typed_format_and_saves_nothing(client, builtin, admin):
     party = builtin["party"]
     data = _post_data(PARTY, number_pattern="{n}/{type}-{body}", number_lead="Số:", preview="1")
