@@ -35,7 +35,7 @@ from dvkheo.core import audit
 from dvkheo.core.numbering import next_number
 from dvkheo.core.rules import Problem, RuleRefused
 from dvkheo.core.timeutil import today_in_vietnam
-from dvkheo.council.issuer import council_format, minutes_number
+from dvkheo.council.issuer import letterhead, minutes_number
 from dvkheo.council.models import BallotItem, BallotStatus, CouncilBallot
 from dvkheo.extensions import db
 from dvkheo.nominations.models import Nomination
@@ -297,7 +297,7 @@ def _pick(listing: CandidateList, nomination_ids: list[int]) -> list[Candidate]:
 def _minutes_citation(ballots: list[CouncilBallot]) -> str:
     citations = []
     for ballot in sorted({b.id: b for b in ballots}.values(), key=lambda b: (b.minutes_year or 0, b.minutes_number or 0)):
-        fmt = council_format(ballot.campaign, ballot.award_form)
+        fmt = letterhead(ballot)["format"]
         citations.append(fmt.citation("Biên bản", minutes_number(ballot), ballot.meeting_on, ""))
     return " và ".join(citations)
 

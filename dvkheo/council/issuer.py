@@ -110,13 +110,38 @@ def recipients(campaign, award_form=None) -> list[str]:
     return typed or default_recipients(campaign, award_form)
 
 
+def _live_letterhead(ballot) -> dict:
+    campaign, award_form = ballot.campaign, ballot.award_form
+    return {
+        "format": council_format(campaign, award_form).as_dict(),
+        "parent_body": parent_body(campaign, award_form),
+        "name": council_name(campaign),
+        "code": council_code(campaign),
+        "place": council_place(campaign, award_form),
+        "recipients": recipients(campaign, award_form),
+    }
+
+
+def letterhead(ballot) -> dict:
+    """Who the minutes are issued by and how they are written: frozen when the ballot closed (an issued decision
+    cites "Biên bản số 01-BB/HĐXC"; editing the award form or the system later must not rewrite closed minutes),
+    else as the campaign and its award form read now. `format` is a DocumentFormat."""
+    values = dict(ballot.letterhead) if ballot.letterhead else _live_letterhead(ballot)
+    values["format"] = DocumentFormat.from_dict(values.get("format"))
+    return values
+
+
+def freeze_letterhead(ballot) -> None:
+    ballot.letterhead = _live_letterhead(ballot)
+
+
 def minutes_number_text(ballot, fmt: DocumentFormat | None = None) -> str:
     """"Số 01-BB/HĐXC" (Party) or "Số: 01/BB-HĐXC" (State)."""
-    fmt = fmt or council_format(ballot.campaign, ballot.award_form)
-    return fmt.number_line(ballot.minutes_number, "BB", council_code(ballot.campaign))
+    head = letterhead(ballot)
+    return (fmt or head["format"]).number_line(ballot.minutes_number, "BB", head["code"])
 
 
 def minutes_number(ballot) -> str:
     """"01-BB/HĐXC" (Party) or "01/BB-HĐXC" (State), for citing the minutes in another document."""
-    fmt = council_format(ballot.campaign, ballot.award_form)
-    return fmt.number(ballot.minutes_number, "BB", council_code(ballot.campaign))
+    head = letterhead(ballot)
+    return head["format"].number(ballot.minutes_number, "BB", head["code"])

@@ -97,7 +97,8 @@ def minutes_context(ballot: CouncilBallot) -> dict:
     """
     campaign = ballot.campaign
     award_form = ballot.award_form
-    fmt = issuer.council_format(campaign, award_form)
+    head = issuer.letterhead(ballot)
+    fmt = head["format"]
     party_like = fmt.is_party
     present, absent = _people(ballot.attendances)
     chair = next((a for a in ballot.attendances if a.council_role is CouncilRole.CHAIR), None)
@@ -108,8 +109,8 @@ def minutes_context(ballot: CouncilBallot) -> dict:
     membership, n_present = len(ballot.attendances), len(present)
     electronic = sum(1 for a in ballot.attendances if a.present and a.vote_mode == ops.ELECTRONIC and a.has_voted)
     passed = [row for row in rows if row["result"] == "Đạt"]
-    name = issuer.council_name(campaign)
-    place = issuer.council_place(campaign, award_form)
+    name = head["name"]
+    place = head["place"]
     meeting_on = ballot.meeting_on
     end_on = ballot.meeting_end_on or meeting_on
     written = ops.written_opinions(ballot) if ballot.count_written_opinions else None
@@ -168,7 +169,7 @@ def minutes_context(ballot: CouncilBallot) -> dict:
         "is_party": party_like,
         "header": letterhead(
             fmt,
-            parent_body=issuer.parent_body(campaign, award_form),
+            parent_body=head["parent_body"],
             issuing_body=issuer.ISSUING_BODY,
             number=issuer.minutes_number_text(ballot, fmt),
             place=place,
@@ -215,7 +216,7 @@ def minutes_context(ballot: CouncilBallot) -> dict:
         "recipients_label": "Nơi nhận:",
         "recipients_label_style": fmt.recipients_label_style,
         "recipients": fmt.recipient_lines(
-            issuer.recipients(campaign, award_form), f"{fmt.default_archive}, {issuer.council_code(campaign)}"
+            head["recipients"], f"{fmt.default_archive}, {head['code']}"
         ),
         "rows": rows,
         "votes_header": votes_header,

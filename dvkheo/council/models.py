@@ -86,6 +86,8 @@ class CouncilBallot(db.Model):
     paper_ballots: so.Mapped[int] = so.mapped_column(default=0)
     minutes_year: so.Mapped[int | None] = so.mapped_column()
     minutes_number: so.Mapped[int | None] = so.mapped_column()
+    # The minutes' issuer and document system as they stood at the close (dvkheo.council.issuer.letterhead).
+    letterhead: so.Mapped[dict | None] = so.mapped_column(sa.JSON)
     created_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     created_at: so.Mapped[datetime] = so.mapped_column(sa.DateTime(timezone=True), default=utcnow)
     opened_at: so.Mapped[datetime | None] = so.mapped_column(sa.DateTime(timezone=True))

@@ -632,6 +632,9 @@ def close_ballot(ballot: CouncilBallot, actor: User, meeting: dict | None = None
     ballot.minutes_number = next_number(f"council-{ballot.campaign_id}", year, "council_ballot", ballot.id)
     ballot.status = BallotStatus.CLOSED
     ballot.closed_at = utcnow()
+    from dvkheo.council.issuer import freeze_letterhead
+
+    freeze_letterhead(ballot)
     audit.record(
         "council_ballot", ballot.id, "close", actor,
         from_state=BallotStatus.OPEN.value, to_state=BallotStatus.CLOSED.value,

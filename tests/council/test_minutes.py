@@ -123,6 +123,26 @@ def test_state_minutes_page_one_header(client, become, secretary, council, make_
         assert foreign not in text, foreign
 
 
+def test_closed_minutes_keep_their_letterhead_when_the_award_form_changes_later(
+    client, become, secretary, council, make_shortlisted, pdf_text
+):
+    """An issued decision cites "Biên bản số 01/BB-HĐXC": switching the award form to another system or issuer after
+    the close must not rewrite the minutes it cites."""
+    from dvkheo.documents.models import ensure_builtin_systems
+
+    ballot = hold_meeting(client, become, secretary, council, [make_shortlisted()], system="state")
+    before = client.get(f"/council/ballots/{ballot.id}/minutes.pdf").data
+    form = ballot.award_form
+    form.document_system = ensure_builtin_systems()["party"]
+    form.issuer_in_text = "Ban Tuyên giáo và Dân vận Tỉnh ủy"
+    db.session.commit()
+
+    after = client.get(f"/council/ballots/{ballot.id}/minutes.pdf").data
+    assert header_of(after)[:2] == header_of(before)[:2]
+    text = squash(pdf_text(after))
+    assert "Số: 01/BB-HĐXC" in text and "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in text and "ĐẢNG CỘNG SẢN" not in text
+
+
 def test_minutes_state_the_times_typed_by_the_secretary(client, become, secretary, council, make_shortlisted, pdf_text):
     """A meeting that ran into the next day: the minutes quote what was typed, not the moment of closing."""
     ballot = hold_meeting(
