@@ -22,7 +22,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Mm, Pt
 
-from dvkheo.documents.formats import BUILTIN, PARTY, STATE, DocumentFormat, header_context
+from dvkheo.documents.formats import BUILTIN, PARTY, STATE, DocumentFormat, balanced_lines, header_context
 
 MIMETYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 FONT = "Times New Roman"
@@ -374,9 +374,11 @@ class OfficialDocx:
                 self.run(paragraph, text, **kwargs)
             return paragraph
 
-        if h.get("parent_body"):
-            cell_paragraph(left, h["parent_body"].upper(), size=left_size, pad_right=True)
-        cell_paragraph(left, (h.get("issuing_body") or "").upper(), bold=True, size=left_size, pad_right=True)
+        # The same balanced lines as the PDF ("ỦY BAN NHÂN DÂN / XÃ TỊNH KHÊ"), never Word's own break.
+        for line in h.get("parent_lines") or balanced_lines((h.get("parent_body") or "").upper()):
+            cell_paragraph(left, line.upper(), size=left_size, pad_right=True)
+        for line in h.get("issuing_lines") or balanced_lines((h.get("issuing_body") or "").upper()) or [""]:
+            cell_paragraph(left, line.upper(), bold=True, size=left_size, pad_right=True)
         mark = h.get("mark")
         if mark in ("asterisk", "asterisks"):
             cell_paragraph(left, "*" if mark == "asterisk" else "***", size=14, pad_right=True)
