@@ -217,7 +217,7 @@ def unit_system_id(unit) -> int | None:
     return party.id if party is not None else None
 
 
-def _province_committee(unit) -> str | None:
+def province_committee(unit) -> str | None:
     """"Tỉnh ủy" for a province, "Thành ủy" for a centrally-run city; None for any other organiser."""
     name = unit.name.strip().lower()
     if unit.kind != "province":
@@ -238,7 +238,7 @@ def issuer_defaults(campaign) -> dict:
         issuer_code=initials_code(unit.name),
         issuer_in_text=unit.name,
     )
-    committee = _province_committee(unit)
+    committee = province_committee(unit)
     if committee is not None:
         # A place does not issue: a province's movement is run by its Party committee's Ban Dân vận.
         issuer = dict(

@@ -13,12 +13,9 @@ from __future__ import annotations
 
 import io
 import logging
-import os
 import re
-import tempfile
-import uuid
 
-from dvkheo.core.storage import UploadRejected, clean_original_name, path_for
+from dvkheo.core.storage import UploadRejected, clean_original_name, path_for, write_new_file
 
 logger = logging.getLogger(__name__)
 
@@ -135,23 +132,7 @@ def check_emblem(data: bytes, name: str | None = None) -> tuple[str, bytes]:
 def store_emblem(data: bytes, name: str | None = None) -> str:
     """Check `data` and store its cleaned bytes under a generated name; returns that name (for `emblem_file`)."""
     kind, cleaned = check_emblem(data, name)
-    stored_name = f"{uuid.uuid4().hex}.{kind}"
-    target = path_for(stored_name)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    descriptor, temp_path = tempfile.mkstemp(dir=target.parent, prefix=".upload-")
-    try:
-        with os.fdopen(descriptor, "wb") as handle:
-            handle.write(cleaned)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp_path, target)
-    except BaseException:
-        try:
-            os.unlink(temp_path)
-        except OSError:
-            pass
-        raise
-    return stored_name
+    return write_new_file(cleaned, kind)
 
 
 def load_emblem(stored_name: str | None) -> tuple[str, bytes] | None:

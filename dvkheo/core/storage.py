@@ -110,6 +110,24 @@ def path_for(stored_name: str) -> Path:
     return upload_root() / stored_name[:2] / stored_name
 
 
+def write_new_file(data: bytes, extension: str) -> str:
+    """Write checked bytes under a fresh random name, atomically (a crash leaves no half file); returns the name."""
+    stored_name = f"{uuid.uuid4().hex}.{extension}"
+    target = path_for(stored_name)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, temp_path = tempfile.mkstemp(dir=target.parent, prefix=".upload-")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temp_path, target)
+    except BaseException:
+        Path(temp_path).unlink(missing_ok=True)
+        raise
+    return stored_name
+
+
 def store_upload(stream: BinaryIO, original_name: str | None, *, max_bytes: int | None = None) -> StoredFile:
     """Check and store one upload; raises UploadRejected with a Vietnamese message."""
     max_bytes = max_bytes or current_app.config["MAX_FILE_BYTES"]
@@ -139,20 +157,7 @@ def store_upload(stream: BinaryIO, original_name: str | None, *, max_bytes: int 
             raise UploadRejected(
                 f"{too_large} Tệp “{display_name}” chưa được lưu; vui lòng thu nhỏ ảnh rồi tải lên lại."
             ) from None
-    extension = "jpg" if kind == "jpeg" else kind
-    stored_name = f"{uuid.uuid4().hex}.{extension}"
-    target = path_for(stored_name)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp_path = tempfile.mkstemp(dir=target.parent, prefix=".upload-")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp_path, target)
-    except BaseException:
-        Path(temp_path).unlink(missing_ok=True)
-        raise
+    stored_name = write_new_file(data, "jpg" if kind == "jpeg" else kind)
     if kind in ("jpeg", "png"):
         # The public gallery shows resized copies only; make them now, while the file is at hand.
         from dvkheo.core.images import create_thumbnails

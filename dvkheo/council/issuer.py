@@ -33,21 +33,15 @@ def council_format(campaign, award_form=None) -> DocumentFormat:
     return award_form.document_format if award_form is not None else PARTY
 
 
-# A province's or a centrally-run city's Party committee, as its staff bodies name it: "BAN DÂN VẬN TỈNH ỦY".
-_COMMITTEE = (("tỉnh ", "TỈNH ỦY"), ("thành phố ", "THÀNH ỦY"))
-
-
 def _organiser_agency(unit) -> str:
     """The body that runs the movement where the organiser is a place: its Party committee's Ban Dân vận.
 
     A campaign organised by "Tỉnh Quảng Ngãi" is run by the Ban Dân vận Tỉnh ủy; the header names that
     agency, never the place. An organiser that is itself an agency is named as it is."""
-    name = unit.name.strip()
-    if unit.kind == "province":
-        for prefix, committee in _COMMITTEE:
-            if name.lower().startswith(prefix):
-                return f"BAN DÂN VẬN {committee}"
-    return name.upper()
+    from dvkheo.awards.operations import province_committee
+
+    committee = province_committee(unit)
+    return f"BAN DÂN VẬN {committee.upper()}" if committee else unit.name.strip().upper()
 
 
 def default_parent_body(campaign, award_form=None) -> str:

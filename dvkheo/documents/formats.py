@@ -216,13 +216,7 @@ YOUTH_UNION = dataclasses.replace(
     header_lines=("ĐOÀN TNCS HỒ CHÍ MINH",),
     issuer_mark="asterisks",
     number_lead="Số: ",
-    authority_prefixes={
-        "ON_BEHALF_OF_COLLECTIVE": "TM.",
-        "DEPUTY": "KT.",
-        "BY_ORDER": "TL.",
-        "AUTHORISED": "TUQ.",
-        "ACTING": "Q.",
-    },
+    authority_prefixes=dict(STATE.authority_prefixes),  # "TM.", "KT.": the Youth Union writes them as the State does
     recipients_label_style="bold_italic",
     recipient_end=";",
     archive_pattern="- Lưu {archive}.",
