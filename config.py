@@ -117,6 +117,9 @@ class Config:
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000").rstrip("/")
     # A batch is rendered this many certificates at a time and merged, so memory stays bounded.
     PRINT_CHUNK_SIZE = int(os.environ.get("PRINT_CHUNK_SIZE", "50"))
+    # "direct": a certificate's variable text is written straight into the PDF (dvkheo.certificates.textlayer);
+    # "weasyprint": laid out by WeasyPrint like the frame, ten times slower, for comparison or if in doubt.
+    CERTIFICATE_TEXT_LAYER = os.environ.get("CERTIFICATE_TEXT_LAYER", "direct")
     # bench/votes.py's floor endpoint (a bare insert); off unless a bench asks for it.
     BENCH_ENDPOINTS = _bool("DVKHEO_BENCH_ENDPOINTS", False)
 

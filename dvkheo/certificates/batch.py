@@ -3,10 +3,12 @@
 `create_print_job` records the job (the view commits), `start` hands it to the job runner
 (`dvkheo.core.jobs`), and `run_print_job` does the work in a worker:
 
-* certificates are rendered `PRINT_CHUNK_SIZE` at a time, each chunk laid out by WeasyPrint into
-  a file of a private temporary folder, and the progress (`done_count`, `heartbeat_at`) is
-  committed after every chunk, so that the progress bar moves and memory stays bounded;
-* the chunk files are then merged into ``<final>.part``, flushed to disk and renamed into
+* certificates are rendered `PRINT_CHUNK_SIZE` at a time: each decision's frame is laid out once by
+  WeasyPrint, and each chunk's variable layer written straight as PDF operators (`textlayer`, a few KB a
+  page in memory), or laid out by WeasyPrint into a file of a private temporary folder when a text needs
+  it; the progress (`done_count`, `heartbeat_at`) is committed after every chunk, so that the progress bar
+  moves and memory stays bounded;
+* the chunks are then merged into ``<final>.part``, flushed to disk and renamed into
   place; only then is the job DONE, with the file's size and SHA-256. A failure leaves no final
   file, and the job FAILED with its cause, ready to be retried.
 
@@ -23,11 +25,13 @@ import re
 import shutil
 import tempfile
 import unicodedata
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
 from flask import current_app
+from pypdf.generic import IndirectObject
 
 from dvkheo import access
 from dvkheo.awards.models import Decision, DecisionAwardee, DecisionKind, DecisionStatus
@@ -323,14 +327,25 @@ def _fsync_folder(folder: Path) -> None:
 _PLAIN_NAME = re.compile(r"/[A-Za-z0-9_.+\-]*\Z")
 
 
-def merge_pdfs(chunk_paths: list[Path], target: Path, *, title: str = "", pages: list[dict | None] | None = None,
-               frames: dict | None = None) -> tuple[int, str]:
-    """Concatenate the chunk PDFs into `target`, flushed to disk; returns (size, sha256). See `write_merged`."""
+def merge_pdfs(chunk_paths: list, target: Path, *, title: str = "", pages: list[dict | None] | None = None,
+               frames: dict | None = None, fonts=None) -> tuple[int, str]:
+    """Concatenate the chunks into `target`, flushed to disk; returns (size, sha256). See `write_merged`."""
     with open(target, "wb") as handle:
-        result = write_merged(chunk_paths, handle, title=title, pages=pages, frames=frames)
+        result = write_merged(chunk_paths, handle, title=title, pages=pages, frames=frames, fonts=fonts)
         handle.flush()
         os.fsync(handle.fileno())
     return result
+
+
+class Renumbered(IndirectObject):
+    """A reference already in the merged file's numbering."""
+
+
+@dataclass
+class DirectChunk:
+    """A chunk's pages whose variable layer (with its QR code) `textlayer` wrote: one compressed stream each."""
+
+    contents: list[bytes]
 
 
 FRAME_NAME = "/DVKFrame"
@@ -373,7 +388,7 @@ def qr_operators(payload: str, x_mm: float, y_mm: float, side_mm: float, page_he
 
 
 def write_merged(sources: list, handle, *, title: str = "", pages: list[dict | None] | None = None,
-                 frames: dict | None = None) -> tuple[int, str]:
+                 frames: dict | None = None, fonts=None) -> tuple[int, str]:
     """Concatenate the PDFs `sources` (paths or binary files) into `handle`; returns (size, sha256).
 
     pypdf's PdfWriter keeps every page of every chunk as Python objects until it writes: 750 MB
@@ -384,6 +399,9 @@ def write_merged(sources: list, handle, *, title: str = "", pages: list[dict | N
     `pages[i]` (in the order of all the sources' pages) may name a `frame_key` of `frames` (each a one-page
     PDF, path or binary file) and a `qr` ({x_mm, y_mm, side_mm, payload}): the frame is written ONCE as a
     Form XObject that every page of it draws first, underneath; the QR code is drawn on top as rectangles.
+
+    A source may also be a `DirectChunk`: its pages are written as they are, over their frame, with the
+    faces of `fonts` (a `textlayer.FontSet`), which are embedded once, at the end, subset to what was used.
     """
     import zlib
 
@@ -391,15 +409,14 @@ def write_merged(sources: list, handle, *, title: str = "", pages: list[dict | N
     from pypdf.generic import (
         ArrayObject,
         DictionaryObject,
-        IndirectObject,
+        FloatObject,
         NameObject,
         NumberObject,
         StreamObject,
         TextStringObject,
     )
 
-    class Renumbered(IndirectObject):
-        """A reference already in the merged file's numbering."""
+    from dvkheo.certificates import textlayer
 
     catalog_id, pages_id, info_id = 1, 2, 3
     offsets: dict[int, int] = {}
@@ -411,6 +428,7 @@ def write_merged(sources: list, handle, *, title: str = "", pages: list[dict | N
     frame_ids: dict[str, int] = {}
     shared_streams: dict[bytes, int] = {}
     resources_ids: dict[tuple, int] = {}
+    direct_resources: dict[str | None, int] = {}
 
     def new_id() -> int:
         nonlocal next_id
@@ -469,9 +487,10 @@ def write_merged(sources: list, handle, *, title: str = "", pages: list[dict | N
         offsets[object_id] = position
         emit(b"".join(parts))
 
-    def write_stream(object_id: int, data: bytes, entries: DictionaryObject | None = None, reference=None) -> None:
-        """A stream of our own, Flate-compressed, with `entries` (references renumbered by `reference`)."""
-        packed = zlib.compress(data, 6)
+    def write_stream(object_id: int, data: bytes, entries: DictionaryObject | None = None, reference=None, *,
+                     packed: bool = False) -> None:
+        """A stream of our own, Flate-compressed (unless `packed` already), with `entries` (references renumbered)."""
+        packed = data if packed else zlib.compress(data, 6)
         parts = [b"%d 0 obj\n<<" % object_id]
         for key, item in dict.items(entries or {}):
             serialize(key, parts, reference)
@@ -567,10 +586,59 @@ def write_merged(sources: list, handle, *, title: str = "", pages: list[dict | N
         dict.__setitem__(page, NameObject("/Contents"), ArrayObject(
             [Renumbered(shared_stream(prefix), 0, None), *originals, Renumbered(suffix_id, 0, None)]))
 
+    media_box = ArrayObject([NumberObject(0), NumberObject(0), FloatObject(round(textlayer.PAGE_WIDTH_PT, 4)),
+                             FloatObject(round(textlayer.PAGE_HEIGHT_PT, 4))])
+
+    def write_direct_page(content: bytes, spec: dict | None) -> None:
+        page_id = new_id()
+        page_ids.append(page_id)
+        frame_key = (spec or {}).get("frame_key")
+        contents = ArrayObject()
+        if frame_key:
+            frame_object(frame_key)
+            contents.append(Renumbered(shared_stream(b"q " + FRAME_NAME.encode() + b" Do Q\n"), 0, None))
+        content_id = new_id()
+        write_stream(content_id, content, packed=True)
+        contents.append(Renumbered(content_id, 0, None))
+        if frame_key not in direct_resources:
+            direct_resources[frame_key] = new_id()  # written at the end, once the fonts are
+        write_object(page_id, DictionaryObject({
+            NameObject("/Type"): NameObject("/Page"),
+            NameObject("/Parent"): Renumbered(pages_id, 0, None),
+            NameObject("/MediaBox"): media_box,
+            NameObject("/Resources"): Renumbered(direct_resources[frame_key], 0, None),
+            NameObject("/Contents"): contents,
+        }))
+
+    def write_direct_resources() -> None:
+        font_ids = fonts.font_objects(new_id, write_object, write_stream) if fonts is not None else {}
+        mark_id = new_id()
+        write_object(mark_id, DictionaryObject({
+            NameObject("/Type"): NameObject("/ExtGState"),
+            NameObject("/ca"): FloatObject(textlayer.MARK_OPACITY),
+            NameObject("/CA"): FloatObject(textlayer.MARK_OPACITY),
+        }))
+        for frame_key, resources_id in direct_resources.items():
+            resources = DictionaryObject({
+                NameObject("/Font"): DictionaryObject(
+                    {NameObject(name): Renumbered(font_id, 0, None) for name, font_id in font_ids.items()}),
+                NameObject("/ExtGState"): DictionaryObject({NameObject(textlayer.MARK_STATE): Renumbered(mark_id, 0, None)}),
+            })
+            if frame_key:
+                resources[NameObject("/XObject")] = DictionaryObject(
+                    {NameObject(FRAME_NAME): Renumbered(frame_ids[frame_key], 0, None)})
+            write_object(resources_id, resources)
+
     page_index = 0
     emit(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
     language = None
     for source in sources:
+        if isinstance(source, DirectChunk):
+            for content in source.contents:
+                spec = pages[page_index] if pages is not None and page_index < len(pages) else None
+                page_index += 1
+                write_direct_page(content, spec)
+            continue
         reader = PdfReader(source if hasattr(source, "read") else str(source))
         reference, flush, renumbered = copier(reader)
         if language is None:
@@ -591,6 +659,10 @@ def write_merged(sources: list, handle, *, title: str = "", pages: list[dict | N
         flush()
         del reader, chunk_pages
 
+    if direct_resources:
+        write_direct_resources()
+        if language is None:
+            language = TextStringObject("vi")
     write_object(pages_id, DictionaryObject({
         NameObject("/Type"): NameObject("/Pages"),
         NameObject("/Kids"): ArrayObject(Renumbered(page_id, 0, None) for page_id in page_ids),
@@ -603,7 +675,7 @@ def write_merged(sources: list, handle, *, title: str = "", pages: list[dict | N
     if language is not None:
         catalog[NameObject("/Lang")] = language
     write_object(catalog_id, catalog)
-    info = DictionaryObject({NameObject("/Producer"): TextStringObject("dvkheo (WeasyPrint, pypdf)")})
+    info = DictionaryObject({NameObject("/Producer"): TextStringObject("dvkheo (WeasyPrint, fontTools, pypdf)")})
     if title:
         info[NameObject("/Title")] = TextStringObject(title)
     write_object(info_id, info)
@@ -625,17 +697,28 @@ def write_merged(sources: list, handle, *, title: str = "", pages: list[dict | N
     return position, digest.hexdigest()
 
 
-def render_chunk(certificate_ids: list[int], job: PrintJob, target: Path, emblems=None) -> list[dict]:
-    """Lay out the variable layer of one chunk of certificates into a PDF file; returns its pages' frames and QR codes."""
+def render_chunk(certificate_ids: list[int], job: PrintJob, target: Path, emblems=None, fonts=None):
+    """The variable layer of one chunk of certificates, and its pages' frames and QR codes.
+
+    Written straight as PDF operators when `fonts` is given (`textlayer`: a `DirectChunk`, kept in memory, a
+    few kilobytes a page); else, or when a text needs a real layout engine, laid out by WeasyPrint into
+    `target`. Returns (the chunk, its pages' specs)."""
     from dvkheo.certificates import render
+    from dvkheo.certificates.textlayer import Undrawable
     from dvkheo.core import pdf
 
     emblems = emblems if emblems is not None else render.Emblems()
     certificates = render.load_for_print(certificate_ids)
-    html, pages = render.render_layers(certificates, job.output, job.offset_x_mm, job.offset_y_mm, emblems)
+    sheets = render.sheets_for(certificates, job.output, job.offset_x_mm, job.offset_y_mm, emblems)
     del certificates
+    if fonts is not None:
+        try:
+            return render.direct_layers(sheets, fonts), render.page_specs(sheets, qr_drawn=True)
+        except Undrawable as reason:
+            logger.info("Print job %s: a chunk goes to WeasyPrint (%s)", job.id, reason)
+    html = render.certificates_html([], output=job.output, layer="variable", sheets=sheets)
     pdf.render_html_pdf(html, target=str(target), resources=emblems.resources, lean=True)
-    return pages
+    return target, render.page_specs(sheets)
 
 
 # --- the work (in a worker) ----------------------------------------------------------------------------
@@ -685,21 +768,22 @@ def run_print_job(job_id: int) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         work_folder = Path(tempfile.mkdtemp(prefix=".chunks-", dir=folder))
         chunk_paths: list[Path] = []
-        from dvkheo.certificates.render import Emblems, render_frame_pdf
+        from dvkheo.certificates.render import Emblems, render_frame_pdf, text_layer_fonts
 
         emblems = Emblems()
+        fonts = text_layer_fonts()
         pages: list[dict] = []
         frames: dict[str, Path] = {}
         for index, first in enumerate(range(0, len(ids), chunk_size)):
             chunk_ids = ids[first:first + chunk_size]
-            chunk_path = work_folder / f"{index:05d}.pdf"
-            for page in render_chunk(chunk_ids, job, chunk_path, emblems):
+            chunk, chunk_pages = render_chunk(chunk_ids, job, work_folder / f"{index:05d}.pdf", emblems, fonts)
+            for page in chunk_pages:
                 key = page["frame_key"]
                 if key and key not in frames:  # a decision's frame is laid out once, whatever the batch's size
                     frames[key] = work_folder / f"frame-{len(frames):03d}.pdf"
                     render_frame_pdf(page["frame"], emblems, target=str(frames[key]))
                 pages.append({"frame_key": key, "qr": page["qr"]})
-            chunk_paths.append(chunk_path)
+            chunk_paths.append(chunk)
             if not _still_ours(job, attempt):
                 return
             job.done_count = min(job.total, first + len(chunk_ids))
@@ -711,7 +795,7 @@ def run_print_job(job_id: int) -> None:
         file_name = download_name(job)
         final = folder / file_name
         part = folder / (file_name + ".part")
-        size, sha256 = merge_pdfs(chunk_paths, part, pages=pages, frames=frames)
+        size, sha256 = merge_pdfs(chunk_paths, part, pages=pages, frames=frames, fonts=fonts)
         if not _still_ours(job, attempt):
             return
         os.replace(part, final)

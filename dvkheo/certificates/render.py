@@ -9,9 +9,10 @@ The interface is shared with the batch print jobs (`dvkheo.certificates.batch`):
   same on every certificate of a decision (`"frame"`: border, emblem, header lines, issuer, title, the
   decision's number, the signature block), or only what differs (`"variable"`: the recipient, the reason,
   the serial, a reissue's note);
-* `render_certificates_pdf(...)` lays the frame out once per distinct frame and the variable layers as
-  transparent pages, then `dvkheo.certificates.batch.write_merged` draws each frame under its pages as a
-  shared Form XObject and the QR codes as plain rectangles: the batch's costly parts are paid once.
+* `render_certificates_pdf(...)` lays the frame out once per distinct frame (WeasyPrint), writes the variable
+  layers straight as PDF operators (`textlayer`, about 1 ms a page; WeasyPrint for a text it cannot draw), then
+  `dvkheo.certificates.batch.write_merged` draws each frame under its pages as a shared Form XObject and the
+  QR codes as plain rectangles: the batch's costly parts are paid once.
 
 What the sheet says depends on the issuer's document system (`dvkheo.documents.formats`): the Party's
 header line and emblem area, or the State's motto and national emblem area, the number written the
@@ -36,6 +37,7 @@ from dvkheo.campaigns.models import NomineeKind
 from dvkheo.certificates import layout as blank_layout
 from dvkheo.certificates.models import Certificate, CertificateStatus, PrintOutput
 from dvkheo.certificates.qr import qr_svg, verify_url
+from dvkheo.certificates.textlayer import Undrawable
 from dvkheo.core.text import in_running_text
 from dvkheo.core.timeutil import official_date_line
 from dvkheo.documents.formats import DocumentFormat
@@ -369,15 +371,18 @@ def sheet_context(
     }
     if output is PrintOutput.BLANK:
         boxes = blank_layout.effective_layout(award_form.blank_layout)
-        sheet["blank_fields"] = [
-            {
+        sheet["blank_fields"] = []
+        for name, _label, _default in blank_layout.FIELDS:
+            if not fields.get(name):
+                continue
+            size = _blank_size(name, fields[name], boxes[name])
+            sheet["blank_fields"].append({
                 "name": name,
                 "text": fields[name],
-                "style": _blank_field_style(boxes[name], offset_x_mm, offset_y_mm, _blank_size(name, fields[name], boxes[name])),
-            }
-            for name, _label, _default in blank_layout.FIELDS
-            if fields.get(name)
-        ]
+                "box": boxes[name],
+                "size": size,
+                "style": _blank_field_style(boxes[name], offset_x_mm, offset_y_mm, size),
+            })
         qr_box = boxes["qr"]
         sheet["qr"] = {"x_mm": qr_box.x + offset_x_mm, "y_mm": qr_box.y + offset_y_mm, "side_mm": qr_box.w,
                        "payload": fields["verify_url"]}
@@ -432,13 +437,49 @@ def certificates_html(
     return render_template(template, sheets=sheets, document_title=title, layer=layer)
 
 
+def sheets_for(certificates: list[Certificate], output: PrintOutput, offset_x_mm: float, offset_y_mm: float,
+               emblems: Emblems) -> list[dict]:
+    return [sheet_context(certificate, output, offset_x_mm, offset_y_mm, emblems) for certificate in certificates]
+
+
+def page_specs(sheets: list[dict], *, qr_drawn: bool = False) -> list[dict]:
+    """Per page, what `write_merged` adds under and over its variable layer: the frame, and the QR code unless drawn."""
+    return [{"frame_key": sheet["frame_key"], "frame": sheet["frame"], "qr": None if qr_drawn else sheet["qr"]}
+            for sheet in sheets]
+
+
 def render_layers(certificates: list[Certificate], output: PrintOutput, offset_x_mm: float, offset_y_mm: float,
                   emblems: Emblems) -> tuple[str, list[dict]]:
-    """The variable layer's HTML of `certificates` and, per page, what `write_merged` adds under and over it."""
-    sheets = [sheet_context(certificate, output, offset_x_mm, offset_y_mm, emblems) for certificate in certificates]
+    """The variable layer's HTML of `certificates` (for WeasyPrint) and the pages' specs for `write_merged`."""
+    sheets = sheets_for(certificates, output, offset_x_mm, offset_y_mm, emblems)
     html = certificates_html([], output=output, layer="variable", sheets=sheets)
-    pages = [{"frame_key": sheet["frame_key"], "frame": sheet["frame"], "qr": sheet["qr"]} for sheet in sheets]
-    return html, pages
+    return html, page_specs(sheets)
+
+
+def direct_layers(sheets: list[dict], fonts) -> "DirectChunk":
+    """The sheets' variable layers and QR codes written as PDF operators (`textlayer`); `Undrawable` if one cannot be."""
+    from dvkheo.certificates.batch import DirectChunk, qr_operators
+    from dvkheo.certificates.textlayer import PAGE_HEIGHT_PT, compress, layer_for
+
+    contents = []
+    for sheet in sheets:
+        canvas = layer_for(sheet, fonts)
+        qr = sheet["qr"]
+        canvas.parts.append(qr_operators(qr["payload"], qr["x_mm"], qr["y_mm"], qr["side_mm"], PAGE_HEIGHT_PT))
+        contents.append(compress(canvas.content()))
+    return DirectChunk(contents)
+
+
+def text_layer_fonts():
+    """A `textlayer.FontSet` for one output file, or None when the variable layers go to WeasyPrint
+    (configuration `CERTIFICATE_TEXT_LAYER = "weasyprint"`, or the fonts are missing)."""
+    from flask import current_app
+
+    from dvkheo.certificates.textlayer import FontSet, faces_available
+
+    if current_app.config.get("CERTIFICATE_TEXT_LAYER", "direct") != "direct" or not faces_available():
+        return None
+    return FontSet()
 
 
 def render_frame_pdf(frame: dict, emblems: Emblems, target=None) -> bytes | None:
@@ -466,15 +507,24 @@ def render_certificates_pdf(
 
     output = PrintOutput(output)
     emblems = Emblems()
-    html, pages = render_layers(certificates, output, offset_x_mm, offset_y_mm, emblems)
-    layer_pdf = render_html_pdf(html, resources=emblems.resources, lean=True)
+    sheets = sheets_for(certificates, output, offset_x_mm, offset_y_mm, emblems)
+    fonts = text_layer_fonts()
+    source = None
+    if fonts is not None:
+        try:
+            source, pages = direct_layers(sheets, fonts), page_specs(sheets, qr_drawn=True)
+        except Undrawable:
+            source = None
+    if source is None:
+        html = certificates_html([], output=output, layer="variable", sheets=sheets)
+        source, pages = io.BytesIO(render_html_pdf(html, resources=emblems.resources, lean=True)), page_specs(sheets)
     frames = {}
     for page in pages:
         if page["frame_key"] and page["frame_key"] not in frames:
             frames[page["frame_key"]] = io.BytesIO(render_frame_pdf(page["frame"], emblems))
     buffer = io.BytesIO()
     title = certificates and certificate_fields(certificates[0])["title"] or ""
-    write_merged([io.BytesIO(layer_pdf)], buffer, pages=pages, frames=frames, title=title)
+    write_merged([source], buffer, pages=pages, frames=frames, title=title, fonts=fonts)
     return buffer.getvalue()
 
 

@@ -130,6 +130,39 @@ def test_batch_job_runs_to_done_with_visible_progress(client, auth, decision_set
     assert actions == ["create", "start", "done"]
 
 
+def test_a_chunk_with_a_name_the_font_lacks_is_laid_out_by_weasyprint_and_the_file_stays_whole(
+    client, auth, make_council_result, make_issued_decision
+):
+    """Chunks of two: the middle chunk holds "★" (not in Liberation Serif) and goes to WeasyPrint; the others are
+    written directly. One file, five pages in order, each with its own name and serial, searchable."""
+    from pdfplumber import open as open_pdf
+
+    result = make_council_result(passed=5, individuals=1)
+    result.passed[2].nominee_name = "Tổ hòa giải thôn Phú Lộc ★"
+    db.session.commit()
+    decision = make_issued_decision(result)
+
+    auth.login(result.secretary)
+    client.post(f"/certificates/decisions/{decision.id}/print-jobs", data={"output": "plain", "printer_id": ""})
+    assert jobs.wait_for_jobs(120)
+
+    job = only_job()
+    assert job.status is PrintJobStatus.DONE, job.error
+    data = batch.final_path(job).read_bytes()
+    pages = pdf_pages_text(data)
+    assert len(pages) == 5
+    for page, certificate in zip(pages, certificates_of(decision)):
+        assert certificate.serial in page
+        assert certificate.awardee.recipient_name in page
+    with open_pdf(io.BytesIO(data)) as document:
+        fonts = [{char["fontname"].split("+")[0] for char in page.chars if "Liberation" in char["fontname"]}
+                 for page in document.pages]
+    # The frame's fonts are on every page; the direct pages share one subset per face, the WeasyPrint chunk
+    # brought its own.
+    assert fonts[0] == fonts[1] == fonts[4]
+    assert fonts[2] == fonts[3] != fonts[0]
+
+
 def test_selection_prints_only_the_ticked_certificates_in_list_order(client, auth, decision_setup):
     result, decision = decision_setup
     certificates = certificates_of(decision)

@@ -250,3 +250,13 @@ def test_the_qr_code_drawn_on_a_blank_still_reads_back(app, awarded, tmp_path):
     assert [symbol.data.decode() for symbol in decode(Image.open(png))] == [
         f"{app.config['PUBLIC_BASE_URL']}/verify/{certificate.serial}"
     ]
+
+
+def test_a_reissued_certificate_written_directly_matches_weasyprint_tag_and_note_included(app, reissued):
+    from tests.certificates.test_textlayer import assert_same_layout, render_with
+
+    _old, new, _untouched = reissued
+
+    for output in PrintOutput:
+        assert_same_layout(render_with(app, "direct", [new], output=output),
+                           render_with(app, "weasyprint", [new], output=output))
