@@ -3,13 +3,14 @@
 # Times-metric serifs with full Vietnamese coverage that decisions and certificates name.
 # `test` (the default) adds poppler-utils (PDF checks), libzbar0 (reading printed QR codes back),
 # Chromium (browser tests), wrk (load checks) and LibreOffice Writer (opens the Word exports in the
-# tests, and is the office's mail-merge floor in the certificate bench).
+# tests, and is the office's mail-merge floor in the certificate bench) and nginx (the two-instance
+# deployment test runs deploy/nginx/dvkheo.conf; the package does not start it).
 # Installs only what is missing, so a second run costs one dpkg query per package.
 set -euo pipefail
 
 PACKAGES=(libharfbuzz-subset0 fonts-liberation2 fonts-croscore)
 if [ "${1:-test}" != "app" ]; then
-  PACKAGES+=(poppler-utils libzbar0 chromium wrk libreoffice-writer-nogui)
+  PACKAGES+=(poppler-utils libzbar0 chromium wrk libreoffice-writer-nogui nginx)
 fi
 
 missing=()
