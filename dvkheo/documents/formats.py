@@ -10,8 +10,21 @@ The sources are summarised in dvkheo/documents/FORMATS.md.
 from __future__ import annotations
 
 import dataclasses
+import re
 from dataclasses import dataclass, field
 from datetime import date
+
+# A date cited in running text, as typed or as generated: "ngày 15/6/2022" or "ngày 15 tháng 6 năm 2022". Only after
+# "ngày", so that a symbol such as "06/2022/QH15" is never read as a date. `lead` is the word before it with what
+# separates them (", " or " "): after a document's number the Party writes a comma, the State none.
+_RUNNING_DATE = re.compile(
+    r"(?P<lead>(?P<word>[^\s,]+)(?P<gap>\s*,\s*|\s+))?"
+    r"(?<!\w)(?P<ngay>[Nn]gày)\s+"
+    r"(?:(?P<d>\d{1,2})\s*(?P<sep>[/.-])\s*(?P<m>\d{1,2})\s*(?P=sep)\s*(?P<y>\d{4})"
+    r"|(?P<ld>\d{1,2})\s+tháng\s+(?P<lm>\d{1,2})\s*,?\s+năm\s+(?P<ly>\d{4}))(?!\d)"
+)
+# "06/2022/QH15", "11-CT/TU", "05/QĐ-UBND": a document's number or symbol, after which the date follows directly.
+_DOCUMENT_NUMBER = re.compile(r"\d.*/|/.*\d")
 
 # The keys of `authority_prefixes`: the names of dvkheo.awards.models.SignerPrefix.
 PREFIX_KEYS = ("ON_BEHALF_OF_COLLECTIVE", "DEPUTY", "BY_ORDER", "AUTHORISED", "ACTING")
@@ -83,6 +96,33 @@ class DocumentFormat:
             month = f"{value.month:02d}" if value.month < 3 else str(value.month)
             return f" ngày {value.day:02d} tháng {month} năm {value.year}"
         return f", ngày {value.day:02d}/{value.month}/{value.year}"
+
+    def with_running_dates(self, text: str) -> str:
+        """Every date cited in `text` in this system's running style, however it was typed: the Party's
+        "Luật … số 06/2022/QH15, ngày 15/6/2022", the State's "Luật … số 06/2022/QH15 ngày 15 tháng 6 năm 2022".
+
+        Only a date after "ngày" is rewritten, and only one that exists; the comma before "ngày" is set (Party) or
+        dropped (State) only after a document's number, anywhere else the words around the date are left as typed."""
+
+        def rewrite(match: re.Match) -> str:
+            day, month, year = (match.group("d"), match.group("m"), match.group("y")) if match.group("d") else (
+                match.group("ld"), match.group("lm"), match.group("ly"))
+            try:
+                value = date(int(year), int(month), int(day))
+            except ValueError:
+                return match.group(0)
+            dated = self.running_date_text(value)  # ", ngày 15/6/2022" or " ngày 15 tháng 6 năm 2022"
+            words = dated.lstrip(", ")
+            if match.group("ngay")[0].isupper():
+                words = words[0].upper() + words[1:]
+            if match.group("lead") is None:
+                return words
+            word, gap = match.group("word"), match.group("gap")
+            if _DOCUMENT_NUMBER.search(word):
+                return word + dated
+            return word + gap + words
+
+        return _RUNNING_DATE.sub(rewrite, text or "")
 
     def citation(self, kind: str, number_text: str, on: date | None, issuer: str) -> str:
         """"Quyết định số 05-QĐ/BDVTU, ngày 03/12/2026 của Ban Dân vận Tỉnh ủy": the issuer as written in a sentence."""
