@@ -67,17 +67,40 @@ class DecisionEditForm(FlaskForm):
     lines = FieldList(FormField(LineForm))
     add_nomination_ids = MultiCheckboxField("Bổ sung hồ sơ vào danh sách", coerce=int, choices=[])
 
-    def __init__(self, *args, candidate_list=None, **kwargs):
+    def __init__(self, *args, candidate_list=None, fmt=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.add_nomination_ids.choices = [
             SelectChoice(c.nomination_id, c.nomination.nominee_name) for c in (candidate_list.candidates if candidate_list else [])
         ]
+        self.authority_hint = ""
+        if fmt is not None:
+            self._follow_system(fmt)
+
+    def _follow_system(self, fmt) -> None:
+        """The prefixes and examples as the draft's own system writes them: "T/M BAN THƯỜNG VỤ" in a Party draft,
+        "TM. ỦY BAN NHÂN DÂN" in a State one. A prefix the system does not write keeps its generic label."""
+        from dvkheo.awards.forms import PREFIX_MEANINGS
+        from dvkheo.awards.operations import authority_example
+
+        choices = [SelectChoice(SignerPrefix.NONE.value, SignerPrefix.NONE.label)]
+        for prefix, meaning in PREFIX_MEANINGS.items():
+            written = fmt.prefix(prefix.name)
+            choices.append(SelectChoice(prefix.value, f"{written} ({meaning})" if written else prefix.label))
+        self.signer_prefix.choices = choices
+        collective = fmt.prefix(SignerPrefix.ON_BEHALF_OF_COLLECTIVE.name) or SignerPrefix.ON_BEHALF_OF_COLLECTIVE.value
+        deputy = fmt.prefix(SignerPrefix.DEPUTY.name) or SignerPrefix.DEPUTY.value
+        self.signer_authority.label.text = f"Tập thể, người đứng đầu được ký thay (sau {collective}, {deputy}, ...)"
+        self.authority_hint = (
+            f"Ví dụ: {authority_example(SignerPrefix.ON_BEHALF_OF_COLLECTIVE, fmt)} (sau “{collective}”), "
+            f"{authority_example(SignerPrefix.DEPUTY, fmt)} (sau “{deputy}”)."
+        )
 
     @classmethod
     def for_decision(cls, decision, candidate_list):
         form = cls(
             formdata=None,
             candidate_list=candidate_list,
+            fmt=decision.format,
             data={
                 "parent_body": decision.parent_body,
                 "issuing_body": decision.issuing_body,

@@ -27,6 +27,7 @@ from dvkheo.awards.operations import (
 from dvkheo.certificates import layout
 from dvkheo.core.fields import VNDateField, VNIntegerField
 from dvkheo.core.forms import TOO_LONG
+from dvkheo.documents.formats import issuer_example
 from dvkheo.council.voting import FractionError, format_fraction, parse_fraction
 from dvkheo.extensions import db
 
@@ -368,6 +369,26 @@ class AwardFormEditForm(AwardFormForm):
         self.stored_emblem: str | None = None
         self.document_system_id.choices = document_system_choices()
         self.signer_prefix.choices = prefix_choices(self.document_format)
+        self.follow_system_examples()
+
+    def follow_system_examples(self) -> None:
+        """Each issuer field's placeholder from an issuer of the chosen system ("BAN DÂN VẬN" for the Party's,
+        "ỦY BAN NHÂN DÂN XÃ TỊNH KHÊ" for the State's). A copy of render_kw: the class's dict is shared by every form."""
+        example = issuer_example(self.document_format)
+        examples = {
+            "parent_body": example.parent_body or "Để trống nếu không có cơ quan chủ quản",
+            "issuing_body": example.issuing_body,
+            "issuer_code": example.code,
+            "place_name": example.place,
+            "issuer_in_text": example.in_text,
+            "archive": example.archive,
+            "signer_authority": example.collective,
+            "signer_title": example.head,
+        }
+        for name, text in examples.items():
+            field = self[name]
+            lead = "" if text.startswith("Để trống") else "Ví dụ: "
+            field.render_kw = {**(field.render_kw or {}), "placeholder": f"{lead}{text}"}
 
     @property
     def document_format(self):

@@ -45,6 +45,7 @@ from dvkheo.council.forms import (
 )
 from dvkheo.council.models import BallotStatus, CouncilBallot, CouncilMember, CouncilRole
 from dvkheo.council.voting import rule_in_words
+from dvkheo.documents.formats import issuer_example
 from dvkheo.extensions import db
 
 bp = Blueprint("council", __name__)
@@ -323,7 +324,7 @@ def award_form_edit(form_id: int):
         reason_preview=award_ops.reason_preview(form.reason_template.data or "", campaign.year),
         signature_preview=award_ops.signature_lines(_signer_of(form)),
         mm=format_decimal, missing=award_ops.missing_details(award_form),
-        doc_format=fmt, number_preview=fmt.number_line(None, "QĐ", code),
+        doc_format=fmt, ex=issuer_example(fmt), number_preview=fmt.number_line(None, "QĐ", code),
         number_example=fmt.number_line(5, "QĐ", code),
         recipients_preview=fmt.recipient_lines(["Như Điều 3"], form.archive.data or None),
         citation_preview=fmt.citation(

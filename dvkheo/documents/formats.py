@@ -268,6 +268,43 @@ YOUTH_UNION = dataclasses.replace(
 BUILTIN = {PARTY.code: PARTY, STATE.code: STATE}
 
 
+@dataclass(frozen=True)
+class IssuerExample:
+    """A believable issuer in a system, for the editors' hints and the samples: a Party body's examples shown to a
+    People's Committee (or the reverse) would teach the wrong header."""
+
+    parent_body: str
+    issuing_body: str
+    code: str
+    in_text: str
+    place: str
+    archive: str
+    collective: str  # after T/M or TM.
+    head: str  # the head's title, who signs directly
+    deputy: str
+
+
+ISSUER_EXAMPLES = {
+    # By the mark under the issuer's name: "*" the Party, "***" the Youth Union, a rule (or none) the State.
+    "asterisk": IssuerExample(
+        "TỈNH ỦY QUẢNG NGÃI", "BAN DÂN VẬN", "BDVTU", "Ban Dân vận Tỉnh ủy", "Quảng Ngãi", "VT, HĐXC",
+        "BAN THƯỜNG VỤ", "TRƯỞNG BAN", "PHÓ TRƯỞNG BAN",
+    ),
+    "asterisks": IssuerExample(
+        "", "BCH TỈNH ĐOÀN QUẢNG NGÃI", "TĐTN", "Ban Thường vụ Tỉnh đoàn", "Quảng Ngãi", "VT, VP",
+        "BAN THƯỜNG VỤ", "BÍ THƯ", "PHÓ BÍ THƯ",
+    ),
+    "other": IssuerExample(
+        "", "ỦY BAN NHÂN DÂN XÃ TỊNH KHÊ", "UBND", "Ủy ban nhân dân xã Tịnh Khê", "Tịnh Khê", "VT, VP",
+        "ỦY BAN NHÂN DÂN", "CHỦ TỊCH", "PHÓ CHỦ TỊCH",
+    ),
+}
+
+
+def issuer_example(fmt: DocumentFormat) -> IssuerExample:
+    return ISSUER_EXAMPLES.get(fmt.issuer_mark, ISSUER_EXAMPLES["other"])
+
+
 # Word pairs a header line never splits: "TỈNH ỦY", "NHÂN DÂN", "THƯỜNG VỤ", "MẶT TRẬN"...
 _KEEP_TOGETHER = {
     ("TỈNH", "ỦY"), ("HUYỆN", "ỦY"), ("ĐẢNG", "ỦY"), ("THÀNH", "ỦY"), ("QUẬN", "ỦY"), ("THỊ", "ỦY"), ("NHÂN", "DÂN"),
