@@ -45,7 +45,7 @@ from dvkheo.council.forms import (
 )
 from dvkheo.council.models import BallotStatus, CouncilBallot, CouncilMember, CouncilRole
 from dvkheo.council.voting import rule_in_words
-from dvkheo.documents.formats import issuer_example
+from dvkheo.documents.formats import issuer_example, system_mismatch
 from dvkheo.extensions import db
 
 bp = Blueprint("council", __name__)
@@ -310,6 +310,9 @@ def award_form_edit(form_id: int):
             if previous_emblem and previous_emblem != award_form.emblem_file:
                 discard(previous_emblem)
             flash(f"Đã lưu hình thức khen thưởng “{award_form.name}”." if changed else "Không có thay đổi nào.", "success" if changed else "info")
+            warning = _system_warning(award_form.document_format, award_form)
+            if warning:
+                flash(warning, "warning")
             return redirect(url_for(".award_forms", campaign_id=campaign.id))
     elif "csrf_token" in form and form.csrf_token.errors:
         errors = [SESSION_EXPIRED]
@@ -325,6 +328,9 @@ def award_form_edit(form_id: int):
         signature_preview=award_ops.signature_lines(_signer_of(form)),
         mm=format_decimal, missing=award_ops.missing_details(award_form),
         doc_format=fmt, ex=issuer_example(fmt), number_preview=fmt.number_line(None, "QĐ", code),
+        system_warning=_system_warning(fmt, SimpleNamespace(
+            issuing_body=form.issuing_body.data, parent_body=form.parent_body.data, issuer_in_text=form.issuer_in_text.data,
+        )),
         number_example=fmt.number_line(5, "QĐ", code),
         recipients_preview=fmt.recipient_lines(["Như Điều 3"], form.archive.data or None),
         citation_preview=fmt.citation(
@@ -332,6 +338,14 @@ def award_form_edit(form_id: int):
         ),
         prefix_meanings=[(fmt.prefix(prefix.name), meaning) for prefix, meaning in PREFIX_MEANINGS.items() if fmt.prefix(prefix.name)],
     ), (422 if errors else 200)
+
+
+def _system_warning(fmt, issuer) -> str:
+    """A Party body in the State's system, or a People's Committee in the Party's: said, not refused."""
+    return system_mismatch(
+        fmt, issuing_body=issuer.issuing_body or "", parent_body=issuer.parent_body or "",
+        issuer_in_text=issuer.issuer_in_text or "",
+    )
 
 
 def _store_emblem(form: AwardFormEditForm) -> bool:

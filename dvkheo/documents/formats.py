@@ -14,6 +14,8 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
+from dvkheo.core.text import fold
+
 # A date cited in running text, as typed or as generated: "ngày 15/6/2022" or "ngày 15 tháng 6 năm 2022". Only after
 # "ngày", so that a symbol such as "06/2022/QH15" is never read as a date. `lead` is the word before it with what
 # separates them (", " or " "): after a document's number the Party writes a comma, the State none.
@@ -303,6 +305,55 @@ ISSUER_EXAMPLES = {
 
 def issuer_example(fmt: DocumentFormat) -> IssuerExample:
     return ISSUER_EXAMPLES.get(fmt.issuer_mark, ISSUER_EXAMPLES["other"])
+
+
+# Who an issuer is, read from its name (diacritics folded, so "Tỉnh uỷ" and "TỈNH ỦY" read alike): a Party body
+# ("Ban Dân vận …", "Ban Thường vụ …", "Tỉnh ủy/Huyện ủy/Đảng ủy …") or a People's Committee ("Ủy ban nhân dân …").
+# A mass organisation also has a "Ban Thường vụ" (of the Tỉnh đoàn, of a Hội): its name says so, and it is left alone.
+_PARTY_BODY = re.compile(
+    r"\b(ban dan van|ban thuong vu|ban tuyen giao|(tinh|huyen|thanh|quan|thi|dang) uy|chi bo|dang bo)\b"
+)
+_STATE_BODY = re.compile(r"\b(uy ban nhan dan|ubnd)\b")
+_MASS_ORGANISATION = re.compile(r"\b(doan|hoi(?! dong)|mat tran|mttq|cuu chien binh)\b")  # a council (hội đồng) is no Hội
+
+
+def body_system(name: str) -> str | None:
+    """"party" for a Party body, "state" for a People's Committee, None when the name does not say."""
+    folded = fold(name)
+    if not folded or _MASS_ORGANISATION.search(folded):
+        return None
+    if _STATE_BODY.search(folded):
+        return "state"
+    if _PARTY_BODY.search(folded):
+        return "party"
+    return None
+
+
+def system_mismatch(fmt: DocumentFormat, *, issuing_body: str, parent_body: str = "", issuer_in_text: str = "") -> str:
+    """A warning (never a refusal: an administrator may know better) when a Party body issues in a system without the
+    Party's asterisk, or a People's Committee in a Party-like one; "" when the names and the system agree.
+
+    The issuing body speaks first ("BAN DÂN VẬN" under "TỈNH ỦY QUẢNG NGÃI"), then its superior, then the name as
+    written in a sentence."""
+    kind, name = None, ""
+    for candidate in (issuing_body, parent_body, issuer_in_text):
+        kind = body_system(candidate)
+        if kind is not None:
+            name = " ".join((issuing_body or candidate).split())
+            break
+    chosen = "Nhà nước" if fmt.code == "state" else ("của Đảng" if fmt.code == "party" else f"“{fmt.name}”")
+    if kind == "party" and fmt.issuer_mark != "asterisk":
+        return (
+            f"Cơ quan ban hành “{name}” là cơ quan Đảng nhưng đang chọn thể thức {chosen}. Văn bản của cơ quan Đảng "
+            "trình bày theo Hướng dẫn 36-HD/VPTW (thể thức của Đảng); vui lòng kiểm tra lại thể thức đã chọn."
+        )
+    if kind == "state" and fmt.is_party:
+        return (
+            f"Cơ quan ban hành “{name}” là Ủy ban nhân dân (cơ quan Nhà nước) nhưng đang chọn thể thức {chosen}. "
+            "Văn bản của Ủy ban nhân dân trình bày theo Nghị định 30/2020/NĐ-CP (thể thức Nhà nước); "
+            "vui lòng kiểm tra lại thể thức đã chọn."
+        )
+    return ""
 
 
 # Word pairs a header line never splits: "TỈNH ỦY", "NHÂN DÂN", "THƯỜNG VỤ", "MẶT TRẬN"...
