@@ -824,7 +824,7 @@ def minutes_pdf(ballot_id: int):
         BytesIO(minutes.minutes_pdf(ballot)),
         mimetype="application/pdf",
         as_attachment=False,
-        download_name=f"bien-ban-hop-hoi-dong-{ballot.minutes_number:02d}-{ballot.minutes_year}.pdf",
+        download_name=issuer.minutes_filename(ballot, "pdf"),
         max_age=0,
     )
     response.headers["Cache-Control"] = "private, no-store"
