@@ -71,8 +71,9 @@ def index():
 def create():
     """A custom system, starting from the Party's, the State's, the Youth Union's example or an existing one (`from`).
     Side effects on success: one commit (the row and its audit event), a flash, a redirect to its edit page."""
-    start_code = request.values.get("from") or "party"
-    start = ops.template_for(start_code)
+    start_code, start, unknown = ops.starting_point(request.values.get("from"))
+    if unknown:
+        flash(unknown, "warning")
     errors: list[str] = []
     if request.method == "POST":
         form = DocumentSystemForm()
