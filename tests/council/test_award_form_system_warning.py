@@ -81,3 +81,32 @@ def test_which_names_are_warned(names, fmt, warned):
 
 def test_a_name_that_says_nothing_is_not_classed():
     assert body_system("SỞ NỘI VỤ") is None and body_system("") is None
+
+
+# --- hidden characters in the issuer's names (the shared check of dvkheo.core.fields) ------------------------------
+
+
+@pytest.mark.parametrize("name, value, code", [
+    ("issuing_body", "BAN DÂN\u200b VẬN", "U+200B"),
+    ("parent_body", "\u202eIÃGN GNẢUQ YỦ HNỈT", "U+202E"),
+    ("signer_name", "Nguyễn Văn\x00 An", "U+0000"),
+    ("issuer_in_text", "Ban Dân vận Tỉnh ủy\ufffe", "U+FFFE"),
+    ("signer_title", "TRƯỞNG\u2066 BAN", "U+2066"),
+])
+def test_a_hidden_character_in_a_name_is_refused_beside_its_field(client, award_form, name, value, code):
+    before = getattr(award_form, name)
+    values = editor_values(client, award_form.id)
+    values[name] = value
+    response = client.post(f"/council/award-forms/{award_form.id}/edit", data=values)
+    assert response.status_code == 422
+    html = unescape(response.get_data(as_text=True))
+    assert f'id="{name}-error">Nội dung có ký tự ẩn hoặc ký tự điều khiển {code}' in html
+    assert getattr(reload(award_form.id), name) == before  # nothing saved
+
+
+def test_a_legal_basis_may_break_lines_but_not_hold_control_characters(client, award_form):
+    values = editor_values(client, award_form.id)
+    values["legal_bases-0-text"] = "Căn cứ Luật Thi đua,\r\nkhen thưởng số 06/2022/QH15\x0b"
+    response = client.post(f"/council/award-forms/{award_form.id}/edit", data=values)
+    assert response.status_code == 422
+    assert "ký tự điều khiển U+000B" in unescape(response.get_data(as_text=True))

@@ -266,3 +266,26 @@ def test_anonymous_visitors_are_sent_to_log_in(client, builtin):
 
 def test_administrator_predicate(make_user):
     assert access.can_manage_document_systems(make_user(Role.ADMIN))
+
+
+@pytest.mark.parametrize("field, value, code", [
+    ("name", "Văn bản của Hội\u202e Nông dân", "U+202E"),
+    ("header_lines", "HỘI NÔNG DÂN\u200b VIỆT NAM", "U+200B"),
+    ("prefix_ON_BEHALF_OF_COLLECTIVE", "TM.\x00", "U+0000"),
+    ("certificate_lines", "HỘI NÔNG DÂN\nVIỆT NAM\ufffe", "U+FFFE"),
+])
+def test_a_hidden_character_in_a_system_is_refused(client, builtin, admin, field, value, code):
+    from html import unescape
+
+    data = _post_data(STATE, code="hoi-nong-dan", name="Văn bản của Hội Nông dân")
+    data[field] = value
+    response = client.post(f"{BASE}/new", data=data)
+    assert response.status_code == 422
+    assert f"Nội dung có ký tự ẩn hoặc ký tự điều khiển {code}" in unescape(response.get_data(as_text=True))
+    assert system_by_code("hoi-nong-dan") is None
+
+
+def test_a_systems_title_lines_may_be_several(client, builtin, admin):
+    data = _post_data(STATE, code="hoi-nong-dan", name="Văn bản của Hội Nông dân")
+    data["header_lines"] = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\r\nĐộc lập - Tự do - Hạnh phúc"
+    assert client.post(f"{BASE}/new", data=data).status_code == 302
