@@ -486,6 +486,7 @@ def _issuer_preview(campaign) -> dict:
         "number": fmt.number_line(None, "BB", issuer.council_code(campaign)),
         "system": fmt.name,
         "recipients": issuer.recipients(campaign),
+        "warning": system_mismatch(fmt, issuing_body=issuer.parent_body(campaign)),
     }
 
 
@@ -511,6 +512,10 @@ def council_issuer(campaign_id: int):
         return redirect(url_for(".ballots", campaign_id=campaign.id) + "#council-issuer")
     db.session.commit()
     flash("Đã lưu thông tin Hội đồng trên biên bản." if changes else "Không có thay đổi nào để lưu.", "success" if changes else "info")
+    # The council writes as the agency that set it up: a Party body's council in the State's system is said, not refused.
+    warning = system_mismatch(issuer.council_format(campaign), issuing_body=issuer.parent_body(campaign))
+    if warning:
+        flash(warning, "warning")
     return redirect(url_for(".ballots", campaign_id=campaign.id) + "#council-issuer")
 
 

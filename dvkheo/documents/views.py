@@ -72,7 +72,7 @@ def create():
     """A custom system, starting from the Party's, the State's, the Youth Union's example or an existing one (`from`).
     Side effects on success: one commit (the row and its audit event), a flash, a redirect to its edit page."""
     start_code, start, unknown = ops.starting_point(request.values.get("from"))
-    if unknown:
+    if unknown and request.method == "GET":  # the page's own hidden "from" then names the Party's: said once
         flash(unknown, "warning")
     errors: list[str] = []
     if request.method == "POST":

@@ -110,3 +110,17 @@ def test_a_legal_basis_may_break_lines_but_not_hold_control_characters(client, a
     response = client.post(f"/council/award-forms/{award_form.id}/edit", data=values)
     assert response.status_code == 422
     assert "ký tự điều khiển U+000B" in unescape(response.get_data(as_text=True))
+
+
+def test_a_party_agencys_council_in_the_state_system_is_warned(client, become, secretary, council_campaign, systems):
+    become(secretary)
+    data = {"council_name": "", "council_parent_body": "BAN DÂN VẬN TỈNH ỦY QUẢNG NGÃI", "council_code": "HĐXC",
+            "council_document_system_id": str(systems["state"].id), "council_recipients": ""}
+    response = client.post(f"/council/campaigns/{council_campaign.id}/council-issuer", data=data, follow_redirects=True)
+    page = unescape(response.get_data(as_text=True))
+    assert "Đã lưu thông tin Hội đồng trên biên bản." in page
+    assert page.count(f"“BAN DÂN VẬN TỈNH ỦY QUẢNG NGÃI” {PARTY_WARNING}") == 2  # the flash and the summary
+    data["council_document_system_id"] = str(systems["party"].id)
+    page = unescape(client.post(f"/council/campaigns/{council_campaign.id}/council-issuer", data=data,
+                                follow_redirects=True).get_data(as_text=True))
+    assert "nhưng đang chọn thể thức" not in page
