@@ -8,7 +8,7 @@ from wtforms.validators import Length
 
 from dvkheo.awards.decisions import DraftInput, LineInput
 from dvkheo.awards.models import SignerPrefix
-from dvkheo.core.fields import VNDateField
+from dvkheo.core.fields import PlainText, VNDateField
 from dvkheo.core.forms import TOO_LONG
 from dvkheo.council.forms import INVALID_CHOICE, MultiCheckboxField
 
@@ -42,9 +42,9 @@ class NewDecisionForm(FlaskForm):
 
 class LineForm(Form):
     line_id = HiddenField()
-    recipient_name = StringField("Tên tập thể, cá nhân", validators=[_length(255)])
-    recipient_detail = StringField("Chức vụ, đơn vị", validators=[_length(500)])
-    reason = TextAreaField("Lý do khen thưởng (in trên giấy khen)", validators=[_length(2000)])
+    recipient_name = StringField("Tên tập thể, cá nhân", validators=[_length(255), PlainText()])
+    recipient_detail = StringField("Chức vụ, đơn vị", validators=[_length(500), PlainText()])
+    reason = TextAreaField("Lý do khen thưởng (in trên giấy khen)", validators=[_length(2000), PlainText(multiline=True)])
     remove = BooleanField("Bỏ khỏi danh sách")
 
 
@@ -52,32 +52,55 @@ SIGNER_PREFIX_CHOICES = [SelectChoice(prefix.value, prefix.label) for prefix in 
 
 
 class DecisionEditForm(FlaskForm):
-    parent_body = StringField("Cơ quan chủ quản (dòng trên)", validators=[_length(255)])
-    issuing_body = StringField("Cơ quan ban hành", validators=[_length(255)])
-    place_name = StringField("Địa danh ghi ngày tháng", validators=[_length(120)])
+    parent_body = StringField("Cơ quan chủ quản (dòng trên)", validators=[_length(255), PlainText()])
+    issuing_body = StringField("Cơ quan ban hành", validators=[_length(255), PlainText()])
+    place_name = StringField("Địa danh ghi ngày tháng", validators=[_length(120), PlainText()])
     signer_prefix = SelectField("Thẩm quyền ký", choices=SIGNER_PREFIX_CHOICES)
-    signer_authority = StringField("Tập thể, người đứng đầu được ký thay (sau TM., KT., ...)", validators=[_length(255)])
-    signer_title = StringField("Chức vụ người ký", validators=[_length(255)])
-    signer_name = StringField("Họ tên người ký", validators=[_length(255)])
-    title = TextAreaField("Trích yếu (Về việc ...)", validators=[_length(2000)])
-    legal_bases = TextAreaField("Căn cứ ban hành (mỗi căn cứ một dòng)", validators=[_length(10000)])
-    considering = TextAreaField("Xét đề nghị", validators=[_length(2000)])
-    articles = TextAreaField("Các điều của quyết định (mỗi điều một đoạn)", validators=[_length(20000)])
-    recipients = TextAreaField("Nơi nhận (mỗi nơi một dòng)", validators=[_length(4000)])
+    signer_authority = StringField("Tập thể, người đứng đầu được ký thay (sau TM., KT., ...)", validators=[_length(255), PlainText()])
+    signer_title = StringField("Chức vụ người ký", validators=[_length(255), PlainText()])
+    signer_name = StringField("Họ tên người ký", validators=[_length(255), PlainText()])
+    title = TextAreaField("Trích yếu (Về việc ...)", validators=[_length(2000), PlainText(multiline=True)])
+    legal_bases = TextAreaField("Căn cứ ban hành (mỗi căn cứ một dòng)", validators=[_length(10000), PlainText(multiline=True)])
+    considering = TextAreaField("Xét đề nghị", validators=[_length(2000), PlainText(multiline=True)])
+    articles = TextAreaField("Các điều của quyết định (mỗi điều một đoạn)", validators=[_length(20000), PlainText(multiline=True)])
+    recipients = TextAreaField("Nơi nhận (mỗi nơi một dòng)", validators=[_length(4000), PlainText(multiline=True)])
     lines = FieldList(FormField(LineForm))
     add_nomination_ids = MultiCheckboxField("Bổ sung hồ sơ vào danh sách", coerce=int, choices=[])
 
-    def __init__(self, *args, candidate_list=None, **kwargs):
+    def __init__(self, *args, candidate_list=None, fmt=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.add_nomination_ids.choices = [
             SelectChoice(c.nomination_id, c.nomination.nominee_name) for c in (candidate_list.candidates if candidate_list else [])
         ]
+        self.authority_hint = ""
+        if fmt is not None:
+            self._follow_system(fmt)
+
+    def _follow_system(self, fmt) -> None:
+        """The prefixes and examples as the draft's own system writes them: "T/M BAN THƯỜNG VỤ" in a Party draft,
+        "TM. ỦY BAN NHÂN DÂN" in a State one. A prefix the system does not write keeps its generic label."""
+        from dvkheo.awards.forms import PREFIX_MEANINGS
+        from dvkheo.awards.operations import authority_example
+
+        choices = [SelectChoice(SignerPrefix.NONE.value, SignerPrefix.NONE.label)]
+        for prefix, meaning in PREFIX_MEANINGS.items():
+            written = fmt.prefix(prefix.name)
+            choices.append(SelectChoice(prefix.value, f"{written} ({meaning})" if written else prefix.label))
+        self.signer_prefix.choices = choices
+        collective = fmt.prefix(SignerPrefix.ON_BEHALF_OF_COLLECTIVE.name) or SignerPrefix.ON_BEHALF_OF_COLLECTIVE.value
+        deputy = fmt.prefix(SignerPrefix.DEPUTY.name) or SignerPrefix.DEPUTY.value
+        self.signer_authority.label.text = f"Tập thể, người đứng đầu được ký thay (sau {collective}, {deputy}, ...)"
+        self.authority_hint = (
+            f"Ví dụ: {authority_example(SignerPrefix.ON_BEHALF_OF_COLLECTIVE, fmt)} (sau “{collective}”), "
+            f"{authority_example(SignerPrefix.DEPUTY, fmt)} (sau “{deputy}”)."
+        )
 
     @classmethod
     def for_decision(cls, decision, candidate_list):
         form = cls(
             formdata=None,
             candidate_list=candidate_list,
+            fmt=decision.format,
             data={
                 "parent_body": decision.parent_body,
                 "issuing_body": decision.issuing_body,

@@ -47,10 +47,17 @@ def _signature(decision: Decision) -> dict:
     return {"authority": "".join(authority), "title": title, "name": decision.signer_name}
 
 
+def _bare(text: str) -> str:
+    return text.strip().lstrip("-–").strip().rstrip(";,.").strip()
+
+
 def _bases(fmt: DocumentFormat, bases: list[str], considering: str) -> list[str]:
-    """Party: "- Căn cứ …;" upright, the last "- Xét đề nghị …,"; State: "Căn cứ …;" in italics, the last "Theo/Xét … ."."""
-    lines = [text.strip().lstrip("-–").strip().rstrip(";,.").strip() for text in bases if text.strip()]
-    last = (considering or "").strip().lstrip("-–").strip().rstrip(";,.").strip()
+    """Party: "- Căn cứ …;" upright, the last "- Xét đề nghị …,"; State: "Căn cứ …;" in italics, the last "Theo/Xét … .".
+
+    The dates they cite read in one style, the system's (the secretary types "ngày 15/6/2022", the minutes are cited
+    as generated): rewritten here, as the document is read, so that what was typed stays as typed."""
+    lines = [fmt.with_running_dates(_bare(text)) for text in bases if text.strip()]
+    last = fmt.with_running_dates(_bare(considering or ""))
     dash = "- " if fmt.basis_style == "dash" else ""
     result = [f"{dash}{line};" for line in lines]
     if last:

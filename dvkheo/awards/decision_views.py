@@ -293,7 +293,7 @@ def edit_decision(decision_id: int):
     listing = ops.candidates(decision.campaign, decision.award_form)
     errors: list[str] = []
     if request.method == "POST":
-        form = DecisionEditForm(candidate_list=listing)
+        form = DecisionEditForm(candidate_list=listing, fmt=decision.format)
         if form.validate():
             try:
                 changed = ops.update_draft(decision, form.to_input(), current_user)

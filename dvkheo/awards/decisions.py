@@ -35,7 +35,8 @@ from dvkheo.core import audit
 from dvkheo.core.numbering import next_number
 from dvkheo.core.rules import Problem, RuleRefused
 from dvkheo.core.timeutil import today_in_vietnam
-from dvkheo.council.issuer import letterhead, minutes_number
+from dvkheo.council.issuer import minutes_number
+from dvkheo.documents.formats import DocumentFormat
 from dvkheo.council.models import BallotItem, BallotStatus, CouncilBallot
 from dvkheo.extensions import db
 from dvkheo.nominations.models import Nomination
@@ -294,10 +295,11 @@ def _pick(listing: CandidateList, nomination_ids: list[int]) -> list[Candidate]:
     return [c for c in listing.candidates if c.nomination_id in chosen]
 
 
-def _minutes_citation(ballots: list[CouncilBallot]) -> str:
+def _minutes_citation(ballots: list[CouncilBallot], fmt: DocumentFormat) -> str:
+    """"Biên bản số 01-BB/HĐXC, ngày 05/11/2026": the minutes' number as they were issued (in the council's own
+    system), the date as the decision citing them writes running text (`fmt`), like its other legal bases."""
     citations = []
     for ballot in sorted({b.id: b for b in ballots}.values(), key=lambda b: (b.minutes_year or 0, b.minutes_number or 0)):
-        fmt = letterhead(ballot)["format"]
         citations.append(fmt.citation("Biên bản", minutes_number(ballot), ballot.meeting_on, ""))
     return " và ".join(citations)
 
@@ -372,7 +374,7 @@ def draft_award_decision(campaign: Campaign, award_form: AwardForm, nomination_i
         ),
         considering=(
             "Xét đề nghị của Hội đồng xét chọn mô hình, điển hình “Dân vận khéo” tại "
-            f"{_minutes_citation([c.ballot for c in chosen])}"
+            f"{_minutes_citation([c.ballot for c in chosen], award_form.document_format)}"
         ),
         articles=award_articles(award_form, lines, year),
         recipients=DEFAULT_RECIPIENTS.format(archive=(award_form.archive or "VT").strip().rstrip(".")),

@@ -25,8 +25,9 @@ from dvkheo.awards.operations import (
     input_problems,
 )
 from dvkheo.certificates import layout
-from dvkheo.core.fields import VNDateField, VNIntegerField
+from dvkheo.core.fields import PlainText, VNDateField, VNIntegerField
 from dvkheo.core.forms import TOO_LONG
+from dvkheo.documents.formats import issuer_example
 from dvkheo.council.voting import FractionError, format_fraction, parse_fraction
 from dvkheo.extensions import db
 
@@ -151,7 +152,7 @@ class AwardFormForm(FlaskForm):
 
     name = StringField(
         "Tên hình thức khen thưởng",
-        validators=[Length(max=120, message="Tên quá dài (tối đa 120 ký tự).")],
+        validators=[Length(max=120, message="Tên quá dài (tối đa 120 ký tự)."), PlainText()],
         render_kw={"placeholder": "Ví dụ: Giấy khen, Bằng khen"},
     )
     position = VNIntegerField("Thứ tự", minimum=0, maximum=999)
@@ -234,7 +235,7 @@ class AwardFormForm(FlaskForm):
 class LegalBasisRowForm(Form):
     text = TextAreaField(
         "Căn cứ",
-        validators=[Length(max=1000, message=TOO_LONG)],
+        validators=[Length(max=1000, message=TOO_LONG), PlainText(multiline=True)],
         render_kw={"rows": 2, "placeholder": "Căn cứ ..."},
     )
     valid_from = VNDateField("Áp dụng từ ngày")
@@ -274,33 +275,33 @@ def layout_rows(layout_form) -> list[tuple[str, str, object, layout.FieldBox]]:
 class AwardFormEditForm(AwardFormForm):
     parent_body = StringField(
         "Cơ quan chủ quản (cơ quan cấp trên)",
-        validators=[Length(max=255, message=TOO_LONG)],
+        validators=[Length(max=255, message=TOO_LONG), PlainText()],
         render_kw={"placeholder": "Ví dụ: TỈNH ỦY QUẢNG NGÃI"},
     )
     issuing_body = StringField(
         "Cơ quan ban hành",
-        validators=[Length(max=255, message=TOO_LONG)],
+        validators=[Length(max=255, message=TOO_LONG), PlainText()],
         render_kw={"placeholder": "Ví dụ: BAN DÂN VẬN"},
     )
     issuer_code = StringField(
         "Ký hiệu viết tắt",
-        validators=[Length(max=ISSUER_CODE_MAX, message=TOO_LONG)],
+        validators=[Length(max=ISSUER_CODE_MAX, message=TOO_LONG), PlainText()],
         render_kw={"placeholder": "Ví dụ: BDVTU", "autocomplete": "off", "spellcheck": "false"},
     )
     place_name = StringField(
         "Địa danh",
-        validators=[Length(max=120, message=TOO_LONG)],
+        validators=[Length(max=120, message=TOO_LONG), PlainText()],
         render_kw={"placeholder": "Ví dụ: Quảng Ngãi"},
     )
     document_system_id = SelectField("Thể thức văn bản", coerce=_optional_id, validate_choice=False)
     issuer_in_text = StringField(
         "Tên cơ quan khi viết trong câu",
-        validators=[Length(max=255, message=TOO_LONG)],
+        validators=[Length(max=255, message=TOO_LONG), PlainText()],
         render_kw={"placeholder": "Ví dụ: Ban Dân vận Tỉnh ủy"},
     )
     archive = StringField(
         "Lưu",
-        validators=[Length(max=120, message=TOO_LONG)],
+        validators=[Length(max=120, message=TOO_LONG), PlainText()],
         render_kw={"placeholder": "Ví dụ: VT, HĐXC"},
     )
     emblem = FileField("Biểu tượng riêng của cơ quan (PNG hoặc SVG)", render_kw={"accept": ".png,.svg,image/png,image/svg+xml"})
@@ -308,28 +309,28 @@ class AwardFormEditForm(AwardFormForm):
     signer_prefix = SelectField("Thẩm quyền ký", choices=[(prefix.value, prefix.label) for prefix in SignerPrefix])
     signer_authority = StringField(
         "Tập thể lãnh đạo, người đứng đầu (sau thẩm quyền ký)",
-        validators=[Length(max=255, message=TOO_LONG)],
+        validators=[Length(max=255, message=TOO_LONG), PlainText()],
         render_kw={"placeholder": "Ví dụ: BAN THƯỜNG VỤ"},
     )
     signer_title = StringField(
         "Chức vụ người ký",
-        validators=[Length(max=255, message=TOO_LONG)],
+        validators=[Length(max=255, message=TOO_LONG), PlainText()],
         render_kw={"placeholder": "Ví dụ: TRƯỞNG BAN"},
     )
     signer_name = StringField(
         "Họ và tên người ký",
-        validators=[Length(max=255, message=TOO_LONG)],
+        validators=[Length(max=255, message=TOO_LONG), PlainText()],
         render_kw={"placeholder": "Ví dụ: Nguyễn Văn An"},
     )
     certificate_title = StringField(
         "Tên in trên giấy khen",
-        validators=[Length(max=60, message=TOO_LONG)],
+        validators=[Length(max=60, message=TOO_LONG), PlainText()],
         render_kw={"list": "certificate-titles", "autocomplete": "off"},
     )
     certificate_design = SelectField("Mẫu trình bày", choices=[(design.value, design.label) for design in CertificateDesign])
     reason_template = TextAreaField(
         "Lý do khen thưởng",
-        validators=[Length(max=1000, message=TOO_LONG)],
+        validators=[Length(max=1000, message=TOO_LONG), PlainText(multiline=True)],
         render_kw={"rows": 3},
     )
     legal_bases = FieldList(FormField(LegalBasisRowForm), min_entries=0)
@@ -368,6 +369,26 @@ class AwardFormEditForm(AwardFormForm):
         self.stored_emblem: str | None = None
         self.document_system_id.choices = document_system_choices()
         self.signer_prefix.choices = prefix_choices(self.document_format)
+        self.follow_system_examples()
+
+    def follow_system_examples(self) -> None:
+        """Each issuer field's placeholder from an issuer of the chosen system ("BAN DÂN VẬN" for the Party's,
+        "ỦY BAN NHÂN DÂN XÃ TỊNH KHÊ" for the State's). A copy of render_kw: the class's dict is shared by every form."""
+        example = issuer_example(self.document_format)
+        examples = {
+            "parent_body": example.parent_body or "Để trống nếu không có cơ quan chủ quản",
+            "issuing_body": example.issuing_body,
+            "issuer_code": example.code,
+            "place_name": example.place,
+            "issuer_in_text": example.in_text,
+            "archive": example.archive,
+            "signer_authority": example.collective,
+            "signer_title": example.head,
+        }
+        for name, text in examples.items():
+            field = self[name]
+            lead = "" if text.startswith("Để trống") else "Ví dụ: "
+            field.render_kw = {**(field.render_kw or {}), "placeholder": f"{lead}{text}"}
 
     @property
     def document_format(self):

@@ -33,6 +33,7 @@ from dvkheo.core import audit
 from dvkheo.core.rules import Problem, RuleRefused
 from dvkheo.core.text import fold
 from dvkheo.core.timeutil import format_date
+from dvkheo.documents.formats import issuer_example
 from dvkheo.extensions import db
 
 # Seeded the first time a campaign's award forms are looked at: the common commune/district rule.
@@ -82,12 +83,13 @@ REASON_PLACEHOLDERS = {
     "nam": "năm của đợt bình xét (ví dụ 2026)",
     "mo_hinh": "tên mô hình, điển hình được khen",
 }
-AUTHORITY_EXAMPLES = {
-    SignerPrefix.ON_BEHALF_OF_COLLECTIVE: "BAN THƯỜNG VỤ",
-    SignerPrefix.DEPUTY: "TRƯỞNG BAN",
-    SignerPrefix.BY_ORDER: "TRƯỞNG BAN",
-    SignerPrefix.AUTHORISED: "CHỦ TỊCH",
-}
+
+
+def authority_example(prefix: SignerPrefix, fmt) -> str:
+    """What follows the prefix in `fmt`'s own kind of body: "T/M BAN THƯỜNG VỤ", "TM. ỦY BAN NHÂN DÂN", "KT. CHỦ TỊCH"."""
+    example = issuer_example(fmt)
+    return example.collective if prefix is SignerPrefix.ON_BEHALF_OF_COLLECTIVE else example.head
+
 _ISSUER_CODE = re.compile(r"[A-ZĐ0-9]+(?:-[A-ZĐ0-9]+)*")
 _PLACE_PREFIX = re.compile(r"^(tỉnh|thành phố|tp\.?)\s+", re.IGNORECASE)
 _TRAILING_PUNCTUATION = re.compile(r"[\s;,.]+$")
@@ -459,9 +461,9 @@ def layout_overrides(boxes: dict) -> dict | None:
     return overrides or None
 
 
-def issuer_code_problem(code: str) -> Problem | None:
+def issuer_code_problem(code: str, example: str = "BDVTU") -> Problem | None:
     if not code:
-        return Problem("issuer_code", "Vui lòng nhập ký hiệu viết tắt của cơ quan ban hành (ví dụ BDVTU).", "issuer_code")
+        return Problem("issuer_code", f"Vui lòng nhập ký hiệu viết tắt của cơ quan ban hành (ví dụ {example}).", "issuer_code")
     if len(code) > ISSUER_CODE_MAX or not _ISSUER_CODE.fullmatch(code):
         return Problem(
             "issuer_code",
@@ -527,16 +529,17 @@ def document_format_for(system_id: int | None):
 def _issuer_problems(values: dict) -> list[Problem]:
     problems = []
     fmt = document_format_for(values.get("document_system_id"))
+    example = issuer_example(fmt)  # the examples of a body of the chosen system, never the other's
     required = {
-        "issuing_body": "Vui lòng nhập tên cơ quan ban hành (in hoa, ví dụ BAN DÂN VẬN).",
-        "place_name": "Vui lòng nhập địa danh ghi trước ngày tháng (ví dụ Quảng Ngãi).",
+        "issuing_body": f"Vui lòng nhập tên cơ quan ban hành (in hoa, ví dụ {example.issuing_body}).",
+        "place_name": f"Vui lòng nhập địa danh ghi trước ngày tháng (ví dụ {example.place}).",
         "certificate_title": "Vui lòng nhập tên giấy khen in trên phôi (ví dụ GIẤY KHEN).",
     }
     for name, message in required.items():
         if name in values and not values[name]:
             problems.append(Problem(name, message, name))
     if "issuer_code" in values:
-        problem = issuer_code_problem(values["issuer_code"])
+        problem = issuer_code_problem(values["issuer_code"], example.code)
         if problem:
             problems.append(problem)
     prefix = values.get("signer_prefix")
@@ -547,7 +550,7 @@ def _issuer_problems(values: dict) -> list[Problem]:
                 Problem(
                     "signer_authority",
                     f"Sau “{fmt.prefix(prefix.name) or prefix.value}” cần ghi thẩm quyền, ví dụ "
-                    f"“{fmt.prefix(prefix.name) or prefix.value} {AUTHORITY_EXAMPLES[prefix]}”.",
+                    f"“{fmt.prefix(prefix.name) or prefix.value} {authority_example(prefix, fmt)}”.",
                     "signer_authority",
                 )
             )

@@ -1,7 +1,9 @@
-"""Form fields that read what Vietnamese users type: dd/mm/yyyy dates and 1.200.000-style numbers."""
+"""Form fields that read what Vietnamese users type: dd/mm/yyyy dates and 1.200.000-style numbers; and the one check
+that a typed text holds no hidden characters (`PlainText`)."""
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import date, datetime
 
 from wtforms import StringField, ValidationError
@@ -97,3 +99,50 @@ class VNIntegerField(StringField):
 
     def _too_big(self) -> str:
         return f"Giá trị không được lớn hơn {self.maximum:,}.".replace(",", ".")
+
+
+# --- hidden characters -------------------------------------------------------------------------------------------
+
+_NAMED = {
+    "\u200b": "khoảng trắng không độ rộng", "\u200c": "ký tự nối ẩn", "\u200d": "ký tự nối ẩn", "\ufeff": "dấu BOM",
+    "\u00ad": "gạch nối ẩn",
+}
+
+
+def hidden_character(text: str | None, *, multiline: bool = False) -> str | None:
+    """A character a user cannot see or print, described for the message ("U+200B (khoảng trắng không độ rộng)"), or
+    None. Refused: control characters (a tab and line breaks only where the field takes several lines), format
+    characters (zero-width spaces and joiners, the bidi embeddings and isolates U+202A–U+202E, U+2066–U+2069 that
+    reorder what is printed, BOM), surrogates, private-use characters, noncharacters (U+FDD0–U+FDEF, U+FFFE, U+FFFF
+    and their kin in every plane) and the Unicode line/paragraph separators. Each would reach a letterhead, a PDF or
+    a .docx (whose XML cannot even hold most control characters) where nobody can see, find or remove it."""
+    allowed = "\t\r\n" if multiline else ""
+    for char in text or "":
+        if char in allowed:
+            continue
+        code = ord(char)
+        noncharacter = 0xFDD0 <= code <= 0xFDEF or (code & 0xFFFE) == 0xFFFE
+        if noncharacter or unicodedata.category(char) in ("Cc", "Cf", "Cs", "Co", "Zl", "Zp"):
+            name = _NAMED.get(char) or ("ký tự không dùng trong văn bản" if noncharacter else
+                                        "ký tự điều khiển" if unicodedata.category(char) == "Cc" else
+                                        "ký tự đổi chiều chữ" if 0x202A <= code <= 0x202E or 0x2066 <= code <= 0x2069 else
+                                        "ký tự ẩn")
+            return f"U+{code:04X} ({name})"
+    return None
+
+
+class PlainText:
+    """Refuses a value holding a character nobody can see (see `hidden_character`), with a Vietnamese message naming
+    it. `multiline`: a text area, whose tab and line breaks are text."""
+
+    def __init__(self, multiline: bool = False):
+        self.multiline = multiline
+        self.field_flags = {}
+
+    def __call__(self, form, field) -> None:
+        found = hidden_character(field.data if isinstance(field.data, str) else "", multiline=self.multiline)
+        if found:
+            raise ValidationError(
+                f"Nội dung có ký tự ẩn hoặc ký tự điều khiển {found}, thường lẫn vào khi sao chép từ nơi khác; "
+                "vui lòng xóa rồi gõ lại phần đó."
+            )

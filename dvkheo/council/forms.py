@@ -17,7 +17,7 @@ from wtforms import (
 from wtforms.validators import Length
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from dvkheo.core.fields import VNDateField, VNIntegerField
+from dvkheo.core.fields import PlainText, VNDateField, VNIntegerField
 from dvkheo.council.clock import clock_problem, ends_before_start
 from dvkheo.council.models import CouncilRole
 from dvkheo.council.operations import ELECTRONIC, PAPER
@@ -246,16 +246,16 @@ INHERIT = 0
 class CouncilIssuerForm(FlaskForm):
     """How the council's minutes and scoring sheets name it and in which system they are written."""
 
-    council_name = StringField("Tên đầy đủ của Hội đồng", validators=[Length(max=300, message="Tối đa 300 ký tự.")])
+    council_name = StringField("Tên đầy đủ của Hội đồng", validators=[Length(max=300, message="Tối đa 300 ký tự."), PlainText()])
     council_parent_body = StringField(
         "Cơ quan thành lập Hội đồng (dòng trên “HỘI ĐỒNG XÉT CHỌN”)",
-        validators=[Length(max=255, message="Tối đa 255 ký tự.")],
+        validators=[Length(max=255, message="Tối đa 255 ký tự."), PlainText()],
     )
-    council_code = StringField("Ký hiệu của Hội đồng", validators=[Length(max=40, message="Tối đa 40 ký tự.")])
+    council_code = StringField("Ký hiệu của Hội đồng", validators=[Length(max=40, message="Tối đa 40 ký tự."), PlainText()])
     council_document_system_id = SelectField("Thể thức văn bản", coerce=int, choices=[])
     council_recipients = TextAreaField(
         "Nơi nhận biên bản (mỗi dòng một nơi)",
-        validators=[Length(max=2000, message="Tối đa 2.000 ký tự.")],
+        validators=[Length(max=2000, message="Tối đa 2.000 ký tự."), PlainText(multiline=True)],
         render_kw={"rows": 3},
     )
 

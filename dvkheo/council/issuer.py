@@ -139,3 +139,15 @@ def minutes_number(ballot) -> str:
     """"01-BB/HĐXC" (Party) or "01/BB-HĐXC" (State), for citing the minutes in another document."""
     head = letterhead(ballot)
     return head["format"].number(ballot.minutes_number, "BB", head["code"])
+
+
+def minutes_filename(ballot, extension: str) -> str:
+    """"BB-01-HDXC-2026.pdf": like a decision's "QD-05-BDVTU-2026.pdf", the type, the number, the council's code (ASCII)
+    and the year, so that two councils' minutes do not take the same name in a Downloads folder; the Word copy differs
+    only by its extension."""
+    from dvkheo.awards.decisions import ascii_slug  # awards.decisions imports this module
+
+    code = ascii_slug(letterhead(ballot)["code"])
+    if ballot.minutes_number is None:
+        return f"BB-du-thao-{ballot.id}-{code}.{extension}"
+    return f"BB-{ballot.minutes_number:02d}-{code}-{ballot.minutes_year}.{extension}"

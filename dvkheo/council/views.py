@@ -45,6 +45,7 @@ from dvkheo.council.forms import (
 )
 from dvkheo.council.models import BallotStatus, CouncilBallot, CouncilMember, CouncilRole
 from dvkheo.council.voting import rule_in_words
+from dvkheo.documents.formats import issuer_example, system_mismatch
 from dvkheo.extensions import db
 
 bp = Blueprint("council", __name__)
@@ -309,6 +310,9 @@ def award_form_edit(form_id: int):
             if previous_emblem and previous_emblem != award_form.emblem_file:
                 discard(previous_emblem)
             flash(f"Đã lưu hình thức khen thưởng “{award_form.name}”." if changed else "Không có thay đổi nào.", "success" if changed else "info")
+            warning = _system_warning(award_form.document_format, award_form)
+            if warning:
+                flash(warning, "warning")
             return redirect(url_for(".award_forms", campaign_id=campaign.id))
     elif "csrf_token" in form and form.csrf_token.errors:
         errors = [SESSION_EXPIRED]
@@ -323,7 +327,10 @@ def award_form_edit(form_id: int):
         reason_preview=award_ops.reason_preview(form.reason_template.data or "", campaign.year),
         signature_preview=award_ops.signature_lines(_signer_of(form)),
         mm=format_decimal, missing=award_ops.missing_details(award_form),
-        doc_format=fmt, number_preview=fmt.number_line(None, "QĐ", code),
+        doc_format=fmt, ex=issuer_example(fmt), number_preview=fmt.number_line(None, "QĐ", code),
+        system_warning=_system_warning(fmt, SimpleNamespace(
+            issuing_body=form.issuing_body.data, parent_body=form.parent_body.data, issuer_in_text=form.issuer_in_text.data,
+        )),
         number_example=fmt.number_line(5, "QĐ", code),
         recipients_preview=fmt.recipient_lines(["Như Điều 3"], form.archive.data or None),
         citation_preview=fmt.citation(
@@ -331,6 +338,14 @@ def award_form_edit(form_id: int):
         ),
         prefix_meanings=[(fmt.prefix(prefix.name), meaning) for prefix, meaning in PREFIX_MEANINGS.items() if fmt.prefix(prefix.name)],
     ), (422 if errors else 200)
+
+
+def _system_warning(fmt, issuer) -> str:
+    """A Party body in the State's system, or a People's Committee in the Party's: said, not refused."""
+    return system_mismatch(
+        fmt, issuing_body=issuer.issuing_body or "", parent_body=issuer.parent_body or "",
+        issuer_in_text=issuer.issuer_in_text or "",
+    )
 
 
 def _store_emblem(form: AwardFormEditForm) -> bool:
@@ -471,6 +486,7 @@ def _issuer_preview(campaign) -> dict:
         "number": fmt.number_line(None, "BB", issuer.council_code(campaign)),
         "system": fmt.name,
         "recipients": issuer.recipients(campaign),
+        "warning": system_mismatch(fmt, issuing_body=issuer.parent_body(campaign)),
     }
 
 
@@ -496,6 +512,10 @@ def council_issuer(campaign_id: int):
         return redirect(url_for(".ballots", campaign_id=campaign.id) + "#council-issuer")
     db.session.commit()
     flash("Đã lưu thông tin Hội đồng trên biên bản." if changes else "Không có thay đổi nào để lưu.", "success" if changes else "info")
+    # The council writes as the agency that set it up: a Party body's council in the State's system is said, not refused.
+    warning = system_mismatch(issuer.council_format(campaign), issuing_body=issuer.parent_body(campaign))
+    if warning:
+        flash(warning, "warning")
     return redirect(url_for(".ballots", campaign_id=campaign.id) + "#council-issuer")
 
 
@@ -809,7 +829,7 @@ def minutes_pdf(ballot_id: int):
         BytesIO(minutes.minutes_pdf(ballot)),
         mimetype="application/pdf",
         as_attachment=False,
-        download_name=f"bien-ban-hop-hoi-dong-{ballot.minutes_number:02d}-{ballot.minutes_year}.pdf",
+        download_name=issuer.minutes_filename(ballot, "pdf"),
         max_age=0,
     )
     response.headers["Cache-Control"] = "private, no-store"

@@ -841,4 +841,6 @@ def minutes_docx(ballot) -> bytes:
 
 
 def minutes_filename(ballot) -> str:
-    return f"bien-ban-hop-hoi-dong-{(ballot.minutes_number or 0):02d}-{ballot.minutes_year}.docx"
+    from dvkheo.council.issuer import minutes_filename as named
+
+    return named(ballot, "docx")

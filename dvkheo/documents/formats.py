@@ -10,8 +10,23 @@ The sources are summarised in dvkheo/documents/FORMATS.md.
 from __future__ import annotations
 
 import dataclasses
+import re
 from dataclasses import dataclass, field
 from datetime import date
+
+from dvkheo.core.text import fold
+
+# A date cited in running text, as typed or as generated: "ngày 15/6/2022" or "ngày 15 tháng 6 năm 2022". Only after
+# "ngày", so that a symbol such as "06/2022/QH15" is never read as a date. `lead` is the word before it with what
+# separates them (", " or " "): after a document's number the Party writes a comma, the State none.
+_RUNNING_DATE = re.compile(
+    r"(?P<lead>(?P<word>[^\s,]+)(?P<gap>\s*,\s*|\s+))?"
+    r"(?<!\w)(?P<ngay>[Nn]gày)\s+"
+    r"(?:(?P<d>\d{1,2})\s*(?P<sep>[/.-])\s*(?P<m>\d{1,2})\s*(?P=sep)\s*(?P<y>\d{4})"
+    r"|(?P<ld>\d{1,2})\s+tháng\s+(?P<lm>\d{1,2})\s*,?\s+năm\s+(?P<ly>\d{4}))(?!\d)"
+)
+# "06/2022/QH15", "11-CT/TU", "05/QĐ-UBND": a document's number or symbol, after which the date follows directly.
+_DOCUMENT_NUMBER = re.compile(r"\d.*/|/.*\d")
 
 # The keys of `authority_prefixes`: the names of dvkheo.awards.models.SignerPrefix.
 PREFIX_KEYS = ("ON_BEHALF_OF_COLLECTIVE", "DEPUTY", "BY_ORDER", "AUTHORISED", "ACTING")
@@ -83,6 +98,33 @@ class DocumentFormat:
             month = f"{value.month:02d}" if value.month < 3 else str(value.month)
             return f" ngày {value.day:02d} tháng {month} năm {value.year}"
         return f", ngày {value.day:02d}/{value.month}/{value.year}"
+
+    def with_running_dates(self, text: str) -> str:
+        """Every date cited in `text` in this system's running style, however it was typed: the Party's
+        "Luật … số 06/2022/QH15, ngày 15/6/2022", the State's "Luật … số 06/2022/QH15 ngày 15 tháng 6 năm 2022".
+
+        Only a date after "ngày" is rewritten, and only one that exists; the comma before "ngày" is set (Party) or
+        dropped (State) only after a document's number, anywhere else the words around the date are left as typed."""
+
+        def rewrite(match: re.Match) -> str:
+            day, month, year = (match.group("d"), match.group("m"), match.group("y")) if match.group("d") else (
+                match.group("ld"), match.group("lm"), match.group("ly"))
+            try:
+                value = date(int(year), int(month), int(day))
+            except ValueError:
+                return match.group(0)
+            dated = self.running_date_text(value)  # ", ngày 15/6/2022" or " ngày 15 tháng 6 năm 2022"
+            words = dated.lstrip(", ")
+            if match.group("ngay")[0].isupper():
+                words = words[0].upper() + words[1:]
+            if match.group("lead") is None:
+                return words
+            word, gap = match.group("word"), match.group("gap")
+            if _DOCUMENT_NUMBER.search(word):
+                return word + dated
+            return word + gap + words
+
+        return _RUNNING_DATE.sub(rewrite, text or "")
 
     def citation(self, kind: str, number_text: str, on: date | None, issuer: str) -> str:
         """"Quyết định số 05-QĐ/BDVTU, ngày 03/12/2026 của Ban Dân vận Tỉnh ủy": the issuer as written in a sentence."""
@@ -226,6 +268,92 @@ YOUTH_UNION = dataclasses.replace(
 )
 
 BUILTIN = {PARTY.code: PARTY, STATE.code: STATE}
+
+
+@dataclass(frozen=True)
+class IssuerExample:
+    """A believable issuer in a system, for the editors' hints and the samples: a Party body's examples shown to a
+    People's Committee (or the reverse) would teach the wrong header."""
+
+    parent_body: str
+    issuing_body: str
+    code: str
+    in_text: str
+    place: str
+    archive: str
+    collective: str  # after T/M or TM.
+    head: str  # the head's title, who signs directly
+    deputy: str
+
+
+ISSUER_EXAMPLES = {
+    # By the mark under the issuer's name: "*" the Party, "***" the Youth Union, a rule (or none) the State.
+    "asterisk": IssuerExample(
+        "TỈNH ỦY QUẢNG NGÃI", "BAN DÂN VẬN", "BDVTU", "Ban Dân vận Tỉnh ủy", "Quảng Ngãi", "VT, HĐXC",
+        "BAN THƯỜNG VỤ", "TRƯỞNG BAN", "PHÓ TRƯỞNG BAN",
+    ),
+    "asterisks": IssuerExample(
+        "", "BCH TỈNH ĐOÀN QUẢNG NGÃI", "TĐTN", "Ban Thường vụ Tỉnh đoàn", "Quảng Ngãi", "VT, VP",
+        "BAN THƯỜNG VỤ", "BÍ THƯ", "PHÓ BÍ THƯ",
+    ),
+    "other": IssuerExample(
+        "", "ỦY BAN NHÂN DÂN XÃ TỊNH KHÊ", "UBND", "Ủy ban nhân dân xã Tịnh Khê", "Tịnh Khê", "VT, VP",
+        "ỦY BAN NHÂN DÂN", "CHỦ TỊCH", "PHÓ CHỦ TỊCH",
+    ),
+}
+
+
+def issuer_example(fmt: DocumentFormat) -> IssuerExample:
+    return ISSUER_EXAMPLES.get(fmt.issuer_mark, ISSUER_EXAMPLES["other"])
+
+
+# Who an issuer is, read from its name (diacritics folded, so "Tỉnh uỷ" and "TỈNH ỦY" read alike): a Party body
+# ("Ban Dân vận …", "Ban Thường vụ …", "Tỉnh ủy/Huyện ủy/Đảng ủy …") or a People's Committee ("Ủy ban nhân dân …").
+# A mass organisation also has a "Ban Thường vụ" (of the Tỉnh đoàn, of a Hội): its name says so, and it is left alone.
+_PARTY_BODY = re.compile(
+    r"\b(ban dan van|ban thuong vu|ban tuyen giao|(tinh|huyen|thanh|quan|thi|dang) uy|chi bo|dang bo)\b"
+)
+_STATE_BODY = re.compile(r"\b(uy ban nhan dan|ubnd)\b")
+_MASS_ORGANISATION = re.compile(r"\b(doan|hoi(?! dong)|mat tran|mttq|cuu chien binh)\b")  # a council (hội đồng) is no Hội
+
+
+def body_system(name: str) -> str | None:
+    """"party" for a Party body, "state" for a People's Committee, None when the name does not say."""
+    folded = fold(name)
+    if not folded or _MASS_ORGANISATION.search(folded):
+        return None
+    if _STATE_BODY.search(folded):
+        return "state"
+    if _PARTY_BODY.search(folded):
+        return "party"
+    return None
+
+
+def system_mismatch(fmt: DocumentFormat, *, issuing_body: str, parent_body: str = "", issuer_in_text: str = "") -> str:
+    """A warning (never a refusal: an administrator may know better) when a Party body issues in a system without the
+    Party's asterisk, or a People's Committee in a Party-like one; "" when the names and the system agree.
+
+    The issuing body speaks first ("BAN DÂN VẬN" under "TỈNH ỦY QUẢNG NGÃI"), then its superior, then the name as
+    written in a sentence."""
+    kind, name = None, ""
+    for candidate in (issuing_body, parent_body, issuer_in_text):
+        kind = body_system(candidate)
+        if kind is not None:
+            name = " ".join((issuing_body or candidate).split())
+            break
+    chosen = "Nhà nước" if fmt.code == "state" else ("của Đảng" if fmt.code == "party" else f"“{fmt.name}”")
+    if kind == "party" and fmt.issuer_mark != "asterisk":
+        return (
+            f"Cơ quan ban hành “{name}” là cơ quan Đảng nhưng đang chọn thể thức {chosen}. Văn bản của cơ quan Đảng "
+            "trình bày theo Hướng dẫn 36-HD/VPTW (thể thức của Đảng); vui lòng kiểm tra lại thể thức đã chọn."
+        )
+    if kind == "state" and fmt.is_party:
+        return (
+            f"Cơ quan ban hành “{name}” là Ủy ban nhân dân (cơ quan Nhà nước) nhưng đang chọn thể thức {chosen}. "
+            "Văn bản của Ủy ban nhân dân trình bày theo Nghị định 30/2020/NĐ-CP (thể thức Nhà nước); "
+            "vui lòng kiểm tra lại thể thức đã chọn."
+        )
+    return ""
 
 
 # Word pairs a header line never splits: "TỈNH ỦY", "NHÂN DÂN", "THƯỜNG VỤ", "MẶT TRẬN"...

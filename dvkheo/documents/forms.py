@@ -5,6 +5,7 @@ from flask_wtf import FlaskForm
 from wtforms import SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import Length
 
+from dvkheo.core.fields import PlainText
 from dvkheo.core.forms import TOO_LONG
 from dvkheo.documents.formats import PREFIX_KEYS, DocumentFormat
 from dvkheo.documents.operations import CHOICES
@@ -39,48 +40,48 @@ def _split(text: str | None) -> list[str]:
 class DocumentSystemForm(FlaskForm):
     code = StringField(
         "Mã thể thức",
-        validators=[Length(max=40, message=TOO_LONG)],
+        validators=[Length(max=40, message=TOO_LONG), PlainText()],
         render_kw={"placeholder": "Ví dụ: doan-thanh-nien", "autocomplete": "off", "spellcheck": "false"},
     )
     name = StringField(
         "Tên thể thức",
-        validators=[Length(max=160, message=TOO_LONG)],
+        validators=[Length(max=160, message=TOO_LONG), PlainText()],
         render_kw={"placeholder": "Ví dụ: Văn bản của Đoàn TNCS Hồ Chí Minh"},
     )
     header_lines = TextAreaField(
-        "Tiêu đề bên phải (mỗi dòng một dòng in)", validators=[Length(max=500, message=TOO_LONG)], render_kw={"rows": 2}
+        "Tiêu đề bên phải (mỗi dòng một dòng in)", validators=[Length(max=500, message=TOO_LONG), PlainText(multiline=True)], render_kw={"rows": 2}
     )
     issuer_mark = _select("issuer_mark")
     number_lead = StringField(
-        "Chữ trước số", validators=[Length(max=10, message=TOO_LONG)], render_kw={"placeholder": "Số hoặc Số:", "size": 6}
+        "Chữ trước số", validators=[Length(max=10, message=TOO_LONG), PlainText()], render_kw={"placeholder": "Số hoặc Số:", "size": 6}
     )
     number_pattern = StringField(
         "Mẫu số, ký hiệu",
-        validators=[Length(max=60, message=TOO_LONG)],
+        validators=[Length(max=60, message=TOO_LONG), PlainText()],
         render_kw={"placeholder": "{n}-{type}/{body}", "autocomplete": "off", "spellcheck": "false"},
     )
-    prefix_ON_BEHALF_OF_COLLECTIVE = StringField(PREFIX_LABELS["ON_BEHALF_OF_COLLECTIVE"], validators=[Length(max=12, message=TOO_LONG)])
-    prefix_DEPUTY = StringField(PREFIX_LABELS["DEPUTY"], validators=[Length(max=12, message=TOO_LONG)])
-    prefix_BY_ORDER = StringField(PREFIX_LABELS["BY_ORDER"], validators=[Length(max=12, message=TOO_LONG)])
-    prefix_AUTHORISED = StringField(PREFIX_LABELS["AUTHORISED"], validators=[Length(max=12, message=TOO_LONG)])
-    prefix_ACTING = StringField(PREFIX_LABELS["ACTING"], validators=[Length(max=12, message=TOO_LONG)])
+    prefix_ON_BEHALF_OF_COLLECTIVE = StringField(PREFIX_LABELS["ON_BEHALF_OF_COLLECTIVE"], validators=[Length(max=12, message=TOO_LONG), PlainText()])
+    prefix_DEPUTY = StringField(PREFIX_LABELS["DEPUTY"], validators=[Length(max=12, message=TOO_LONG), PlainText()])
+    prefix_BY_ORDER = StringField(PREFIX_LABELS["BY_ORDER"], validators=[Length(max=12, message=TOO_LONG), PlainText()])
+    prefix_AUTHORISED = StringField(PREFIX_LABELS["AUTHORISED"], validators=[Length(max=12, message=TOO_LONG), PlainText()])
+    prefix_ACTING = StringField(PREFIX_LABELS["ACTING"], validators=[Length(max=12, message=TOO_LONG), PlainText()])
     recipients_label_style = _select("recipients_label_style")
     recipient_end = _select("recipient_end")
     archive_pattern = StringField(
-        "Mẫu dòng lưu", validators=[Length(max=60, message=TOO_LONG)], render_kw={"placeholder": "- Lưu {archive}."}
+        "Mẫu dòng lưu", validators=[Length(max=60, message=TOO_LONG), PlainText()], render_kw={"placeholder": "- Lưu {archive}."}
     )
     default_archive = StringField(
-        "Nơi lưu mặc định", validators=[Length(max=60, message=TOO_LONG)], render_kw={"placeholder": "VT"}
+        "Nơi lưu mặc định", validators=[Length(max=60, message=TOO_LONG), PlainText()], render_kw={"placeholder": "VT"}
     )
     running_date = _select("running_date")
     basis_style = _select("basis_style")
     enacting = _select("enacting")
     summary_lead = StringField(
-        "Chữ mở đầu trích yếu", validators=[Length(max=30, message=TOO_LONG)], render_kw={"placeholder": "về việc"}
+        "Chữ mở đầu trích yếu", validators=[Length(max=30, message=TOO_LONG), PlainText()], render_kw={"placeholder": "về việc"}
     )
     appendix_numerals = _select("appendix_numerals")
     certificate_lines = TextAreaField(
-        "Dòng tiêu đề trên giấy khen (mỗi dòng một dòng in)", validators=[Length(max=500, message=TOO_LONG)],
+        "Dòng tiêu đề trên giấy khen (mỗi dòng một dòng in)", validators=[Length(max=500, message=TOO_LONG), PlainText(multiline=True)],
         render_kw={"rows": 2},
     )
     emblem = _select("emblem")

@@ -243,15 +243,23 @@ def current(system: DocumentSystem, key: str):
     return dict(value) if isinstance(value, dict) else value
 
 
-def template_for(code: str | None) -> DocumentFormat:
-    """The format a new system starts from: a built-in example, or an existing system copied."""
+def starting_point(requested: str | None) -> tuple[str, DocumentFormat, str]:
+    """The format a new system starts from (`from` in the address): a built-in example or an existing system copied.
+
+    Returns (code, format, message). No `from`: the Party's, silently. A code that names nothing, or that is no code
+    at all (too long, odd characters: never sent to the database), also starts from the Party's, and `message` says
+    so: a stale link must not pass the Party's format off as the system asked for."""
+    if requested is None or not requested.strip():
+        return PARTY.code, PARTY, ""
+    code = requested.strip().lower()
+    if not CODE_PATTERN.fullmatch(code):
+        return PARTY.code, PARTY, "Mã thể thức làm mẫu không hợp lệ; biểu mẫu bắt đầu từ thể thức của Đảng."
     if code in TEMPLATES:
-        return TEMPLATES[code]
-    if code:
-        existing = db.session.scalar(sa.select(DocumentSystem).where(DocumentSystem.code == code))
-        if existing is not None:
-            return existing.format
-    return PARTY
+        return code, TEMPLATES[code], ""
+    existing = db.session.scalar(sa.select(DocumentSystem).where(DocumentSystem.code == code))
+    if existing is not None:
+        return code, existing.format, ""
+    return PARTY.code, PARTY, f"Không tìm thấy thể thức “{code}” để làm mẫu; biểu mẫu bắt đầu từ thể thức của Đảng."
 
 
 def sample(fmt: DocumentFormat, body: str = "BDVTU", issuer: str = "Ban Dân vận Tỉnh ủy") -> dict:

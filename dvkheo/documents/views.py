@@ -11,7 +11,7 @@ from dvkheo.core import audit
 from dvkheo.core.forms import EmptyForm
 from dvkheo.core.rules import RuleRefused
 from dvkheo.documents import operations as ops
-from dvkheo.documents.formats import DocumentFormat
+from dvkheo.documents.formats import DocumentFormat, issuer_example
 from dvkheo.documents.forms import DocumentSystemForm
 from dvkheo.documents.models import DocumentSystem
 from dvkheo.extensions import db
@@ -25,17 +25,11 @@ def _administrators_only():
     access.require(access.can_manage_document_systems(current_user))
 
 
-SAMPLE_ISSUERS = {
-    "asterisk": ("BDVTU", "Ban Dân vận Tỉnh ủy", ("TỈNH ỦY QUẢNG NGÃI", "BAN DÂN VẬN"), "Quảng Ngãi"),
-    "asterisks": ("TĐTN", "Ban Thường vụ Tỉnh đoàn", ("BCH TỈNH ĐOÀN QUẢNG NGÃI",), "Quảng Ngãi"),
-    "other": ("UBND", "Ủy ban nhân dân xã Tịnh Khê", ("ỦY BAN NHÂN DÂN XÃ TỊNH KHÊ",), "Tịnh Khê"),
-}
-
-
 def _sample(fmt: DocumentFormat) -> dict:
     """A believable issuer for the sample: the Party's Ban, the Youth Union's committee, or a commune."""
-    body, in_text, left_lines, place = SAMPLE_ISSUERS.get(fmt.issuer_mark, SAMPLE_ISSUERS["other"])
-    return ops.sample(fmt, body, in_text) | {"left_lines": left_lines, "place": place}
+    example = issuer_example(fmt)
+    left_lines = tuple(line for line in (example.parent_body, example.issuing_body) if line)
+    return ops.sample(fmt, example.code, example.in_text) | {"left_lines": left_lines, "place": example.place}
 
 
 def _sample_of(form: DocumentSystemForm, fallback: DocumentFormat) -> tuple[dict, bool]:
@@ -77,8 +71,9 @@ def index():
 def create():
     """A custom system, starting from the Party's, the State's, the Youth Union's example or an existing one (`from`).
     Side effects on success: one commit (the row and its audit event), a flash, a redirect to its edit page."""
-    start_code = request.values.get("from") or "party"
-    start = ops.template_for(start_code)
+    start_code, start, unknown = ops.starting_point(request.values.get("from"))
+    if unknown and request.method == "GET":  # the page's own hidden "from" then names the Party's: said once
+        flash(unknown, "warning")
     errors: list[str] = []
     if request.method == "POST":
         form = DocumentSystemForm()

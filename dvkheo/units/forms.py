@@ -6,6 +6,7 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
+from dvkheo.core.fields import PlainText
 from dvkheo.units.models import UNIT_KIND_LABELS
 from dvkheo.units.operations import CODE_MAX, NAME_MAX
 
@@ -15,11 +16,11 @@ INHERIT_SYSTEM = 0
 class UnitForm(FlaskForm):
     code = StringField(
         "Mã đơn vị",
-        validators=[DataRequired("Vui lòng nhập mã đơn vị."), Length(max=CODE_MAX, message=f"Mã đơn vị tối đa {CODE_MAX} ký tự.")],
+        validators=[DataRequired("Vui lòng nhập mã đơn vị."), Length(max=CODE_MAX, message=f"Mã đơn vị tối đa {CODE_MAX} ký tự."), PlainText()],
     )
     name = StringField(
         "Tên đơn vị",
-        validators=[DataRequired("Vui lòng nhập tên đơn vị."), Length(max=NAME_MAX, message=f"Tên đơn vị tối đa {NAME_MAX} ký tự.")],
+        validators=[DataRequired("Vui lòng nhập tên đơn vị."), Length(max=NAME_MAX, message=f"Tên đơn vị tối đa {NAME_MAX} ký tự."), PlainText()],
     )
     kind = SelectField("Loại đơn vị", choices=[SelectChoice(key, label) for key, label in UNIT_KIND_LABELS.items()])
     parent_code = StringField(

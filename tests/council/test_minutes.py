@@ -291,3 +291,23 @@ def test_minutes_only_after_closing_and_for_the_committee(client, become, secret
     client.post("/logout")
     login_as(Role.SECRETARY)
     assert client.get(f"/council/ballots/{ballot.id}/minutes.pdf").status_code == 404
+
+
+def test_two_councils_minutes_do_not_share_a_file_name(client, auth, make_council_result):
+    """Both downloads are named by the minutes' number and the council's code, as a decision is ("QD-05-BDVTU-2026"),
+    so the minutes of two councils, each numbered 01 in 2026, do not overwrite each other in a Downloads folder."""
+    first = make_council_result(passed=1)
+    second = make_council_result(passed=1)
+    second.campaign.council_code = "HĐTĐKT"
+    db.session.commit()
+    names = []
+    for result in (first, second):
+        auth.login(result.secretary)
+        for extension in ("pdf", "docx"):
+            response = client.get(f"/council/ballots/{result.ballot.id}/minutes.{extension}")
+            assert response.status_code == 200
+            disposition = response.headers["Content-Disposition"]
+            disposition.encode("ascii")  # an ASCII name: no "filename*=" needed, no mangled "Đ"
+            names.append(disposition.split("filename=")[1].strip('"'))
+        auth.logout()
+    assert names == ["BB-01-HDXC-2026.pdf", "BB-01-HDXC-2026.docx", "BB-01-HDTDKT-2026.pdf", "BB-01-HDTDKT-2026.docx"]

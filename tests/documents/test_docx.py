@@ -388,7 +388,7 @@ def test_minutes_download_and_who_may_have_it(client, auth, login_as, make_unit,
     response = client.get(url)
     assert response.status_code == 200 and response.mimetype == DOCX
     assert "no-store" in response.headers["Cache-Control"]
-    assert "bien-ban-hop-hoi-dong-01-2026.docx" in response.headers["Content-Disposition"]
+    assert "BB-01-HDXC-2026.docx" in response.headers["Content-Disposition"]
 
     auth.logout()
     login_as(Role.SECRETARY, make_unit("Tỉnh Khác", kind="province", code="97"))

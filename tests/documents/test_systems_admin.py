@@ -57,6 +57,39 @@ def test_admin_menu_links_the_page(client, builtin, admin):
     assert f'href="{BASE}/"' in client.get("/", follow_redirects=True).get_data(as_text=True)
 
 
+def test_an_unknown_model_starts_from_the_party_and_says_so(client, builtin, admin):
+    from html import unescape
+
+    page = unescape(client.get(f"{BASE}/new?from=mttq-tinh").get_data(as_text=True))
+    assert "Không tìm thấy thể thức “mttq-tinh” để làm mẫu; biểu mẫu bắt đầu từ thể thức của Đảng." in page
+    assert 'class="flash flash-warning"' in page and "Bắt đầu từ mẫu: <strong>Văn bản của Đảng" in page
+    assert 'name="from" value="party"' in page  # saving records where it really started
+    data = _post_data(PARTY, code="mau-moi", name="Mẫu mới")
+    data["from"] = "mttq-tinh"
+    assert client.post(f"{BASE}/new", data=data).status_code == 302
+    (event,) = _events(system_by_code("mau-moi").id, "create")
+    assert event.details["started_from"] == "party"
+
+
+@pytest.mark.parametrize("requested", ["x" * 5000, "đảng", "party<script>", "../state", "a\x00b", "%", " "])
+def test_a_model_that_is_no_code_does_not_crash(client, builtin, admin, requested):
+    from html import unescape
+
+    response = client.get(f"{BASE}/new", query_string={"from": requested})
+    assert response.status_code == 200
+    page = unescape(response.get_data(as_text=True))
+    assert "ĐẢNG CỘNG SẢN VIỆT NAM" in page
+    if requested.strip():
+        assert "Mã thể thức làm mẫu không hợp lệ; biểu mẫu bắt đầu từ thể thức của Đảng." in page
+    if requested in ("x" * 5000, "party<script>"):
+        assert requested not in page  # not echoed back
+
+
+def test_a_known_model_given_in_capitals_is_found(client, builtin, admin):
+    page = client.get(f"{BASE}/new?from=STATE").get_data(as_text=True)
+    assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in page and "flash-warning" not in page
+
+
 def test_create_from_the_youth_union_example(client, builtin, admin):
     page = client.get(f"{BASE}/new?from=youth").get_data(as_text=True)
     assert "ĐOÀN TNCS HỒ CHÍ MINH" in page and "***" in page
@@ -233,3 +266,26 @@ def test_anonymous_visitors_are_sent_to_log_in(client, builtin):
 
 def test_administrator_predicate(make_user):
     assert access.can_manage_document_systems(make_user(Role.ADMIN))
+
+
+@pytest.mark.parametrize("field, value, code", [
+    ("name", "Văn bản của Hội\u202e Nông dân", "U+202E"),
+    ("header_lines", "HỘI NÔNG DÂN\u200b VIỆT NAM", "U+200B"),
+    ("prefix_ON_BEHALF_OF_COLLECTIVE", "TM.\x00", "U+0000"),
+    ("certificate_lines", "HỘI NÔNG DÂN\nVIỆT NAM\ufffe", "U+FFFE"),
+])
+def test_a_hidden_character_in_a_system_is_refused(client, builtin, admin, field, value, code):
+    from html import unescape
+
+    data = _post_data(STATE, code="hoi-nong-dan", name="Văn bản của Hội Nông dân")
+    data[field] = value
+    response = client.post(f"{BASE}/new", data=data)
+    assert response.status_code == 422
+    assert f"Nội dung có ký tự ẩn hoặc ký tự điều khiển {code}" in unescape(response.get_data(as_text=True))
+    assert system_by_code("hoi-nong-dan") is None
+
+
+def test_a_systems_title_lines_may_be_several(client, builtin, admin):
+    data = _post_data(STATE, code="hoi-nong-dan", name="Văn bản của Hội Nông dân")
+    data["header_lines"] = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\r\nĐộc lập - Tự do - Hạnh phúc"
+    assert client.post(f"{BASE}/new", data=data).status_code == 302
