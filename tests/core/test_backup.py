@@ -215,6 +215,20 @@ def test_restore_into_a_database_with_data_is_refused(app, runner, dataset, tmp_
     assert (_nominations(), _attachments()) == before
 
 
+def test_restore_into_empty_tables_replaces_them(app, runner, dataset, target_app, tmp_path):
+    """A target whose schema exists but holds no row counts as empty; the archive's schema replaces it."""
+    archive = tmp_path / "sao-luu.tar"
+    _backup(runner, archive)
+    with target_app.app_context():
+        db.create_all()
+        db.session.remove()
+    result = _restore(target_app, archive)
+    assert result.exit_code == 0, result.output
+    with target_app.app_context():
+        assert _nominations() == dataset["nominations"]
+        assert _attachments() == dataset["attachments"]
+
+
 def test_restore_into_an_upload_folder_with_files_is_refused(app, runner, dataset, target_app, tmp_path):
     archive = tmp_path / "sao-luu.tar"
     _backup(runner, archive)
