@@ -313,7 +313,7 @@ def create_backup(output: Path, echo: Echo = click.echo) -> Summary:
         dump_database(dialect, dump)
         dump_size, dump_hash = _sha256_file(dump)
         summary.database_bytes = dump_size
-        echo(f"  Đã sao lưu cơ sở dữ liệu: {format_filesize(dump_size)}.")
+        echo(f"  Đã sao lưu cơ sở dữ liệu: {_size(dump_size)}.")
 
         files = upload_files(root)
         echo(f"Đang kiểm kê {len(files)} tệp trong thư mục tệp tải lên {root}…")
@@ -348,10 +348,13 @@ def create_backup(output: Path, echo: Echo = click.echo) -> Summary:
                         summary.files += 1
                         summary.file_bytes += entry["size"]
                         if summary.files % step == 0 or index == len(entries):
-                            echo(f"  Đã chép {summary.files}/{len(files)} tệp ({format_filesize(summary.file_bytes)}).")
+                            echo(f"  Đã chép {summary.files}/{len(files)} tệp ({_size(summary.file_bytes)}).")
             raw.flush()
             os.fsync(raw.fileno())
         os.replace(partial, output)
+    except OSError as error:  # a full disk, a folder without write permission
+        partial.unlink(missing_ok=True)
+        raise BackupError(f"Không ghi được bản sao lưu {output} ({error}).") from None
     except BaseException:
         partial.unlink(missing_ok=True)
         raise
@@ -466,8 +469,10 @@ def restore_backup(archive_path: Path, echo: Echo = click.echo) -> Summary:
     try:
         # Stream mode: one forward pass, whatever the size; gzip is recognised by its bytes.
         archive = tarfile.open(archive_path, mode="r|*")
-    except (tarfile.TarError, OSError) as error:
-        raise BackupError(f"Không đọc được tệp sao lưu {archive_path}: {error}") from None
+    except tarfile.TarError:
+        raise BackupError(f"Tệp {archive_path} không phải tệp .tar hoặc .tar.gz hợp lệ.") from None
+    except OSError as error:
+        raise BackupError(f"Không đọc được tệp sao lưu {archive_path} ({error}).") from None
     staging: Path | None = None
     try:
         with archive:
@@ -499,6 +504,9 @@ def restore_backup(archive_path: Path, echo: Echo = click.echo) -> Summary:
     except tarfile.TarError as error:
         _discard(staging)
         raise BackupError(f"Tệp sao lưu hỏng, không đọc hết được: {error}. Không khôi phục gì.") from None
+    except OSError as error:  # a full disk, a folder without write permission
+        _discard(staging)
+        raise BackupError(f"Không ghi được tệp tạm khi khôi phục ({error}). Không khôi phục gì.") from None
     except BaseException:
         _discard(staging)
         raise
@@ -604,8 +612,8 @@ def backup_command(output: Path | None) -> None:
         raise click.ClickException(str(error)) from None
     total = output.stat().st_size
     click.echo(
-        f"Đã tạo bản sao lưu {output.absolute()} ({format_filesize(total)}): CSDL {format_filesize(summary.database_bytes)}, "
-        f"{summary.files} tệp tải lên ({format_filesize(summary.file_bytes)}), "
+        f"Đã tạo bản sao lưu {output.absolute()} ({_size(total)}): CSDL {_size(summary.database_bytes)}, "
+        f"{summary.files} tệp tải lên ({_size(summary.file_bytes)}), "
         f"phiên bản lược đồ {summary.revision or 'không rõ'}, trong {_seconds(summary.seconds)} giây."
     )
     click.echo("Tệp chứa dữ liệu cá nhân: chỉ lưu ở nơi an toàn, chỉ người có thẩm quyền được đọc.")
@@ -621,11 +629,15 @@ def restore_command(path: Path) -> None:
     except BackupError as error:
         raise click.ClickException(str(error)) from None
     click.echo(
-        f"Đã khôi phục: CSDL {format_filesize(summary.database_bytes)}, {summary.files} tệp tải lên "
-        f"({format_filesize(summary.file_bytes)}), trong {_seconds(summary.seconds)} giây."
+        f"Đã khôi phục: CSDL {_size(summary.database_bytes)}, {summary.files} tệp tải lên "
+        f"({_size(summary.file_bytes)}), trong {_seconds(summary.seconds)} giây."
     )
     for note in summary.notes:
         click.echo(note)
+
+
+def _size(size: int) -> str:
+    return format_filesize(size) if size else "0 KB"
 
 
 def _seconds(value: float) -> str:

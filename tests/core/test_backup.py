@@ -286,6 +286,41 @@ def test_a_member_missing_from_the_manifest_is_refused(app, runner, dataset, tar
     _untouched(target_app)
 
 
+def test_a_large_upload_is_streamed_not_held_in_memory(app, target_app, tmp_path):
+    import tracemalloc
+
+    from dvkheo.core.backup import create_backup, restore_backup
+
+    big = Path(app.config["UPLOAD_DIR"]) / "lon" / "video-hop-dan.bin"
+    big.parent.mkdir(parents=True, exist_ok=True)
+    with open(big, "wb") as handle:
+        for _ in range(40):
+            handle.write(os.urandom(1024 * 1024))
+    archive = tmp_path / "sao-luu.tar.gz"
+    try:
+        tracemalloc.start()
+        create_backup(archive, echo=lambda line: None)
+        backup_peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.reset_peak()
+        with target_app.app_context():
+            restore_backup(archive, echo=lambda line: None)
+        restore_peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+        big.unlink()
+    assert backup_peak < 8 * 1024 * 1024 and restore_peak < 8 * 1024 * 1024, (backup_peak, restore_peak)
+    restored = Path(target_app.config["UPLOAD_DIR"]) / "lon" / "video-hop-dan.bin"
+    assert restored.stat().st_size == 40 * 1024 * 1024
+
+
+def test_a_file_that_is_not_an_archive_is_refused(target_app, tmp_path):
+    junk = tmp_path / "rac.tar"
+    junk.write_bytes(os.urandom(4096))
+    result = _restore(target_app, junk)
+    assert result.exit_code == 1 and "không phải tệp .tar hoặc .tar.gz hợp lệ" in result.output
+    _untouched(target_app)
+
+
 def test_backup_refuses_to_overwrite_or_write_inside_the_upload_folder(app, runner, tmp_path):
     existing = tmp_path / "cu.tar"
     existing.write_bytes(b"")
