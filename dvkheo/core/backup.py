@@ -21,6 +21,7 @@ half-written file under a real name.
 from __future__ import annotations
 
 import glob
+import gzip
 import hashlib
 import io
 import json
@@ -32,6 +33,7 @@ import subprocess
 import tarfile
 import tempfile
 import time
+import zlib
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path, PurePosixPath
@@ -501,9 +503,9 @@ def restore_backup(archive_path: Path, echo: Echo = click.echo) -> Summary:
             staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=root))
             echo("Đang kiểm tra mã SHA-256 của từng tệp (chưa nạp gì)…")
             mtimes = _stage_members(archive, entries, staging, echo)
-    except tarfile.TarError as error:
+    except (tarfile.TarError, EOFError, zlib.error, gzip.BadGzipFile) as error:  # cut short or corrupted
         _discard(staging)
-        raise BackupError(f"Tệp sao lưu hỏng, không đọc hết được: {error}. Không khôi phục gì.") from None
+        raise BackupError(f"Tệp sao lưu hỏng, không đọc hết được ({error}). Không khôi phục gì.") from None
     except OSError as error:  # a full disk, a folder without write permission
         _discard(staging)
         raise BackupError(f"Không ghi được tệp tạm khi khôi phục ({error}). Không khôi phục gì.") from None

@@ -321,6 +321,16 @@ def test_a_file_that_is_not_an_archive_is_refused(target_app, tmp_path):
     _untouched(target_app)
 
 
+def test_an_archive_cut_short_is_refused(app, runner, dataset, target_app, tmp_path):
+    archive = tmp_path / "sao-luu.tar.gz"
+    _backup(runner, archive)
+    cut = tmp_path / "cut.tar.gz"
+    cut.write_bytes(archive.read_bytes()[: archive.stat().st_size // 2])
+    result = _restore(target_app, cut)
+    assert result.exit_code == 1 and "Tệp sao lưu hỏng, không đọc hết được" in result.output
+    _untouched(target_app)
+
+
 def test_backup_refuses_to_overwrite_or_write_inside_the_upload_folder(app, runner, tmp_path):
     existing = tmp_path / "cu.tar"
     existing.write_bytes(b"")
