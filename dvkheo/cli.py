@@ -1,4 +1,5 @@
-"""Flask CLI commands: `flask create-admin`, `flask seed-demo`, `flask units ...`, `flask uploads prune`."""
+"""Flask CLI commands: `flask create-admin`, `flask seed-demo`, `flask units ...`, `flask uploads prune`,
+`flask backup`, `flask restore`."""
 from __future__ import annotations
 
 import click
@@ -48,3 +49,7 @@ def register_cli(app: Flask) -> None:
     from dvkheo.privacy.cli import privacy_cli
 
     app.cli.add_command(privacy_cli)
+    from dvkheo.core.backup import backup_command, restore_command
+
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)

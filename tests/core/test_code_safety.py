@@ -17,6 +17,12 @@ SCRIPTS = ROOT / "static" / "js"
 CALLS = {"eval", "exec", "compile", "__import__"}
 METHODS = {"render_template_string", "from_string", "system", "popen", "spawnl", "spawnv", "execv", "execl"}
 MODULES = {"subprocess", "pickle", "marshal", "shelve", "dill", "yaml", "jsonpickle", "commands"}
+# Uses argued for, per file: (what is allowed, why).
+ARGUED = {
+    # pg_dump/pg_restore are the only consistent way to copy a PostgreSQL database: run from an operator's
+    # CLI command (never a request), as an argument list without a shell, the password in PGPASSWORD.
+    "dvkheo/core/backup.py": {"import subprocess"},
+}
 JS_SINKS = re.compile(r"\b(innerHTML|outerHTML|insertAdjacentHTML|document\.write(ln)?|eval|Function)\b|setTimeout\(\s*['\"`]")
 
 
@@ -38,7 +44,13 @@ def problems(code: str) -> list[str]:
 
 
 def test_no_dynamic_code_template_strings_os_commands_or_unpickling_in_the_app():
-    offenders = {str(path.relative_to(ROOT)): found for path in sorted(SOURCE.rglob("*.py")) if (found := problems(path.read_text(encoding="utf-8")))}
+    offenders = {}
+    for path in sorted(SOURCE.rglob("*.py")):
+        name = str(path.relative_to(ROOT))
+        allowed = ARGUED.get(name, set())
+        found = [problem for problem in problems(path.read_text(encoding="utf-8")) if problem.rsplit(" line ", 1)[0] not in allowed]
+        if found:
+            offenders[name] = found
     assert offenders == {}
 
 
