@@ -22,6 +22,9 @@ ARGUED = {
     # pg_dump/pg_restore are the only consistent way to copy a PostgreSQL database: run from an operator's
     # CLI command (never a request), as an argument list without a shell, the password in PGPASSWORD.
     "dvkheo/core/backup.py": {"import subprocess"},
+    # fc-match names the font file WeasyPrint would use for a style: four calls per process, fixed arguments
+    # (no user text), no shell; asking fontconfig is what keeps both writers on the same face.
+    "dvkheo/certificates/textlayer.py": {"import subprocess"},
 }
 JS_SINKS = re.compile(r"\b(innerHTML|outerHTML|insertAdjacentHTML|document\.write(ln)?|eval|Function)\b|setTimeout\(\s*['\"`]")
 
