@@ -240,8 +240,10 @@ http {{
         for index, port in enumerate(upstreams, start=1):
             wait_for_port(port, processes[f"web{index}"], logs[f"web{index}"])
         wait_for_port(https_port, processes["nginx"], logs["nginx"])
-        yield Cluster(f"https://127.0.0.1:{https_port}", database_url, folder, [str(p) for p in upstreams], processes,
-                      mail)
+        running = Cluster(f"https://127.0.0.1:{https_port}", database_url, folder, [str(p) for p in upstreams],
+                          processes, mail)
+        running.environment = environment  # what every process got: for `flask` commands run beside them
+        yield running
     finally:
         for name, process in processes.items():
             if process.poll() is None:
