@@ -30,8 +30,15 @@ XLINK_NAMESPACE = "http://www.w3.org/1999/xlink"
 FORBIDDEN_ELEMENTS = {
     "script", "foreignobject", "iframe", "embed", "object", "audio", "video", "canvas",
     "animate", "animatemotion", "animatetransform", "animatecolor", "set", "handler", "listener",
+    # A marker is drawn again at every vertex of every path that names it: an emblem has no use for one.
+    "marker",
 }
 _EXTERNAL_URL = re.compile(r"url\(\s*['\"]?\s*(?!#)", re.IGNORECASE)
+_LOCAL_URL = re.compile(r"url\(\s*['\"]?\s*#([^)'\"\s]+)", re.IGNORECASE)
+# What the renderer draws once every <use> and url(#…) is expanded. A 2 KB file of nested <use> expands
+# tenfold per level (ten levels: 10^10 shapes) and held every PDF of the app for minutes; WeasyPrint takes about
+# 0.4 ms a shape, so this bound keeps an emblem under two seconds. A real emblem draws a few hundred.
+MAX_DRAWN_SHAPES = 4000
 
 
 def _refuse(display_name: str, why: str) -> UploadRejected:
@@ -108,7 +115,55 @@ def _check_svg(data: bytes, display_name: str) -> bytes:
                 raise _refuse(display_name, "tệp SVG tham chiếu url(...) ra bên ngoài tệp.")
         if name == "style" and element.text and (_EXTERNAL_URL.search(element.text) or "@import" in element.text.lower()):
             raise _refuse(display_name, "tệp SVG có CSS nạp tài nguyên bên ngoài (@import hoặc url(...)).")
+    drawn = _drawn_shapes(root, display_name)
+    if drawn > MAX_DRAWN_SHAPES:
+        raise _refuse(display_name, f"tệp SVG vẽ hơn {_count(MAX_DRAWN_SHAPES)} hình khi triển khai các tham chiếu "
+                                    "<use> (mức tối đa của một biểu tượng); vui lòng xuất lại tệp SVG đơn giản hơn.")
     return etree.tostring(root, encoding="utf-8", xml_declaration=True)
+
+
+def _count(number: int) -> str:
+    return f"{number:,}".replace(",", ".")
+
+
+def _drawn_shapes(root, display_name: str) -> int:
+    """How many elements the renderer draws once <use> and url(#id) references are expanded (capped just above
+    the limit, so a bomb is measured in microseconds); a reference cycle is refused."""
+    # lxml hands out proxy objects; holding every one alive keeps each node's proxy (and its id()) the same.
+    elements = list(root.iter())
+    by_id = {element.get("id"): element for element in elements if isinstance(element.tag, str) and element.get("id")}
+    cap = MAX_DRAWN_SHAPES + 1
+    weights: dict[int, int] = {}
+    in_progress: set[int] = set()
+
+    def references(element) -> list:
+        targets = []
+        for attribute, value in element.attrib.items():
+            if _local_name(attribute) == "href" and value.strip().startswith("#"):
+                targets.append(by_id.get(value.strip()[1:]))
+            targets += [by_id.get(found) for found in _LOCAL_URL.findall(value)]
+        return [target for target in targets if target is not None]
+
+    def weight(element) -> int:
+        key = id(element)
+        if key in weights:
+            return weights[key]
+        if key in in_progress:
+            raise _refuse(display_name, "tệp SVG có tham chiếu vòng (một phần tử dùng lại chính nó).")
+        in_progress.add(key)
+        total = 1
+        for child in element:
+            if isinstance(child.tag, str):
+                total = min(cap, total + weight(child))
+        for target in references(element):
+            total = min(cap, total + weight(target))
+        in_progress.discard(key)
+        weights[key] = total
+        return total
+
+    drawn = weight(root)
+    del elements
+    return drawn
 
 
 def check_emblem(data: bytes, name: str | None = None) -> tuple[str, bytes]:

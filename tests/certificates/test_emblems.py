@@ -97,6 +97,47 @@ def test_an_oversized_or_huge_emblem_is_refused():
         check_emblem(png_bytes(size=(2500, 10)), "dai.png")
 
 
+def nested_use_svg(levels: int, fan_out: int = 10) -> bytes:
+    """The reviewer's bomb: each level draws the one below `fan_out` times (2 KB for ten levels: 10^10 circles)."""
+    groups = ['<g id="l0"><circle cx="50" cy="50" r="40" fill="red"/></g>']
+    for level in range(1, levels + 1):
+        groups.append(f'<g id="l{level}">' + f'<use href="#l{level - 1}"/>' * fan_out + "</g>")
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="100" height="100"><defs>{"".join(groups)}</defs>'
+            f'<use href="#l{levels}"/></svg>').encode()
+
+
+@pytest.mark.parametrize("levels", [4, 10])
+def test_an_svg_whose_use_references_multiply_the_drawing_is_refused_at_once(levels):
+    import time
+
+    started = time.perf_counter()
+    with pytest.raises(UploadRejected) as refused:
+        check_emblem(nested_use_svg(levels), "bom.svg")
+
+    assert "hơn 4.000 hình" in str(refused.value)
+    assert time.perf_counter() - started < 1  # judged without drawing anything
+
+
+def test_a_reference_cycle_is_refused():
+    svg = b'<svg xmlns="http://www.w3.org/2000/svg"><g id="a"><use href="#b"/></g><g id="b"><use href="#a"/></g></svg>'
+    with pytest.raises(UploadRejected, match="tham chiếu vòng"):
+        check_emblem(svg, "vong.svg")
+
+
+def test_an_emblem_that_repeats_a_star_with_use_is_accepted():
+    # Two levels of ten: a hundred circles, a busy but honest drawing.
+    kind, _ = check_emblem(nested_use_svg(2), "ngoi-sao.svg")
+    assert kind == "svg"
+
+
+def test_a_bomb_stored_before_the_check_is_not_drawn_and_the_certificate_still_prints(app):
+    from dvkheo.core.storage import write_new_file
+
+    stored = write_new_file(nested_use_svg(10), "svg")  # as if uploaded before the limit existed
+
+    assert load_emblem(stored) is None  # the placeholder prints instead, in milliseconds
+
+
 @pytest.mark.parametrize("kind", ["png", "svg"])
 def test_an_uploaded_emblem_prints_at_the_top_of_the_certificate(app, make_council_result, make_issued_decision, kind):
     result = make_council_result(passed=1)
