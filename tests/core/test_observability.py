@@ -181,6 +181,21 @@ def test_readyz_is_ok_with_the_database_and_no_redis(client, login_as, province)
     assert "Content-Security-Policy" not in response.headers
 
 
+def test_readyz_pings_a_running_redis(other_apps):  # noqa: F811
+    from redis import Redis
+    from redis.exceptions import RedisError
+
+    url = "redis://127.0.0.1:6379/0"
+    try:
+        Redis.from_url(url, socket_connect_timeout=1).ping()
+    except RedisError:
+        pytest.skip("no Redis on 127.0.0.1:6379")
+    app = other_apps(TestingConfig, REDIS_URL=url, RATELIMIT_STORAGE_URI="memory://")
+    response = app.test_client().get("/readyz")
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "ok", "checks": {"database": "ok", "redis": "ok"}}
+
+
 def test_readyz_is_503_naming_redis_when_redis_is_down(other_apps):  # noqa: F811
     app = other_apps(TestingConfig, REDIS_URL=CLOSED_REDIS, RATELIMIT_STORAGE_URI="memory://")
     started = time.monotonic()
