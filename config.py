@@ -120,6 +120,14 @@ class Config:
     # "direct": a certificate's variable text is written straight into the PDF (dvkheo.certificates.textlayer);
     # "weasyprint": laid out by WeasyPrint like the frame, ten times slower, for comparison or if in doubt.
     CERTIFICATE_TEXT_LAYER = os.environ.get("CERTIFICATE_TEXT_LAYER", "direct")
+    # Observability (dvkheo/core/observability.py). One JSON line per request on the `dvkheo.requests`
+    # logger: standard error when empty or "-", this file otherwise (reopened after logrotate), "off": none.
+    REQUEST_LOG_FILE = os.environ.get("REQUEST_LOG_FILE", "")
+    # The instance's name in each line (several machines behind one balancer); empty: the host name.
+    INSTANCE_NAME = os.environ.get("INSTANCE_NAME", "")
+    # Who may read /metrics: addresses or CIDR ranges, comma-separated (the real client behind
+    # TRUSTED_PROXIES proxies); everyone else gets a 404. Empty: nobody.
+    METRICS_ALLOWED_IPS = os.environ.get("METRICS_ALLOWED_IPS", "127.0.0.1,::1")
     # bench/votes.py's floor endpoint (a bare insert); off unless a bench asks for it.
     BENCH_ENDPOINTS = _bool("DVKHEO_BENCH_ENDPOINTS", False)
 

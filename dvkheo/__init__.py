@@ -42,6 +42,9 @@ def create_app(config_class: type[Config] | None = None, **overrides) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=0, x_port=0, x_prefix=0)
 
     _configure_logging(app)
+    from dvkheo.core import observability
+
+    observability.install(app)  # first hooks of all: every answer, even a 429 or a CSRF refusal, is logged and counted
     _init_extensions(app)
     register_url_converters(app)  # before any route is added: ids in URLs stay within INTEGER range
     _register_blueprints(app)
@@ -134,6 +137,7 @@ def _register_blueprints(app: Flask) -> None:
     from dvkheo.awards.views import bp as awards_bp
     from dvkheo.campaigns.views import bp as campaigns_bp
     from dvkheo.certificates.views import bp as certificates_bp
+    from dvkheo.core.observability import bp as observability_bp
     from dvkheo.core.views import bp as main_bp
     from dvkheo.council.views import bp as council_bp
     from dvkheo.documents.views import bp as documents_bp
@@ -144,6 +148,7 @@ def _register_blueprints(app: Flask) -> None:
     from dvkheo.voting.views import bp as voting_bp
 
     app.register_blueprint(main_bp)
+    app.register_blueprint(observability_bp)  # /readyz, /metrics
     app.register_blueprint(accounts_bp)
     app.register_blueprint(units_bp, url_prefix="/admin/units")
     app.register_blueprint(documents_bp, url_prefix="/admin/document-systems")

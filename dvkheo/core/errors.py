@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Flask, render_template, request, session
 from flask_wtf.csrf import CSRFError
 
-from dvkheo.core import security_log
+from dvkheo.core import observability, security_log
 from dvkheo.extensions import db
 
 ERROR_TEXT = {
@@ -36,7 +36,9 @@ CONTENT_SECURITY_POLICY = "; ".join((
 
 def _render(code: int, detail: str | None = None):
     title, message = ERROR_TEXT.get(code, ERROR_TEXT[500])
-    return render_template("errors/error.html", code=code, title=title, message=detail or message), code
+    # A failure of ours shows the request id, which the logs carry too: the person can quote it.
+    reference = observability.current_request_id() if code >= 500 else None
+    return render_template("errors/error.html", code=code, title=title, message=detail or message, reference=reference), code
 
 
 # Answers an operator should see in the security log (ASVS 5.0 V16.3).
@@ -80,7 +82,8 @@ def register_error_handlers(app: Flask) -> None:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        if not observability.is_machine_answer():  # /readyz's JSON and /metrics' text are no page
+            response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
         response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
         if hsts_seconds:  # production only: browsers then refuse plain HTTP to this host for a year
             response.headers.setdefault("Strict-Transport-Security", f"max-age={hsts_seconds}; includeSubDomains")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import logging
 
-from flask import has_request_context, request, session
+from flask import g, has_request_context, request, session
 
 log = logging.getLogger("dvkheo.security")
 
@@ -36,5 +36,7 @@ def event(name: str, level: int = logging.WARNING, **fields: object) -> None:
     if has_request_context():
         rule = request.url_rule.rule if request.url_rule is not None else "(no route)"
         parts.update(ip=request.remote_addr or "-", account=_account_id(), method=request.method, route=rule)
+        # The same id as the request's JSON line (dvkheo.requests) and its X-Request-ID header.
+        parts["request_id"] = g.get("request_id") or "-"
     parts.update({key: value for key, value in fields.items() if value is not None})
     log.log(level, "security " + " ".join(f"{key}={_clean(value)}" for key, value in parts.items()))

@@ -12,6 +12,7 @@ from dvkheo.council.models import BallotAttendance, BallotItem
 from dvkheo.extensions import db
 from tests.council.conftest import MEMBER_NAMES, squash
 from tests.council.helpers import create_ballot, set_attendance, tally_data, vote
+from tests.core.test_observability import request_log  # noqa: F401
 
 CHOICE_WORDS = re.compile(r"đồng ý|agree|tán thành|phản đối", re.IGNORECASE)
 
@@ -30,7 +31,7 @@ def _names_near_choices(text: str, names, window: int = 90) -> list[str]:
     return hits
 
 
-def test_nothing_links_a_member_to_a_choice(client, become, secretary, chair, council, make_shortlisted, pdf_text, caplog):
+def test_nothing_links_a_member_to_a_choice(client, become, secretary, chair, council, make_shortlisted, pdf_text, caplog, request_log):
     first, second = make_shortlisted("Hiến đất mở đường"), make_shortlisted("Mô hình chợ văn minh")
     become(secretary)
     ballot = create_ballot(client, first.campaign, [first, second])
@@ -82,6 +83,10 @@ def test_nothing_links_a_member_to_a_choice(client, become, secretary, chair, co
     for record in caplog.records:
         message = record.getMessage()
         assert not any(name in message for name in names), message
+    # The request log says that a ballot was cast, never by whom: no account on the casting page's lines.
+    casts = request_log.for_route("/council/ballots/<int:ballot_id>/vote")
+    assert len(casts) == 4 and all(line["user_id"] is None for line in casts)
+    assert {line["user_id"] for line in request_log.for_route("/council/ballots/<int:ballot_id>")} >= {secretary.id}
 
 
 def test_no_column_stores_a_members_choice():

@@ -198,17 +198,22 @@ def running_cluster(folder: Path, server_url: str, *, settings: dict | None = No
 
     processes: dict[str, subprocess.Popen] = {}
     logs: dict[str, Path] = {}
+    environment_of: dict[str, dict] = {}
 
     def start(name: str, command: list[str]) -> subprocess.Popen:
         logs[name] = folder / f"{name}.log"
         handle = open(logs[name], "wb")
-        processes[name] = subprocess.Popen(command, cwd=ROOT, env=environment, stdout=handle, stderr=subprocess.STDOUT,
-                                           start_new_session=True)
+        processes[name] = subprocess.Popen(command, cwd=ROOT, env={**environment, **environment_of.get(name, {})},
+                                           stdout=handle, stderr=subprocess.STDOUT, start_new_session=True)
         return processes[name]
 
     try:
         for index, port in enumerate(upstreams, start=1):
-            start(f"web{index}", [str(VENV_BIN / "gunicorn"), "--workers", str(web_workers), "--threads", "2", "--bind",
+            # As deploy/systemd/dvkheo-web@.service starts an instance: its own metrics folder and name.
+            environment_of[f"web{index}"] = {"PROMETHEUS_MULTIPROC_DIR": str(folder / f"metrics-web{index}"),
+                                             "INSTANCE_NAME": f"web{index}"}
+            start(f"web{index}", [str(VENV_BIN / "gunicorn"), "-c", "python:dvkheo.core.gunicorn_hooks",
+                                  "--workers", str(web_workers), "--threads", "2", "--bind",
                                   f"127.0.0.1:{port}", "--logger-class", "dvkheo.core.access_log.RedactingLogger",
                                   "wsgi:app"])
         start("worker", flask + ["jobs", "worker"])

@@ -86,6 +86,16 @@ def test_requests_alternate_between_the_instances_and_static_files_come_from_ngi
         # nginx served the file from the folder: none of the headers the app puts on everything it answers.
         assert "content-security-policy" in page.headers
         assert "content-security-policy" not in style.headers and "expires" in style.headers
+        ready = context.request.get("/readyz")
+        assert ready.status == 200 and ready.json()["checks"] == {"database": "ok", "redis": "ok"}
+        assert context.request.get("/metrics").status == 404  # not through the public address
+        # Prometheus on the machine reads each instance directly: the sum over its workers.
+        metrics = context.request.get(f"http://127.0.0.1:{cluster.upstreams[0]}/metrics")
+        assert metrics.status == 200
+        counted = [float(line.rsplit(" ", 1)[1]) for line in metrics.text().splitlines()
+                   if line.startswith("dvkheo_http_requests_total{") and 'route="/healthz"' in line
+                   and 'status="200"' in line]
+        assert counted and counted[0] >= 5, metrics.text()[:2000]
     finally:
         context.close()
     served = [line for line in cluster.log_lines()[before:] if line["path"] == "/healthz"]
