@@ -28,7 +28,7 @@ VENV_BIN = Path(sys.executable).parent
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 DEMO_DOMAIN = "demo.dvkheo.vn"
 DEMO_PASSWORD = "DanVanKheo@2026"
-REDIS_DB = 13
+REDIS_DB = int(os.environ.get("DVKHEO_CLUSTER_REDIS_DB", "13"))  # another number lets two runs share a Redis
 LOGIN_LIMIT = 5
 
 
