@@ -211,3 +211,25 @@ def test_a_commune_form_without_parent_body_stays_without_one_after_saving(clien
     assert "ỦY BAN NHÂN DÂN" in text and "XÃ TỊNH KHÊ" in text
     assert "TỈNH QUẢNG NGÃI" not in text
     assert "TỈNH QUẢNG NGÃI" not in text_of(certificate_pdf(decision))
+
+
+def test_uploads_prune_keeps_an_emblem_only_an_issued_decision_names(app, make_council_result, make_issued_decision):
+    import os
+    import time
+
+    result = make_council_result(passed=1)
+    frozen = store_emblem(png((196, 22, 28, 255)), "do.png")
+    result.award_form.emblem_file = frozen
+    db.session.commit()
+    make_issued_decision(result)
+    result.award_form.emblem_file = None  # the secretary removed it from the form afterwards
+    stray = store_emblem(png((20, 60, 200, 255)), "xanh.png")  # an upload no row names
+    db.session.commit()
+    old = time.time() - 3 * 86400
+    for name in (frozen, stray):
+        os.utime(path_for(name), (old, old))
+
+    outcome = app.test_cli_runner().invoke(args=["uploads", "prune"])
+
+    assert outcome.exit_code == 0, outcome.output
+    assert path_for(frozen).is_file() and not path_for(stray).exists()
