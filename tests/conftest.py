@@ -428,6 +428,7 @@ def make_issued_decision():
     Built directly (number from the register, lines, certificates, nominations AWARDED), so that
     tests of printing, verification and revocation do not depend on the drafting pages.
     """
+    from dvkheo.awards.decisions import freeze_certificate_look
     from dvkheo.awards.models import Decision, DecisionAwardee, DecisionKind, DecisionStatus
     from dvkheo.certificates.operations import create_certificate
     from dvkheo.core.numbering import next_number
@@ -454,6 +455,8 @@ def make_issued_decision():
         db.session.flush()
         number = next_number(f"QĐ:{form.issuer_code}", decided_on.year, "decision", decision.id)
         decision.year, decision.number = decided_on.year, number
+        # As issuing does (`workflow._before_issue`): the certificates' title, design and emblem are frozen.
+        freeze_certificate_look(decision)
         decision.status = DecisionStatus.ISSUED
         for position, nomination in enumerate(nominations, start=1):
             line = DecisionAwardee(

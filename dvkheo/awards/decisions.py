@@ -29,6 +29,7 @@ from dvkheo.awards.models import (
     RevocationItem,
     RevocationScope,
     SignerPrefix,
+    certificate_look_of,
 )
 from dvkheo.campaigns.models import Campaign, NomineeKind
 from dvkheo.core import audit
@@ -724,6 +725,19 @@ def take_number(decision: Decision, decided_on: date) -> int:
     decision.decided_on = decided_on
     decision.year, decision.number = decided_on.year, number
     return number
+
+
+def freeze_certificate_look(decision: Decision) -> dict:
+    """Copy onto `decision` what its certificates show beyond the texts (title, design, emblem, the form's name),
+    for its own award form and every award form of its lines: a reprint, a reissue in its name or a batch
+    printed years later looks like the first print, whatever the award forms say by then."""
+    forms = {decision.award_form_id: decision.award_form}
+    for line in decision.awardees:
+        forms.setdefault(line.award_form_id, line.award_form)
+    decision.certificate_snapshot = {
+        str(form_id): certificate_look_of(form) for form_id, form in sorted(forms.items()) if form is not None
+    }
+    return decision.certificate_snapshot
 
 
 def _valid_certificate(awardee_id: int):

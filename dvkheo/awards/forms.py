@@ -58,6 +58,13 @@ def _optional_id(value):
     return int(value)
 
 
+def _party_system_id() -> int | None:
+    from dvkheo.documents.models import system_by_code
+
+    party = system_by_code("party")
+    return party.id if party is not None else None
+
+
 def document_system_choices() -> list[SelectChoice]:
     from dvkheo.documents.models import DocumentSystem
 
@@ -337,15 +344,18 @@ class AwardFormEditForm(AwardFormForm):
     layout = FormField(BlankLayoutForm)
     layout_reset = BooleanField("Khôi phục vị trí mặc định cho tất cả các trường")
 
-    def __init__(self, *args, award_form: AwardForm | None = None, prefill: dict | None = None,
-                 prefill_bases=None, **kwargs):
-        """`prefill`: values shown in place of the form's empty ones (GET only); nothing is saved until the user saves."""
+    def __init__(self, *args, award_form: AwardForm | None = None, prefill_bases=None, **kwargs):
+        """The saved form as it stands: an empty field stays empty (a commune's People's Committee has no parent
+        body under Decree 30), since the defaults were applied once, when the form was created
+        (`operations.create_award_form`). `prefill_bases`: legal bases shown when the form has none (GET only),
+        which a decision cannot do without and the editor never lets one save."""
         if award_form is not None:
             data = self.initial_data(award_form)
             for name in ("parent_body", "issuing_body", "issuer_code", "place_name", "signer_authority", "signer_title",
                          "signer_name", "certificate_title", "reason_template", "issuer_in_text", "archive"):
-                data[name] = getattr(award_form, name) or (prefill or {}).get(name, "")
-            data["document_system_id"] = award_form.document_system_id or (prefill or {}).get("document_system_id")
+                data[name] = getattr(award_form, name) or ""
+            # No system chosen reads as the Party's (`AwardForm.document_format`): shown as such, never as the unit's.
+            data["document_system_id"] = award_form.document_system_id or _party_system_id()
             data["signer_prefix"] = award_form.signer_prefix.value
             data["certificate_design"] = award_form.certificate_design.value
             bases = award_form.legal_bases or list(prefill_bases or ())

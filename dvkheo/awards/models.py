@@ -186,6 +186,17 @@ class AwardForm(db.Model):
         return self.document_format
 
 
+def certificate_look_of(award_form: AwardForm) -> dict:
+    """What a certificate of `award_form` shows besides its texts, as `Decision.certificate_snapshot` keeps it."""
+    design = award_form.certificate_design
+    return {
+        "name": award_form.name,
+        "title": award_form.certificate_title,
+        "design": design.value if design is not None else CertificateDesign.CLASSIC_RED.value,
+        "emblem_file": award_form.emblem_file or None,
+    }
+
+
 class LegalBasis(db.Model):
     """One "Căn cứ ..." line of an award form's decisions, with the dates it applies from and to."""
 
@@ -274,6 +285,10 @@ class Decision(db.Model):
     symbol: so.Mapped[str] = so.mapped_column(sa.String(60))  # "QĐ-BDVTU"
     # The issuer's document system as it stood when drafted (DocumentFormat values): an issued decision keeps its look.
     document_format: so.Mapped[dict | None] = so.mapped_column(sa.JSON)
+    # What its certificates show beyond the texts, frozen when issued: per award form (id as a string) its
+    # name, certificate title, design and stored emblem file (`certificate_look_of`). A reprint then reads and
+    # looks like the first print whatever the award form says later; None (a draft) reads the award form.
+    certificate_snapshot: so.Mapped[dict | None] = so.mapped_column(sa.JSON)
     decided_on: so.Mapped[date | None] = so.mapped_column(sa.Date)
     place_name: so.Mapped[str] = so.mapped_column(sa.String(120), default="")
     parent_body: so.Mapped[str] = so.mapped_column(sa.String(255), default="")
@@ -331,6 +346,12 @@ class Decision(db.Model):
         from dvkheo.documents.formats import DocumentFormat
 
         return DocumentFormat.from_dict(self.document_format)
+
+    def certificate_look(self, award_form: AwardForm) -> dict:
+        """{"name", "title", "design", "emblem_file"} of `award_form`'s certificates under this decision: as
+        frozen at issue when it was, else as the award form says now (a draft, a form the snapshot lacks)."""
+        frozen = (self.certificate_snapshot or {}).get(str(award_form.id))
+        return dict(frozen) if frozen is not None else certificate_look_of(award_form)
 
     @property
     def type_code(self) -> str:

@@ -191,6 +191,8 @@ TRANSITIONS: dict[tuple[S, A], Transition] = {
 
 def _before_issue(decision: Decision, actor: User, options: dict) -> None:
     decisions.take_number(decision, options["decided_on"])
+    # Its certificates' title, design and emblem are frozen with it, as its header is: see `Decision.certificate_snapshot`.
+    decisions.freeze_certificate_look(decision)
     decision.issued_at = utcnow()
     decision.issued_by_id = actor.id
 

@@ -200,3 +200,25 @@ def load_emblem(stored_name: str | None) -> tuple[str, bytes] | None:
     except (OSError, ValueError) as problem:  # UploadRejected is a ValueError
         logger.warning("Emblem %r not printed: %s", stored_name, problem)
         return None
+
+
+def emblems_in_use(*, campaign_id: int | None = None) -> set[str]:
+    """Stored emblem files some row still needs: an award form's current one, or one an issued decision froze for
+    its certificates (`Decision.certificate_snapshot`), within one campaign or everywhere.
+
+    Such a file is never deleted when an award form's emblem is replaced: the decision's certificates reprint with it."""
+    import sqlalchemy as sa
+
+    from dvkheo.awards.models import AwardForm, Decision
+    from dvkheo.extensions import db
+
+    forms = sa.select(AwardForm.emblem_file).where(AwardForm.emblem_file.is_not(None))
+    snapshots = sa.select(Decision.certificate_snapshot).where(Decision.certificate_snapshot.is_not(None))
+    if campaign_id is not None:
+        forms = forms.where(AwardForm.campaign_id == campaign_id)
+        snapshots = snapshots.where(Decision.campaign_id == campaign_id)
+    used = set(db.session.scalars(forms))
+    for snapshot in db.session.scalars(snapshots):
+        used.update(look.get("emblem_file") for look in (snapshot or {}).values() if isinstance(look, dict))
+    used.discard(None)
+    return used

@@ -162,16 +162,17 @@ def reissue_note(certificate: Certificate, fmt: DocumentFormat, form_name: str) 
 def certificate_fields(certificate: Certificate) -> dict:
     """The texts of one certificate; the `FIELDS` of `layout` are what a blank overlay prints.
 
-    Texts come from the issued decision and its annexed line (copied when it was drafted), so a
-    reprint reads exactly like the first print, whatever was edited in the dossier since.
+    Texts come from the issued decision and its annexed line (copied when it was drafted), and the title
+    and the form's name from what the decision froze when issued (`Decision.certificate_look`), so a
+    reprint reads exactly like the first print, whatever was edited in the dossier or the award form since.
     """
     awardee = certificate.awardee
     decision = certificate.decision
-    award_form: AwardForm = awardee.award_form
+    look = decision.certificate_look(awardee.award_form)
     fmt = certificate_format(certificate)
     decided_on = decision.decided_on
     *signer_authority, signer_title = signature_block(decision, fmt)
-    form_name = (award_form.name or "Giấy khen").strip()
+    form_name = (look["name"] or "Giấy khen").strip()
     return {
         "recipient_name": (awardee.recipient_name or "").strip(),
         "recipient_detail": _recipient_detail(awardee),
@@ -182,7 +183,7 @@ def certificate_fields(certificate: Certificate) -> dict:
         "date_line": _date_line(decision.place_name or "", decided_on),
         "signer_name": (decision.signer_name or "").strip(),
         # For the plain output only: a pre-printed blank carries these already.
-        "title": (award_form.certificate_title or "GIẤY KHEN").strip().upper(),
+        "title": (look["title"] or "GIẤY KHEN").strip().upper(),
         "parent_body": (decision.parent_body or "").strip().upper(),
         "issuing_body": (decision.issuing_body or "").strip().upper(),
         "signer_authority": "".join(signer_authority),
@@ -290,9 +291,10 @@ class Emblems:
         self._by_file: dict[str, dict | None] = {}
         self.resources: dict[str, tuple[bytes, str]] = {}
 
-    def for_sheet(self, award_form: AwardForm, system_emblem: str) -> dict | None:
-        """{"src", "label", "uploaded"} for the frame's <img>, or None when the system has no emblem."""
-        stored = award_form.emblem_file
+    def for_sheet(self, stored: str | None, system_emblem: str) -> dict | None:
+        """{"src", "label", "uploaded"} for the frame's <img>, or None when the system has no emblem.
+
+        `stored`: the emblem file the decision froze (`Decision.certificate_look`), not the award form's current one."""
         if stored:
             if stored not in self._by_file:
                 self._by_file[stored] = self._load(stored)
@@ -360,6 +362,7 @@ def sheet_context(
     included) and what it encodes."""
     fields = certificate_fields(certificate)
     award_form = certificate.awardee.award_form
+    look = certificate.decision.certificate_look(award_form)
     sheet = {
         "serial": certificate.serial,
         "fields": fields,
@@ -391,12 +394,12 @@ def sheet_context(
         sheet["qr"] = {"x_mm": PLAIN_QR_BOX[0] + offset_x_mm, "y_mm": PLAIN_QR_BOX[1] + offset_y_mm,
                        "side_mm": PLAIN_QR_MM, "payload": fields["verify_url"]}
         emblems = emblems or Emblems()
-        sheet["design"] = getattr(award_form.certificate_design, "value", None) or "classic_red"
+        sheet["design"] = look["design"] or "classic_red"
         frame = {
             "design": sheet["design"],
             "system": fields["system"],
             "emblem_kind": fields["emblem"],
-            "emblem": emblems.for_sheet(award_form, fields["emblem"]),
+            "emblem": emblems.for_sheet(look["emblem_file"], fields["emblem"]),
             "sizes": _head_sizes(fields),
             "offset_x_mm": offset_x_mm,
             "offset_y_mm": offset_y_mm,

@@ -96,7 +96,8 @@ def _public_facts(certificate: Certificate) -> dict:
         "recipient_name": fields["recipient_name"],
         "recipient_detail": fields["recipient_detail"],
         "reason": fields["reason"],
-        "award_form": certificate.awardee.award_form.name,
+        # The form's name as the decision froze it at issue, like the printed certificate's.
+        "award_form": decision.certificate_look(certificate.awardee.award_form)["name"],
         "issuer": issuer,
         # As the issuer's system writes a cited decision: "Số 05-QĐ/BDVTU, ngày 20/11/2026" (Party).
         "decision": f"Số {decision.number_label}{decision.format.running_date_text(decision.decided_on)}",

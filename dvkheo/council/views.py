@@ -19,7 +19,7 @@ from flask_login import current_user, login_required
 from dvkheo import access
 from dvkheo.accounts.models import User
 from dvkheo.awards import operations as award_ops
-from dvkheo.certificates.emblems import MAX_EMBLEM_BYTES, store_emblem
+from dvkheo.certificates.emblems import MAX_EMBLEM_BYTES, emblems_in_use, store_emblem
 from dvkheo.awards.forms import PREFIX_MEANINGS, AwardFormEditForm, AwardFormForm, format_decimal, layout_rows
 from dvkheo.awards.models import AwardForm, SignerPrefix
 from dvkheo.campaigns.models import CampaignStatus
@@ -285,13 +285,10 @@ def award_form_edit(form_id: int):
     if request.method == "POST":
         form = AwardFormEditForm(award_form=award_form)
     else:
-        prefill = award_ops.issuer_defaults(campaign)
-        form = AwardFormEditForm(
-            formdata=None, award_form=award_form, prefill=prefill, prefill_bases=award_ops.DEFAULT_LEGAL_BASES
-        )
-        prefilled = not award_form.legal_bases or any(
-            not getattr(award_form, name) and prefill.get(name) for name in award_ops.ISSUER_FIELDS
-        )
+        # The unit's defaults were the form's when it was created; an empty field now is the secretary's choice
+        # (no parent body for a commune's People's Committee) and is shown empty, never refilled.
+        form = AwardFormEditForm(formdata=None, award_form=award_form, prefill_bases=award_ops.DEFAULT_LEGAL_BASES)
+        prefilled = not award_form.legal_bases
     errors: list[str] = []
     if request.method == "GET" or "add_basis_row" in request.form:
         form.add_basis_row()  # an empty line ready for a new legal basis
@@ -307,7 +304,9 @@ def award_form_edit(form_id: int):
             errors = form.attach(_refused_problems(refused))
         else:
             db.session.commit()
-            if previous_emblem and previous_emblem != award_form.emblem_file:
+            # An emblem an issued decision froze for its certificates stays: they reprint with it.
+            if (previous_emblem and previous_emblem != award_form.emblem_file
+                    and previous_emblem not in emblems_in_use(campaign_id=campaign.id)):
                 discard(previous_emblem)
             flash(f"Đã lưu hình thức khen thưởng “{award_form.name}”." if changed else "Không có thay đổi nào.", "success" if changed else "info")
             warning = _system_warning(award_form.document_format, award_form)

@@ -17,11 +17,13 @@ uploads_cli = AppGroup("uploads", help="Tệp tải lên.")
 @click.option("--older-than-hours", default=24, show_default=True)
 def prune(older_than_hours: int) -> None:
     """Delete stored files that no attachment, award form or signed decision refers to (abandoned or failed forms)."""
-    from dvkheo.awards.models import AwardForm, SignedCopy
+    from dvkheo.awards.models import SignedCopy
+    from dvkheo.certificates.emblems import emblems_in_use
 
     known = set(db.session.scalars(sa.select(Attachment.stored_name)))
     # An issuer's own emblem and a decision's signed copy are stored uploads too, kept while a row names them.
-    known |= set(db.session.scalars(sa.select(AwardForm.emblem_file).where(AwardForm.emblem_file.is_not(None))))
+    # An emblem an issued decision froze for its certificates (`Decision.certificate_snapshot`) is kept as well.
+    known |= emblems_in_use()
     known |= set(db.session.scalars(sa.select(SignedCopy.stored_name)))
     cutoff = time.time() - older_than_hours * 3600
     removed = 0
