@@ -7,7 +7,8 @@ decision as the app renders it (`decision_pdf()`), both read with pypdf in the s
 - Every name in the annexed list (for a revocation: every revoked awardee) appears as many times in the
   copy as in the decision. A left-out awardee is "thiếu tên"; an awardee listed twice is refused too.
 - Nothing is added and nothing is left out. The texts are compared word by word (NFC, case folded,
-  punctuation and line breaks ignored; difflib.SequenceMatcher on the word lists). What may differ is only
+  punctuation and line breaks ignored, a date as "15/6/2022" however it was written; difflib.SequenceMatcher
+  on the word lists). What may differ is only
   what a different layout of the same text produces: words broken or joined at a line end ("02-QĐ/BDV" +
   "TU"), page numbers, a passage of three words or more repeated (a table header on every page), a word
   moved by another reading order. Any other word in the copy is new content ("Kẻ Giả Mạo", "500.000.000",
@@ -56,9 +57,24 @@ def normalise(text: str) -> str:
     return text
 
 
+# A date written either way Vietnamese documents write it: "15/6/2022", "15-06-2022", "15 tháng 6 năm 2022". The app
+# itself cites dates in the system's style (the State writes them out), and that style has changed between
+# versions: a decision signed before an update must still match its re-rendered text.
+_DATE_NUMERIC = re.compile(r"(?<![\w/.\-])(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})(?![\w/\-])")
+_DATE_WORDS = re.compile(r"(?<![\w/.\-])(\d{1,2}) tháng (\d{1,2}) năm (\d{4})(?![\w/\-])", re.IGNORECASE)
+
+
+def _canonical_dates(text: str) -> str:
+    """Every date as "15/6/2022": one word, whichever way it was written."""
+    def canonical(match: re.Match) -> str:
+        return f"{int(match.group(1))}/{int(match.group(2))}/{match.group(3)}"
+
+    return _DATE_NUMERIC.sub(canonical, _DATE_WORDS.sub(canonical, text))
+
+
 def words(text: str) -> list[str]:
-    """The words of `text` as written (case kept, for quoting)."""
-    return _WORD.findall(normalise(text))
+    """The words of `text` as written (case kept, for quoting), each date in one spelling."""
+    return _WORD.findall(_canonical_dates(normalise(text)))
 
 
 def _folded(items: list[str]) -> list[str]:

@@ -472,6 +472,9 @@ def test_the_revocations_copy_must_list_the_revoked_awardee(client, auth, issued
             True,
         ),
         ("STT Tên tập thể Hình thức 1 An 2 Bình", "STT Tên tập thể Hình thức 1 An STT Tên tập thể Hình thức 2 Bình", True),
+        # A date in the other style (the State's cited dates were once "16/6/2025", now written out).
+        ("Luật số 06/2022/QH15 ngày 15 tháng 6 năm 2022;", "Luật số 06/2022/QH15 ngày 15/06/2022,", True),
+        ("Luật số 06/2022/QH15 ngày 15 tháng 6 năm 2022;", "Luật số 06/2022/QH15 ngày 16/6/2022;", False),
         ("Quyết định này có hiệu lực kể từ ngày ký.", "Quyết định này không có hiệu lực kể từ ngày ký.", False),
         ("thưởng 500.000 đồng", "thưởng 5.000.000 đồng", False),
         ("Tặng Giấy khen cho An", "Tặng Giấy khen cho An và Bình", False),
