@@ -466,6 +466,19 @@ class NominationForward(db.Model):
     forwarded_by: so.Mapped["User | None"] = so.relationship()  # noqa: F821
 
 
+class SignerName(str):
+    """The name a signing certificate carries, holding in `on_decision` the signer printed on the decision
+    when the two differ ("" when they agree). A page given only the name (the public verification page
+    receives `signer_name` as a plain value) can still say that they differ."""
+
+    on_decision: str = ""
+
+    def __new__(cls, value: str, on_decision: str | None = None) -> "SignerName":
+        name = super().__new__(cls, value)
+        name.on_decision = on_decision or ""
+        return name
+
+
 class SignedCopy(db.Model):
     """A digitally signed PDF of an issued decision, uploaded after issue; the latest is the official copy.
 
@@ -482,7 +495,11 @@ class SignedCopy(db.Model):
     stored_name: so.Mapped[str] = so.mapped_column(sa.String(80), unique=True)
     size_bytes: so.Mapped[int] = so.mapped_column()
     sha256: so.Mapped[str] = so.mapped_column(sa.String(64))
-    signer_name: so.Mapped[str] = so.mapped_column(sa.String(255))
+    # The common name(s) of the signing certificate(s), as read; `signer_name` hands it out as a SignerName.
+    certificate_signer: so.Mapped[str] = so.mapped_column("signer_name", sa.String(255))
+    # The signer printed on the decision when no signing certificate names that person (an office may sign
+    # with the agency's token): kept so that every page showing the copy says so. NULL when they agree.
+    decision_signer_name: so.Mapped[str | None] = so.mapped_column(sa.String(255))
     # The time stamp authority's time when there is one, else the time the signer's software reported.
     signed_at: so.Mapped[datetime | None] = so.mapped_column(sa.DateTime(timezone=True))
     # The signer's certificate chains to one of SIGNED_PDF_TRUST_ROOTS (informational: never required).
@@ -494,3 +511,15 @@ class SignedCopy(db.Model):
     uploaded_by: so.Mapped["User | None"] = so.relationship()  # noqa: F821
 
     __table_args__ = (sa.CheckConstraint("size_bytes > 0", name="size_positive"),)
+
+    def _get_signer_name(self) -> SignerName:
+        return SignerName(self.certificate_signer or "", self.decision_signer_name)
+
+    def _set_signer_name(self, value: str) -> None:
+        self.certificate_signer = value
+
+    signer_name = so.synonym("certificate_signer", descriptor=property(_get_signer_name, _set_signer_name))
+
+    @property
+    def signer_differs(self) -> bool:
+        return bool(self.decision_signer_name)

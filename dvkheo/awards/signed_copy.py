@@ -3,10 +3,15 @@
 After issue, the committee signs the decision's PDF with the office's signing software and uploads
 it. `check_signed_pdf()` accepts it only if it carries at least one signature, every signature is
 intact (the signed bytes match) and valid (the cryptography verifies), nothing but validation data
-was appended after the last one, and its text holds the decision's number (so that the copy of
-another decision is refused). Whether the signer's certificate chains to a configured root
-(SIGNED_PDF_TRUST_ROOTS) is recorded and shown, never required: the app cannot know every office's
-certification authority.
+was appended after the last one, its page 1 holds the decision's number line, title and date (so that
+the copy of another decision is refused), and its whole text says what the issued decision says
+(dvkheo.awards.signed_content: the same awardees, nothing added, nothing left out). Whether the signer's
+certificate chains to a configured root (SIGNED_PDF_TRUST_ROOTS) is recorded and shown, never required:
+the app cannot know every office's certification authority.
+
+The name on the signing certificate is compared with the signer printed on the decision. A mismatch is
+not refused (an office may sign with the agency's token, or a deputy with their own) but is recorded on
+the copy and shown wherever the copy is offered, the public verification page included.
 
 `record_signed_copy()` stores the file (dvkheo.core.storage), adds the row and audits it; it
 flushes but does not commit. A refusal is a `RuleRefused` whose message is shown as is.
@@ -18,6 +23,7 @@ import io
 import logging
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
@@ -25,18 +31,19 @@ import sqlalchemy as sa
 from flask import current_app
 
 from dvkheo import access
+from dvkheo.awards import signed_content
 from dvkheo.awards.models import Decision, DecisionStatus, SignedCopy
+from dvkheo.awards.signed_content import normalise as _normalise
 from dvkheo.core import audit
 from dvkheo.core.rules import Problem, RuleRefused
 from dvkheo.core.storage import UploadRejected, clean_original_name, discard, store_upload
+from dvkheo.core.text import fold
 from dvkheo.core.timeutil import as_vietnam, format_date
 from dvkheo.extensions import db
 
 log = logging.getLogger(__name__)
 
 FIELD = "file"
-# The number sits in the header of page 1; the annex repeats it. A few pages are enough to find it,
-# and a hostile file with thousands of pages is not read to the end.
 
 
 def _refused(message: str) -> RuleRefused:
@@ -53,6 +60,8 @@ class SignatureFacts:
     signer_name: str
     signed_at: datetime | None
     trusted: bool
+    # Each signing certificate's common name, once (signer_name joins them for display).
+    names: tuple[str, ...] = ()
 
 
 def format_signing_time(moment: datetime | None) -> str:
@@ -67,16 +76,6 @@ def expected_number_texts(decision: Decision) -> list[str]:
     """The decision's number as its system writes it ("01-QĐ/BDVTU" Party, "01/QĐ-UBND" State); it must stand in the
     header's number line ("Số 01-QĐ/BDVTU", "Số: 01/QĐ-UBND"), not merely be cited."""
     return [decision.number_label]
-
-
-def _normalise(text: str) -> str:
-    """Loose comparison: one spacing, no spaces around "/" and "-", and "Đ" however the PDF wrote it."""
-    text = unicodedata.normalize("NFC", text or "")
-    # Some fonts map Đ to the look-alike Icelandic eth; some text layers break lines inside the symbol.
-    text = text.replace("\u00d0", "\u0110").replace("\u00f0", "\u0111")
-    text = re.sub(r"\s+", " ", text)
-    text = re.sub(r"\s*([/\-–])\s*", r"\1", text).replace("–", "-")
-    return text
 
 
 def text_holds_number(text: str, decision: Decision) -> bool:
@@ -103,14 +102,80 @@ def first_page_is_the_decision(text: str, decision: Decision) -> bool:
     return f"ngày {day.day:02d} tháng {month} năm {day.year}" in _normalise(text)
 
 
-def _pdf_text(data: bytes) -> str:
-    from pypdf import PdfReader
+# --- the content -----------------------------------------------------------------------------------------
 
-    reader = PdfReader(io.BytesIO(data))
-    parts = []
-    for page in reader.pages[:1]:
-        parts.append(page.extract_text() or "")
-    return "\n".join(parts)
+
+def awardee_names(decision: Decision) -> list[str]:
+    """The names the decision's annex lists: its awardees, or for a revocation the awardees it revokes."""
+    names = [line.recipient_name for line in sorted(decision.awardees, key=lambda line: line.position)]
+    names += [item.awardee.recipient_name for item in decision.revocation_items if item.awardee is not None]
+    return names
+
+
+def record_text(decision: Decision) -> tuple[str, int]:
+    """The decision's text as the app renders it, read like an upload; and its number of pages."""
+    from dvkheo.awards.decision_pdf import decision_pdf
+
+    pdf = decision_pdf(decision)
+    return "\n".join(signed_content.page_texts(pdf)), signed_content.page_count(pdf)
+
+
+def _content_refusal(display_name: str, decision: Decision, differences: list[str]) -> RuleRefused:
+    return _refused(
+        f"Bản ký số không khớp nội dung quyết định đã ban hành (tệp “{display_name}”, Quyết định số "
+        f"{decision.number_label}): {'; '.join(differences)}. Hãy ký số tệp PDF của quyết định tải từ hệ thống "
+        "(hoặc bản Word tải từ hệ thống, chỉ sửa cách trình bày, không sửa chữ) rồi tải lên."
+    )
+
+
+def check_content(display_name: str, decision: Decision, data: bytes) -> signed_content.Comparison:
+    """The signed copy's text against the decision's; `RuleRefused` naming what differs."""
+    text, pages = record_text(decision)
+    try:
+        signed_pages = signed_content.page_count(data)
+        # A file with far more pages than the decision is refused by its count, not read to the end.
+        signed_text = "" if signed_pages > 2 * pages + signed_content.PAGE_ALLOWANCE else "\n".join(
+            signed_content.page_texts(data)
+        )
+    except Exception:  # pypdf raises many kinds on a damaged file; all mean the same to the user
+        log.info("signed copy: text not extracted from %s", display_name, exc_info=True)
+        signed_pages, signed_text = 0, ""
+    if signed_pages > 2 * pages + signed_content.PAGE_ALLOWANCE:
+        raise _content_refusal(
+            display_name, decision, [f"bản ký số có {signed_pages} trang, quyết định chỉ có {pages} trang"]
+        )
+    record_words, signed_words = len(signed_content.words(text)), len(signed_content.words(signed_text))
+    if signed_words > 2 * record_words + 500:
+        # Comparing costs the product of the lengths: a text this much longer is refused unread.
+        raise _content_refusal(
+            display_name, decision, [f"bản ký số có {signed_words} từ, quyết định chỉ có {record_words} từ"]
+        )
+    comparison = signed_content.compare(text, signed_text, awardee_names(decision))
+    if not comparison.matches:
+        raise _content_refusal(display_name, decision, comparison.differences())
+    return comparison
+
+
+# --- the signer ----------------------------------------------------------------------------------------------
+
+
+# What separates a person's name from the rest of a certificate's common name ("Đinh Thị Hồng Minh - Ban Dân vận").
+_NAME_PARTS = re.compile(r"\s[-–]\s|[,;:()|/]")
+
+
+def signer_matches(decision_signer: str | None, certificate_names: Iterable[str]) -> bool:
+    """Whether a signing certificate names the signer printed on the decision, case, diacritics and spacing aside
+    (fold): its common name is that name, or one of its parts is ("Đinh Thị Hồng Minh - Ban Dân vận"). A name that
+    merely starts the same ("Nguyễn Văn Trưởng Thành") is another person. A decision without a signer's name has
+    nothing to compare."""
+    wanted = fold(unicodedata.normalize("NFC", decision_signer or ""))
+    if not wanted:
+        return True
+    for name in certificate_names:
+        name = unicodedata.normalize("NFC", name)
+        if wanted == fold(name) or any(wanted == fold(part) for part in _NAME_PARTS.split(name)):
+            return True
+    return False
 
 
 # --- the signatures ------------------------------------------------------------------------------------
@@ -213,11 +278,22 @@ def read_signatures(data: bytes, display_name: str) -> SignatureFacts:
             names.append(name)
         signed_at = _signing_time(status, signature) or signed_at
         trusted = trusted and bool(status.trusted)
-    return SignatureFacts(signer_name=", ".join(names) or "Không rõ", signed_at=signed_at, trusted=trusted)
+    return SignatureFacts(
+        signer_name=", ".join(names) or "Không rõ", signed_at=signed_at, trusted=trusted, names=tuple(names)
+    )
 
 
-def check_signed_pdf(data: bytes, decision: Decision, original_name: str | None) -> SignatureFacts:
-    """The checks of an upload, in the order a person would fix them: the file, the signature, the number."""
+@dataclass(frozen=True)
+class CheckedCopy:
+    """What an accepted upload's checks found: its signatures and how its text compares with the decision."""
+
+    facts: SignatureFacts
+    comparison: signed_content.Comparison
+
+
+def check_signed_pdf(data: bytes, decision: Decision, original_name: str | None) -> CheckedCopy:
+    """The checks of an upload, in the order a person would fix them: the file, the signature, the number,
+    the content."""
     display_name = clean_original_name(original_name)
     max_bytes = current_app.config["MAX_FILE_BYTES"]
     if not data:
@@ -231,18 +307,18 @@ def check_signed_pdf(data: bytes, decision: Decision, original_name: str | None)
         )
     facts = read_signatures(data, display_name)
     try:
-        text = _pdf_text(data)
+        first_page = signed_content.page_texts(data, max_pages=1)
     except Exception:  # pypdf raises many kinds on a damaged file; all mean the same to the user
         log.info("signed copy: text not extracted from %s", display_name, exc_info=True)
-        text = ""
-    if not first_page_is_the_decision(text, decision):
+        first_page = []
+    if not first_page_is_the_decision(first_page[0] if first_page else "", decision):
         raise _refused(
             f"Trang đầu của tệp “{display_name}” không phải Quyết định số {expected_number_texts(decision)[0]} "
             f"(cần dòng số ở phần đầu, tên loại QUYẾT ĐỊNH và ngày ban hành): tệp này có thể là một văn bản khác "
             f"hoặc bản ký số của một quyết định khác. Hãy tải lên bản ký số của đúng Quyết định số "
             f"{decision.number_label} ngày {format_date(decision.decided_on)}."
         )
-    return facts
+    return CheckedCopy(facts=facts, comparison=check_content(display_name, decision, data))
 
 
 # --- keeping it --------------------------------------------------------------------------------------
@@ -270,7 +346,9 @@ def record_signed_copy(decision: Decision, data: bytes, original_name: str | Non
         raise RuleRefused([Problem("permission", "Bạn không có quyền tải lên bản ký số của quyết định này.")])
     if decision.status is not DecisionStatus.ISSUED:
         raise _refused(NOT_ISSUED)
-    facts = check_signed_pdf(data, decision, original_name)
+    checked = check_signed_pdf(data, decision, original_name)
+    facts = checked.facts
+    differs = not signer_matches(decision.signer_name, facts.names)
     try:
         stored = store_upload(io.BytesIO(data), original_name, max_bytes=current_app.config["MAX_FILE_BYTES"])
     except UploadRejected as rejected:
@@ -284,6 +362,7 @@ def record_signed_copy(decision: Decision, data: bytes, original_name: str | Non
             size_bytes=stored.size_bytes,
             sha256=hashlib.sha256(data).hexdigest(),
             signer_name=facts.signer_name[:255],
+            decision_signer_name=decision.signer_name.strip()[:255] if differs else None,
             signed_at=facts.signed_at,
             trusted=facts.trusted,
             uploaded_by_id=getattr(actor, "id", None),
@@ -297,7 +376,10 @@ def record_signed_copy(decision: Decision, data: bytes, original_name: str | Non
                 "replaces": previous.id if previous is not None else None,
                 "file": copy.original_name,
                 "sha256": copy.sha256,
-                "signer": copy.signer_name,
+                "signer": str(copy.signer_name),
+                "decision_signer": decision.signer_name,
+                "signer_matches": not differs,
+                "text_coverage": round(checked.comparison.coverage, 4),
                 "signed_at": copy.signed_at.isoformat() if copy.signed_at else None,
                 "trusted": copy.trusted,
             },

@@ -27,6 +27,14 @@ def download_name(decision: Decision) -> str:
     return ops.pdf_filename(decision).removesuffix(".pdf") + "-ky-so.pdf"
 
 
+def signer_mismatch_text(copy: SignedCopy) -> str:
+    """The warning every page offering the copy shows when its certificate names someone else."""
+    return (
+        f"Người ký trên chứng thư ({copy.certificate_signer}) khác người ký ghi trên quyết định "
+        f"({copy.decision_signer_name})."
+    )
+
+
 def send_signed_copy(copy: SignedCopy, decision: Decision):
     """The stored bytes as they were signed, always as a download: a browser's viewer that saved or
     printed it again would drop the signature. Revalidated on every use, since a newer upload replaces
@@ -67,6 +75,8 @@ def upload_signed_copy(decision_id: int):
         "làm bản chính thức.",
         "success",
     )
+    if copy.signer_differs:
+        flash(signer_mismatch_text(copy), "warning")
     return redirect(url_for(".decision", decision_id=decision.id, _anchor="signed-copy"))
 
 

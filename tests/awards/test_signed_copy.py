@@ -1,7 +1,9 @@
 """The digitally signed copy of an issued decision: the committee uploads it, the app checks it with
 pyHanko and keeps it as the official copy, the verification page offers it to anybody with a certificate.
 
-Every signed file here is the decision's real PDF signed in the test with a self-made RSA certificate.
+Every signed file here is the decision's real PDF signed in the test with a self-made RSA certificate, or (for
+the content checks) a PDF rendered from the decision's own values with something changed: a forger's or a
+retyping secretary's copy, with the real number line, title and date on page 1.
 """
 from __future__ import annotations
 
@@ -290,6 +292,274 @@ def test_a_draft_has_no_signed_copy(client, auth, issued, signed, make_council_r
     assert_refused(
         upload(client, draft, signed), "Chỉ tải lên được bản ký số của quyết định đã ban hành.", beside_field=False
     )
+
+
+# --- the content: the signed text says what the issued decision says ---------------------------------------
+
+
+def variant_pdf(decision, change) -> bytes:
+    """The decision's PDF rendered from its own values after `change(context)`: as a forger or a secretary
+    retyping it would make it, with the real header (number line, QUYẾT ĐỊNH, date) on page 1."""
+    from dvkheo.awards.decision_pdf import TEMPLATE, decision_context
+    from dvkheo.core.pdf import render_pdf
+
+    context = decision_context(decision)
+    change(context)
+    return render_pdf(TEMPLATE, d=context)
+
+
+def _awardee_rows(context) -> list[dict]:
+    return [row for row in context["annex"]["rows"] if not row.get("heading")]
+
+
+def _names(decision) -> list[str]:
+    return [line.recipient_name for line in sorted(decision.awardees, key=lambda line: line.position)]
+
+
+def refused_for_content(client, decision, data: bytes, *parts: str, name: str = "QD-01-BDVTU-2026-da-ky.pdf") -> str:
+    """Upload `data`: refused for its content, with `parts` in the message, and nothing kept (no row, no file)."""
+    before = stored_files()
+    response = upload(client, decision, data, name)
+    assert_refused(response, "Bản ký số không khớp nội dung quyết định đã ban hành")
+    page = response.get_data(as_text=True)
+    for part in parts:
+        assert part in page, part
+    assert stored_files() == before
+    return page
+
+
+def test_the_reviewers_forgery_is_refused_and_nothing_is_kept(client, auth, issued, tmp_path):
+    """Finding 2 of the review: the right number line, title and date on page 1, another awardee and amount in
+    the body, signed with a self-made certificate carrying the decision's signer's name."""
+
+    def forge(context):
+        context["articles"] = [
+            {"label": "Điều 1.", "text": "Tặng Giấy khen cho ông Kẻ Giả Mạo, thưởng 500.000.000 đồng."}
+        ]
+        context["annex"]["rows"] = [
+            {"heading": None, "stt": 1, "line_id": 0, "name": "Kẻ Giả Mạo", "detail": "Không rõ", "model": "",
+             "form": "Giấy khen", "combined": "", "note": ""}
+        ]
+
+    chair_like = make_certificate(tmp_path / "forger", common_name=issued.decision.signer_name)
+    forged = sign_pdf(variant_pdf(issued.decision, forge), *chair_like)
+    assert signed_copy.first_page_is_the_decision(signed_copy.signed_content.page_texts(forged)[0], issued.decision)
+    auth.login(issued.result.secretary)
+
+    page = refused_for_content(
+        client, issued.decision, forged,
+        *(f"“{name}”" for name in _names(issued.decision)),
+        "thiếu tên",
+        "có nội dung không có trong quyết định",
+        "Kẻ Giả Mạo",
+        "500.000.000",
+        name="forged_signed.pdf",
+    )
+    assert "forged_signed.pdf" in page
+    certificate = _certificate(issued.decision)
+    assert "Tải bản ký số" not in client.get(f"/verify/{certificate.serial}").get_data(as_text=True)
+
+
+def test_the_whole_decision_with_one_awardee_added_is_refused(client, auth, issued, signing_keys):
+    """Nothing left out, one row added: the added name is new content."""
+
+    def add(context):
+        rows = context["annex"]["rows"]
+        rows.append(dict(_awardee_rows(context)[-1], stt=len(_awardee_rows(context)) + 1, name="Kẻ Giả Mạo"))
+
+    auth.login(issued.result.secretary)
+
+    page = refused_for_content(
+        client, issued.decision, sign_pdf(variant_pdf(issued.decision, add), *signing_keys),
+        "có nội dung không có trong quyết định",
+        "Kẻ Giả Mạo",
+    )
+    assert "thiếu tên" not in page
+
+
+def test_a_copy_missing_one_awardee_is_refused_naming_them(client, auth, make_council_result, make_issued_decision, signing_keys):
+    result = make_council_result(passed=3)
+    decision = make_issued_decision(result)
+    names = _names(decision)
+    assert len(set(names)) == 3
+    left_out = names[1]
+
+    def drop(context):
+        context["annex"]["rows"] = [row for row in context["annex"]["rows"] if row.get("name") != left_out]
+
+    auth.login(result.secretary)
+
+    page = refused_for_content(
+        client, decision, sign_pdf(variant_pdf(decision, drop), *signing_keys), f"thiếu tên “{left_out}”"
+    )
+    for kept in (names[0], names[2]):
+        assert f"“{kept}”" not in page
+
+
+def test_a_different_article_is_refused(client, auth, issued, signing_keys):
+    def rewrite(context):
+        article = context["articles"][0]
+        article["text"] = article["text"].replace("Tặng Giấy khen", "Tặng Bằng khen và tiền thưởng 5.000.000 đồng")
+
+    auth.login(issued.result.secretary)
+
+    refused_for_content(
+        client, issued.decision, sign_pdf(variant_pdf(issued.decision, rewrite), *signing_keys),
+        "có nội dung không có trong quyết định: “Bằng”, “và tiền thưởng 5.000.000 đồng”",
+        "thiếu nội dung của quyết định: “Giấy”",
+    )
+
+
+def test_an_article_left_out_is_refused(client, auth, issued, signing_keys):
+    def cut(context):
+        context["articles"] = []
+
+    auth.login(issued.result.secretary)
+
+    refused_for_content(
+        client, issued.decision, sign_pdf(variant_pdf(issued.decision, cut), *signing_keys),
+        "thiếu nội dung của quyết định: “Điều 1 Tặng Giấy khen cho các tập thể",
+    )
+
+
+def test_a_retyped_copy_with_other_line_breaks_and_punctuation_is_accepted(client, auth, issued, signing_keys):
+    """The secretary retyped it in Word: a paragraph broken in two, commas for semicolons, a full stop dropped,
+    the summary in capitals and a date written with dashes. The words are the decision's, so it passes."""
+
+    def retype(context):
+        label, text = context["articles"][0]["label"], context["articles"][0]["text"]
+        head, tail = text.split(" có tên ", 1)
+        context["articles"] = [{"label": label, "text": head}, {"label": "", "text": "có tên " + tail.rstrip(".")}]
+        context["legal_bases"] = [basis.replace(";", ",").replace("/", "-") for basis in context["legal_bases"]]
+        context["title"] = context["title"].upper()
+
+    retyped = variant_pdf(issued.decision, retype)
+    assert retyped != decision_pdf(issued.decision)
+    auth.login(issued.result.secretary)
+
+    response = upload(client, issued.decision, sign_pdf(retyped, *signing_keys))
+
+    assert response.status_code == 302
+    event = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "signed_copy")).one()
+    assert event.details["text_coverage"] >= signed_copy.signed_content.COVERAGE_MIN
+
+
+def test_the_revocations_copy_must_list_the_revoked_awardee(client, auth, issued, signing_keys):
+    from tests.certificates.test_verify import revoke
+
+    certificate = _certificate(issued.decision)
+    revoking = revoke(issued.result, issued.decision, certificate, "Thành tích không đúng sự thật.")
+
+    def other_one(context):
+        context["annex"]["revocations"][0]["name"] = "Kẻ Giả Mạo"
+
+    auth.login(issued.result.secretary)
+
+    refused_for_content(
+        client, revoking, sign_pdf(variant_pdf(revoking, other_one), *signing_keys),
+        f"thiếu tên “{certificate.awardee.recipient_name}”",
+        "Kẻ Giả Mạo",
+    )
+
+
+@pytest.mark.parametrize(
+    "record, signed, matches",
+    [
+        ("Số 02-QĐ/BDVTU ngày 15/6/2022", "Số 02-QĐ/BDV\nTU ngày 15-6-2022", True),  # broken in a cell, other dashes
+        (  # a number moved elsewhere (a running header), capitals, stops
+            "Điều 1. Tặng Giấy khen cho các tập thể, cá nhân có tên trong danh sách kèm theo.\n2",
+            "2\nĐIỀU 1 tặng giấy khen cho các tập thể cá nhân\ncó tên trong danh sách kèm theo",
+            True,
+        ),
+        ("STT Tên tập thể Hình thức 1 An 2 Bình", "STT Tên tập thể Hình thức 1 An STT Tên tập thể Hình thức 2 Bình", True),
+        # A date in the other style (the State's cited dates were once "16/6/2025", now written out).
+        ("Luật số 06/2022/QH15 ngày 15 tháng 6 năm 2022;", "Luật số 06/2022/QH15 ngày 15/06/2022,", True),
+        ("Luật số 06/2022/QH15 ngày 15 tháng 6 năm 2022;", "Luật số 06/2022/QH15 ngày 16/6/2022;", False),
+        ("Quyết định này có hiệu lực kể từ ngày ký.", "Quyết định này không có hiệu lực kể từ ngày ký.", False),
+        ("thưởng 500.000 đồng", "thưởng 5.000.000 đồng", False),
+        ("Tặng Giấy khen cho An", "Tặng Giấy khen cho An và Bình", False),
+    ],
+)
+def test_layout_may_differ_words_may_not(record, signed, matches):
+    assert signed_copy.signed_content.compare(record, signed, []).matches is matches
+
+
+def test_a_scrambled_text_with_all_the_words_falls_below_the_coverage():
+    record = " ".join(f"từ{index}" for index in range(200))
+    scrambled = " ".join(reversed(record.split()))
+
+    comparison = signed_copy.signed_content.compare(record, scrambled, [])
+
+    assert comparison.matches is False
+    assert comparison.coverage < signed_copy.signed_content.COVERAGE_MIN
+    assert "theo đúng thứ tự" in "; ".join(comparison.differences())
+
+
+def test_a_name_listed_twice_is_refused():
+    comparison = signed_copy.signed_content.compare("1 Trần Thị Hạnh 2 Lê An", "1 Trần Thị Hạnh 2 Lê An 3 Trần Thị\nHạnh", ["Trần Thị Hạnh", "Lê An"])
+
+    assert comparison.repeated_names == ["Trần Thị Hạnh"]
+    assert comparison.matches is False
+
+
+# --- the signer: named on the certificate, printed on the decision -----------------------------------------
+
+
+@pytest.mark.parametrize(
+    "certificate, matches",
+    [
+        ("Nguyễn Văn Trưởng", True),
+        ("NGUYỄN VĂN TRƯỞNG", True),
+        ("Nguyen Van Truong", True),  # a certificate without diacritics
+        ("Nguye\u0302\u0303n Va\u0306n Tru\u031bo\u031b\u0309ng", True),  # NFD
+        ("Nguyễn Văn Trưởng - Ban Dân vận Tỉnh ủy", True),
+        ("Ban Dân vận Tỉnh ủy", False),  # the agency's token
+        ("Nguyễn Văn Trưởng Thành", False),  # another person whose name starts the same
+        ("Võ Minh Quang", False),
+    ],
+)
+def test_the_certificates_name_is_compared_loosely_with_the_decisions_signer(certificate, matches):
+    assert signed_copy.signer_matches("Nguyễn Văn Trưởng", [certificate]) is matches
+
+
+def test_a_copy_signed_by_someone_else_is_kept_with_a_warning_on_the_decision_and_verify_pages(
+    client, auth, issued, tmp_path
+):
+    decision = issued.decision
+    assert decision.signer_name == SIGNER_NAME
+    agency = make_certificate(tmp_path / "agency", common_name="Ban Dân vận Tỉnh ủy Quảng Ngãi")
+    warning = f"Người ký trên chứng thư (Ban Dân vận Tỉnh ủy Quảng Ngãi) khác người ký ghi trên quyết định ({SIGNER_NAME})"
+    auth.login(issued.result.secretary)
+
+    response = upload(client, decision, sign_pdf(decision_pdf(decision), *agency))
+
+    assert response.status_code == 302
+    copy = db.session.scalars(sa.select(SignedCopy)).one()
+    assert (copy.signer_name, copy.decision_signer_name) == ("Ban Dân vận Tỉnh ủy Quảng Ngãi", SIGNER_NAME)
+    event = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "signed_copy")).one()
+    assert event.details["signer_matches"] is False and event.details["decision_signer"] == SIGNER_NAME
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert warning in page
+    assert page.count(warning) == 2  # the flash and the signed-copy section
+    auth.logout()
+
+    public = client.get(f"/verify/{_certificate(decision).serial}").get_data(as_text=True)
+    assert warning in public
+    assert 'class="signer-mismatch"' in public
+
+
+def test_a_copy_signed_by_the_decisions_signer_has_no_warning(client, auth, issued, tmp_path):
+    plain = make_certificate(tmp_path / "plain", common_name="NGUYEN VAN TRUONG")
+    auth.login(issued.result.secretary)
+
+    assert upload(client, issued.decision, sign_pdf(decision_pdf(issued.decision), *plain)).status_code == 302
+
+    assert db.session.scalars(sa.select(SignedCopy)).one().decision_signer_name is None
+    page = client.get(f"/awards/decisions/{issued.decision.id}").get_data(as_text=True)
+    assert "khác người ký ghi trên quyết định" not in page
+    auth.logout()
+    public = client.get(f"/verify/{_certificate(issued.decision).serial}").get_data(as_text=True)
+    assert "khác người ký ghi trên quyết định" not in public
 
 
 # --- who may ------------------------------------------------------------------------------------------

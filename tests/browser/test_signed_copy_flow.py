@@ -79,3 +79,34 @@ def test_a_signed_decision_is_accepted_its_altered_copy_refused_and_the_verify_p
     assert downloaded.suggested_filename == "QD-01-BDVTU-2026-ky-so.pdf"
     assert open(downloaded.path(), "rb").read() == signed
     assert watch.collect() == []
+
+
+def test_a_copy_signed_in_another_name_is_kept_with_the_warning_on_the_decision_and_verify_pages(
+    page: Page, make_council_result, make_issued_decision, artifacts_dir, backend, tmp_path
+):
+    limiter.reset()
+    result = make_council_result(passed=2, individuals=1)
+    decision = make_issued_decision(result)
+    agency = "Ban Dân vận Tỉnh ủy Quảng Ngãi"
+    signed = sign_pdf(decision_pdf(decision), *make_certificate(tmp_path, common_name=agency))
+    warning = f"Người ký trên chứng thư ({agency}) khác người ký ghi trên quyết định ({decision.signer_name})"
+    watch = CspWatch(page)
+
+    log_in(page, result.secretary)
+    page.goto(f"/awards/decisions/{decision.id}")
+    _choose_file(page, "QD-01-BDVTU-2026-da-ky.pdf", signed)
+    page.get_by_role("button", name="Tải lên bản ký số").click()
+    expect(page.locator(".flash-warning")).to_contain_text(warning)
+    expect(page.locator("#signed-copy .signer-mismatch")).to_contain_text(warning)
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.locator("#signed-copy").screenshot(path=str(artifacts_dir / f"signed-copy-other-signer-390-{backend}.png"))
+    page.set_viewport_size({"width": 1280, "height": 900})
+
+    certificate = db.session.scalars(sa.select(Certificate).where(Certificate.decision_id == decision.id)).first()
+    page.context.clear_cookies()
+    page.goto(f"/verify/{certificate.serial}")
+    expect(page.locator(".signer-mismatch")).to_contain_text(warning)
+    page.screenshot(path=str(artifacts_dir / f"signed-copy-other-signer-verify-{backend}.png"), full_page=True)
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.screenshot(path=str(artifacts_dir / f"signed-copy-other-signer-verify-390-{backend}.png"), full_page=True)
+    assert watch.collect() == []
