@@ -142,7 +142,9 @@ def _signed_links(certificate: Certificate) -> dict:
             return None
         return {
             "url": url_for(".verify_signed_decision", serial=certificate.serial, decision_id=decision.id),
-            "signer": copy.signer_name,
+            "signer": str(copy.signer_name),
+            # Set only when no signing certificate names the signer printed on the decision.
+            "decision_signer": copy.decision_signer_name or "",
             "signed_at": format_signing_time(copy.signed_at),
             "trusted": copy.trusted,
         }

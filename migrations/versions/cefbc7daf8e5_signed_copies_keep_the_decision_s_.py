@@ -5,7 +5,7 @@ flagged (review of issue 11, finding 2): the decision's signer name is kept on t
 Existing copies were never compared and stay NULL.
 
 Revision ID: cefbc7daf8e5
-Revises: cbeaed49c0fd
+Revises: 663f328b0c92
 Create Date: 2026-12-05 22:40:00.000000
 
 """
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'cefbc7daf8e5'
-down_revision = 'cbeaed49c0fd'
+down_revision = '663f328b0c92'
 branch_labels = None
 depends_on = None
 
