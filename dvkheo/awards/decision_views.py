@@ -19,7 +19,7 @@ from dvkheo.awards import signed_copy
 from dvkheo.awards import workflow
 from dvkheo.awards.decision_forms import DecisionEditForm, IssueForm, NewDecisionForm, ReturnForm, SignedCopyForm
 from dvkheo.awards.decision_pdf import decision_context
-from dvkheo.awards.models import AwardForm, Decision, DecisionAwardee, DecisionStatus, RevocationItem
+from dvkheo.awards.models import AwardForm, Decision, DecisionAwardee, DecisionStatus, RevocationItem, signature_lines
 from dvkheo.awards.views import bp
 from dvkheo.campaigns.models import Campaign
 from dvkheo.core import audit
@@ -158,6 +158,8 @@ def new_decision(campaign_id: int):
         "awards/decisions/new.html",
         campaign=campaign,
         award_form=award_form,
+        # "K/T TRƯỞNG BAN" for a Party issuer, "KT. CHỦ TỊCH" for a State one: the award form's system decides.
+        signature=signature_lines(award_form),
         listing=listing,
         form=form,
         chosen=set(form.nomination_ids.data or []),

@@ -255,3 +255,24 @@ def test_list_page_query_count_does_not_grow(client, auth, make_council_result, 
     large = measure(passed=6, decisions=4)
     assert large == small, (small, large)
     assert small <= 25
+
+
+def test_new_decision_page_writes_the_signer_in_the_issuers_system(client, auth, make_council_result):
+    """"Dự thảo quyết định" names the signer as the decision will: "K/T" for a Party issuer, "KT." for a State one."""
+    from dvkheo.awards.models import SignerPrefix
+    from dvkheo.documents.models import ensure_builtin_systems
+
+    result = make_council_result(passed=1)
+    form = result.award_form
+    form.signer_prefix, form.signer_authority, form.signer_title = SignerPrefix.DEPUTY, "TRƯỞNG BAN", "PHÓ TRƯỞNG BAN"
+    db.session.commit()
+    auth.login(result.secretary)
+    url = f"/awards/campaigns/{result.campaign.id}/decisions/new?award_form={form.id}"
+    page = client.get(url).get_data(as_text=True)
+    assert "K/T TRƯỞNG BAN · PHÓ TRƯỞNG BAN · Nguyễn Văn Trưởng" in page and "KT." not in page
+
+    form.document_system_id = ensure_builtin_systems()["state"].id
+    form.signer_authority, form.signer_title = "CHỦ TỊCH", "PHÓ CHỦ TỊCH"
+    db.session.commit()
+    page = client.get(url).get_data(as_text=True)
+    assert "KT. CHỦ TỊCH · PHÓ CHỦ TỊCH · Nguyễn Văn Trưởng" in page and "K/T" not in page
