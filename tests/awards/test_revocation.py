@@ -332,3 +332,20 @@ def pages_of(data: bytes) -> list:
     from tests.pdf_layout import pages
 
     return pages(data)
+
+
+def test_a_quoted_model_title_is_quoted_once(client, login_as, make_council_result, make_issued_decision):
+    """A title typed with its own quotes ("“Hũ gạo tình thương” và sinh kế") reads “‘Hũ gạo tình thương’ và sinh kế”
+    on the revocation form and the "Đã khen thưởng" page, never ““Hũ gạo tình thương” và sinh kế”."""
+    from html import unescape
+
+    result = make_council_result(passed=1)
+    result.passed[0].title = "“Hũ gạo tình thương” và sinh kế cho hộ nghèo"
+    db.session.commit()
+    decision = make_issued_decision(result)
+    login_as(Role.SECRETARY, result.campaign.organising_unit)
+    expected = "“‘Hũ gạo tình thương’ và sinh kế cho hộ nghèo”"
+    for url in (f"/awards/decisions/{decision.id}/revocations/new", f"/awards/campaigns/{result.campaign.id}/awarded"):
+        page = unescape(client.get(url).get_data(as_text=True))
+        assert expected in page, url
+        assert "““" not in page and "””" not in page, url
