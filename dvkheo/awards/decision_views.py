@@ -64,8 +64,8 @@ def _load_campaign(campaign_id: int) -> Campaign:
 
 
 def _load_decision(decision_id: int) -> Decision:
-    decision = access.get_or_404(
-        Decision,
+    """The decision with what its pages read, or 404 to anyone outside its campaign's committee (access.load_decision)."""
+    return access.load_decision(
         decision_id,
         so.selectinload(Decision.awardees).options(
             so.joinedload(DecisionAwardee.nomination),
@@ -77,9 +77,6 @@ def _load_decision(decision_id: int) -> Decision:
             so.joinedload(RevocationItem.certificate),
         ),
     )
-    if not access.can_view_decisions(current_user, decision.campaign):
-        _deny(decision.campaign)
-    return decision
 
 
 def _problems(refused: RuleRefused) -> list:

@@ -67,13 +67,18 @@ def test_who_may_open_the_decision_pages(client, login_as, auth, make_unit, make
     auth.logout()
     login_as(Role.REVIEWER, other_province)
     assert statuses() == [404, 404, 404]
-    # Inside the tree without the permission: forbidden.
+    # Inside the tree without the permission: the campaign's list is forbidden; a decision, like the minutes and the
+    # certificates, does not exist for them (they do not learn that its number exists).
     auth.logout()
     login_as(Role.REVIEWER, inside_commune)
-    assert statuses() == [403, 403, 403]
+    assert statuses() == [403, 404, 404]
     auth.logout()
     login_as(Role.UNIT_SUBMITTER, inside_commune)
-    assert statuses() == [403, 403, 403]
+    assert statuses() == [403, 404, 404]
+    auth.logout()
+    login_as(Role.SECRETARY, inside_commune)  # another committee inside the tree (a commune's secretary)
+    assert statuses() == [403, 404, 404]
+    assert client.get(f"/awards/decisions/{decision.id}/docx").status_code == 404
     # The committee reads everything.
     auth.logout()
     auth.login(result.chair)

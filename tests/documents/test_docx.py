@@ -414,7 +414,7 @@ def test_decision_download_and_who_may_have_it(client, auth, login_as, make_unit
     assert client.get(url).status_code == 404
     auth.logout()
     login_as(Role.UNIT_SUBMITTER, result.passed[0].unit)
-    assert client.get(url).status_code == 403
+    assert client.get(url).status_code == 404  # like the minutes and the certificates: nothing to learn
 
 
 def test_minutes_download_and_who_may_have_it(client, auth, login_as, make_unit, make_council_result):
