@@ -281,3 +281,23 @@ def test_new_decision_page_writes_the_signer_in_the_issuers_system(client, auth,
     db.session.commit()
     page = client.get(url).get_data(as_text=True)
     assert "KT. CHỦ TỊCH · PHÓ CHỦ TỊCH · Nguyễn Văn Trưởng" in page and "K/T" not in page
+
+
+def test_a_decision_number_stays_on_one_line(client, auth, make_council_result, make_issued_decision):
+    """On a phone "số 01-QĐ/BDVTU" used to break at its hyphen ("số 01-" / "QĐ/BDVTU"): every number on the decision's
+    pages sits in a no-wrap span, styled by the site's stylesheet (the CSP allows no inline style)."""
+    from pathlib import Path
+
+    result = make_council_result(passed=1)
+    decision = make_issued_decision(result)
+    auth.login(result.chair)
+    number = '<span class="nowrap">01-QĐ/BDVTU</span>'
+    page = client.get(f"/awards/decisions/{decision.id}").get_data(as_text=True)
+    heading = re.search(r"<h1>(.*?)</h1>", page, re.S).group(1)
+    assert f"số {number}" in heading
+    assert f"đúng số quyết định {number}" in page  # the signed copy's help text
+    assert number in client.get(f"/awards/campaigns/{result.campaign.id}/decisions").get_data(as_text=True)
+    assert "style=" not in heading
+    css = (Path(__file__).resolve().parents[2] / "static/css/app.css").read_text()
+    assert re.search(r"^\.nowrap\s*{\s*white-space:\s*nowrap;\s*}", css, re.M)
+    assert 'href="/static/css/app.css' in page
