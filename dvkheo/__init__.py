@@ -8,6 +8,7 @@ import time
 import sqlalchemy as sa
 from flask import Flask
 from flask_login import current_user
+from markupsafe import Markup
 
 from config import BASE_DIR, CONFIGS, Config, ProductionConfig
 from dvkheo.core.urls import register_url_converters
@@ -179,6 +180,8 @@ def _register_template_helpers(app: Flask) -> None:
     # Official documents: a title in “…” exactly once, and place nouns in lower case mid-sentence.
     app.jinja_env.filters["quoted"] = quoted
     app.jinja_env.filters["in_text"] = in_running_text
+    # A document's number on one line ("01-QĐ/BDVTU", never "01-" / "QĐ/BDVTU" on a phone): static/css/app.css .nowrap.
+    app.jinja_env.filters["doc_number"] = lambda number: Markup('<span class="nowrap">%s</span>') % (number or "")
 
     from dvkheo.core.notifications import unread_count
     from dvkheo.review.navigation import committee_nav

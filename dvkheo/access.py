@@ -448,6 +448,18 @@ def load_nomination(nomination_id: int, *, for_edit: bool = False) -> Nomination
     return nomination
 
 
+def load_decision(decision_id: int, *options):
+    """A decision (award, amendment, revocation: its page, PDF, Word copy, signed copies) the current user may read,
+    else 404. Like the minutes and the certificates, a user outside the campaign's committee learns nothing, not even
+    that the number exists: no 403 for someone elsewhere in the campaign's tree either."""
+    from dvkheo.awards.models import Decision
+
+    decision = get_or_404(Decision, decision_id, *options)
+    if not can_view_decisions(current_user, decision.campaign):
+        abort(404)
+    return decision
+
+
 def load_review_campaign(campaign_id: int, *, manage: bool = False) -> Campaign:
     """A campaign for the committee's review pages: 404 to outsiders, 403 to staff who may only read."""
     campaign = get_or_404(Campaign, campaign_id)

@@ -61,3 +61,27 @@ def columns(data: bytes, page_number: int = 0, split: float = 0.45) -> tuple[lis
 
 def page_texts(data: bytes) -> list[str]:
     return ["\n".join(line.text for line in page) for page in pages(data)]
+
+
+def table_overflows(data: bytes, page_number: int) -> tuple[list[str], list[list[str]]]:
+    """The words of a page's ruled table that run past the right border of the cell they start in, and each cell's
+    lines of text (row by row). A word that overflows would print over the next column or off the table."""
+    with pdfplumber.open(io.BytesIO(data)) as pdf:
+        page = pdf.pages[page_number]
+        table = page.find_table()
+        assert table is not None, "no ruled table on the page"
+        cells = [cell for cell in table.cells if cell]
+        words = page.extract_words()
+        over = []
+        for word in words:
+            x, y = word["x0"] + 0.5, (word["top"] + word["bottom"]) / 2
+            cell = next((c for c in cells if c[0] <= x <= c[2] and c[1] <= y <= c[3]), None)
+            if cell is not None and word["x1"] > cell[2] + 0.5:
+                over.append(word["text"])
+        texts = []
+        for row in table.rows:
+            texts.append([
+                [line.text for line in _lines(page.crop(cell).extract_words(extra_attrs=["fontname"]))] if cell else []
+                for cell in row.cells
+            ])
+        return over, texts

@@ -19,7 +19,7 @@ from dvkheo.awards import signed_copy
 from dvkheo.awards import workflow
 from dvkheo.awards.decision_forms import DecisionEditForm, IssueForm, NewDecisionForm, ReturnForm, SignedCopyForm
 from dvkheo.awards.decision_pdf import decision_context
-from dvkheo.awards.models import AwardForm, Decision, DecisionAwardee, DecisionStatus, RevocationItem
+from dvkheo.awards.models import AwardForm, Decision, DecisionAwardee, DecisionStatus, RevocationItem, signature_lines
 from dvkheo.awards.views import bp
 from dvkheo.campaigns.models import Campaign
 from dvkheo.core import audit
@@ -64,8 +64,8 @@ def _load_campaign(campaign_id: int) -> Campaign:
 
 
 def _load_decision(decision_id: int) -> Decision:
-    decision = access.get_or_404(
-        Decision,
+    """The decision with what its pages read, or 404 to anyone outside its campaign's committee (access.load_decision)."""
+    return access.load_decision(
         decision_id,
         so.selectinload(Decision.awardees).options(
             so.joinedload(DecisionAwardee.nomination),
@@ -77,9 +77,6 @@ def _load_decision(decision_id: int) -> Decision:
             so.joinedload(RevocationItem.certificate),
         ),
     )
-    if not access.can_view_decisions(current_user, decision.campaign):
-        _deny(decision.campaign)
-    return decision
 
 
 def _problems(refused: RuleRefused) -> list:
@@ -158,6 +155,8 @@ def new_decision(campaign_id: int):
         "awards/decisions/new.html",
         campaign=campaign,
         award_form=award_form,
+        # "K/T TRƯỞNG BAN" for a Party issuer, "KT. CHỦ TỊCH" for a State one: the award form's system decides.
+        signature=signature_lines(award_form),
         listing=listing,
         form=form,
         chosen=set(form.nomination_ids.data or []),

@@ -26,6 +26,9 @@ from dvkheo.documents.formats import BUILTIN, PARTY, STATE, DocumentFormat, bala
 
 MIMETYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 FONT = "Times New Roman"
+# A serial in the annexed list, as the PDF's "Liberation Mono" (metric-compatible with Courier New) at 9.5 pt.
+MONO_FONT = "Courier New"
+MONO_PT = 9.5
 # Liberation Serif is metric-compatible with Times New Roman: it measures the ruled lines, so a rule is as long as
 # the text above it in Word and in LibreOffice alike.
 _MEASURE_FONTS = {
@@ -557,10 +560,11 @@ class OfficialDocx:
 
     def grid(self, columns: list[tuple[str, float]], rows: list, *, size: float = 12, centred: set[int] = frozenset(),
              bold_columns: set[int] = frozenset(), italic_columns: set[int] = frozenset(),
-             nobreak_columns: set[int] = frozenset()) -> None:
+             nobreak_columns: set[int] = frozenset(), mono_columns: set[int] = frozenset()) -> None:
         """A ruled table whose header repeats on every page. `columns` are (heading, width in mm; 0 = the rest);
         a row is a list of cell texts (a cell may be (text, note) for an italic line under it) or
-        {"heading": text} for a shaded group row across the table."""
+        {"heading": text} for a shaded group row across the table. A column in `mono_columns` prints in the PDF's
+        monospace at its size (a serial)."""
         fixed = sum(width for _, width in columns)
         flexible = [i for i, (_, width) in enumerate(columns) if not width]
         rest = (TEXT_WIDTH_MM - fixed) / max(1, len(flexible))
@@ -588,9 +592,12 @@ class OfficialDocx:
                 paragraph = cell.paragraphs[0]
                 if index in centred:
                     paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
-                self.run(paragraph, "" if text is None else str(text), bold=index in bold_columns,
-                         italic=index in italic_columns, size=size - 1 if index in italic_columns else size,
-                         nobreak=index in nobreak_columns)
+                run = self.run(paragraph, "" if text is None else str(text), bold=index in bold_columns,
+                               italic=index in italic_columns, size=size - 1 if index in italic_columns else size,
+                               nobreak=index in nobreak_columns)
+                if index in mono_columns:
+                    run.font.name = MONO_FONT
+                    run.font.size = Pt(MONO_PT)
                 if note:
                     extra = cell.add_paragraph()
                     if index in centred:
@@ -640,15 +647,19 @@ def _annex(out: OfficialDocx, annex: dict, revocation_reason: str) -> None:
             paragraph = out.paragraph(align="justify", indent=True, after=6)
             out.run(paragraph, "Lý do thu hồi:", italic=True)
             out.run(paragraph, f" {revocation_reason}")
-        columns = [("STT", 13), ("Tên tập thể, cá nhân", 0), ("Chức vụ, đơn vị", 39), ("Hình thức", 23),
-                   ("Nội dung thu hồi", 33), ("Số hiệu giấy khen", 33)]
+        # The PDF's widths (decision-pdf.css, table.revocations): the serial (30.2 mm in 9.5 pt monospace) and the
+        # cited number ("01-QĐ/BDVTU)", 25.7 mm in 11 pt italic) each fit their column whole, so Word never cuts
+        # them mid-word ("01-QĐ/BDV" "TU", "DVK26-YGJ2-E" "PPV").
+        columns = [("STT", 13), ("Tên tập thể, cá nhân", 0), ("Chức vụ, đơn vị", 28), ("Hình thức", 30),
+                   ("Nội dung thu hồi", 26), ("Số hiệu giấy khen", 34)]
+        number_room = columns[3][1] - 2  # the grid's cell margins: 1 mm each side
         rows = [
             [r.get("stt"), r.get("name"), r.get("detail"),
-             (r.get("form"), f"(QĐ số {r['decision']})" if r.get("decision") else ""), r.get("scope"),
-             r.get("serial") or "Toàn bộ"]
+             (r.get("form"), _cited_number(r["decision"], number_room) if r.get("decision") else ""),
+             r.get("scope"), r.get("serial") or "Toàn bộ"]
             for r in revocations
         ]
-        out.grid(columns, rows, centred={0}, bold_columns={1}, nobreak_columns={5})
+        out.grid(columns, rows, centred={0}, bold_columns={1}, nobreak_columns={5}, mono_columns={5})
         count = len(revocations)
     else:
         columns = [("STT", 13), ("Tên tập thể, cá nhân", 0), ("Chức vụ, đơn vị", 39), ("Mô hình, điển hình", 45),
@@ -674,6 +685,15 @@ def _annex(out: OfficialDocx, annex: dict, revocation_reason: str) -> None:
         out.grid(columns, rows, centred=centred, bold_columns={1}, italic_columns=italic)
         count = sum(1 for r in annex.get("rows") or [] if not r.get("heading"))
     out.paragraph(f"Danh sách gồm {count} tập thể, cá nhân.", align="left", italic=True, size=12, before=8)
+
+
+def _cited_number(number: str, room_mm: float) -> str:
+    """"(QĐ số 01-QĐ/BDVTU)": Word breaks it after "số" and the number fits its column whole. A number wider than
+    its column ("01-QĐ/BTGDVTUQN)") starts its own line and may break after its "/" only (a zero-width space), as the
+    PDF does: never at its hyphen or inside a word."""
+    if text_width_mm(number + ")", 11) <= room_mm:
+        return f"(QĐ số {number})"
+    return "(QĐ số\n" + number.replace("/", "/\u200b") + ")"
 
 
 def decision_docx(decision) -> bytes:

@@ -1,15 +1,16 @@
 """The header block of a printed document ("phần đầu văn bản") as plain values, in the issuer's system.
 
-The PDF templates (templates/pdf/_letterhead.html) and the Word export read the same dict, so a Party
-document gets "ĐẢNG CỘNG SẢN VIỆT NAM" and an asterisk under the issuer, a State one the national title,
-the motto and a rule, and no template decides it alone.
+The minutes, the achievement report and the scoring sheets print it with the decisions' own macro
+(templates/pdf/_header.html) and the Word export reads the same dict, so a Party document gets "ĐẢNG CỘNG SẢN
+VIỆT NAM" and an asterisk under the issuer, a State one the national title, the motto and a rule, every long
+name breaks at the same balanced places in PDF and Word, and no template decides it alone.
 """
 from __future__ import annotations
 
 from datetime import date
 
 from dvkheo.core.timeutil import official_date_line
-from dvkheo.documents.formats import STATE, DocumentFormat
+from dvkheo.documents.formats import STATE, DocumentFormat, header_context
 
 MARK_TEXT = {"asterisk": "*", "asterisks": "***"}
 NBSP = "\u00a0"
@@ -17,21 +18,17 @@ NBSP = "\u00a0"
 
 def letterhead(fmt: DocumentFormat, *, parent_body: str, issuing_body: str, number: str = "", place: str = "",
                on: date | None = None, place_date: str | None = None) -> dict:
-    """Keys: system, parent_body, issuing_body, mark ("asterisk" | "asterisks" | "rule" | "none"), mark_text
-    ("*", "***" or ""), number (with its lead, "Số 01-BB/HĐXC"; may be empty), place_date (italic line),
-    right_lines (the right column top to bottom; the last one is ruled)."""
+    """`formats.header_context()`'s keys (system "party" | "state", parent_body, issuing_body, parent_lines and
+    issuing_lines cut by `balanced_lines`, mark, number with its lead ("Số 01-BB/HĐXC"; may be empty), right_lines,
+    place_date), plus mark_text ("*", "***" or "").
+
+    The decisions' header and this one are the same dict: a commune's council then prints "ỦY BAN NHÂN DÂN /
+    XÃ TỊNH KHÊ" as its decisions and its Word copy do, never "ỦY BAN NHÂN DÂN XÃ TỊNH / KHÊ"."""
     if place_date is None:
         place_date = official_date_line(place, on) if on is not None and place else ""
-    return {
-        "system": fmt.code,
-        "parent_body": (parent_body or "").strip(),
-        "issuing_body": (issuing_body or "").strip(),
-        "mark": fmt.issuer_mark,
-        "mark_text": MARK_TEXT.get(fmt.issuer_mark, ""),
-        "number": number,
-        "place_date": place_date,
-        "right_lines": list(fmt.header_lines),
-    }
+    head = header_context(fmt, parent_body=parent_body, issuing_body=issuing_body, number=number, place_date=place_date)
+    head["mark_text"] = MARK_TEXT.get(fmt.issuer_mark, "")
+    return head
 
 
 def keep_last_words(text: str, count: int = 2) -> str:

@@ -64,6 +64,9 @@ def index():
         templates=ops.TEMPLATES,
         delete_form=EmptyForm(),
         deletable={system.id: ops.delete_problem(system) is None for system in systems},
+        # Each system's sample number with its own example issuer's code: "05-QĐ/TĐTN" for the Youth Union's.
+        sample_numbers={system.id: system.format.number_line(5, "QĐ", issuer_example(system.format).code)
+                        for system in systems},
     )
 
 
@@ -100,7 +103,12 @@ def create():
             errors = [SESSION_EXPIRED]
         else:
             errors = form.messages()
-    sample, from_typed = _sample_of(form, start)
+    if request.method == "POST":
+        sample, from_typed = _sample_of(form, start)
+    else:
+        # Nothing typed yet: the form holds the model's values (its name and code left blank to fill in), so the
+        # sample is the model's and there is no error to speak of.
+        sample, from_typed = _sample(start), True
     return render_template(
         "documents/form.html", form=form, system=None, start_code=start_code, start=start, errors=errors,
         sample=sample, sample_from_typed=from_typed, history=[],

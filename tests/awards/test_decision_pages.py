@@ -67,13 +67,18 @@ def test_who_may_open_the_decision_pages(client, login_as, auth, make_unit, make
     auth.logout()
     login_as(Role.REVIEWER, other_province)
     assert statuses() == [404, 404, 404]
-    # Inside the tree without the permission: forbidden.
+    # Inside the tree without the permission: the campaign's list is forbidden; a decision, like the minutes and the
+    # certificates, does not exist for them (they do not learn that its number exists).
     auth.logout()
     login_as(Role.REVIEWER, inside_commune)
-    assert statuses() == [403, 403, 403]
+    assert statuses() == [403, 404, 404]
     auth.logout()
     login_as(Role.UNIT_SUBMITTER, inside_commune)
-    assert statuses() == [403, 403, 403]
+    assert statuses() == [403, 404, 404]
+    auth.logout()
+    login_as(Role.SECRETARY, inside_commune)  # another committee inside the tree (a commune's secretary)
+    assert statuses() == [403, 404, 404]
+    assert client.get(f"/awards/decisions/{decision.id}/docx").status_code == 404
     # The committee reads everything.
     auth.logout()
     auth.login(result.chair)
@@ -255,3 +260,44 @@ def test_list_page_query_count_does_not_grow(client, auth, make_council_result, 
     large = measure(passed=6, decisions=4)
     assert large == small, (small, large)
     assert small <= 25
+
+
+def test_new_decision_page_writes_the_signer_in_the_issuers_system(client, auth, make_council_result):
+    """"Dự thảo quyết định" names the signer as the decision will: "K/T" for a Party issuer, "KT." for a State one."""
+    from dvkheo.awards.models import SignerPrefix
+    from dvkheo.documents.models import ensure_builtin_systems
+
+    result = make_council_result(passed=1)
+    form = result.award_form
+    form.signer_prefix, form.signer_authority, form.signer_title = SignerPrefix.DEPUTY, "TRƯỞNG BAN", "PHÓ TRƯỞNG BAN"
+    db.session.commit()
+    auth.login(result.secretary)
+    url = f"/awards/campaigns/{result.campaign.id}/decisions/new?award_form={form.id}"
+    page = client.get(url).get_data(as_text=True)
+    assert "K/T TRƯỞNG BAN · PHÓ TRƯỞNG BAN · Nguyễn Văn Trưởng" in page and "KT." not in page
+
+    form.document_system_id = ensure_builtin_systems()["state"].id
+    form.signer_authority, form.signer_title = "CHỦ TỊCH", "PHÓ CHỦ TỊCH"
+    db.session.commit()
+    page = client.get(url).get_data(as_text=True)
+    assert "KT. CHỦ TỊCH · PHÓ CHỦ TỊCH · Nguyễn Văn Trưởng" in page and "K/T" not in page
+
+
+def test_a_decision_number_stays_on_one_line(client, auth, make_council_result, make_issued_decision):
+    """On a phone "số 01-QĐ/BDVTU" used to break at its hyphen ("số 01-" / "QĐ/BDVTU"): every number on the decision's
+    pages sits in a no-wrap span, styled by the site's stylesheet (the CSP allows no inline style)."""
+    from pathlib import Path
+
+    result = make_council_result(passed=1)
+    decision = make_issued_decision(result)
+    auth.login(result.chair)
+    number = '<span class="nowrap">01-QĐ/BDVTU</span>'
+    page = client.get(f"/awards/decisions/{decision.id}").get_data(as_text=True)
+    heading = re.search(r"<h1>(.*?)</h1>", page, re.S).group(1)
+    assert f"số {number}" in heading
+    assert f"đúng số quyết định {number}" in page  # the signed copy's help text
+    assert number in client.get(f"/awards/campaigns/{result.campaign.id}/decisions").get_data(as_text=True)
+    assert "style=" not in heading
+    css = (Path(__file__).resolve().parents[2] / "static/css/app.css").read_text()
+    assert re.search(r"^\.nowrap\s*{\s*white-space:\s*nowrap;\s*}", css, re.M)
+    assert 'href="/static/css/app.css' in page

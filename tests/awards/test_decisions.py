@@ -400,7 +400,7 @@ def test_amendment_links_both_ways_replaces_the_certificate_and_awards_an_additi
 
     auth.login(result.secretary)
     original_page = client.get(f"/awards/decisions/{original.id}").get_data(as_text=True)
-    assert "Được sửa đổi, bổ sung bởi" in original_page and "Quyết định số 02-QĐ/BDVTU ngày 21/11/2026" in original_page
+    assert "Được sửa đổi, bổ sung bởi" in original_page and "Quyết định số <span class=\"nowrap\">02-QĐ/BDVTU</span> ngày 21/11/2026" in original_page
     amendment_page = client.get(f"/awards/decisions/{amendment.id}").get_data(as_text=True)
     assert "Sửa đổi, bổ sung" in amendment_page and "Quyết định số 01-QĐ/BDVTU, ngày 20/11/2026" in amendment_page
 

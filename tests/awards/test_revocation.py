@@ -295,3 +295,57 @@ def test_issuing_through_the_decision_workflow_applies_the_revocation(awarded):
     assert draft.status is DecisionStatus.ISSUED and draft.number is not None
     assert certificate_of(line).status is CertificateStatus.REVOKED
     assert db.session.get(Nomination, line.nomination_id).status is S.REVOKED
+
+
+@pytest.mark.parametrize("issuer_code, cited", [
+    ("BDVTU", ["(QĐ số", "01-QĐ/BDVTU)"]),
+    # Wider than its column: the number breaks after its "/" only, never at its hyphen or inside a word.
+    ("BTGDVTUQN", ["(QĐ số", "01-QĐ/", "BTGDVTUQN)"]),
+])
+def test_revocation_annex_fits_its_table(make_council_result, make_issued_decision, issuer_code, cited):
+    """The annexed list of a revocation: no word runs over the next column or the table's border; the serial stays
+    whole on one line, and so does the cited decision's number where it fits its column."""
+    from dvkheo.awards.decision_pdf import decision_pdf
+    from tests.pdf_layout import table_overflows
+
+    result = make_council_result(passed=1)
+    result.award_form.issuer_code = issuer_code
+    db.session.commit()
+    decision = make_issued_decision(result)
+    line = decision.awardees[0]
+    old = certificate_of(line)
+    draft = revocation.draft_revocation(decision, [(line.id, RevocationScope.CERTIFICATE, old.id)], LOST, result.secretary)
+    db.session.commit()
+    issue(draft, result.chair)
+    data = decision_pdf(draft)
+    over, rows = table_overflows(data, page_number=len(pages_of(data)) - 1)
+    assert over == []
+    header, row = rows
+    assert header[-1] == ["Số hiệu giấy", "khen"]
+    assert row[3] == ["Giấy khen", *cited]
+    assert row[5] == [old.serial]
+    # The name keeps a column wide enough for two or three words a line, not one.
+    assert row[1] == ["Ban Công tác", "Mặt trận thôn", "Số 1"]
+
+
+def pages_of(data: bytes) -> list:
+    from tests.pdf_layout import pages
+
+    return pages(data)
+
+
+def test_a_quoted_model_title_is_quoted_once(client, login_as, make_council_result, make_issued_decision):
+    """A title typed with its own quotes ("“Hũ gạo tình thương” và sinh kế") reads “‘Hũ gạo tình thương’ và sinh kế”
+    on the revocation form and the "Đã khen thưởng" page, never ““Hũ gạo tình thương” và sinh kế”."""
+    from html import unescape
+
+    result = make_council_result(passed=1)
+    result.passed[0].title = "“Hũ gạo tình thương” và sinh kế cho hộ nghèo"
+    db.session.commit()
+    decision = make_issued_decision(result)
+    login_as(Role.SECRETARY, result.campaign.organising_unit)
+    expected = "“‘Hũ gạo tình thương’ và sinh kế cho hộ nghèo”"
+    for url in (f"/awards/decisions/{decision.id}/revocations/new", f"/awards/campaigns/{result.campaign.id}/awarded"):
+        page = unescape(client.get(url).get_data(as_text=True))
+        assert expected in page, url
+        assert "““" not in page and "””" not in page, url

@@ -570,8 +570,10 @@ def test_only_the_committee_may_upload(client, auth, login_as, issued, signed, m
     inside_commune = issued.result.passed[0].unit
     other_province = make_unit("Tỉnh Khác", kind="province", code="98")
     cases = [
-        (Role.UNIT_SUBMITTER, inside_commune, 403),
-        (Role.REVIEWER, inside_commune, 403),
+        # Outside the committee, inside the campaign's tree or not: the decision does not exist for them.
+        (Role.UNIT_SUBMITTER, inside_commune, 404),
+        (Role.REVIEWER, inside_commune, 404),
+        (Role.SECRETARY, inside_commune, 404),
         (Role.UNIT_SUBMITTER, make_unit("Xã Ngoài", parent=other_province), 404),
         (Role.SECRETARY, other_province, 404),
         (Role.ADMIN, None, 403),  # reads every decision, issues none
@@ -588,7 +590,7 @@ def test_only_the_committee_may_upload(client, auth, login_as, issued, signed, m
     copy = db.session.scalars(sa.select(SignedCopy)).one()
     auth.logout()
     login_as(Role.UNIT_SUBMITTER, inside_commune)
-    assert client.get(f"/awards/decisions/{decision.id}/signed-copies/{copy.id}.pdf").status_code == 403
+    assert client.get(f"/awards/decisions/{decision.id}/signed-copies/{copy.id}.pdf").status_code == 404
 
 
 def test_the_admin_sees_the_copy_but_no_upload_form(client, auth, login_as, issued, signed):

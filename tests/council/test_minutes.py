@@ -123,6 +123,27 @@ def test_state_minutes_page_one_header(client, become, secretary, council, make_
         assert foreign not in text, foreign
 
 
+def test_commune_council_header_breaks_like_the_decisions_and_the_word_copy(
+    client, become, secretary, council, make_shortlisted
+):
+    """A commune's council: its agency's name is longer than the column. The PDF cuts it at the same balanced place
+    as the decisions' header and the Word copy ("ỦY BAN NHÂN DÂN / XÃ TỊNH KHÊ"), never "… XÃ TỊNH / KHÊ"."""
+    import io
+
+    from docx import Document
+
+    dossier = make_shortlisted()
+    dossier.campaign.council_parent_body = "Ủy ban nhân dân xã Tịnh Khê"
+    db.session.commit()
+    ballot = hold_meeting(client, become, secretary, council, [dossier], system="state")
+    left, _, _ = header_of(client.get(f"/council/ballots/{ballot.id}/minutes.pdf").data)
+    expected = ["ỦY BAN NHÂN DÂN", "XÃ TỊNH KHÊ", "HỘI ĐỒNG XÉT CHỌN", "Số: 01/BB-HĐXC"]
+    assert left == expected
+    word = Document(io.BytesIO(client.get(f"/council/ballots/{ballot.id}/minutes.docx").data))
+    word_left = [squash(p.text) for p in word.tables[0].rows[0].cells[0].paragraphs if p.text.strip()]
+    assert word_left == expected
+
+
 def test_closed_minutes_keep_their_letterhead_when_the_award_form_changes_later(
     client, become, secretary, council, make_shortlisted, pdf_text
 ):

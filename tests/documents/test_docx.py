@@ -243,6 +243,44 @@ def test_revocation_annex_keeps_each_serial_on_one_line(make_council_result, mak
     assert "Lý do thu hồi: Giấy khen bị mất khi chuyển nhà" in docx_text(word.decision_docx(draft))
 
 
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice Writer is not installed")
+def test_revocation_annex_fits_its_table_in_word(tmp_path, make_council_result, make_issued_decision):
+    """The Word copy of a revocation's list, as LibreOffice lays it out: no word over a border, the serial whole in
+    the PDF's monospace, the cited number whole where it fits ("01-QĐ/BDV" "TU" no more), a longer one broken after
+    its "/" only, as in the PDF."""
+    from tests.pdf_layout import table_overflows
+
+    files, serials = {}, {}
+    for code in ("BDVTU", "BTGDVTUQN"):
+        result = make_council_result(passed=1)
+        result.award_form.issuer_code = code
+        db.session.commit()
+        decision = make_issued_decision(result)
+        line = decision.awardees[0]
+        certificate = db.session.scalars(sa.select(Certificate).where(Certificate.awardee_id == line.id)).one()
+        draft = revocation.draft_revocation(decision, [(line.id, RevocationScope.CERTIFICATE, certificate.id)],
+                                            "Giấy khen bị mất khi chuyển nhà", result.secretary)
+        db.session.commit()
+        files[code], serials[code] = word.decision_docx(draft), certificate.serial
+        serial_run = Document(io.BytesIO(files[code])).tables[-1].rows[1].cells[-1].paragraphs[0].runs[0]
+        assert (serial_run.font.name, serial_run.font.size.pt) == (word.MONO_FONT, word.MONO_PT)
+        (tmp_path / f"{code}.docx").write_bytes(files[code])
+    completed = subprocess.run(
+        ["soffice", "--headless", "--norestore", f"-env:UserInstallation=file://{tmp_path}/lo-profile",
+         "--convert-to", "pdf", "--outdir", str(tmp_path / "out"), *[str(tmp_path / f"{c}.docx") for c in files]],
+        capture_output=True, text=True, timeout=240,
+    )
+    assert completed.returncode == 0, completed.stderr
+    cited = {"BDVTU": ["(QĐ số", "01-QĐ/BDVTU)"], "BTGDVTUQN": ["(QĐ số", "01-QĐ/", "BTGDVTUQN)"]}
+    for code in files:
+        data = (tmp_path / "out" / f"{code}.pdf").read_bytes()
+        over, rows = table_overflows(data, page_number=len(PdfReader(io.BytesIO(data)).pages) - 1)
+        assert over == [], code
+        row = [[squash(text) for text in cell] for cell in rows[1]]
+        assert row[3] == ["Giấy khen", *cited[code]], code
+        assert row[5] == [serials[code]], code
+
+
 def test_amendment_annex_carries_its_note_column(make_council_result):
     result = make_council_result(passed=2)
     amendment = ops.draft_amendment(_issued(result), result.secretary)
@@ -376,7 +414,7 @@ def test_decision_download_and_who_may_have_it(client, auth, login_as, make_unit
     assert client.get(url).status_code == 404
     auth.logout()
     login_as(Role.UNIT_SUBMITTER, result.passed[0].unit)
-    assert client.get(url).status_code == 403
+    assert client.get(url).status_code == 404  # like the minutes and the certificates: nothing to learn
 
 
 def test_minutes_download_and_who_may_have_it(client, auth, login_as, make_unit, make_council_result):

@@ -53,6 +53,27 @@ def test_list_shows_both_builtin_systems_their_number_form_and_use(client, built
     assert "Bắt đầu từ: Văn bản của Đoàn TNCS Hồ Chí Minh" in page
 
 
+def test_list_shows_each_systems_number_with_its_own_example_issuer(client, builtin, admin):
+    """The Youth Union's system reads "Số: 05-QĐ/TĐTN" (its own example issuer), never a People's Committee's "UBND"."""
+    data = _post_data(YOUTH_UNION, code="doan-thanh-nien", name="Văn bản của Tỉnh đoàn Quảng Ngãi")
+    assert client.post(f"{BASE}/new", data=data).status_code == 302
+    page = client.get(f"{BASE}/").get_data(as_text=True)
+    row = page[page.index(">Văn bản của Tỉnh đoàn Quảng Ngãi</a>"):]
+    row = row[:row.index("</tr>")]
+    assert "Số: 05-QĐ/TĐTN" in row and "UBND" not in row
+    assert "Số 05-QĐ/BDVTU" in page and "Số: 05/QĐ-UBND" in page
+
+
+@pytest.mark.parametrize("model", ["", "party", "state", "youth"])
+def test_a_fresh_new_page_reports_no_error(client, builtin, admin, model):
+    """Nothing typed yet: no "các giá trị vừa nhập còn lỗi", no error summary, and the model's sample."""
+    response = client.get(f"{BASE}/new", query_string={"from": model} if model else None)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "còn lỗi" not in page and "has-error" not in page
+    assert "Theo các giá trị trong biểu mẫu." in page
+
+
 def test_admin_menu_links_the_page(client, builtin, admin):
     assert f'href="{BASE}/"' in client.get("/", follow_redirects=True).get_data(as_text=True)
 
