@@ -99,10 +99,14 @@ def public_vote(make_campaign, make_nomination, make_unit):
     return create
 
 
-def sign_in_voter(client, voter) -> None:
-    """Put `voter` in the browser's session, as identification does."""
+def voter_session(voter) -> dict:
+    """What identification puts in the browser's session for `voter`."""
+    return session_values(voter.campaign_id, voter.id, voter.session_version)
+
+
+def sign_in_voter(client, values: dict) -> None:
     with client.session_transaction() as sess:
-        sess.update(session_values(voter.campaign_id, voter.id, voter.session_version))
+        sess.update(values)
 
 
 def cast_vote(client, campaign_id: int, nomination_id: int):
