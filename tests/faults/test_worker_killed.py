@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -40,6 +41,8 @@ def redis_db11(app, monkeypatch):
     except RedisError as error:  # pragma: no cover - only where no Redis runs
         pytest.skip(f"Redis is not running on {REDIS_URL}: {error}")
     connection.flushdb()
+    # Job ids start again in each test's empty tables: an earlier test's files must not be taken for this one's.
+    shutil.rmtree(batch.jobs_root(), ignore_errors=True)
     monkeypatch.setitem(app.config, "REDIS_URL", REDIS_URL)
     monkeypatch.setitem(app.config, "JOBS_QUEUE", f"dvkheo-fault-{uuid.uuid4().hex[:8]}")
     monkeypatch.setitem(app.config, "PRINT_CHUNK_SIZE", 1)
