@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 
 import sqlalchemy as sa
-from flask import Flask, render_template, request, session
+from flask import Flask, render_template, request, session, url_for
 from flask_wtf.csrf import CSRFError
 
 from dvkheo.core import security_log
@@ -90,7 +90,9 @@ def register_error_handlers(app: Flask) -> None:
         title, message = ERROR_TEXT[503]
         # Rendered without the context processors: Flask-Login's would load the signed-in user, a query.
         page = app.jinja_env.get_template("errors/unavailable.html").render(
-            title=title, message=message, retry_url=request.full_path if request.method == "GET" else request.path,
+            # A page can be asked again; a form's address cannot be opened (405), so that gives the home page.
+            title=title, message=message, retry_url=request.full_path.rstrip("?") if request.method == "GET" else None,
+            home_url=url_for("main.home"),
         )
         response = app.make_response((page, 503))
         response.headers["Retry-After"] = "30"

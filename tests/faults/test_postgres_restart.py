@@ -172,8 +172,12 @@ def test_requests_during_a_restart_get_a_503_and_the_first_one_after_it_works(pg
     campaign_id, nominee_id = scene["voting_campaign_id"], scene["nominee_id"]
 
     cluster.stop()
-    assert_unavailable_page(staff.get("/nominations/"))
-    assert_unavailable_page(cast_vote(citizen, campaign_id, nominee_id))
+    page = staff.get("/nominations/?trang=2")
+    assert_unavailable_page(page)
+    assert '<a class="button" href="/nominations/?trang=2">Thử lại</a>' in page.get_data(as_text=True)
+    refused_vote = cast_vote(citizen, campaign_id, nominee_id)
+    assert_unavailable_page(refused_vote)
+    assert "Về trang chủ" in refused_vote.get_data(as_text=True)  # a form's address is not a page to reload
     assert_unavailable_page(
         staff.post(f"/nominations/new/{scene['nominations_campaign_id']}/collective", data=nomination_form(scene),
                    content_type="multipart/form-data")
