@@ -43,6 +43,8 @@ class Config:
     SQLALCHEMY_DATABASE_URI = _database_url(f"sqlite:///{INSTANCE_DIR / 'dvkheo.sqlite'}")
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
     REDIS_URL = os.environ.get("REDIS_URL", "")
+    # The RQ queue's name ("dvkheo" when empty): two installations sharing one Redis keep their jobs apart.
+    JOBS_QUEUE = os.environ.get("JOBS_QUEUE", "")
     UPLOAD_DIR = os.environ.get("UPLOAD_DIR", str(INSTANCE_DIR / "uploads"))
 
     # Per-file and per-nomination caps; the request cap leaves room for form fields.

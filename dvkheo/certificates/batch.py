@@ -766,6 +766,7 @@ def run_print_job(job_id: int) -> None:
         if not ids:
             raise RuleRefused([Problem("certificate_ids", "không còn giấy khen nào còn hiệu lực để in.")])
         folder.mkdir(parents=True, exist_ok=True)
+        _clear_earlier_attempts(folder)
         work_folder = Path(tempfile.mkdtemp(prefix=".chunks-", dir=folder))
         chunk_paths: list[Path] = []
         from dvkheo.certificates.render import Emblems, render_frame_pdf, text_layer_fonts
@@ -829,6 +830,17 @@ def run_print_job(job_id: int) -> None:
         if work_folder is not None:
             shutil.rmtree(work_folder, ignore_errors=True)
         _remove_if_empty(folder)
+
+
+def _clear_earlier_attempts(folder: Path) -> None:
+    """Remove what a killed run of this job left (its chunks, a half-merged .part): a worker killed outright
+    runs no `finally`. This run owns the job now (it moved it to RUNNING), so nothing else writes here;
+    an older run still alive would stop at its next `_still_ours`."""
+    for leftover in folder.iterdir():
+        if leftover.is_dir() and leftover.name.startswith(".chunks-"):
+            shutil.rmtree(leftover, ignore_errors=True)
+        elif leftover.name.endswith(".part"):
+            leftover.unlink(missing_ok=True)
 
 
 def _still_ours(job: PrintJob, attempt: int) -> bool:

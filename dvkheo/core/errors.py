@@ -1,11 +1,16 @@
 """Clear Vietnamese error pages; every failed request rolls its transaction back."""
 from __future__ import annotations
 
-from flask import Flask, render_template, request, session
+import logging
+
+import sqlalchemy as sa
+from flask import Flask, render_template, request, session, url_for
 from flask_wtf.csrf import CSRFError
 
 from dvkheo.core import observability, security_log
 from dvkheo.extensions import db
+
+logger = logging.getLogger(__name__)
 
 ERROR_TEXT = {
     400: ("Yêu cầu không hợp lệ", "Dữ liệu gửi lên không đúng. Vui lòng quay lại và thử lại."),
@@ -17,6 +22,10 @@ ERROR_TEXT = {
         "Mỗi tệp tối đa 10 MB, tổng dung lượng một hồ sơ tối đa 50 MB. Vui lòng nén hoặc chia nhỏ tệp rồi gửi lại.",
     ),
     429: ("Thao tác quá nhanh", "Bạn đã thử quá nhiều lần trong thời gian ngắn. Vui lòng đợi ít phút rồi thử lại."),
+    503: (
+        "Hệ thống tạm thời gián đoạn",
+        "Cơ sở dữ liệu tạm thời không phản hồi; thao tác vừa rồi chưa được lưu. Vui lòng đợi ít phút rồi thử lại.",
+    ),
     500: ("Hệ thống gặp sự cố", "Đã có lỗi ngoài ý muốn; dữ liệu của thao tác này chưa được lưu. Vui lòng thử lại sau."),
 }
 
@@ -69,6 +78,27 @@ def register_error_handlers(app: Flask) -> None:
     def csrf_error(error):
         security_log.event("csrf_failed", reason=error.description)
         return _render(400, "Phiên làm việc đã hết hạn hoặc biểu mẫu không hợp lệ. Vui lòng tải lại trang và gửi lại.")
+
+    @app.errorhandler(sa.exc.OperationalError)
+    def database_unavailable(error):
+        # The database is restarting or unreachable (a lock timeout that no view caught lands here too):
+        # nothing of the request was committed. The page is self-contained, since the usual layout asks
+        # the database who is signed in; the browser is told when to try again.
+        logger.warning("Database unavailable during %s %s: %s", request.method, request.path, error.orig or error)
+        try:
+            db.session.rollback()
+        except sa.exc.SQLAlchemyError:
+            pass
+        title, message = ERROR_TEXT[503]
+        # Rendered without the context processors: Flask-Login's would load the signed-in user, a query.
+        page = app.jinja_env.get_template("errors/unavailable.html").render(
+            # A page can be asked again; a form's address cannot be opened (405), so that gives the home page.
+            title=title, message=message, retry_url=request.full_path.rstrip("?") if request.method == "GET" else None,
+            home_url=url_for("main.home"),
+        )
+        response = app.make_response((page, 503))
+        response.headers["Retry-After"] = "30"
+        return response
 
     @app.teardown_request
     def rollback_on_error(exc):

@@ -6,6 +6,7 @@ abandoned form) is harmless and is removed by `flask uploads prune`.
 """
 from __future__ import annotations
 
+import errno
 import hashlib
 import io
 import os
@@ -114,18 +115,36 @@ def write_new_file(data: bytes, extension: str) -> str:
     """Write checked bytes under a fresh random name, atomically (a crash leaves no half file); returns the name."""
     stored_name = f"{uuid.uuid4().hex}.{extension}"
     target = path_for(stored_name)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp_path = tempfile.mkstemp(dir=target.parent, prefix=".upload-")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, temp_path = tempfile.mkstemp(dir=target.parent, prefix=".upload-")
+    except OSError as error:
+        _refuse_when_full(error)
+        raise
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(temp_path, target)
-    except BaseException:
+    except BaseException as error:
         Path(temp_path).unlink(missing_ok=True)
+        if isinstance(error, OSError):
+            _refuse_when_full(error)
         raise
     return stored_name
+
+
+STORAGE_FULL = (
+    "Máy chủ đã hết chỗ lưu tệp nên tệp chưa được lưu (không có phần nào của tệp được giữ lại). "
+    "Vui lòng báo quản trị hệ thống, rồi gửi lại sau."
+)
+
+
+def _refuse_when_full(error: OSError) -> None:
+    """A full disk (or quota) is the server's state, not a bug: the user is told, in words, instead of a 500."""
+    if error.errno in (errno.ENOSPC, errno.EDQUOT):
+        raise UploadRejected(STORAGE_FULL) from error
 
 
 def store_upload(stream: BinaryIO, original_name: str | None, *, max_bytes: int | None = None) -> StoredFile:

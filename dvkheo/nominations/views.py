@@ -116,10 +116,14 @@ def _edit_form(campaign: Campaign, kind: NomineeKind, nomination: Nomination | N
 
     if request.method == "POST":
         form_ok = form.validate()  # first: validate() resets every field's errors
+        already_staged = len(staged)
         upload_errors = _stage_uploads(form, staged)
         if form_ok and not upload_errors:
             try:
                 return _save(form, campaign, kind, nomination, staged)
+            except sa.exc.DBAPIError as error:
+                _discard_unsaved(staged[already_staged:], error)
+                raise  # the error pages explain (a database outage: 503)
             except UploadRejected as error:
                 db.session.rollback()
                 general_errors.append(str(error))
@@ -161,6 +165,17 @@ def _stage_uploads(form, staged: list) -> bool:
                 continue
             staged.append((stored, purpose, criterion_id))
     return had_errors
+
+
+def _discard_unsaved(new_files: list, error: sa.exc.DBAPIError) -> None:
+    """Remove the files this request stored when the database refused the save, so that no file is left
+    without its record. A failed statement means the transaction was not committed; a failure of the commit
+    itself (no statement) may hide a commit that happened: those files are kept, `flask uploads prune`
+    removes them if no record points at them."""
+    if not error.statement:
+        return
+    for stored, _purpose, _criterion_id in new_files:
+        discard(stored.stored_name)
 
 
 def _form_values(form) -> dict:
