@@ -19,7 +19,8 @@ Run with `make bench-soak` (or `.venv/bin/python bench/soak.py [--minutes 20] [-
    already closed (keep-alive timeout) is retried once on a new connection, as browsers do; a second failure counts.
 4. Memory: VmRSS of every gunicorn worker of both instances (children of each master) and of the RQ worker's main
    process (its per-job work horses come and go), at the start (after the warm-up) and at the end; growth per
-   process and in total (goal: each under 10 %); also sampled every 30 s into the JSON.
+   process and in total (goal: each under 10 %); also sampled every 30 s into the JSON, and the growth over the
+   soak's second half printed beside it (a leak keeps growing, caches filling up level off).
 5. At the end `flask --app wsgi votes verify <campaign>` runs against the cluster's database (exit 0 = the chain
    verifies) and the votes stored in the database must equal the votes the load saw accepted.
 
@@ -785,6 +786,14 @@ def main() -> int:
     total_growth = round((total_end - total_start) / total_start * 100, 1) if total_start else None
     replaced = [key for key in memory if memory[key]["growth_percent"] is None]
     worst = max((memory[key]["growth_percent"] for key in common), default=None)
+    # A leak keeps growing; caches filling up (templates, compiled SQL, pools) level off. The second half of the
+    # soak tells them apart: RSS at the sample nearest its middle against the end.
+    middle = (soak_start + soak_end) / 2 - began
+    halfway = next((entry["rss_kb"] for entry in timeline if entry["seconds"] >= middle), memory_start)
+    second_half = {}
+    for key in memory:
+        if halfway.get(key) and memory_end.get(key):
+            second_half[key] = round((memory_end[key] - halfway[key]) / halfway[key] * 100, 1)
     accepted = run.stats.counters["phiếu được ghi nhận"]
     stored = votes_after - facts["votes_before"]
     memory_ok = bool(common) and not replaced and worst is not None and worst < MEMORY_GOAL_PERCENT
@@ -795,7 +804,7 @@ def main() -> int:
         by_kind=by_kind, error_samples={f"{kind} {status}": rows for (kind, status), rows in run.stats.samples.items()},
         counters=dict(run.stats.counters), print_seconds=run.print_seconds, memory=memory,
         memory_total={"start_kb": total_start, "end_kb": total_end, "growth_percent": total_growth},
-        memory_worst_growth_percent=worst, memory_processes_replaced=replaced, memory_timeline=timeline,
+        memory_worst_growth_percent=worst, memory_second_half_growth_percent=second_half, memory_processes_replaced=replaced, memory_timeline=timeline,
         votes={"accepted_by_load": accepted, "stored": stored, "before": facts["votes_before"], "after": votes_after,
                "verify_exit_code": verify.returncode, "verify_output": verify.stdout[-2000:] + verify.stderr[-2000:]},
         nginx_upstreams=dict(upstreams), processes_alive_at_end=alive, threads_stuck=stuck,
@@ -819,12 +828,13 @@ def main() -> int:
           f"{counters['đăng nhập']} lần đăng nhập.")
     for (kind, status), rows in sorted(run.stats.samples.items()):
         print(f"  Lỗi {kind} ({status}): {rows[0]['method']} {rows[0]['path']} — {rows[0]['detail'][:160]}")
-    print(f"\n{'tiến trình':<24} {'RSS đầu MB':>11} {'RSS cuối MB':>12} {'tăng %':>8}")
+    print(f"\n{'tiến trình':<24} {'RSS đầu MB':>11} {'RSS cuối MB':>12} {'tăng %':>8} {'tăng % nửa sau':>15}")
     for key, item in memory.items():
         start_mb = f"{item['start_kb'] / 1024:.1f}" if item["start_kb"] else "-"
         end_mb = f"{item['end_kb'] / 1024:.1f}" if item["end_kb"] else "-"
         growth = f"{item['growth_percent']:+.1f}" if item["growth_percent"] is not None else "-"
-        print(f"{key:<24} {start_mb:>11} {end_mb:>12} {growth:>8}")
+        late = f"{second_half[key]:+.1f}" if key in second_half else "-"
+        print(f"{key:<24} {start_mb:>11} {end_mb:>12} {growth:>8} {late:>15}")
     print(f"{'tổng':<24} {total_start / 1024:>11.1f} {total_end / 1024:>12.1f} "
           f"{(f'{total_growth:+.1f}' if total_growth is not None else '-'):>8}")
     if replaced:
