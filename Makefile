@@ -23,13 +23,14 @@ endif
 STAMP_APP := $(VENV)/.stamp-app
 STAMP_TEST := $(VENV)/.stamp-test
 
-.PHONY: help run test bench bench-votes bench-certificates install install-test system-packages postgres db clean
+.PHONY: help run test bench bench-votes bench-certificates bench-soak install install-test system-packages postgres db clean
 
 help:
 	@echo "make run    - cài đặt (lần đầu), nâng cấp CSDL, nạp dữ liệu mẫu, chạy http://$(HOST):$(PORT)"
 	@echo "make test   - chạy toàn bộ kiểm thử trên SQLite rồi trên PostgreSQL"
 	@echo "make bench-votes - số phiếu bình chọn mỗi giây dưới tải (gunicorn, PostgreSQL) so với nền chèn một dòng"
 	@echo "make bench-certificates - thời gian in mỗi giấy khen theo lô (500, 2.000) so với nền WeasyPrint một tài liệu và nền LibreOffice trộn thư, và bộ nhớ đỉnh"
+	@echo "make bench-soak - chạy bền 20 phút tải hỗn hợp qua nginx tới hai máy chủ ứng dụng: bộ nhớ từng tiến trình, số lỗi, chuỗi phiếu"
 	@echo "make bench  - đo thời gian trang danh sách hồ sơ (1.000 và 10.000 hồ sơ) và các trang của Hội đồng (5.000 hồ sơ, 50 thành viên)"
 
 $(BIN)/python:
@@ -78,6 +79,10 @@ bench-certificates: $(STAMP_APP)
 bench-votes: $(STAMP_APP)
 	@bash scripts/ensure_system_packages.sh
 	$(BIN)/python bench/votes.py
+
+# Twenty minutes of mixed load on two instances behind nginx (needs PostgreSQL, Redis, nginx): memory and errors.
+bench-soak: system-packages $(STAMP_TEST) postgres
+	$(BIN)/python bench/soak.py
 
 clean:
 	rm -rf $(VENV) dvkheo.egg-info .pytest_cache test-artifacts bench/results

@@ -109,6 +109,8 @@ class Config:
     VOTE_RATE_LIMIT_PER_VOTER = os.environ.get("VOTE_RATE_LIMIT_PER_VOTER", "20 per minute")
     EMAIL_CODE_RATE_LIMIT = os.environ.get("EMAIL_CODE_RATE_LIMIT", "5 per 10 minutes")
     OBJECTION_RATE_LIMIT = os.environ.get("OBJECTION_RATE_LIMIT", "10 per hour")
+    # The public certificate check (form and result page, one budget per address); settable like its siblings.
+    VERIFY_RATE_LIMIT = os.environ.get("VERIFY_RATE_LIMIT", "60 per minute")
     # Personal data (Law 91/2025): the public request form's limit, and the days a request must be answered in.
     DATA_REQUEST_RATE_LIMIT = os.environ.get("DATA_REQUEST_RATE_LIMIT", "5 per hour")
     DATA_REQUEST_DAYS = int(os.environ.get("DATA_REQUEST_DAYS", "15"))
