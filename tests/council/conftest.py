@@ -87,6 +87,26 @@ def make_shortlisted(make_nomination, make_unit, council_campaign):
 
 
 @pytest.fixture
+def systems():
+    """The built-in document systems (Party, State, the Youth Union example), as the migration seeds them."""
+    from dvkheo.documents.models import ensure_builtin_systems
+
+    rows = ensure_builtin_systems()
+    db.session.commit()
+    return rows
+
+
+@pytest.fixture
+def award_form(client, become, secretary, council_campaign, systems):
+    """The campaign's award form as the secretary's "default" button creates it."""
+    from tests.council.test_award_forms_issuer import only_form
+
+    become(secretary)
+    client.post(f"/council/campaigns/{council_campaign.id}/award-forms/default")
+    return only_form(council_campaign)
+
+
+@pytest.fixture
 def become(client):
     """Log the client in as an existing user (after logging out whoever was in)."""
 

@@ -9,28 +9,11 @@ from __future__ import annotations
 import re
 from html import unescape
 
-import pytest
-
-from dvkheo.documents.models import ensure_builtin_systems
 from dvkheo.extensions import db
-from tests.council.test_award_forms_issuer import editor_values, only_form
+from tests.council.test_award_forms_issuer import editor_values
 
 FIELDS = ("parent_body", "issuing_body", "issuer_code", "place_name", "issuer_in_text", "archive", "signer_authority",
           "signer_title")
-
-
-@pytest.fixture
-def systems():
-    rows = ensure_builtin_systems()
-    db.session.commit()
-    return rows
-
-
-@pytest.fixture
-def award_form(client, become, secretary, council_campaign, systems):
-    become(secretary)
-    client.post(f"/council/campaigns/{council_campaign.id}/award-forms/default")
-    return only_form(council_campaign)
 
 
 def _examples(html: str) -> dict[str, str]:

@@ -11,29 +11,13 @@ from dvkheo.awards.models import SignerPrefix, signature_lines
 from dvkheo.core import audit
 from dvkheo.core.storage import path_for
 from dvkheo.documents.formats import STATE
-from dvkheo.documents.models import ensure_builtin_systems
-from dvkheo.extensions import db
 from tests.conftest import PNG_BYTES
-from tests.council.test_award_forms_issuer import editor_values, only_form, reload
+from tests.council.test_award_forms_issuer import editor_values, reload
 
 CLEAN_SVG = (
     b'<?xml version="1.0" encoding="UTF-8"?>\n<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10">'
     b'<circle cx="5" cy="5" r="4" fill="#c00"/></svg>'
 )
-
-
-@pytest.fixture
-def systems():
-    rows = ensure_builtin_systems()
-    db.session.commit()
-    return rows
-
-
-@pytest.fixture
-def award_form(client, become, secretary, council_campaign, systems):
-    become(secretary)
-    client.post(f"/council/campaigns/{council_campaign.id}/award-forms/default")
-    return only_form(council_campaign)
 
 
 def _option_labels(html: str, name: str) -> list[str]:

@@ -7,26 +7,10 @@ from html import unescape
 import pytest
 
 from dvkheo.documents.formats import PARTY, STATE, YOUTH_UNION, body_system, system_mismatch
-from dvkheo.documents.models import ensure_builtin_systems
-from dvkheo.extensions import db
-from tests.council.test_award_forms_issuer import editor_values, only_form, reload
+from tests.council.test_award_forms_issuer import editor_values, reload
 
 PARTY_WARNING = "là cơ quan Đảng nhưng đang chọn thể thức Nhà nước"
 STATE_WARNING = "là Ủy ban nhân dân (cơ quan Nhà nước) nhưng đang chọn thể thức của Đảng"
-
-
-@pytest.fixture
-def systems():
-    rows = ensure_builtin_systems()
-    db.session.commit()
-    return rows
-
-
-@pytest.fixture
-def award_form(client, become, secretary, council_campaign, systems):
-    become(secretary)
-    client.post(f"/council/campaigns/{council_campaign.id}/award-forms/default")
-    return only_form(council_campaign)
 
 
 def _page(client, form_id: int) -> str:
