@@ -34,6 +34,18 @@ PNG_BYTES = bytes.fromhex(  # one white pixel, decodable (the gallery makes thum
 )
 
 
+# Debian's Chromium driven by Playwright (tests/browser, tests/deploy); never `playwright install`.
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
 def _database_url(tmp_path_factory) -> str:
     url = os.environ.get("TEST_DATABASE_URL")
     if url:
@@ -475,3 +487,18 @@ def make_issued_decision():
         return decision
 
     return create
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not os.path.exists(CHROMIUM):
+        message = f"{CHROMIUM} chưa được cài (apt-get install chromium; `make test` tự cài)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()

@@ -1,23 +1,12 @@
-"""Browser fixtures: the session app served by a real HTTP server in a thread, and Debian's
-Chromium driven by Playwright (never `playwright install`: no browser is downloaded)."""
+"""Browser fixtures: the session app served by a real HTTP server in a thread, and a page of Debian's Chromium
+(the `browser` fixture, shared with tests/deploy, is in tests/conftest.py)."""
 from __future__ import annotations
 
-import os
 import threading
 from pathlib import Path
 
 import pytest
 from werkzeug.serving import make_server
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 @pytest.fixture(scope="session")
@@ -33,21 +22,6 @@ def live_server(app):
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
     thread.join(timeout=10)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not os.path.exists(CHROMIUM):
-        message = f"{CHROMIUM} chưa được cài (apt-get install chromium; `make test` tự cài)"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture

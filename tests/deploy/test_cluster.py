@@ -21,8 +21,6 @@ import pytest
 
 from tests.deploy.cluster import DEMO_DOMAIN, DEMO_PASSWORD, LOGIN_LIMIT, REDIS_DB, running_cluster
 
-CHROMIUM = "/usr/bin/chromium"
-
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql"),
@@ -34,20 +32,6 @@ pytestmark = [
 def cluster(tmp_path_factory):
     with running_cluster(tmp_path_factory.mktemp("cluster"), os.environ["TEST_DATABASE_URL"]) as running:
         yield running
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not os.path.exists(CHROMIUM):
-        pytest.fail(f"{CHROMIUM} chưa được cài")
-    from playwright.sync_api import sync_playwright
-
-    from tests.browser.conftest import CHROMIUM_ARGS
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture
