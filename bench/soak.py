@@ -495,22 +495,31 @@ class Run:
     def uploader(self, number: int) -> None:
         from dvkheo.demo import evidence_png
 
+        self._signed_in_with_a_task("coso", self.args.upload_every, 0,
+                                    lambda client: self._upload(client, evidence_png(random.randint(1, 10_000))))
+
+    def secretary(self, number: int) -> None:
+        self._signed_in_with_a_task("thuky", self.args.print_every, min(30, self.args.print_every), self._print)
+
+    def _signed_in_with_a_task(self, account: str, every: float, first_after: float, task) -> None:
+        """Signed in as `account`: `task(client)` every `every` seconds (the first after `first_after`), browsing the
+        pages found from the account's own menus in between; signs in again after a failed step."""
         client = self.new_client()
         pages: list[str] = []
-        next_upload = time.monotonic()
+        next_task = time.monotonic() + first_after
         logged_in = False
         while self.running():
             try:
                 if not logged_in:
                     client.cookies.clear()
-                    self.log_in(client, "coso")
+                    self.log_in(client, account)
                     logged_in = True
                     pages = pages or self.discover(client)
                     if not pages:
                         raise StepFailed("không có trang nào để xem")
-                if time.monotonic() >= next_upload:
-                    next_upload = time.monotonic() + self.args.upload_every
-                    self._upload(client, evidence_png(random.randint(1, 10_000)))
+                if time.monotonic() >= next_task:
+                    next_task = time.monotonic() + every
+                    task(client)
                 else:
                     client.get("người dùng: trang", random.choice(pages))
             except StepFailed:
@@ -544,31 +553,6 @@ class Run:
                               "tệp tải về khác tệp đã tải lên")
             raise StepFailed("tệp tải về khác tệp đã tải lên")
         self.stats.count("tệp minh chứng đã tải lên")
-
-    def secretary(self, number: int) -> None:
-        client = self.new_client()
-        pages: list[str] = []
-        next_print = time.monotonic() + min(30, self.args.print_every)
-        logged_in = False
-        while self.running():
-            try:
-                if not logged_in:
-                    client.cookies.clear()
-                    self.log_in(client, "thuky")
-                    logged_in = True
-                    pages = pages or self.discover(client)
-                    if not pages:
-                        raise StepFailed("không có trang nào để xem")
-                if time.monotonic() >= next_print:
-                    next_print = time.monotonic() + self.args.print_every
-                    self._print(client)
-                else:
-                    client.get("người dùng: trang", random.choice(pages))
-            except StepFailed:
-                logged_in = False
-                time.sleep(1)
-            self.think()
-        client.close()
 
     def _print(self, client: Client) -> None:
         decision = self.facts["decision_id"]
