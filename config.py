@@ -46,6 +46,17 @@ class Config:
     # The RQ queue's name ("dvkheo" when empty): two installations sharing one Redis keep their jobs apart.
     JOBS_QUEUE = os.environ.get("JOBS_QUEUE", "")
     UPLOAD_DIR = os.environ.get("UPLOAD_DIR", str(INSTANCE_DIR / "uploads"))
+    # Where uploads, photos' resized copies and print files live: "local" (UPLOAD_DIR, a shared mount when
+    # several machines serve) or "s3" (a bucket of any S3-compatible service).
+    STORAGE_BACKEND = os.environ.get("STORAGE_BACKEND", "local")
+    S3_BUCKET = os.environ.get("S3_BUCKET", "")
+    S3_ENDPOINT_URL = os.environ.get("S3_ENDPOINT_URL", "")
+    S3_REGION = os.environ.get("S3_REGION", "")
+    S3_ACCESS_KEY_ID = os.environ.get("S3_ACCESS_KEY_ID", "")
+    S3_SECRET_ACCESS_KEY = os.environ.get("S3_SECRET_ACCESS_KEY", "")
+    S3_PREFIX = os.environ.get("S3_PREFIX", "")
+    # Local folder for work in progress with the S3 store (a print job's chunks, a restore's staged files).
+    SCRATCH_DIR = os.environ.get("SCRATCH_DIR", "")
 
     # Per-file and per-nomination caps; the request cap leaves room for form fields.
     MAX_FILE_BYTES = 10 * 1024 * 1024

@@ -25,6 +25,7 @@ is 0 even when a goal is missed: the verdict is printed.
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import os
 import subprocess
@@ -240,7 +241,7 @@ def child_batch(app, decision_id: int, count: int | None, workdir: Path) -> dict
             raise SystemExit(f"print job failed: {job.error}")
         from pypdf import PdfReader
 
-        pages = len(PdfReader(batch.final_path(job)).pages)
+        pages = len(PdfReader(io.BytesIO(batch.read_file(job))).pages)
         result = {"pages": pages, "seconds": seconds, "bytes": job.file_size}
     return result
 

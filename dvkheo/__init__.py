@@ -29,6 +29,9 @@ def create_app(config_class: type[Config] | None = None, **overrides) -> Flask:
     app.config.update(overrides)
     if issubclass(config_class, ProductionConfig):
         config_class.validate(app.config)
+    from dvkheo.core.filestore import make_store
+
+    make_store(app.config)  # a misnamed STORAGE_BACKEND or a missing S3_BUCKET stops the start, not a later upload
     os.makedirs(app.instance_path, exist_ok=True)
     if app.config.get("INSTANCE_SECRETS_DIR"):
         from dvkheo.core.instance_secrets import fill_missing_keys

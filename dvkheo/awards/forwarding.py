@@ -185,7 +185,7 @@ def _copy_attachments(source: Nomination, copy: Nomination, actor: User) -> None
     """Each file is stored again under a new name: removing one dossier's file never breaks the other's."""
     for attachment in source.attachments:
         try:
-            data = storage.path_for(attachment.stored_name).read_bytes()
+            data = storage.read_stored(attachment.stored_name)
         except (OSError, ValueError):
             raise _refuse("attachment", f"Không đọc được tệp “{attachment.original_name}” của hồ sơ gốc; vui lòng kiểm tra lại tệp.")
         try:

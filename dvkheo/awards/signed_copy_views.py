@@ -6,8 +6,9 @@ The public download, from a certificate's verification page, is in dvkheo.certif
 """
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, send_file, url_for
+from flask import abort, current_app, flash, redirect, url_for
 from flask_login import current_user, login_required
+from werkzeug.exceptions import NotFound
 
 from dvkheo import access
 from dvkheo.awards import decisions as ops
@@ -17,7 +18,7 @@ from dvkheo.awards.decision_views import SESSION_EXPIRED, _decision_page, _load_
 from dvkheo.awards.models import Decision, SignedCopy
 from dvkheo.awards.views import bp
 from dvkheo.core.rules import RuleRefused
-from dvkheo.core.storage import path_for
+from dvkheo.core.storage import send_stored
 from dvkheo.core.timeutil import format_date
 from dvkheo.extensions import db
 
@@ -39,13 +40,15 @@ def send_signed_copy(copy: SignedCopy, decision: Decision):
     """The stored bytes as they were signed, always as a download: a browser's viewer that saved or
     printed it again would drop the signature. Revalidated on every use, since a newer upload replaces
     it (for a signed-in user the app's security headers make it "no-store")."""
-    path = path_for(copy.stored_name)
-    if not path.exists():
+    try:
+        response = send_stored(
+            copy.stored_name, mimetype="application/pdf", as_attachment=True, download_name=download_name(decision),
+            max_age=0,
+        )
+    except NotFound:
         current_app.logger.error("signed copy %s: stored file %s is missing", copy.id, copy.stored_name)
-        abort(404)
-    response = send_file(
-        path, mimetype="application/pdf", as_attachment=True, download_name=download_name(decision), max_age=0
-    )
+        raise
+
     response.headers["Cache-Control"] = "no-cache"
     return response
 

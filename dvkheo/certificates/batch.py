@@ -8,8 +8,8 @@
   page in memory), or laid out by WeasyPrint into a file of a private temporary folder when a text needs
   it; the progress (`done_count`, `heartbeat_at`) is committed after every chunk, so that the progress bar
   moves and memory stays bounded;
-* the chunks are then merged into ``<final>.part``, flushed to disk and renamed into
-  place; only then is the job DONE, with the file's size and SHA-256. A failure leaves no final
+* the chunks are then merged into ``<final>.part`` in the job's scratch folder and handed to the file store
+  (`dvkheo.core.filestore`: one rename in a local folder, one completed upload to S3); only then is the job DONE, with the file's size and SHA-256. A failure leaves no final
   file, and the job FAILED with its cause, ready to be retried.
 
 Status moves go through `TRANSITIONS`, each one audited ("create", "start", "done", "fail", "retry").
@@ -23,7 +23,6 @@ import logging
 import os
 import re
 import shutil
-import tempfile
 import unicodedata
 from dataclasses import dataclass
 from datetime import timedelta
@@ -44,6 +43,7 @@ from dvkheo.certificates.models import (
     PrintOutput,
 )
 from dvkheo.core import audit, jobs
+from dvkheo.core.filestore import StorageUnavailable, store
 from dvkheo.core.rules import Problem, RuleRefused, TransitionRefused
 from dvkheo.core.timeutil import utcnow
 from dvkheo.extensions import db
@@ -264,17 +264,33 @@ def retry(job: PrintJob, actor) -> None:
 # --- files ---------------------------------------------------------------------------------------------
 
 
+def job_prefix(job: PrintJob) -> str:
+    """The store's key prefix of a job's file: one per job."""
+    return f"{PRINT_JOBS_FOLDER}/{job.id}"
+
+
+def file_key(job: PrintJob) -> str | None:
+    return f"{job_prefix(job)}/{job.file_name}" if job.file_name else None
+
+
 def jobs_root() -> Path:
+    """Where a local store keeps every job's file (tests and the worker's leftovers)."""
     return Path(current_app.config["UPLOAD_DIR"]) / PRINT_JOBS_FOLDER
 
 
 def job_folder(job: PrintJob) -> Path:
-    """Where a job's file lives (and its chunks while it runs): one folder per job."""
+    """A local store's folder for one job: its file, and its chunks while it runs."""
     return jobs_root() / str(job.id)
 
 
 def final_path(job: PrintJob) -> Path | None:
+    """The job's file in a local store."""
     return job_folder(job) / job.file_name if job.file_name else None
+
+
+def read_file(job: PrintJob) -> bytes:
+    """The finished file's bytes, from whichever store holds it."""
+    return store().read_bytes(file_key(job))
 
 
 def _ascii(text: str) -> str:
@@ -301,27 +317,13 @@ def download_name(job: PrintJob) -> str:
 
 
 def file_is_complete(job: PrintJob) -> bool:
-    """A DONE job's file is on disk with exactly the recorded size (never a partial or replaced file)."""
-    if job.status is not PrintJobStatus.DONE:
+    """A DONE job's file is in the store with exactly the recorded size (never a partial or replaced file)."""
+    if job.status is not PrintJobStatus.DONE or not job.file_name:
         return False
-    path = final_path(job)
     try:
-        return path is not None and path.is_file() and path.stat().st_size == job.file_size
-    except OSError:
+        return store().size(file_key(job)) == job.file_size
+    except (OSError, ValueError, StorageUnavailable):
         return False
-
-
-def _fsync_folder(folder: Path) -> None:
-    try:
-        descriptor = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(descriptor)
-    except OSError:
-        pass
-    finally:
-        os.close(descriptor)
 
 
 _PLAIN_NAME = re.compile(r"/[A-Za-z0-9_.+\-]*\Z")
@@ -758,16 +760,14 @@ def run_print_job(job_id: int) -> None:
     job.total = len(ids)
     db.session.commit()
 
-    folder = job_folder(job)
+    files = store()
     work_folder: Path | None = None
-    final: Path | None = None
-    part: Path | None = None
+    final_key: str | None = None
     try:
         if not ids:
             raise RuleRefused([Problem("certificate_ids", "không còn giấy khen nào còn hiệu lực để in.")])
-        folder.mkdir(parents=True, exist_ok=True)
-        _clear_earlier_attempts(folder)
-        work_folder = Path(tempfile.mkdtemp(prefix=".chunks-", dir=folder))
+        work_folder = files.scratch_folder(job_prefix(job))
+        _clear_earlier_attempts(work_folder)
         chunk_paths: list[Path] = []
         from dvkheo.certificates.render import Emblems, render_frame_pdf, text_layer_fonts
 
@@ -794,14 +794,12 @@ def run_print_job(job_id: int) -> None:
             db.session.commit()
 
         file_name = download_name(job)
-        final = folder / file_name
-        part = folder / (file_name + ".part")
-        size, sha256 = merge_pdfs(chunk_paths, part, pages=pages, frames=frames, fonts=fonts)
+        merged = work_folder / (file_name + ".part")
+        size, sha256 = merge_pdfs(chunk_paths, merged, pages=pages, frames=frames, fonts=fonts)
         if not _still_ours(job, attempt):
             return
-        os.replace(part, final)
-        part = None
-        _fsync_folder(folder)
+        final_key = f"{job_prefix(job)}/{file_name}"
+        files.put_file(final_key, merged)  # the name appears whole or not at all
         _move(job, PrintJobAction.FINISH, details={"file_size": size, "file_sha256": sha256, "pages": job.total})
         job.file_name, job.file_size, job.file_sha256 = file_name, size, sha256
         job.done_count = job.total
@@ -813,7 +811,7 @@ def run_print_job(job_id: int) -> None:
             .execution_options(synchronize_session=False)
         )
         db.session.commit()
-        final = None  # committed: the file is the job's now
+        final_key = None  # committed: the file is the job's now
     except Exception as error:  # noqa: BLE001 - every failure must end FAILED with its cause, not a dead worker
         db.session.rollback()
         if isinstance(error, RuleRefused):
@@ -821,23 +819,26 @@ def run_print_job(job_id: int) -> None:
         else:
             logger.exception("Print job %s failed", job_id)
             message = _error_text(error)
-        if final is not None:
-            final.unlink(missing_ok=True)
+        if final_key is not None:
+            try:
+                files.delete(final_key)
+            except (OSError, StorageUnavailable):
+                logger.exception("Print job %s: could not remove the unrecorded file %s", job_id, final_key)
         _record_failure(job_id, attempt, message)
     finally:
-        if part is not None:
-            part.unlink(missing_ok=True)
         if work_folder is not None:
-            shutil.rmtree(work_folder, ignore_errors=True)
-        _remove_if_empty(folder)
+            files.discard_scratch(work_folder)
+            _remove_if_empty(work_folder.parent)
 
 
-def _clear_earlier_attempts(folder: Path) -> None:
-    """Remove what a killed run of this job left (its chunks, a half-merged .part): a worker killed outright
-    runs no `finally`. This run owns the job now (it moved it to RUNNING), so nothing else writes here;
-    an older run still alive would stop at its next `_still_ours`."""
-    for leftover in folder.iterdir():
-        if leftover.is_dir() and leftover.name.startswith(".chunks-"):
+def _clear_earlier_attempts(work_folder: Path) -> None:
+    """Remove what a killed run of this job left beside our own folder (chunks, a half-merged .part): a worker
+    killed outright runs no `finally`. This run owns the job now (it moved it to RUNNING), so nothing else
+    writes here; an older run still alive would stop at its next `_still_ours`."""
+    for leftover in work_folder.parent.iterdir():
+        if leftover == work_folder:
+            continue
+        if leftover.is_dir() and leftover.name.startswith(".work-"):
             shutil.rmtree(leftover, ignore_errors=True)
         elif leftover.name.endswith(".part"):
             leftover.unlink(missing_ok=True)

@@ -15,7 +15,7 @@ import io
 import logging
 import re
 
-from dvkheo.core.storage import UploadRejected, clean_original_name, path_for, write_new_file
+from dvkheo.core.storage import UploadRejected, clean_original_name, read_stored, write_new_file
 
 logger = logging.getLogger(__name__)
 
@@ -195,7 +195,7 @@ def load_emblem(stored_name: str | None) -> tuple[str, bytes] | None:
     if not stored_name:
         return None
     try:
-        data = path_for(stored_name).read_bytes()
+        data = read_stored(stored_name)
         return check_emblem(data, stored_name)
     except (OSError, ValueError) as problem:  # UploadRejected is a ValueError
         logger.warning("Emblem %r not printed: %s", stored_name, problem)

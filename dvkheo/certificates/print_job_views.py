@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
-from flask import abort, flash, jsonify, redirect, render_template, request, send_file, url_for
+from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectChoice, SelectField
@@ -28,6 +28,7 @@ from dvkheo.certificates.models import (
 from dvkheo.certificates.views import bp
 from dvkheo.core import audit
 from dvkheo.core.forms import EmptyForm
+from dvkheo.core.filestore import store
 from dvkheo.core.rules import RuleRefused
 from dvkheo.extensions import db
 
@@ -273,8 +274,8 @@ def download_print_job(job_id: int):
             "Không tìm thấy tệp in",
             "Tệp in không còn trên máy chủ hoặc không còn nguyên vẹn. Vui lòng tạo tệp in mới từ danh sách giấy khen.",
         )
-    return send_file(
-        batch.final_path(job),
+    return store().send(
+        batch.file_key(job),
         mimetype="application/pdf",
         as_attachment=True,
         download_name=job.file_name,

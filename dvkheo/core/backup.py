@@ -7,16 +7,16 @@ The archive is a tar (gzip-compressed when its name ends in ``.gz``/``.tgz``) ho
   database dialect, alembic revision, and the path, size and SHA-256 of every other member;
 * ``database.pgdump`` (``pg_dump --format=custom``, one consistent snapshot) or ``database.sqlite``
   (SQLite's online backup API, consistent while the app keeps writing);
-* ``uploads/<path>``: everything under UPLOAD_DIR (evidence, emblems, signed copies, thumbnails,
-  print jobs), except temporary files being written at that moment.
+* ``uploads/<key>``: every file of the file store (`dvkheo.core.filestore`: UPLOAD_DIR or an S3 bucket):
+  evidence, emblems, signed copies, thumbnails, print jobs; never files still being written.
 
 The database is dumped first and the files read afterwards: a file added meanwhile is merely an orphan
 (`flask uploads prune` removes it), whereas the other order could name a file the archive lacks.
 
 Everything is streamed in chunks, never a whole file in memory. A restore writes every member to a
-hidden staging folder inside UPLOAD_DIR while hashing it, and loads the database only once every hash
-matched; the files are then renamed into place, one atomic rename each, so a failure never leaves a
-half-written file under a real name.
+hidden staging folder (inside UPLOAD_DIR for a local store) while hashing it, and loads the database only
+once every hash matched; the files are then handed to the store (one rename, or one completed upload,
+each), so a failure never leaves a half-written file under a real name.
 """
 from __future__ import annotations
 
@@ -44,6 +44,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask.cli import with_appcontext
 
+from dvkheo.core.filestore import StoredObject, check_key, store
 from dvkheo.core.text import format_filesize
 from dvkheo.extensions import db
 
@@ -56,7 +57,6 @@ DIALECT_LABELS = {"postgresql": "PostgreSQL", "sqlite": "SQLite"}
 CHUNK_BYTES = 1024 * 1024
 # A manifest lists one line per file; this is far above any real one and keeps a hostile archive small.
 MAX_MANIFEST_BYTES = 256 * 1024 * 1024
-STAGING_PREFIX = ".khoi-phuc-"
 
 Echo = Callable[[str], None]
 
@@ -224,39 +224,26 @@ def code_heads() -> set[str]:
 # --- the upload store ---------------------------------------------------------------------------------
 
 
-def upload_dir() -> Path:
-    return Path(current_app.config["UPLOAD_DIR"])
+def stored_files() -> list[StoredObject]:
+    """Every finished file of the store, sorted by key (files being written at this moment are skipped)."""
+    return list(store().list())
 
 
-def _skipped(relative: PurePosixPath) -> bool:
-    """Files being written at this moment: hidden temporary names (".upload-", ".thumb-", ".chunks-",
-    a restore's staging folder) and a print job's "<file>.part" before its rename."""
-    return any(part.startswith(".") for part in relative.parts) or relative.name.endswith(".part")
-
-
-def upload_files(root: Path) -> list[tuple[str, Path]]:
-    """(relative POSIX path, absolute path) of every stored file, sorted; symbolic links are not followed."""
-    found = []
-    if not root.is_dir():
-        return found
-    for folder, directories, files in os.walk(root):
-        directories[:] = [name for name in directories if not name.startswith(".")]
-        for name in files:
-            path = Path(folder) / name
-            relative = PurePosixPath(path.relative_to(root).as_posix())
-            if _skipped(relative) or path.is_symlink() or not path.is_file():
-                continue
-            found.append((relative.as_posix(), path))
-    found.sort()
-    return found
+def _sha256_stored(key: str) -> tuple[int, str]:
+    with store().open_read(key) as handle:
+        return _sha256_stream(handle)
 
 
 def _sha256_file(path: Path) -> tuple[int, str]:
-    digest, size = hashlib.sha256(), 0
     with open(path, "rb") as handle:
-        while chunk := handle.read(CHUNK_BYTES):
-            digest.update(chunk)
-            size += len(chunk)
+        return _sha256_stream(handle)
+
+
+def _sha256_stream(handle: BinaryIO) -> tuple[int, str]:
+    digest, size = hashlib.sha256(), 0
+    while chunk := handle.read(CHUNK_BYTES):
+        digest.update(chunk)
+        size += len(chunk)
     return size, digest.hexdigest()
 
 
@@ -300,8 +287,8 @@ def create_backup(output: Path, echo: Echo = click.echo) -> Summary:
         raise BackupError(f"Tên tệp sao lưu phải kết thúc bằng .tar hoặc .tar.gz (đang là “{output.name}”).")
     if output.exists():
         raise BackupError(f"Tệp {output} đã tồn tại; chọn tên khác để không ghi đè một bản sao lưu cũ.")
-    root = upload_dir().absolute()
-    if output.resolve().is_relative_to(root.resolve()):
+    root = store().local_root
+    if root is not None and output.resolve().is_relative_to(root.resolve()):
         raise BackupError(f"Không lưu bản sao lưu vào trong thư mục tệp tải lên ({root}): chọn thư mục khác.")
     if not output.parent.is_dir():
         raise BackupError(f"Thư mục {output.parent} không tồn tại.")
@@ -317,15 +304,15 @@ def create_backup(output: Path, echo: Echo = click.echo) -> Summary:
         summary.database_bytes = dump_size
         echo(f"  Đã sao lưu cơ sở dữ liệu: {_size(dump_size)}.")
 
-        files = upload_files(root)
-        echo(f"Đang kiểm kê {len(files)} tệp trong thư mục tệp tải lên {root}…")
+        files = stored_files()
+        echo(f"Đang kiểm kê {len(files)} tệp trong {_store_words()}…")
         entries = [{"path": dump.name, "size": dump_size, "sha256": dump_hash}]
-        sources: dict[str, Path] = {dump.name: dump}
-        for relative, path in files:
-            size, digest = _sha256_file(path)
-            name = UPLOADS_PREFIX + relative
-            entries.append({"path": name, "size": size, "sha256": digest})
-            sources[name] = path
+        for stored in files:
+            try:
+                size, digest = _sha256_stored(stored.key)
+            except FileNotFoundError:  # removed since the listing (a discarded upload): not part of the backup
+                continue
+            entries.append({"path": UPLOADS_PREFIX + stored.key, "size": size, "sha256": digest})
         manifest = {
             "format": FORMAT_NAME,
             "format_version": FORMAT_VERSION,
@@ -344,8 +331,9 @@ def create_backup(output: Path, echo: Echo = click.echo) -> Summary:
                 manifest_bytes = json.dumps(manifest, ensure_ascii=False, indent=1).encode("utf-8")
                 archive.addfile(_member(MANIFEST_NAME, len(manifest_bytes), time.time()), io.BytesIO(manifest_bytes))
                 step = max(1, len(entries) // 10)
-                for index, entry in enumerate(entries, start=1):
-                    _add_checked(archive, entry, sources[entry["path"]])
+                _add_checked(archive, entries[0], dump)
+                for index, entry in enumerate(entries[1:], start=2):
+                    _add_checked(archive, entry, None)
                     if entry["path"].startswith(UPLOADS_PREFIX):
                         summary.files += 1
                         summary.file_bytes += entry["size"]
@@ -372,23 +360,31 @@ def _member(name: str, size: int, mtime: float) -> tarfile.TarInfo:
     return info
 
 
-def _add_checked(archive: tarfile.TarFile, entry: dict, path: Path) -> None:
-    """Copy `path` into the archive, checking it is still the file the manifest describes."""
+def _add_checked(archive: tarfile.TarFile, entry: dict, path: Path | None) -> None:
+    """Copy the dump at `path`, or the stored file the entry names, into the archive, checking it is still the
+    file the manifest describes."""
     try:
-        handle = open(path, "rb")
+        if path is not None:
+            opened = open(path, "rb")
+        else:
+            opened = store().open_read(entry["path"][len(UPLOADS_PREFIX):])
     except FileNotFoundError:
         raise BackupError(f"Tệp “{entry['path']}” bị xóa trong lúc sao lưu; chạy lại lệnh sao lưu.") from None
-    with handle:
-        stat = os.fstat(handle.fileno())
-        if stat.st_size != entry["size"]:
-            raise BackupError(f"Tệp “{entry['path']}” thay đổi trong lúc sao lưu; chạy lại lệnh sao lưu.")
+    with opened as handle:
         reader = _HashingReader(handle)
         try:
-            archive.addfile(_member(entry["path"], entry["size"], stat.st_mtime), reader)
-        except OSError as error:
-            raise BackupError(f"Không đọc được tệp “{entry['path']}”: {error}") from None
-        if reader.digest.hexdigest() != entry["sha256"]:
+            archive.addfile(_member(entry["path"], entry["size"], time.time()), reader)
+        except OSError as error:  # tarfile's "unexpected end of data": the file shrank
+            raise BackupError(f"Không đọc được tệp “{entry['path']}” ({error}); chạy lại lệnh sao lưu.") from None
+        if reader.digest.hexdigest() != entry["sha256"] or handle.read(1):
             raise BackupError(f"Tệp “{entry['path']}” thay đổi trong lúc sao lưu; chạy lại lệnh sao lưu.")
+
+
+def _store_words() -> str:
+    root = store().local_root
+    if root is not None:
+        return f"thư mục tệp tải lên {root}"
+    return f"kho S3 “{current_app.config.get('S3_BUCKET')}”"
 
 
 # --- restore ------------------------------------------------------------------------------------------
@@ -430,6 +426,11 @@ def _check_manifest(manifest: object, dialect: str) -> dict:
             raise BackupError(f"manifest.json ghi một đường dẫn không hợp lệ: “{name}”.")
         if name != DUMP_NAMES[dialect] and not name.startswith(UPLOADS_PREFIX):
             raise BackupError(f"manifest.json ghi một tệp không thuộc bản sao lưu: “{name}”.")
+        if name.startswith(UPLOADS_PREFIX):
+            try:
+                check_key(name[len(UPLOADS_PREFIX):])
+            except ValueError:
+                raise BackupError(f"manifest.json ghi một đường dẫn không hợp lệ: “{name}”.") from None
         if not isinstance(entry.get("size"), int) or not re.fullmatch(r"[0-9a-f]{64}", str(entry.get("sha256"))):
             raise BackupError(f"manifest.json thiếu kích thước hoặc mã SHA-256 của tệp “{name}”.")
         if name in entries:
@@ -440,7 +441,7 @@ def _check_manifest(manifest: object, dialect: str) -> dict:
     return entries
 
 
-def _check_target_empty(root: Path, staging: Path | None = None) -> None:
+def _check_target_empty() -> None:
     occupied = nonempty_table()
     if occupied:
         table, count = occupied
@@ -448,15 +449,14 @@ def _check_target_empty(root: Path, staging: Path | None = None) -> None:
             f"CSDL đích không trống: bảng “{table}” có {count} dòng. Chỉ khôi phục vào một CSDL trống "
             "(mới tạo, chưa chạy “flask db upgrade”, chưa nạp dữ liệu mẫu), để không ghi đè dữ liệu đang có."
         )
-    if root.is_dir():
-        for folder, directories, files in os.walk(root):
-            directories[:] = [name for name in directories if staging is None or Path(folder) / name != staging]
-            if files:
-                first = (Path(folder) / files[0]).relative_to(root)
-                raise BackupError(
-                    f"Thư mục tệp tải lên (UPLOAD_DIR = {root}) không trống: có tệp “{first.as_posix()}”. "
-                    "Chỉ khôi phục vào một thư mục trống."
-                )
+    first = next(iter(store().list()), None)  # a restore's own staging folder is hidden, so never listed
+    if first is not None:
+        root = store().local_root
+        where = (f"Thư mục tệp tải lên (UPLOAD_DIR = {root})" if root is not None
+                 else f"Kho S3 “{current_app.config.get('S3_BUCKET')}”")
+        raise BackupError(
+            f"{where} không trống: có tệp “{first.key}”. Chỉ khôi phục vào một nơi lưu tệp trống."
+        )
 
 
 def restore_backup(archive_path: Path, echo: Echo = click.echo) -> Summary:
@@ -465,9 +465,8 @@ def restore_backup(archive_path: Path, echo: Echo = click.echo) -> Summary:
     if not archive_path.is_file():
         raise BackupError(f"Không tìm thấy tệp sao lưu {archive_path}.")
     dialect = dialect_name()
-    root = upload_dir().absolute()
     summary = Summary()
-    _check_target_empty(root)
+    _check_target_empty()
     try:
         # Stream mode: one forward pass, whatever the size; gzip is recognised by its bytes.
         archive = tarfile.open(archive_path, mode="r|*")
@@ -499,8 +498,7 @@ def restore_backup(archive_path: Path, echo: Echo = click.echo) -> Summary:
                 f"{len(entries) - 1} tệp tải lên."
             )
 
-            root.mkdir(parents=True, exist_ok=True)
-            staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=root))
+            staging = store().scratch_folder()
             echo("Đang kiểm tra mã SHA-256 của từng tệp (chưa nạp gì)…")
             mtimes = _stage_members(archive, entries, staging, echo)
     except (tarfile.TarError, EOFError, zlib.error, gzip.BadGzipFile) as error:  # cut short or corrupted
@@ -514,7 +512,7 @@ def restore_backup(archive_path: Path, echo: Echo = click.echo) -> Summary:
         raise
 
     try:
-        _check_target_empty(root, staging)  # again: someone may have written meanwhile
+        _check_target_empty()  # again: someone may have written meanwhile
         dump = staging / DUMP_NAMES[dialect]
         echo(f"Mọi tệp khớp manifest. Đang nạp cơ sở dữ liệu {DIALECT_LABELS[dialect]}…")
         load_database(dialect, dump)
@@ -524,15 +522,12 @@ def restore_backup(archive_path: Path, echo: Echo = click.echo) -> Summary:
         _discard(staging)
         raise
 
-    echo("Đang đưa các tệp tải lên vào thư mục…")
+    echo(f"Đang đưa các tệp tải lên vào {_store_words()}…")
     for name, entry in entries.items():
         if not name.startswith(UPLOADS_PREFIX):
             continue
-        relative = name[len(UPLOADS_PREFIX):]
-        target = root / relative
-        target.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(staging / name, target)  # one rename: the real name appears whole or not at all
-        os.utime(target, (mtimes[name], mtimes[name]))
+        # One rename (local) or one completed upload (S3): the real name appears whole or not at all.
+        store().put_file(name[len(UPLOADS_PREFIX):], staging / name, modified=mtimes[name])
         summary.files += 1
         summary.file_bytes += entry["size"]
     _discard(staging)
@@ -592,8 +587,7 @@ def _stage_members(archive: tarfile.TarFile, entries: dict[str, dict], staging: 
 
 
 def _discard(staging: Path | None) -> None:
-    if staging is not None:
-        shutil.rmtree(staging, ignore_errors=True)
+    store().discard_scratch(staging)
 
 
 # --- commands -----------------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ from flask import Flask, render_template, request, session, url_for
 from flask_wtf.csrf import CSRFError
 
 from dvkheo.core import observability, security_log
+from dvkheo.core.filestore import StorageUnavailable
 from dvkheo.extensions import db
 
 logger = logging.getLogger(__name__)
@@ -28,6 +29,9 @@ ERROR_TEXT = {
     ),
     500: ("Hệ thống gặp sự cố", "Đã có lỗi ngoài ý muốn; dữ liệu của thao tác này chưa được lưu. Vui lòng thử lại sau."),
 }
+STORAGE_UNAVAILABLE = (
+    "Kho lưu tệp tạm thời không phản hồi; thao tác vừa rồi chưa được lưu. Vui lòng đợi ít phút rồi thử lại."
+)
 
 
 # No inline script or style anywhere; no plugins; no <base>; no form posting elsewhere; never framed.
@@ -82,18 +86,27 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(sa.exc.OperationalError)
     def database_unavailable(error):
         # The database is restarting or unreachable (a lock timeout that no view caught lands here too):
-        # nothing of the request was committed. The page is self-contained, since the usual layout asks
-        # the database who is signed in; the browser is told when to try again.
+        # nothing of the request was committed.
         logger.warning("Database unavailable during %s %s: %s", request.method, request.path, error.orig or error)
+        return _unavailable(ERROR_TEXT[503][1])
+
+    @app.errorhandler(StorageUnavailable)
+    def storage_unavailable(error):
+        logger.warning("File store unavailable during %s %s: %s", request.method, request.path, error)
+        return _unavailable(STORAGE_UNAVAILABLE)
+
+    def _unavailable(message: str):
+        # The page is self-contained, since the usual layout asks the database who is signed in; the
+        # browser is told when to try again.
         try:
             db.session.rollback()
         except sa.exc.SQLAlchemyError:
             pass
-        title, message = ERROR_TEXT[503]
         # Rendered without the context processors: Flask-Login's would load the signed-in user, a query.
         page = app.jinja_env.get_template("errors/unavailable.html").render(
             # A page can be asked again; a form's address cannot be opened (405), so that gives the home page.
-            title=title, message=message, retry_url=request.full_path.rstrip("?") if request.method == "GET" else None,
+            title=ERROR_TEXT[503][0], message=message,
+            retry_url=request.full_path.rstrip("?") if request.method == "GET" else None,
             home_url=url_for("main.home"),
         )
         response = app.make_response((page, 503))

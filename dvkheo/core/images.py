@@ -4,8 +4,8 @@ Two sizes, both baseline JPEG with the EXIF orientation applied and every metada
 (EXIF, GPS, ICC): "small" is a 480×320 card picture cropped to 3:2 (so pages can state its width
 and height), "medium" fits inside 1200×1200 without enlarging. They are made when an image is
 stored (`storage.store_upload`) and, for files stored before that, on first request; either way
-they are cached under UPLOAD_DIR/thumbs/<size>/ and written through a temporary name, so two
-requests racing to make one never leave half a file. An unreadable image never raises: callers
+they are cached in the file store under "thumbs/<size>/", which writes a name whole or not at all,
+so two requests racing to make one never leave half a file. An unreadable image never raises: callers
 get None and show nothing.
 
 Decompression bombs: a 250 KB PNG can declare 9,400 × 9,400 pixels and take ~730 MB once decoded.
@@ -19,8 +19,6 @@ from __future__ import annotations
 
 import io
 import logging
-import os
-import tempfile
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -172,31 +170,41 @@ def _to_rgb(image: Image.Image) -> Image.Image:
     return image
 
 
-def thumbnail_path(stored_name: str, size: str) -> Path:
-    from dvkheo.core.storage import path_for, upload_root
+def thumbnail_key(stored_name: str, size: str) -> str:
+    from dvkheo.core.storage import key_for
 
-    path_for(stored_name)  # validates the name (no path tricks)
+    key_for(stored_name)  # validates the name (no path tricks)
     if size not in SIZES:
         raise ValueError("unknown size")
-    return upload_root() / "thumbs" / size / f"{stored_name.rsplit('.', 1)[0]}.jpg"
+    return f"thumbs/{size}/{stored_name.rsplit('.', 1)[0]}.jpg"
 
 
-def ensure_thumbnail(stored_name: str, size: str) -> Path | None:
-    """The cached resized copy, made now if missing; None when the original is missing or unreadable."""
-    from dvkheo.core.storage import path_for
+def thumbnail_path(stored_name: str, size: str) -> Path:
+    """Where a local store keeps a resized copy (maintenance scripts and tests)."""
+    from dvkheo.core.storage import upload_root
 
-    target = thumbnail_path(stored_name, size)
-    if target.is_file():
+    return upload_root() / thumbnail_key(stored_name, size)
+
+
+def ensure_thumbnail(stored_name: str, size: str) -> str | None:
+    """The key of the cached resized copy, made now if missing; None when the original is missing or unreadable."""
+    from dvkheo.core.filestore import store
+    from dvkheo.core.storage import read_stored
+
+    target = thumbnail_key(stored_name, size)
+    if store().exists(target):
         return target
-    original = path_for(stored_name)
-    if not original.is_file():
+    try:
+        original = read_stored(stored_name)
+    except FileNotFoundError:
         return None
     try:
         data = make_thumbnail(original, size)
     except ImageBroken as error:
         log.warning("Cannot make the %s thumbnail of %s: %s", size, stored_name, error)
         return None
-    _write_atomically(target, data)
+    # Two requests may make the same copy at once: each writes whole, the last rename wins, both are equal.
+    store().put_bytes(target, data)
     return target
 
 
@@ -210,20 +218,12 @@ def create_thumbnails(stored_name: str) -> None:
 
 
 def discard_thumbnails(stored_name: str) -> None:
+    from dvkheo.core.filestore import store
+
     for size in SIZES:
         try:
-            thumbnail_path(stored_name, size).unlink(missing_ok=True)
+            store().delete(thumbnail_key(stored_name, size))
         except ValueError:
             pass
 
 
-def _write_atomically(target: Path, data: bytes) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp_path = tempfile.mkstemp(dir=target.parent, prefix=".thumb-")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(temp_path, target)
-    except BaseException:
-        Path(temp_path).unlink(missing_ok=True)
-        raise

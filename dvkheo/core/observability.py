@@ -11,7 +11,8 @@
   anything else could forge or break a log line), otherwise a fresh one; sent back in `X-Request-ID`,
   and written in the security log, in the line of an unhandled exception and on the 500 page, so a
   person's report, nginx's line and ours meet.
-* **`/readyz`**: the database answers `SELECT 1` and, when REDIS_URL is set, Redis answers PING.
+* **`/readyz`**: the database answers `SELECT 1`, when REDIS_URL is set Redis answers PING, and the file
+  store can be written (a local folder) or its bucket answers (S3).
   `/healthz` stays the bare liveness answer.
 * **`/metrics`**: requests by route, method and status, latency by route, requests in flight, print
   jobs waiting and running. Only to the addresses of METRICS_ALLOWED_IPS; everyone else gets the
@@ -39,6 +40,7 @@ from prometheus_client import (
 )
 from prometheus_client.core import GaugeMetricFamily
 
+from dvkheo.core.filestore import store
 from dvkheo.extensions import csrf, db, limiter
 
 REQUEST_LOG = logging.getLogger("dvkheo.requests")
@@ -222,6 +224,7 @@ def readyz():
     checks = {"database": _check(_ping_database, "database")}
     redis_url = current_app.config.get("REDIS_URL")
     checks["redis"] = _check(lambda: _redis_client(redis_url).ping(), "redis") if redis_url else "not configured"
+    checks["storage"] = _check(lambda: store().check(), "storage")
     ready = all(outcome != "error" for outcome in checks.values())
     response = jsonify({"status": "ok" if ready else "unavailable", "checks": checks})
     response.status_code = 200 if ready else 503

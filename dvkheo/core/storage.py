@@ -1,7 +1,7 @@
 """Uploaded files: checked by content and size, stored outside static/ under generated names.
 
-Files are written to a temporary name and renamed into place, so a crash never leaves a
-half-written file under a real name. A stored file with no database row (a failed or
+Files go to the configured store (`dvkheo.core.filestore`), which writes a name whole or not at all,
+so a crash never leaves a half-written file under a real name. A stored file with no database row (a failed or
 abandoned form) is harmless and is removed by `flask uploads prune`.
 """
 from __future__ import annotations
@@ -9,9 +9,7 @@ from __future__ import annotations
 import errno
 import hashlib
 import io
-import os
 import re
-import tempfile
 import unicodedata
 import uuid
 import zipfile
@@ -20,6 +18,8 @@ from pathlib import Path
 from typing import BinaryIO
 
 from flask import current_app
+
+from dvkheo.core.filestore import StorageUnavailable, store
 
 ALLOWED_DESCRIPTION = "PDF, JPEG, PNG, DOCX hoặc XLSX"
 
@@ -99,45 +99,70 @@ def clean_original_name(raw: str | None) -> str:
     return name[:200] or "tep-dinh-kem"
 
 
-def upload_root() -> Path:
-    root = Path(current_app.config["UPLOAD_DIR"])
-    root.mkdir(parents=True, exist_ok=True)
-    return root
+def key_for(stored_name: str) -> str:
+    """The store's key of an upload's generated name ("ab/ab12….pdf"); ValueError for anything else."""
+    if not re.fullmatch(r"[0-9a-f]{32}\.[a-z]{3,4}", stored_name or ""):
+        raise ValueError("invalid stored name")
+    return f"{stored_name[:2]}/{stored_name}"
 
 
 def path_for(stored_name: str) -> Path:
-    if not re.fullmatch(r"[0-9a-f]{32}\.[a-z]{3,4}", stored_name):
-        raise ValueError("invalid stored name")
-    return upload_root() / stored_name[:2] / stored_name
+    """Where a local store keeps an upload (maintenance scripts and tests; the app itself goes through the store)."""
+    root = store().local_root
+    if root is None:
+        raise RuntimeError("path_for needs the local file store (STORAGE_BACKEND=local)")
+    return root / key_for(stored_name)
+
+
+def upload_root() -> Path:
+    root = store().local_root
+    if root is None:
+        raise RuntimeError("upload_root needs the local file store (STORAGE_BACKEND=local)")
+    return root
+
+
+UPLOAD_KEY = re.compile(r"[0-9a-f]{2}/[0-9a-f]{32}\.[a-z]{3,4}")
+
+
+def read_stored(stored_name: str) -> bytes:
+    """The bytes of a stored upload; FileNotFoundError when absent, ValueError for a malformed name."""
+    return store().read_bytes(key_for(stored_name))
+
+
+def send_stored(stored_name: str, **options):
+    """A stored upload as a response (404 when the name is malformed or the file is gone)."""
+    from flask import abort
+
+    try:
+        key = key_for(stored_name)
+    except ValueError:
+        abort(404)
+    return store().send(key, **options)
 
 
 def write_new_file(data: bytes, extension: str) -> str:
-    """Write checked bytes under a fresh random name, atomically (a crash leaves no half file); returns the name."""
+    """Write checked bytes under a fresh random name, whole or not at all; returns the name."""
     stored_name = f"{uuid.uuid4().hex}.{extension}"
-    target = path_for(stored_name)
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, temp_path = tempfile.mkstemp(dir=target.parent, prefix=".upload-")
+        store().put_bytes(key_for(stored_name), data)
     except OSError as error:
         _refuse_when_full(error)
         raise
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp_path, target)
-    except BaseException as error:
-        Path(temp_path).unlink(missing_ok=True)
-        if isinstance(error, OSError):
-            _refuse_when_full(error)
-        raise
+    except StorageUnavailable as error:
+        # Refused like a bad file, so that the form comes back with everything the person typed.
+        raise UploadRejected(STORAGE_UNAVAILABLE) from error
     return stored_name
 
 
 STORAGE_FULL = (
     "Máy chủ đã hết chỗ lưu tệp nên tệp chưa được lưu (không có phần nào của tệp được giữ lại). "
     "Vui lòng báo quản trị hệ thống, rồi gửi lại sau."
+)
+
+
+STORAGE_UNAVAILABLE = (
+    "Kho lưu tệp tạm thời không phản hồi nên tệp chưa được lưu. Nội dung khác bạn đã nhập vẫn còn trên trang; "
+    "vui lòng đợi ít phút rồi gửi lại tệp."
 )
 
 
@@ -195,7 +220,7 @@ def discard(stored_name: str) -> None:
     from dvkheo.core.images import discard_thumbnails
 
     try:
-        path_for(stored_name).unlink(missing_ok=True)
+        store().delete(key_for(stored_name))
     except ValueError:
         pass
     discard_thumbnails(stored_name)

@@ -26,7 +26,7 @@ from dvkheo.campaigns.models import CampaignStatus
 from dvkheo.core import audit
 from dvkheo.core.forms import EmptyForm
 from dvkheo.core.rules import RuleRefused
-from dvkheo.core.storage import UploadRejected, discard, path_for
+from dvkheo.core.storage import UploadRejected, discard, send_stored
 from dvkheo.council import operations as ops
 from dvkheo.council import queries
 from dvkheo.council import issuer
@@ -368,14 +368,8 @@ def award_form_emblem(form_id: int):
     access.load_review_campaign(award_form.campaign_id)
     if not award_form.emblem_file:
         abort(404)
-    try:
-        path = path_for(award_form.emblem_file)
-    except ValueError:
-        abort(404)
-    if not path.is_file():
-        abort(404)
     svg = award_form.emblem_file.endswith(".svg")
-    response = send_file(path, mimetype="image/svg+xml" if svg else "image/png", max_age=0)
+    response = send_stored(award_form.emblem_file, mimetype="image/svg+xml" if svg else "image/png", max_age=0)
     # Opened on its own, an SVG is a document: nothing in it may run or load.
     response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
     return response

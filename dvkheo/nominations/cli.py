@@ -6,7 +6,8 @@ import click
 import sqlalchemy as sa
 from flask.cli import AppGroup
 
-from dvkheo.core.storage import upload_root
+from dvkheo.core.filestore import store
+from dvkheo.core.storage import UPLOAD_KEY, discard
 from dvkheo.extensions import db
 from dvkheo.nominations.models import Attachment
 
@@ -27,8 +28,11 @@ def prune(older_than_hours: int) -> None:
     known |= set(db.session.scalars(sa.select(SignedCopy.stored_name)))
     cutoff = time.time() - older_than_hours * 3600
     removed = 0
-    for path in upload_root().glob("*/*"):
-        if path.is_file() and path.name not in known and path.stat().st_mtime < cutoff:
-            path.unlink()
+    for stored in list(store().list()):
+        if not UPLOAD_KEY.fullmatch(stored.key):  # thumbnails and print jobs are not uploads
+            continue
+        name = stored.key.split("/", 1)[1]
+        if name not in known and stored.modified < cutoff:
+            discard(name)  # with its resized copies
             removed += 1
     click.echo(f"Đã xóa {removed} tệp không còn được sử dụng.")

@@ -9,14 +9,13 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_login import current_user, login_required
 
 from dvkheo import access
 from dvkheo.campaigns.models import Campaign, NomineeKind, ReferenceItem
-from dvkheo.core.storage import UploadRejected, discard, path_for, store_upload
+from dvkheo.core.storage import UploadRejected, discard, send_stored, store_upload
 from dvkheo.core.text import like_pattern
 from dvkheo.core.transition_views import perform
 from dvkheo.core.urls import paginate, query_int
@@ -296,10 +295,10 @@ def download(nomination_id: int, attachment_id: int):
     if attachment is None or attachment.nomination_id != nomination.id:
         abort(404)
     access.require(access.can_download_attachment(current_user, attachment))
-    path = path_for(attachment.stored_name)
-    if not path.exists():
-        abort(404)
-    return send_file(path, mimetype=attachment.content_type, as_attachment=True, download_name=attachment.original_name)
+    return send_stored(
+        attachment.stored_name, mimetype=attachment.content_type, as_attachment=True,
+        download_name=attachment.original_name,
+    )
 
 
 @bp.route("/<int:nomination_id>/attachments/<int:attachment_id>/delete", methods=["POST"])

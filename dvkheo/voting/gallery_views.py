@@ -17,11 +17,11 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 
 from dvkheo.campaigns.models import NomineeKind
+from dvkheo.core.filestore import store
 from dvkheo.core.images import SIZES, ensure_thumbnail
 from dvkheo.core.rules import RuleRefused
 from dvkheo.core.timeutil import today_in_vietnam
@@ -146,11 +146,9 @@ def _thanks(number: str) -> str:
 def photo(attachment_id: int, size: str):
     """A resized JPEG of a published nominee's image evidence; 404 for anything else or an unreadable image."""
     attachment = gallery.load_public_photo(attachment_id)
-    path = ensure_thumbnail(attachment.stored_name, size)
-    if path is None:
+    key = ensure_thumbnail(attachment.stored_name, size)
+    if key is None:
         abort(404)
-    response = send_file(
-        path, mimetype="image/jpeg", conditional=True, etag=f"{attachment.sha256[:32]}-{size}", max_age=PHOTO_MAX_AGE,
-    )
+    response = store().send(key, mimetype="image/jpeg", etag=f"{attachment.sha256[:32]}-{size}", max_age=PHOTO_MAX_AGE)
     response.cache_control.public = True
     return response

@@ -176,7 +176,8 @@ def test_request_log_file_gets_bare_json_lines(other_apps, tmp_path):  # noqa: F
 def test_readyz_is_ok_with_the_database_and_no_redis(client, login_as, province):
     response = client.get("/readyz")
     assert response.status_code == 200
-    assert response.get_json() == {"status": "ok", "checks": {"database": "ok", "redis": "not configured"}}
+    assert response.get_json() == {
+        "status": "ok", "checks": {"database": "ok", "redis": "not configured", "storage": "ok"}}
     assert response.headers["Cache-Control"] == "no-store"
     assert "Content-Security-Policy" not in response.headers
 
@@ -193,7 +194,7 @@ def test_readyz_pings_a_running_redis(other_apps):  # noqa: F811
     app = other_apps(TestingConfig, REDIS_URL=url, RATELIMIT_STORAGE_URI="memory://")
     response = app.test_client().get("/readyz")
     assert response.status_code == 200
-    assert response.get_json() == {"status": "ok", "checks": {"database": "ok", "redis": "ok"}}
+    assert response.get_json() == {"status": "ok", "checks": {"database": "ok", "redis": "ok", "storage": "ok"}}
 
 
 def test_readyz_is_503_naming_redis_when_redis_is_down(other_apps):  # noqa: F811
@@ -201,7 +202,7 @@ def test_readyz_is_503_naming_redis_when_redis_is_down(other_apps):  # noqa: F81
     started = time.monotonic()
     response = app.test_client().get("/readyz")
     assert response.status_code == 503
-    assert response.get_json() == {"status": "unavailable", "checks": {"database": "ok", "redis": "error"}}
+    assert response.get_json() == {"status": "unavailable", "checks": {"database": "ok", "redis": "error", "storage": "ok"}}
     assert "6390" not in response.get_data(as_text=True) and "127.0.0.1" not in response.get_data(as_text=True)
     assert time.monotonic() - started < 3  # a probe gets its answer quickly
 
@@ -215,7 +216,7 @@ def test_readyz_is_503_naming_the_database_when_it_is_gone(app):
     finally:
         limiter.init_app(app)  # one limiter per process: give the session's app its own back
     assert response.status_code == 503
-    assert response.get_json() == {"status": "unavailable", "checks": {"database": "error", "redis": "not configured"}}
+    assert response.get_json() == {"status": "unavailable", "checks": {"database": "error", "redis": "not configured", "storage": "ok"}}
     assert "nobody" not in response.get_data(as_text=True) and "psycopg" not in response.get_data(as_text=True)
 
 

@@ -71,7 +71,7 @@ def test_requests_alternate_between_the_instances_and_static_files_come_from_ngi
         assert "content-security-policy" in page.headers
         assert "content-security-policy" not in style.headers and "expires" in style.headers
         ready = context.request.get("/readyz")
-        assert ready.status == 200 and ready.json()["checks"] == {"database": "ok", "redis": "ok"}
+        assert ready.status == 200 and ready.json()["checks"] == {"database": "ok", "redis": "ok", "storage": "ok"}
         assert context.request.get("/metrics").status == 404  # not through the public address
         # Prometheus on the machine reads each instance directly: the sum over its workers.
         metrics = context.request.get(f"http://127.0.0.1:{cluster.upstreams[0]}/metrics")
