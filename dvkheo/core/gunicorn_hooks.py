@@ -5,6 +5,8 @@ preferably on tmpfs), every worker writes its counts to files there and a scrape
 worker reports the sum (prometheus_client's multiprocess mode). These hooks empty the directory when
 gunicorn starts (counts of an earlier run would otherwise be added again) and drop a dead worker's
 in-flight gauge. Without the variable they do nothing.
+
+Every worker is also warmed up as it starts (`dvkheo.core.warmup`): templates compiled, heavy modules loaded.
 """
 from __future__ import annotations
 
@@ -27,3 +29,13 @@ def child_exit(server, worker) -> None:
         from prometheus_client import multiprocess
 
         multiprocess.mark_process_dead(worker.pid)
+
+
+def post_worker_init(worker) -> None:
+    from flask import Flask
+
+    from dvkheo.core.warmup import warm_up
+
+    app = worker.wsgi
+    if isinstance(app, Flask):
+        warm_up(app)

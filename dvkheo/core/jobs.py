@@ -223,6 +223,9 @@ def worker_command(burst: bool, simple: bool) -> None:
             "Chưa cấu hình REDIS_URL: không có hàng đợi để chạy; khi đó tác vụ chạy ngay trong tiến trình web."
         )
     _worker_app, _worker_pid = app, os.getpid()
+    from dvkheo.core.warmup import warm_up
+
+    warm_up(app)  # once here, shared by every forked work horse instead of loaded again by each
     # Connections opened while loading the app must not be inherited by forked work horses.
     db.engine.dispose()
     connection = redis_connection(redis_url)
