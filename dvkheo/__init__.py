@@ -6,7 +6,7 @@ import os
 import time
 
 import sqlalchemy as sa
-from flask import Flask
+from flask import Flask, g
 from flask_login import current_user
 from markupsafe import Markup
 
@@ -196,8 +196,16 @@ def _register_template_helpers(app: Flask) -> None:
             "current_user": current_user,
             "committee_nav": committee_nav,
             "nav_endpoints": app.view_functions,
-            "unread_notifications": lambda: unread_count(current_user.id) if current_user.is_authenticated else 0,
+            "unread_notifications": _unread_notifications,
         }
+
+    def _unread_notifications() -> int:
+        # Asked by the wide header and the phone menu alike: one query per page.
+        if not current_user.is_authenticated:
+            return 0
+        if "unread_notifications" not in g:
+            g.unread_notifications = unread_count(current_user.id)
+        return g.unread_notifications
 
 
 from dvkheo import models as _models  # noqa: E402,F401  (register every table with the metadata)
