@@ -188,6 +188,7 @@ def running_cluster(folder: Path, server_url: str, *, settings: dict | None = No
         "LOGIN_RATE_LIMIT": f"{LOGIN_LIMIT} per minute",
         "PRINT_CHUNK_SIZE": "2",
         "LOG_LEVEL": "WARNING",
+        "MALLOC_ARENA_MAX": "2",  # as deploy/systemd/dvkheo-web@.service sets it
         **(settings or {}),
     }
     flask = [str(VENV_BIN / "flask"), "--app", "wsgi"]
