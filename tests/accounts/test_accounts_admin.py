@@ -67,7 +67,7 @@ def test_user_create_gives_a_working_login_and_an_audit_event(admin, client, pro
     response = client.post("/admin/users/new", data=form_for(email="Hanh@Example.VN"), follow_redirects=True)
     assert "Đã tạo tài khoản hanh@example.vn (Cán bộ đơn vị cơ sở)." in text_of(response)
     user = account("hanh@example.vn")
-    assert user.unit_id == province.id and user.search_text == "tran thi hanh hanh@example.vn"
+    assert user.unit_id == province.id and user.search_text == " tran thi hanh hanh example vn trần thị hạnh "
     event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.entity_type == "user", AuditEvent.entity_id == user.id))
     assert event.action == "create" and event.actor_id == admin.id and "password" in event.details
     assert NEW_PASSWORD not in str(event.details)

@@ -98,7 +98,7 @@ def test_unit_create_under_parent_sets_path_depth_and_audit(admin, client, tree)
     assert "Đã thêm đơn vị “Ban Dân vận Tỉnh ủy Quảng Ngãi”." in page_text(response)
     unit = unit_named("BDV-QN")
     assert unit.path == f"{province.path}{unit.id}/" and unit.depth == 1
-    assert unit.search_text == "bdv-qn ban dan van tinh uy quang ngai"
+    assert unit.search_text == " bdv qn ban dan van tinh uy quang ngai dân vận tỉnh ủy quảng ngãi "
     event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.entity_type == "unit", AuditEvent.entity_id == unit.id))
     assert event.action == "create" and event.actor_id == admin.id
 
