@@ -205,3 +205,12 @@ def test_admin_sets_a_units_document_system_and_it_is_audited(admin, client, tre
         "document_system_id": "999",
     })
     assert "Lựa chọn không hợp lệ; vui lòng chọn lại." in page_text(response)
+
+
+@pytest.mark.parametrize("typed", ["vn-w21211", "VN W21211", "Ðức Phổ", "duc pho", "xã đức"])
+def test_unit_search_by_words_code_and_look_alike_letters(admin, client, make_unit, typed):
+    make_unit("Xã Đức Phổ", code="VN-W21211")
+    make_unit("Xã Phổ Đức Mới", code="VN-W21212")
+    make_unit("Phường Đức Phú", code="VN-W21213")
+    text = page_text(client.get("/admin/units/", query_string={"q": typed}))
+    assert "Xã Đức Phổ" in text and "Phường Đức Phú" not in text
