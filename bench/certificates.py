@@ -80,6 +80,7 @@ def seed(size: int) -> dict:
     from dvkheo.campaigns.models import CampaignStatus, NomineeKind, ReferenceItem, ReferenceKind
     from dvkheo.certificates.models import Certificate, CertificateStatus
     from dvkheo.certificates.operations import new_serial
+    from dvkheo.core.search import search_text
     from dvkheo.core.text import fold
     from dvkheo.core.timeutil import utcnow
     from dvkheo.nominations.models import Nomination
@@ -133,7 +134,7 @@ def seed(size: int) -> dict:
             campaign_id=campaign.id, unit_id=commune.id, kind=kind, status=NominationState.AWARDED, title=title,
             nominee_name=nominee, nominee_position="Chủ tịch Hội Nông dân xã" if individual else None,
             field_id=field_id, locality=commune.name, started_on=date(2024, 1, 1),
-            nominee_key=f"{kind.value}:{fold(nominee)}", model_key=fold(title), search_text=fold(f"{title} {nominee}"),
+            nominee_key=f"{kind.value}:{fold(nominee)}", model_key=fold(title), search_text=search_text(title, nominee),
             created_at=moment, updated_at=moment, submitted_at=moment,
         ))
     db.session.execute(sa.insert(Nomination), rows)

@@ -28,6 +28,7 @@ from dvkheo import create_app  # noqa: E402
 from dvkheo.accounts.models import Role, User  # noqa: E402
 from dvkheo.campaigns import operations as campaign_ops  # noqa: E402
 from dvkheo.campaigns.models import CampaignStatus, NomineeKind, ReferenceItem, ReferenceKind  # noqa: E402
+from dvkheo.core.search import search_text  # noqa: E402
 from dvkheo.core.text import fold  # noqa: E402
 from dvkheo.core.timeutil import today_in_vietnam  # noqa: E402
 from dvkheo.extensions import db  # noqa: E402
@@ -98,7 +99,7 @@ def add_nominations(base_rows: dict, start: int, stop: int) -> None:
             campaign_id=base_rows["campaign_id"], unit_id=base_rows["unit_id"], created_by_id=base_rows["user_id"], kind=kind,
             status=STATES[number % len(STATES)], title=title, nominee_name=nominee,
             field_id=fields[number % len(fields)].id, locality=base_rows["unit_name"], started_on=date(2024, 1, 1),
-            nominee_key=f"{kind.value}:{fold(nominee)}", search_text=fold(f"{title} {nominee} {base_rows['unit_name']}"),
+            nominee_key=f"{kind.value}:{fold(nominee)}", search_text=search_text(title, nominee, base_rows['unit_name']),
             created_at=moment, updated_at=moment,
         ))
     for offset in range(0, len(rows), 2000):

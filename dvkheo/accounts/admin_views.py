@@ -17,7 +17,7 @@ from dvkheo.accounts.models import ROLE_LABELS, Role, User
 from dvkheo.accounts.views import bp
 from dvkheo.core import audit
 from dvkheo.core.forms import EmptyForm
-from dvkheo.core.text import like_pattern
+from dvkheo.core import search
 from dvkheo.core.urls import paginate, query_int
 from dvkheo.extensions import db
 from dvkheo.units.models import Unit, subtree_condition
@@ -173,7 +173,7 @@ def users():
     args = {key: request.args.get(key, "").strip() for key in ("q", "role", "unit", "status")}
     query = sa.select(User).options(so.joinedload(User.unit))
     if args["q"]:
-        query = query.where(User.search_text.like(like_pattern(args["q"]), escape="\\"))
+        query = query.where(search.matches(args["q"], User.search_text))
     if args["role"] in Role._value2member_map_:
         query = query.where(User.role == Role(args["role"]))
     scope = None

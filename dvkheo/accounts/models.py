@@ -9,7 +9,7 @@ from flask import current_app
 from flask_login import UserMixin
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from dvkheo.core.text import fold
+from dvkheo.core import search
 from dvkheo.core.timeutil import utcnow
 from dvkheo.extensions import db
 
@@ -127,4 +127,4 @@ class PasswordResetToken(db.Model):
 @sa.event.listens_for(User, "before_update")
 def _refresh_search_text(mapper, connection, user: User) -> None:
     # Kept in step on every write, whichever code path created or edited the account.
-    user.search_text = fold(f"{user.full_name} {user.email}")
+    user.search_text = search.search_text(user.full_name, user.email, limit=500)

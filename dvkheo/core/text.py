@@ -5,22 +5,18 @@ import re
 import unicodedata
 
 _SPACES = re.compile(r"\s+")
+# Đ/đ, and the letters that look like it and are typed for it: Ð/ð (U+00D0/U+00F0), Ɖ/ɖ.
+_D_LETTERS = str.maketrans({"đ": "d", "Đ": "D", "ð": "d", "Ð": "D", "ɖ": "d", "Ɖ": "D"})
 
 
 def fold(text: str | None) -> str:
-    """Lower-case, strip diacritics, map đ to d, collapse spaces."""
+    """Lower-case, strip diacritics, map đ (and the look-alike ð, U+00F0) to d, collapse spaces."""
     if not text:
         return ""
-    text = text.replace("đ", "d").replace("Đ", "D")
+    text = text.translate(_D_LETTERS)
     decomposed = unicodedata.normalize("NFD", text)
     stripped = "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
     return _SPACES.sub(" ", stripped.lower()).strip()
-
-
-def like_pattern(term: str) -> str:
-    """A LIKE pattern for a folded search term; escapes the wildcards the user typed."""
-    folded = fold(term).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{folded}%"
 
 
 def format_filesize(size: int) -> str:

@@ -69,9 +69,9 @@ def member_usage(campaign_id: int) -> dict[int, tuple[int, int]]:
 
 def candidates(campaign, term: str, limit: int = 30) -> list:
     """Active reviewer or chair accounts of the organising unit's subtree, not yet on the council,
-    matching `term` without regard to diacritics ("nguyen van" finds "Nguyễn Văn")."""
+    matching `term` word by word (`dvkheo.core.search`: "nguyen van" finds "Nguyễn Văn")."""
     from dvkheo.accounts.models import Role, User
-    from dvkheo.core.text import like_pattern
+    from dvkheo.core import search
     from dvkheo.units.models import Unit
 
     organiser = campaign.organising_unit
@@ -89,7 +89,7 @@ def candidates(campaign, term: str, limit: int = 30) -> list:
         .limit(limit)
     )
     if term.strip():
-        query = query.where(User.search_text.like(like_pattern(term), escape="\\"))
+        query = query.where(search.matches(term, User.search_text))
     return list(db.session.scalars(query))
 
 

@@ -6,6 +6,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from dvkheo.campaigns.models import NomineeKind, _enum
+from dvkheo.core import search
 from dvkheo.core.text import fold
 from dvkheo.core.timeutil import utcnow
 from dvkheo.extensions import db
@@ -100,7 +101,7 @@ class Nomination(db.Model):
         """Recompute the folded search text and the identity used by the duplicate rule."""
         self.nominee_key = f"{self.kind.value}:{fold(self.nominee_name)}"
         self.model_key = fold(self.title)
-        self.search_text = fold(" ".join(filter(None, [self.title, self.nominee_name, self.locality, self.nominee_position])))
+        self.search_text = search.search_text(self.title, self.nominee_name, self.locality, self.nominee_position)
 
     @property
     def total_attachment_bytes(self) -> int:

@@ -16,7 +16,7 @@ from flask_login import current_user, login_required
 from dvkheo import access
 from dvkheo.campaigns.models import Campaign, NomineeKind, ReferenceItem
 from dvkheo.core.storage import UploadRejected, discard, send_stored, store_upload
-from dvkheo.core.text import like_pattern
+from dvkheo.core import search
 from dvkheo.core.transition_views import perform
 from dvkheo.core.urls import paginate, query_int
 from dvkheo.extensions import db
@@ -41,7 +41,7 @@ def index():
         so.joinedload(Nomination.unit),
     )
     if args["q"]:
-        query = query.where(Nomination.search_text.like(like_pattern(args["q"]), escape="\\"))
+        query = query.where(search.matches(args["q"], Nomination.search_text))
     if args["status"] in NominationState._value2member_map_:
         query = query.where(Nomination.status == NominationState(args["status"]))
     if args["kind"] in NomineeKind._value2member_map_:

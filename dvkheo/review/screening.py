@@ -23,7 +23,7 @@ from dvkheo.campaigns.models import Campaign, CampaignStatus, NomineeKind
 from dvkheo.core.audit import AuditEvent
 from dvkheo.core.notifications import notify
 from dvkheo.core.rules import Problem, RuleRefused
-from dvkheo.core.text import like_pattern
+from dvkheo.core import search
 from dvkheo.core.timeutil import format_date, today_in_vietnam, utcnow
 from dvkheo.core.urls import query_int
 from dvkheo.extensions import db
@@ -428,7 +428,7 @@ def inbox_query(campaign: Campaign, filters: InboxFilters) -> sa.Select:
     if filters.unit is not None:
         query = query.where(Nomination.unit_id.in_(sa.select(Unit.id).where(subtree_condition(filters.unit))))
     if filters.q:
-        query = query.where(Nomination.search_text.like(like_pattern(filters.q), escape="\\"))
+        query = query.where(search.matches(filters.q, Nomination.search_text))
     return query.order_by(Nomination.submitted_at, Nomination.id)
 
 

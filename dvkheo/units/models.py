@@ -3,7 +3,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from dvkheo.core.text import fold
+from dvkheo.core import search
 from dvkheo.extensions import db
 
 # Kinds are free text (the tree may hold provinces, communes, agencies, armed-forces units...);
@@ -56,7 +56,7 @@ class Unit(db.Model):
         return UNIT_KIND_LABELS.get(self.kind, self.kind)
 
     def refresh_search_text(self) -> None:
-        self.search_text = fold(f"{self.code} {self.name}")
+        self.search_text = search.search_text(self.code, self.name, limit=600)
 
     def assign_path(self) -> None:
         """Set path and depth from the parent; the row must have an id (flush first)."""

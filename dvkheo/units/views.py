@@ -11,7 +11,7 @@ from dvkheo.access import admin_required, get_or_404
 from dvkheo.accounts.models import User
 from dvkheo.core import audit
 from dvkheo.core.storage import UploadRejected, clean_original_name
-from dvkheo.core.text import like_pattern
+from dvkheo.core import search
 from dvkheo.core.urls import paginate, query_int
 from dvkheo.extensions import db
 from dvkheo.units import importer, operations
@@ -75,7 +75,7 @@ def index():
         if scope is not None:
             query = query.where(subtree_condition(scope), Unit.id != scope.id)
         if args["q"]:
-            query = query.where(Unit.search_text.like(like_pattern(args["q"]), escape="\\"))
+            query = query.where(search.matches(args["q"], Unit.search_text))
         if args["kind"]:
             query = query.where(Unit.kind == args["kind"])
         query = query.order_by(Unit.depth, Unit.code)

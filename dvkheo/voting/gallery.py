@@ -19,7 +19,7 @@ from flask import abort
 from dvkheo import access
 from dvkheo.campaigns.models import Campaign, CampaignStatus, NomineeKind, ReferenceItem
 from dvkheo.core.images import IMAGE_CONTENT_TYPES
-from dvkheo.core.text import like_pattern
+from dvkheo.core import search
 from dvkheo.core.urls import query_int
 from dvkheo.extensions import db
 from dvkheo.nominations.models import Attachment, Nomination
@@ -159,11 +159,13 @@ def gallery_query(campaign: Campaign, filters: GalleryFilters) -> sa.Select:
     """The published nominees matching the search and filters, in a neutral order (the model's name)."""
     query = _published(campaign).options(so.joinedload(Nomination.unit), so.joinedload(Nomination.field))
     if filters.q:
-        pattern = like_pattern(filters.q)
-        # The folded report text, or the unit's folded name ("xa an hai" finds "Xã An Hải").
-        unit_match = sa.select(Unit.id).where(Unit.search_text.like(pattern, escape="\\"))
+        # Each word in the nominee's words or in its unit's name ("nong dan tinh khe", "xa an hai").
         query = query.where(
-            sa.or_(Nomination.search_text.like(pattern, escape="\\"), Nomination.unit_id.in_(unit_match))
+            search.matches(
+                filters.q,
+                Nomination.search_text,
+                lambda pattern: Nomination.unit_id.in_(sa.select(Unit.id).where(Unit.search_text.like(pattern))),
+            )
         )
     if filters.field_id:
         query = query.where(Nomination.field_id == filters.field_id)

@@ -113,3 +113,27 @@ def test_migrations_round_trip_on_postgresql(tmp_path):
     finally:
         with psycopg.connect(admin_url.render_as_string(hide_password=False), autocommit=True) as connection:
             connection.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+def test_search_by_words_migration_recomputes_the_stored_words(tmp_path):
+    """Rows stored with the old folded substring text are found by word after the upgrade."""
+    migration_app = _app_for(f"sqlite:///{tmp_path / 'search.sqlite'}", tmp_path)
+    with migration_app.app_context():
+        try:
+            flask_migrate.upgrade(revision="cefbc7daf8e5")
+            units = sa.table(
+                "units", sa.column("id"), sa.column("code"), sa.column("name"), sa.column("kind"),
+                sa.column("path"), sa.column("depth"), sa.column("active"), sa.column("search_text"),
+            )
+            with db.engine.begin() as connection:
+                connection.execute(units.insert().values(
+                    id=1, code="VN-W21025", name="Phường Cẩm Thành", kind="ward", path="1/", depth=0, active=True,
+                    search_text="vn-w21025 phuong cam thanh",
+                ))
+            flask_migrate.upgrade()
+            with db.engine.connect() as connection:
+                stored = connection.execute(sa.select(units.c.search_text)).scalar_one()
+            assert stored == " vn w21025 phuong cam thanh phường cẩm thành "
+        finally:
+            db.session.remove()
+            db.engine.dispose()

@@ -379,3 +379,20 @@ def test_inbox_query_count_does_not_grow_with_rows(client, auth, secretary, make
     small = measure()
     populate(27)
     assert measure() == small, small
+
+
+def test_inbox_search_matches_whole_words_as_typed(client, auth, secretary, dossier, review_campaign):
+    red = dossier(title="Nồi cháo tình thương", nominee_name="Hội Chữ thập đỏ phường Cẩm Thành")
+    others = [
+        dossier(title="Phong trào đoàn kết vượt khó", nominee_name="Đoàn Thanh niên xã"),
+        dossier(title="Vận động hộ nghèo làm ăn", nominee_name="Chi hội do dân bầu"),
+        dossier(title="Trưởng thôn gương mẫu", nominee_name="Thôn Thọ Lộc"),
+    ]
+    village = dossier(title="Hũ gạo tình thương", nominee_name="Chi hội Nông dân thôn Trường Thọ")
+    auth.login(secretary)
+    page = page_of(client, inbox_url(review_campaign, q="đỏ"))
+    assert red.title in page and not any(other.title in page for other in others) and village.title not in page
+    page = page_of(client, inbox_url(review_campaign, q="Trường Thọ"))
+    assert village.title in page and others[2].title not in page
+    page = page_of(client, inbox_url(review_campaign, q="chu thap d"))  # still typing
+    assert red.title in page and village.title not in page

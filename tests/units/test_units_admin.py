@@ -98,7 +98,7 @@ def test_unit_create_under_parent_sets_path_depth_and_audit(admin, client, tree)
     assert "Đã thêm đơn vị “Ban Dân vận Tỉnh ủy Quảng Ngãi”." in page_text(response)
     unit = unit_named("BDV-QN")
     assert unit.path == f"{province.path}{unit.id}/" and unit.depth == 1
-    assert unit.search_text == "bdv-qn ban dan van tinh uy quang ngai"
+    assert unit.search_text == " bdv qn ban dan van tinh uy quang ngai dân vận tỉnh ủy quảng ngãi "
     event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.entity_type == "unit", AuditEvent.entity_id == unit.id))
     assert event.action == "create" and event.actor_id == admin.id
 
@@ -205,3 +205,12 @@ def test_admin_sets_a_units_document_system_and_it_is_audited(admin, client, tre
         "document_system_id": "999",
     })
     assert "Lựa chọn không hợp lệ; vui lòng chọn lại." in page_text(response)
+
+
+@pytest.mark.parametrize("typed", ["vn-w21211", "VN W21211", "Ðức Phổ", "duc pho", "xã đức"])
+def test_unit_search_by_words_code_and_look_alike_letters(admin, client, make_unit, typed):
+    make_unit("Xã Đức Phổ", code="VN-W21211")
+    make_unit("Xã Phổ Đức Mới", code="VN-W21212")
+    make_unit("Phường Đức Phú", code="VN-W21213")
+    text = page_text(client.get("/admin/units/", query_string={"q": typed}))
+    assert "Xã Đức Phổ" in text and "Phường Đức Phú" not in text

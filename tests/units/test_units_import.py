@@ -61,7 +61,7 @@ def test_import_good_csv_builds_tree_with_paths_even_when_children_come_first(ad
     assert ward.path == f"/{province.id}/{ward.id}/" and ward.depth == 1
     assert group.path == f"/{province.id}/{ward.id}/{group.id}/" and group.depth == 2
     assert (province.kind, ward.kind, group.kind) == ("province", "ward", "village")
-    assert group.search_text == "tdp-1 to dan pho 1"
+    assert group.search_text == " tdp 1 to dan pho 1 tổ dân phố "
 
 
 def test_import_good_xlsx_with_english_headers_builds_tree(admin, upload, make_unit):

@@ -36,7 +36,7 @@ def test_import_official_gives_34_provinces_and_3321_communes_and_a_second_run_c
     assert province.name == "Tỉnh Quảng Ngãi" and by_code("VN-P01").name == "Thành phố Hà Nội"
     assert ward.name == "Phường Cẩm Thành" and ward.kind == "ward"
     assert ward.path == f"/{province.id}/{ward.id}/" and ward.depth == 1
-    assert ward.search_text == "vn-w21025 phuong cam thanh"
+    assert ward.search_text == " vn w21025 phuong cam thanh phường cẩm thành "
 
     events = audit_count()
     second = runner.invoke(args=["units", "import-official"])

@@ -100,8 +100,10 @@ def test_search_ignores_diacritics(client, voting_campaign, make_nominee):
     assert "Dân vận khéo trong xây dựng" in page and "Ngày thứ bảy" not in page
     page = page_of(client, url + "duong giao")
     assert "Dân vận khéo trong xây dựng" in page
-    page = page_of(client, url + "Đân")  # a typed Đ finds a plain D
+    page = page_of(client, url + "Ðường")  # the look-alike Ð (U+00D0) is Đ
     assert "Dân vận khéo trong xây dựng" in page and "Ngày thứ bảy" not in page
+    page = page_of(client, url + "Đân")  # a typed Đ is not a plain D: "đỏ" must not find "do"
+    assert "Dân vận khéo trong xây dựng" not in page
     assert "Không có mô hình, điển hình nào khớp" in page_of(client, url + "không có mô hình này")
 
 
@@ -260,3 +262,18 @@ def test_a_page_past_the_end_of_the_gallery_shows_its_last_page(client, voting_c
     make_nominee("Mô hình thôn Phú Thọ")
     listing = page_of(client, f"/binh-chon/dot/{voting_campaign.id}?page={page}")
     assert "Mô hình thôn Phú Thọ" in listing
+
+
+def test_search_matches_words_in_the_nominee_and_its_unit(client, voting_campaign, make_nominee):
+    farmers = make_nominee("Hội Nông dân giúp nhau thoát nghèo")  # its unit: "Xã Bình Chọn 1"
+    red = make_nominee("Nồi cháo tình thương của Hội Chữ thập đỏ")
+    make_nominee("Đoàn kết vận động đồng bào do thiên tai")
+    url = f"/binh-chon/dot/{voting_campaign.id}"
+    page = page_of(client, f"{url}?q=nong dan")
+    assert farmers.title in page and red.title not in page and "Đoàn kết vận động" not in page
+    page = page_of(client, f"{url}?q=đỏ")
+    assert red.title in page and "Đoàn kết vận động" not in page and farmers.title not in page
+    page = page_of(client, f"{url}?q=nong dan xa binh chon 1")  # words of the nominee and of its unit
+    assert farmers.title in page and red.title not in page
+    page = page_of(client, f"{url}?q=nong dan binh chon 2")
+    assert "Không có mô hình, điển hình nào khớp" in page
