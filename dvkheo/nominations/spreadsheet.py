@@ -65,6 +65,7 @@ class Column:
     max_length: int = 255
     minimum: int = 0
     maximum: int = _INT32_MAX
+    is_year: bool = False  # an "int" column holding a calendar year: examples and limits written as years, never "1.978"
 
 
 COLUMNS: tuple[Column, ...] = (
@@ -80,7 +81,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("nominee_position", "Chức vụ, đơn vị công tác", "text", 28,
            "Chỉ ghi với hồ sơ cá nhân, ví dụ: Chủ tịch Hội Phụ nữ xã.", ""),
     Column("nominee_birth_year", "Năm sinh", "int", 10, "Chỉ ghi với hồ sơ cá nhân, ví dụ: 1978.", "",
-           minimum=1920, maximum=2015),
+           minimum=1920, maximum=2015, is_year=True),
     Column("field_id", "Lĩnh vực", "field", 30, "Chọn trong danh sách lĩnh vực của đợt bình xét.", ""),
     Column("locality", "Địa bàn thực hiện", "text", 24, "Thôn, xã, phường nơi thực hiện mô hình.", "Thôn Phú Lộc"),
     Column("started_on", "Thời gian bắt đầu", "date", 16, "Ngày/tháng/năm, ví dụ 15/03/2024.", "15/03/2024"),
@@ -298,7 +299,8 @@ _PLAIN_INT = re.compile(r"\d+")
 _GROUPED_INT = re.compile(r"\d{1,3}(?:([.,\u00a0 ])\d{3})(?:\1\d{3})*")
 
 
-def to_int(value: Any) -> int:
+def to_int(value: Any, example: str = "1200 hoặc 1.200") -> int:
+    """A whole number as typed in a cell; `example` is what the error message offers as a valid value."""
     if isinstance(value, bool):
         raise CellError("Vui lòng nhập một số nguyên.")
     if isinstance(value, int):
@@ -313,7 +315,7 @@ def to_int(value: Any) -> int:
     if _PLAIN_INT.fullmatch(digits) or _GROUPED_INT.fullmatch(digits):
         number = int(re.sub(r"\D", "", digits))
         return -number if negative else number
-    raise CellError(f"“{text[:40]}” không phải số nguyên; ví dụ hợp lệ: 1200 hoặc 1.200.")
+    raise CellError(f"“{text[:40]}” không phải số nguyên; ví dụ hợp lệ: {example}.")
 
 
 _DATE_PATTERNS = ("%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y-%m-%d")
@@ -463,11 +465,13 @@ def _parse_row(number: int, cells: dict[str, Any], campaign: Campaign, matchers)
             if _blank(raw):
                 continue
             try:
-                number_value = to_int(raw)
+                number_value = to_int(raw, example="1978" if column.is_year else "1200 hoặc 1.200")
             except CellError as problem:
                 error(column, str(problem))
                 continue
-            if number_value < column.minimum:
+            if column.is_year and not column.minimum <= number_value <= column.maximum:
+                error(column, f"Năm {number_value} không hợp lệ; vui lòng ghi năm từ {column.minimum} đến {column.maximum}, ví dụ 1978.")
+            elif number_value < column.minimum:
                 error(column, f"Giá trị không được nhỏ hơn {column.minimum}.")
             elif number_value > column.maximum:
                 error(column, f"Giá trị không được lớn hơn {column.maximum:,}.".replace(",", "."))
