@@ -23,7 +23,7 @@ from dvkheo.campaigns.models import Campaign, CampaignStatus, NomineeKind
 from dvkheo.core.audit import AuditEvent
 from dvkheo.core.notifications import notify
 from dvkheo.core.rules import Problem, RuleRefused
-from dvkheo.core.text import like_pattern
+from dvkheo.core.text import as_sentence, like_pattern
 from dvkheo.core.timeutil import format_date, today_in_vietnam, utcnow
 from dvkheo.core.urls import query_int
 from dvkheo.extensions import db
@@ -557,7 +557,7 @@ def reject(nomination: Nomination, actor: User, reason: str) -> S:
     """Không tiếp nhận: phase check, workflow move with the reason, notice to the unit."""
     _require_screening_phase(nomination.campaign)
     target = workflow.apply(nomination, A.REJECT, actor, reason=reason)
-    _notify_unit(nomination, f"Hồ sơ {_name(nomination)} không được tiếp nhận. Lý do: {reason.strip()}")
+    _notify_unit(nomination, f"Hồ sơ {_name(nomination)} không được tiếp nhận. Lý do: {as_sentence(reason)}")
     return target
 
 
@@ -599,7 +599,7 @@ def place_hold(nomination: Nomination, actor: User, category: HoldCategory, reas
     db.session.flush()
     _notify_unit(
         nomination,
-        f"Hồ sơ {_name(nomination)} được tạm dừng xét ({category.label}). Lý do: {reason}. "
+        f"Hồ sơ {_name(nomination)} được tạm dừng xét ({category.label}). Lý do: {as_sentence(reason)} "
         f"Ngày dự kiến xem xét gỡ: {format_date(release_on)}.",
     )
     return hold
