@@ -19,6 +19,7 @@ from flask import has_request_context, url_for
 
 from dvkheo import access
 from dvkheo.accounts.models import Role, User
+from dvkheo.awards.models import NominationForward
 from dvkheo.campaigns.models import Campaign, CampaignStatus, NomineeKind
 from dvkheo.core.audit import AuditEvent
 from dvkheo.core.notifications import notify
@@ -185,10 +186,34 @@ def find_duplicates(nominations: list[Nomination], viewer: User | None) -> dict[
         others = {other.id: other for other in same_nominee + same_model if other.id != nomination.id}
         for other_id in sorted(others):
             pairs.append((nomination.id, others[other_id], other_id in nominee_ids, other_id in model_ids))
+    chain = _forward_chains({nomination_id for nomination_id, _, _, _ in pairs} | {other.id for _, other, _, _ in pairs})
+    pairs = [pair for pair in pairs if chain.get(pair[0], pair[0]) != chain.get(pair[1].id, pair[1].id)]
     visible = _visible_ids(viewer, sorted({other.id for _, other, _, _ in pairs}))
     for nomination_id, other, same_nominee, same_model in pairs:
         result[nomination_id].append(Duplicate(other, same_nominee, same_model, other.id in visible))
     return result
+
+
+def _forward_chains(ids: set[int]) -> dict[int, int]:
+    """The dossier each id started as, for ids linked by "đề nghị cấp trên": a dossier forwarded up from a lower
+    campaign (and forwarded again from there) is the same dossier moving up, never a duplicate of its origin.
+    One query when there is anything to compare; ids that were never forwarded are left out."""
+    if len(ids) < 2:
+        return {}
+    links = db.session.execute(
+        sa.select(NominationForward.target_nomination_id, NominationForward.source_nomination_id).where(
+            NominationForward.target_nomination_id.in_(ids), NominationForward.source_nomination_id.in_(ids)
+        )
+    ).all()
+    parent = dict(links)
+    roots = {}
+    for nomination_id in {*parent, *parent.values()}:
+        root, seen = nomination_id, set()
+        while root in parent and root not in seen:
+            seen.add(root)
+            root = parent[root]
+        roots[nomination_id] = root
+    return roots
 
 
 def _visible_ids(viewer: User | None, ids: list[int]) -> set[int]:
