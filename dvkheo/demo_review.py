@@ -96,11 +96,11 @@ DOSSIERS = [
         "coso", NomineeKind.COLLECTIVE, "defence_security", "commune_body",
         dict(
             title="Tổ liên gia tự quản “ba không” giữ an ninh xóm biển",
-            nominee_name="Tổ liên gia tự quản số 5 thôn Cổ Lũy",
+            nominee_name="Tổ liên gia tự quản xóm biển thôn Cổ Lũy",
             locality="Thôn Cổ Lũy, xã Tịnh Khê",
             started_on=date(2023, 5, 1), duration="3 năm",
             situation="Trộm cắp ngư cụ và đánh nhau khi say rượu thường xảy ra ở xóm biển.",
-            method="Mười hộ một tổ, cam kết “không trộm cắp, không tệ nạn, không đánh nhau”; tuần tra đêm luân phiên.",
+            method="120 hộ xóm biển chia thành 12 nhóm liên gia, mỗi nhóm mười hộ, cam kết “không trộm cắp, không tệ nạn, không đánh nhau”; tuần tra đêm luân phiên.",
             participation="Các hộ tự bầu tổ trưởng, tự bàn quy ước, cùng tuần tra và nhắc nhở nhau.",
             results="Hai năm liền không có vụ trộm ngư cụ; hòa giải thành 17 vụ mâu thuẫn.",
             households_count=120, working_days=700, cases_resolved=17,

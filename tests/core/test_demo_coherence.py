@@ -43,6 +43,15 @@ KIND_BY_NAME = [
 ]
 
 
+# An individual's position tells the category: a village party secretary is filed as a party member, a chair as a cadre.
+CATEGORY_BY_POSITION = [
+    (("Bí thư Chi bộ",), "party_member"),
+    (("Chủ tịch", "Phó Chủ tịch"), "cadre"),
+    (("Cảnh sát", "Công an"), "soldier"),
+    (("Tổ trưởng",), "association_member"),
+]
+
+
 def _words(text: str) -> str:
     return " " + re.sub(r"[^a-z0-9]+", " ", fold(text)) + " "
 
@@ -111,11 +120,14 @@ def test_a_demo_dossier_names_only_places_of_its_nominating_unit(demo_nomination
     assert problems == []
 
 
-def test_a_demo_collective_is_of_the_kind_its_name_says(demo_nominations):
+def test_a_demo_nominee_is_filed_under_the_kind_its_name_or_position_says(demo_nominations):
     problems = []
     for n in demo_nominations:
         if n.collective_type is None:
-            assert n.nominee_position, f"{n.id} “{n.title}”: an individual without a position"
+            expected = next((kind for prefixes, kind in CATEGORY_BY_POSITION if (n.nominee_position or "").startswith(prefixes)), None)
+            assert expected is not None, f"add a rule for “{n.nominee_position}” to CATEGORY_BY_POSITION"
+            if n.individual_category.code != expected:
+                problems.append(f"{n.id} {n.nominee_name} ({n.nominee_position}) is filed as “{n.individual_category.name}”")
             continue
         expected = next((kind for prefixes, kind in KIND_BY_NAME if n.nominee_name.startswith(prefixes)), None)
         assert expected is not None, f"add a rule for “{n.nominee_name}” to KIND_BY_NAME"
