@@ -281,7 +281,7 @@ PUBLIC_DOSSIERS = [
                    "bán phế liệu lấy kinh phí mua bao, găng tay; đặt thùng rác có nắp dọc lối xuống biển.",
             participation="Thanh niên cùng ngư dân bàn lịch ra quân; các hộ ven biển tự giữ sạch đoạn trước nhà; "
                           "tổ giám sát của thôn chấm điểm từng đoạn hằng tháng.",
-            results="52 buổi ra quân; thu gom 18 tấn rác; 2,4 km bờ biển sạch; 600 đoàn viên và người dân tham gia.",
+            results="24 buổi ra quân trong hai năm; thu gom 18 tấn rác; 2,4 km bờ biển sạch; 600 đoàn viên và người dân tham gia.",
             households_count=210, working_days=1_300, road_length_m=2_400,
             replication="Huyện đoàn giới thiệu cách làm cho các xã ven biển.",
         ),
