@@ -574,7 +574,7 @@ def return_for_completion(nomination: Nomination, actor: User, reason: str) -> S
     """Trả lại để bổ sung: phase check, workflow move with the reason, notice to the unit."""
     _require_screening_phase(nomination.campaign)
     target = workflow.apply(nomination, A.RETURN, actor, reason=reason)
-    _notify_unit(nomination, f"Hồ sơ {_name(nomination)} được trả lại để bổ sung. Nội dung cần bổ sung: {reason.strip()}")
+    _notify_unit(nomination, f"Hồ sơ {_name(nomination)} được trả lại để bổ sung. Nội dung cần bổ sung: {as_sentence(reason)}")
     return target
 
 
