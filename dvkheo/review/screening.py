@@ -136,6 +136,7 @@ class ScreeningInfo:
     checklist: Checklist
     duplicates: list[Duplicate] = field(default_factory=list)
     open_hold: NominationHold | None = None
+    forwarded_from: Nomination | None = None  # the lower level's dossier this one moved up from, never a duplicate
 
     @property
     def hold_due(self) -> bool:
@@ -300,14 +301,30 @@ def screening_info(nominations: list[Nomination], viewer: User | None) -> dict[i
     """
     duplicates = find_duplicates(nominations, viewer)
     holds = open_holds(nominations)
+    origins = forwarded_from(nominations)
     return {
         n.id: ScreeningInfo(
             checklist=build_checklist(n, duplicates[n.id]),
             duplicates=duplicates[n.id],
             open_hold=holds.get(n.id),
+            forwarded_from=origins.get(n.id),
         )
         for n in nominations
     }
+
+
+def forwarded_from(nominations: list[Nomination]) -> dict[int, Nomination]:
+    """The lower level's dossier each of these was forwarded from ("đề nghị cấp trên"), with its campaign; one query."""
+    ids = [n.id for n in nominations]
+    if not ids:
+        return {}
+    rows = db.session.execute(
+        sa.select(NominationForward.target_nomination_id, Nomination)
+        .join(Nomination, Nomination.id == NominationForward.source_nomination_id)
+        .where(NominationForward.target_nomination_id.in_(ids))
+        .options(so.joinedload(Nomination.campaign))
+    )
+    return {target_id: source for target_id, source in rows}
 
 
 # What the eligibility rules read on each row, loaded with the page instead of row by row.

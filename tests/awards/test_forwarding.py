@@ -158,6 +158,7 @@ def test_the_upper_inbox_does_not_call_a_forwarded_dossier_a_duplicate_of_its_or
     page = client.get(f"/review/campaigns/{upper.id}/inbox").get_data(as_text=True)
     assert target.display_title in page
     assert not re.search(rf"Trùng hồ sơ số (<a [^>]*>)?{source.id}\b", page)
+    assert f"Đề nghị từ cấp dưới: hồ sơ số {source.id} <small class=\"muted\">({result.campaign.title})</small>" in page
     assert re.search(rf"Trùng hồ sơ số (<a [^>]*>)?{other.id}\b", page)
 
 
