@@ -299,8 +299,7 @@ _PLAIN_INT = re.compile(r"\d+")
 _GROUPED_INT = re.compile(r"\d{1,3}(?:([.,\u00a0 ])\d{3})(?:\1\d{3})*")
 
 
-def to_int(value: Any, example: str = "1200 hoặc 1.200") -> int:
-    """A whole number as typed in a cell; `example` is what the error message offers as a valid value."""
+def to_int(value: Any) -> int:
     if isinstance(value, bool):
         raise CellError("Vui lòng nhập một số nguyên.")
     if isinstance(value, int):
@@ -315,7 +314,7 @@ def to_int(value: Any, example: str = "1200 hoặc 1.200") -> int:
     if _PLAIN_INT.fullmatch(digits) or _GROUPED_INT.fullmatch(digits):
         number = int(re.sub(r"\D", "", digits))
         return -number if negative else number
-    raise CellError(f"“{text[:40]}” không phải số nguyên; ví dụ hợp lệ: {example}.")
+    raise CellError(f"“{text[:40]}” không phải số nguyên; ví dụ hợp lệ: 1200 hoặc 1.200.")
 
 
 _DATE_PATTERNS = ("%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y-%m-%d")
@@ -465,9 +464,9 @@ def _parse_row(number: int, cells: dict[str, Any], campaign: Campaign, matchers)
             if _blank(raw):
                 continue
             try:
-                number_value = to_int(raw, example="1978" if column.is_year else "1200 hoặc 1.200")
+                number_value = to_int(raw)
             except CellError as problem:
-                error(column, str(problem))
+                error(column, f"“{_as_text(raw)[:40]}” không phải năm hợp lệ; ví dụ hợp lệ: 1978." if column.is_year else str(problem))
                 continue
             if column.is_year and not column.minimum <= number_value <= column.maximum:
                 error(column, f"Năm {number_value} không hợp lệ; vui lòng ghi năm từ {column.minimum} đến {column.maximum}, ví dụ 1978.")

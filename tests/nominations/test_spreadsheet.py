@@ -310,7 +310,8 @@ def test_empty_template_is_refused(client, own_submitter, campaign):
 
 @pytest.mark.parametrize(
     ("typed", "message"),
-    [("19x8", "“19x8” không phải số nguyên; ví dụ hợp lệ: 1978."),
+    [("19x8", "“19x8” không phải năm hợp lệ; ví dụ hợp lệ: 1978."),
+     ("1978,5", "“1978,5” không phải năm hợp lệ; ví dụ hợp lệ: 1978."),
      ("2030", "Năm 2030 không hợp lệ; vui lòng ghi năm từ 1920 đến 2015, ví dụ 1978."),
      ("1.200", "Năm 1200 không hợp lệ; vui lòng ghi năm từ 1920 đến 2015, ví dụ 1978.")],
 )
