@@ -255,7 +255,7 @@ def _nominations(today: date) -> list[DemoNomination]:
             fixes=dict(replication="Mô hình đã được Ban Quản lý chợ Nghĩa Lộ học tập, áp dụng từ tháng 3/2026."),
         ),
         DemoNomination(
-            "coso2", NomineeKind.COLLECTIVE, "new_rural_civilised_urban", "commune_body",
+            "coso2", NomineeKind.COLLECTIVE, "new_rural_civilised_urban", "grassroots_front_mass_org",
             dict(
                 title="Hẻm “sáng - xanh - sạch - văn minh” do Nhân dân tự làm",
                 nominee_name="Ban Công tác Mặt trận tổ dân phố 5, phường Cẩm Thành",

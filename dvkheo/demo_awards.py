@@ -83,10 +83,10 @@ COMMUNE_DOSSIERS = [
         ),
     ),
     (
-        NomineeKind.INDIVIDUAL, "new_rural_civilised_urban", "cadre",
+        NomineeKind.INDIVIDUAL, "new_rural_civilised_urban", "party_member",
         dict(
-            title="Trưởng thôn vận động các hộ hiến đất mở rộng đường bê tông liên xóm",
-            nominee_name="Huỳnh Văn Thành", nominee_position="Trưởng thôn Trường Thọ", nominee_birth_year=1972,
+            title="Bí thư chi bộ vận động các hộ hiến đất mở rộng đường bê tông liên xóm",
+            nominee_name="Huỳnh Văn Thành", nominee_position="Bí thư Chi bộ thôn Trường Thọ", nominee_birth_year=1972,
             locality="Thôn Trường Thọ, xã Tịnh Khê",
             started_on=date(2024, 5, 10), duration="2 năm",
             situation="Đường liên xóm rộng 2 m, xe cứu thương và xe chở nông sản không vào được.",

@@ -48,8 +48,8 @@ DOSSIERS = [
         "coso", NomineeKind.INDIVIDUAL, "political_system", "party_member",
         dict(
             title="Bí thư chi bộ đối thoại với dân mỗi tháng, giải quyết kiến nghị ngay tại thôn",
-            nominee_name="Nguyễn Văn Sáu", nominee_position="Bí thư Chi bộ thôn Mỹ Lai", nominee_birth_year=1969,
-            locality="Thôn Mỹ Lai, xã Tịnh Khê",
+            nominee_name="Nguyễn Văn Sáu", nominee_position="Bí thư Chi bộ thôn Phú Lộc", nominee_birth_year=1969,
+            locality="Thôn Phú Lộc, xã Tịnh Khê",
             started_on=date(2022, 6, 1), duration="4 năm",
             situation="Kiến nghị của người dân về đường điện, nước sạch tồn đọng, gây bức xúc.",
             method="Tổ chức “Ngày thứ Bảy lắng nghe” mỗi tháng; ghi sổ, phân công, hẹn ngày trả lời từng kiến nghị.",
@@ -61,7 +61,7 @@ DOSSIERS = [
         "accept",
     ),
     (
-        "coso2", NomineeKind.COLLECTIVE, "admin_reform_digital", "grassroots_party_government",
+        "coso2", NomineeKind.COLLECTIVE, "admin_reform_digital", "grassroots_front_mass_org",
         dict(
             title="“Bình dân học vụ số”: thanh niên hướng dẫn người cao tuổi dùng dịch vụ công trực tuyến",
             nominee_name="Đoàn Thanh niên phường Cẩm Thành",
@@ -77,7 +77,7 @@ DOSSIERS = [
         "accept",
     ),
     (
-        "coso2", NomineeKind.COLLECTIVE, "food_safety", "grassroots_front_mass_org",
+        "coso2", NomineeKind.COLLECTIVE, "food_safety", "hospital_school",
         dict(
             title="Bếp ăn bán trú an toàn do phụ huynh cùng giám sát",
             nominee_name="Ban Đại diện cha mẹ học sinh Trường Tiểu học Cẩm Thành",
@@ -95,12 +95,12 @@ DOSSIERS = [
     (
         "coso", NomineeKind.COLLECTIVE, "defence_security", "commune_body",
         dict(
-            title="Tổ liên gia tự quản “ba không” ở xóm biển",
-            nominee_name="Tổ liên gia tự quản số 5 thôn Cổ Lũy",
+            title="Tổ liên gia tự quản “ba không” giữ an ninh xóm biển",
+            nominee_name="Tổ liên gia tự quản xóm biển thôn Cổ Lũy",
             locality="Thôn Cổ Lũy, xã Tịnh Khê",
             started_on=date(2023, 5, 1), duration="3 năm",
             situation="Trộm cắp ngư cụ và đánh nhau khi say rượu thường xảy ra ở xóm biển.",
-            method="Mười hộ một tổ, cam kết “không trộm cắp, không tệ nạn, không đánh nhau”; tuần tra đêm luân phiên.",
+            method="120 hộ xóm biển chia thành 12 nhóm liên gia, mỗi nhóm mười hộ, cam kết “không trộm cắp, không tệ nạn, không đánh nhau”; tuần tra đêm luân phiên.",
             participation="Các hộ tự bầu tổ trưởng, tự bàn quy ước, cùng tuần tra và nhắc nhở nhau.",
             results="Hai năm liền không có vụ trộm ngư cụ; hòa giải thành 17 vụ mâu thuẫn.",
             households_count=120, working_days=700, cases_resolved=17,
@@ -266,17 +266,74 @@ def _assign_and_score(campaign: Campaign, dossiers: list[Nomination], users: dic
 
 # --- the public stage -------------------------------------------------------------------------------
 
-# (model, nominee, locality, results) of the dossiers the public sees; the rest of each report is
-# borrowed from DOSSIERS.
-PUBLIC_TITLES = [
-    ("“Ngày Chủ nhật xanh” làm sạch bờ biển Cổ Lũy", "Đoàn Thanh niên xã Tịnh Khê", "Thôn Cổ Lũy, xã Tịnh Khê",
-     "52 buổi ra quân; thu gom 18 tấn rác; 2,4 km bờ biển sạch; 600 đoàn viên và người dân tham gia."),
-    ("Sân chơi cho trẻ em do Nhân dân tổ dân phố cùng làm", "Tổ dân phố 5 phường Cẩm Thành", "Phường Cẩm Thành",
-     "Sân chơi 600 m² với 12 thiết bị; 95 triệu đồng và 420 ngày công do người dân đóng góp."),
-    ("Vận động hòa giải, giữ yên xóm làng ở thôn Phú Lộc", "Tổ hòa giải thôn Phú Lộc", "Thôn Phú Lộc, xã Tịnh Khê",
-     "Hòa giải thành 31/33 vụ việc; ba năm liền không có đơn thư vượt cấp."),
-    ("Nồi cháo tình thương ở bệnh viện", "Hội Chữ thập đỏ phường Cẩm Thành", "Bệnh viện đa khoa tỉnh",
-     "Hơn 40.000 suất cháo miễn phí cho người bệnh nghèo trong hai năm, từ 210 nhà hảo tâm."),
+# The dossiers the public sees, each whole (submitter, kind, field, category, report): never another
+# dossier's report under a new title, so that what a visitor reads on one page agrees with itself.
+PUBLIC_DOSSIERS = [
+    (
+        "coso", NomineeKind.COLLECTIVE, "environment", "grassroots_front_mass_org",
+        dict(
+            title="“Ngày Chủ nhật xanh” làm sạch bờ biển Cổ Lũy",
+            nominee_name="Đoàn Thanh niên xã Tịnh Khê",
+            locality="Thôn Cổ Lũy, xã Tịnh Khê",
+            started_on=date(2024, 3, 3), duration="2 năm",
+            situation="Sau mỗi mùa mưa bão, rác thải nhựa và lưới cũ dạt vào bờ biển Cổ Lũy; bãi tắm của thôn bị ô nhiễm.",
+            method="Mỗi Chủ nhật cuối tháng, chi đoàn các thôn ra quân theo đoạn bờ biển được giao; phân loại rác tại chỗ, "
+                   "bán phế liệu lấy kinh phí mua bao, găng tay; đặt thùng rác có nắp dọc lối xuống biển.",
+            participation="Thanh niên cùng ngư dân bàn lịch ra quân; các hộ ven biển tự giữ sạch đoạn trước nhà; "
+                          "tổ giám sát của thôn chấm điểm từng đoạn hằng tháng.",
+            results="24 buổi ra quân trong hai năm; thu gom 18 tấn rác; 2,4 km bờ biển sạch; 600 đoàn viên và người dân tham gia.",
+            households_count=210, working_days=1_300, road_length_m=2_400,
+            replication="Huyện đoàn giới thiệu cách làm cho các xã ven biển.",
+        ),
+    ),
+    (
+        "coso2", NomineeKind.COLLECTIVE, "economy_society", "commune_body",
+        dict(
+            title="Sân chơi cho trẻ em do Nhân dân tổ dân phố cùng làm",
+            nominee_name="Tổ dân phố 5 phường Cẩm Thành",
+            locality="Tổ dân phố 5, phường Cẩm Thành",
+            started_on=date(2024, 9, 1), duration="1 năm",
+            situation="Tổ dân phố đông trẻ em nhưng không có chỗ vui chơi; trẻ chơi dưới lòng đường, dễ xảy ra tai nạn.",
+            method="Họp tổ dân phố chọn khu đất trống của tổ; các hộ góp tiền, vật liệu, ngày công; "
+                   "bố mẹ các cháu nhận trông coi, bảo dưỡng thiết bị theo tuần.",
+            participation="Dân bàn thiết kế và mức góp; dân tự làm vào cuối tuần; thu chi công khai trên bảng tin tổ dân phố.",
+            results="Sân chơi 600 m² với 12 thiết bị; 95 triệu đồng và 420 ngày công do người dân đóng góp.",
+            households_count=180, money_contributed_vnd=95_000_000, working_days=420, area_m2=600,
+            replication="Phường đang vận động các tổ dân phố khác có đất trống làm theo.",
+        ),
+    ),
+    (
+        "coso", NomineeKind.COLLECTIVE, "political_system", "commune_body",
+        dict(
+            title="Vận động hòa giải, giữ yên xóm làng ở thôn Phú Lộc",
+            nominee_name="Tổ hòa giải thôn Phú Lộc",
+            locality="Thôn Phú Lộc, xã Tịnh Khê",
+            started_on=date(2023, 2, 1), duration="3 năm",
+            situation="Mâu thuẫn về ranh giới đất, lối đi chung giữa các hộ kéo dài; nhiều đơn thư gửi lên xã, huyện.",
+            method="Tổ hòa giải gồm trưởng thôn, chi hội trưởng Hội Nông dân, Hội Phụ nữ, Hội Cựu chiến binh và người có uy tín "
+                   "trong dòng họ; đến tận nhà nghe từng bên, hòa giải ngay khi mâu thuẫn mới phát sinh.",
+            participation="Các bên tự thỏa thuận, ký biên bản hòa giải; kết quả được thông báo trong cuộc họp thôn.",
+            results="Hòa giải thành 31/33 vụ việc; ba năm liền không có đơn thư vượt cấp.",
+            households_count=330, cases_resolved=31,
+            replication="Ủy ban Mặt trận Tổ quốc xã giới thiệu cách làm cho các tổ hòa giải khác.",
+        ),
+    ),
+    (
+        "coso2", NomineeKind.COLLECTIVE, "economy_society", "grassroots_front_mass_org",
+        dict(
+            title="Nồi cháo tình thương ở bệnh viện",
+            nominee_name="Hội Chữ thập đỏ phường Cẩm Thành",
+            locality="Phường Cẩm Thành",
+            started_on=date(2024, 1, 5), duration="2 năm",
+            situation="Nhiều người bệnh nghèo từ miền núi điều trị dài ngày ở bệnh viện tỉnh, không đủ tiền ăn.",
+            method="Hội viên thay phiên nấu cháo từ 4 giờ sáng; vận động tiểu thương, nhà hảo tâm góp gạo, thịt, rau; "
+                   "phát cháo tận khoa phòng theo danh sách bệnh viện lập.",
+            participation="Người dân tự nguyện góp gạo, góp công nấu; sổ nhận, sổ chi công khai hằng tháng.",
+            results="Hơn 40.000 suất cháo miễn phí cho người bệnh nghèo trong hai năm, từ 210 nhà hảo tâm.",
+            households_count=210, money_contributed_vnd=380_000_000, working_days=1_500,
+            replication="Hội Chữ thập đỏ tỉnh giới thiệu cho các phường có bệnh viện.",
+        ),
+    ),
 ]
 PUBLIC_SCORES = [[23, 22, 23, 14, 9], [21, 22, 20, 13, 9], [20, 19, 21, 12, 8], [19, 20, 19, 12, 9]]
 # A person on the local voter list, so that an official of Xã Tịnh Khê can record an assisted vote.
@@ -345,12 +402,10 @@ def seed_public_stage(province: Unit, users: dict[str, User], today: date, evide
         db.session.add(CouncilMember(campaign=campaign, user=users[local_part], council_role=role))
     reference = {(item.kind.value, item.code): item for item in db.session.scalars(sa.select(ReferenceItem))}
     dossiers = []
-    for number, ((model, nominee, locality, outcome), (submitter_key, kind, field_code, category_code, report, _)) in enumerate(
-        zip(PUBLIC_TITLES, [d for d in DOSSIERS if d[1] is NomineeKind.COLLECTIVE]), start=1
-    ):
+    for number, (submitter_key, kind, field_code, category_code, report) in enumerate(PUBLIC_DOSSIERS, start=1):
         submitter = users[submitter_key]
         nomination = operations.create_draft(campaign, kind, submitter.unit, submitter)
-        values = dict(report, title=model, nominee_name=nominee, locality=locality, results=outcome)
+        values = dict(report)
         values.update(
             field_id=reference[("field", field_code)].id,
             collective_type_id=reference[("collective_type", category_code)].id,
@@ -358,7 +413,7 @@ def seed_public_stage(province: Unit, users: dict[str, User], today: date, evide
             review_votes_cast=40 + number, review_votes_for=36 + number,
         )
         operations.update_report(nomination, values, submitter)
-        picture = store_upload(io.BytesIO(evidence_png(200 + number)), f"Ảnh hoạt động - {nominee}.png")
+        picture = store_upload(io.BytesIO(evidence_png(200 + number)), f"Ảnh hoạt động - {report['nominee_name']}.png")
         operations.attach_files(nomination, [(picture, "evidence", None)], submitter)
         workflow.apply(nomination, A.SUBMIT, submitter)
         dossiers.append(nomination)

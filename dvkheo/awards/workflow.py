@@ -66,6 +66,17 @@ def _has_lines(decision: Decision, actor: User, options: dict) -> list[Problem]:
     return [Problem("lines", "Danh sách kèm theo chưa có tập thể, cá nhân nào.")]
 
 
+def _remove_line_advice(decision: Decision) -> str:
+    """What to do about a line that may no longer be awarded. A draft is still edited by the secretary; an approved
+    decision is locked, so it must first go back to draft (a chair's "Trả lại dự thảo để sửa")."""
+    if decision.status is S.APPROVED:
+        return (
+            "quyết định đã được duyệt nên cần Chủ tịch Hội đồng trả lại dự thảo để sửa, "
+            "bỏ hồ sơ này khỏi danh sách rồi duyệt lại trước khi ban hành"
+        )
+    return "hãy bỏ khỏi danh sách trước khi duyệt"
+
+
 def _lines_still_passed(decision: Decision, actor: User, options: dict) -> list[Problem]:
     """Award and added lines need a nomination the council passed and nobody has since put on hold."""
     problems = []
@@ -74,11 +85,11 @@ def _lines_still_passed(decision: Decision, actor: User, options: dict) -> list[
         if status is NS.PASSED_COUNCIL:
             continue
         if status is NS.ON_HOLD:
-            message = f"Hồ sơ “{line.recipient_name}” đang tạm dừng xét; hãy bỏ khỏi danh sách trước khi duyệt."
+            message = f"Hồ sơ “{line.recipient_name}” đang tạm dừng xét; {_remove_line_advice(decision)}."
         else:
             message = (
                 f"Hồ sơ “{line.recipient_name}” không còn ở trạng thái “{NS.PASSED_COUNCIL.label}” "
-                f"(hiện: “{status.label}”); hãy bỏ khỏi danh sách."
+                f"(hiện: “{status.label}”); {_remove_line_advice(decision)}."
             )
         problems.append(Problem("line_status", message))
     return problems

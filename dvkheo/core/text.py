@@ -109,3 +109,15 @@ def in_running_text(text: str | None) -> str:
         return match.group(1) + noun[0].lower() + noun[1:] + match.group(3) + match.group(4)
 
     return _PLACE_NOUN.sub(lower, text or "")
+
+
+_SENTENCE_ENDS = (".", "!", "?", "…", ":", ";")
+
+
+def as_sentence(text: str | None) -> str:
+    """Typed text closed as one sentence inside a message: "Thiếu biên bản" and "Thiếu biên bản." both give
+    "Thiếu biên bản.", so a reason quoted in a notification never ends in ".."."""
+    text = (text or "").strip()
+    if not text or text.endswith(_SENTENCE_ENDS):
+        return text.rstrip(":;").rstrip() + ("." if text.endswith((":", ";")) else "")
+    return text + "."

@@ -65,6 +65,7 @@ class Column:
     max_length: int = 255
     minimum: int = 0
     maximum: int = _INT32_MAX
+    is_year: bool = False  # an "int" column holding a calendar year: examples and limits written as years, never "1.978"
 
 
 COLUMNS: tuple[Column, ...] = (
@@ -80,7 +81,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("nominee_position", "Chức vụ, đơn vị công tác", "text", 28,
            "Chỉ ghi với hồ sơ cá nhân, ví dụ: Chủ tịch Hội Phụ nữ xã.", ""),
     Column("nominee_birth_year", "Năm sinh", "int", 10, "Chỉ ghi với hồ sơ cá nhân, ví dụ: 1978.", "",
-           minimum=1920, maximum=2015),
+           minimum=1920, maximum=2015, is_year=True),
     Column("field_id", "Lĩnh vực", "field", 30, "Chọn trong danh sách lĩnh vực của đợt bình xét.", ""),
     Column("locality", "Địa bàn thực hiện", "text", 24, "Thôn, xã, phường nơi thực hiện mô hình.", "Thôn Phú Lộc"),
     Column("started_on", "Thời gian bắt đầu", "date", 16, "Ngày/tháng/năm, ví dụ 15/03/2024.", "15/03/2024"),
@@ -465,9 +466,11 @@ def _parse_row(number: int, cells: dict[str, Any], campaign: Campaign, matchers)
             try:
                 number_value = to_int(raw)
             except CellError as problem:
-                error(column, str(problem))
+                error(column, f"“{_as_text(raw)[:40]}” không phải năm hợp lệ; ví dụ hợp lệ: 1978." if column.is_year else str(problem))
                 continue
-            if number_value < column.minimum:
+            if column.is_year and not column.minimum <= number_value <= column.maximum:
+                error(column, f"Năm {number_value} không hợp lệ; vui lòng ghi năm từ {column.minimum} đến {column.maximum}, ví dụ 1978.")
+            elif number_value < column.minimum:
                 error(column, f"Giá trị không được nhỏ hơn {column.minimum}.")
             elif number_value > column.maximum:
                 error(column, f"Giá trị không được lớn hơn {column.maximum:,}.".replace(",", "."))

@@ -19,11 +19,13 @@ from flask import has_request_context, url_for
 
 from dvkheo import access
 from dvkheo.accounts.models import Role, User
+from dvkheo.awards.models import NominationForward
 from dvkheo.campaigns.models import Campaign, CampaignStatus, NomineeKind
 from dvkheo.core.audit import AuditEvent
 from dvkheo.core.notifications import notify
 from dvkheo.core.rules import Problem, RuleRefused
 from dvkheo.core import search
+from dvkheo.core.text import as_sentence
 from dvkheo.core.timeutil import format_date, today_in_vietnam, utcnow
 from dvkheo.core.urls import query_int
 from dvkheo.extensions import db
@@ -135,6 +137,7 @@ class ScreeningInfo:
     checklist: Checklist
     duplicates: list[Duplicate] = field(default_factory=list)
     open_hold: NominationHold | None = None
+    forwarded_from: Nomination | None = None  # the lower level's dossier this one moved up from, never a duplicate
 
     @property
     def hold_due(self) -> bool:
@@ -185,10 +188,34 @@ def find_duplicates(nominations: list[Nomination], viewer: User | None) -> dict[
         others = {other.id: other for other in same_nominee + same_model if other.id != nomination.id}
         for other_id in sorted(others):
             pairs.append((nomination.id, others[other_id], other_id in nominee_ids, other_id in model_ids))
+    chain = _forward_chains({nomination_id for nomination_id, _, _, _ in pairs} | {other.id for _, other, _, _ in pairs})
+    pairs = [pair for pair in pairs if chain.get(pair[0], pair[0]) != chain.get(pair[1].id, pair[1].id)]
     visible = _visible_ids(viewer, sorted({other.id for _, other, _, _ in pairs}))
     for nomination_id, other, same_nominee, same_model in pairs:
         result[nomination_id].append(Duplicate(other, same_nominee, same_model, other.id in visible))
     return result
+
+
+def _forward_chains(ids: set[int]) -> dict[int, int]:
+    """The dossier each id started as, for ids linked by "đề nghị cấp trên": a dossier forwarded up from a lower
+    campaign (and forwarded again from there) is the same dossier moving up, never a duplicate of its origin.
+    One query when there is anything to compare; ids that were never forwarded are left out."""
+    if len(ids) < 2:
+        return {}
+    links = db.session.execute(
+        sa.select(NominationForward.target_nomination_id, NominationForward.source_nomination_id).where(
+            NominationForward.target_nomination_id.in_(ids), NominationForward.source_nomination_id.in_(ids)
+        )
+    ).all()
+    parent = dict(links)
+    roots = {}
+    for nomination_id in {*parent, *parent.values()}:
+        root, seen = nomination_id, set()
+        while root in parent and root not in seen:
+            seen.add(root)
+            root = parent[root]
+        roots[nomination_id] = root
+    return roots
 
 
 def _visible_ids(viewer: User | None, ids: list[int]) -> set[int]:
@@ -275,14 +302,30 @@ def screening_info(nominations: list[Nomination], viewer: User | None) -> dict[i
     """
     duplicates = find_duplicates(nominations, viewer)
     holds = open_holds(nominations)
+    origins = forwarded_from(nominations)
     return {
         n.id: ScreeningInfo(
             checklist=build_checklist(n, duplicates[n.id]),
             duplicates=duplicates[n.id],
             open_hold=holds.get(n.id),
+            forwarded_from=origins.get(n.id),
         )
         for n in nominations
     }
+
+
+def forwarded_from(nominations: list[Nomination]) -> dict[int, Nomination]:
+    """The lower level's dossier each of these was forwarded from ("đề nghị cấp trên"), with its campaign; one query."""
+    ids = [n.id for n in nominations]
+    if not ids:
+        return {}
+    rows = db.session.execute(
+        sa.select(NominationForward.target_nomination_id, Nomination)
+        .join(Nomination, Nomination.id == NominationForward.source_nomination_id)
+        .where(NominationForward.target_nomination_id.in_(ids))
+        .options(so.joinedload(Nomination.campaign))
+    )
+    return {target_id: source for target_id, source in rows}
 
 
 # What the eligibility rules read on each row, loaded with the page instead of row by row.
@@ -549,7 +592,7 @@ def return_for_completion(nomination: Nomination, actor: User, reason: str) -> S
     """Trả lại để bổ sung: phase check, workflow move with the reason, notice to the unit."""
     _require_screening_phase(nomination.campaign)
     target = workflow.apply(nomination, A.RETURN, actor, reason=reason)
-    _notify_unit(nomination, f"Hồ sơ {_name(nomination)} được trả lại để bổ sung. Nội dung cần bổ sung: {reason.strip()}")
+    _notify_unit(nomination, f"Hồ sơ {_name(nomination)} được trả lại để bổ sung. Nội dung cần bổ sung: {as_sentence(reason)}")
     return target
 
 
@@ -557,7 +600,7 @@ def reject(nomination: Nomination, actor: User, reason: str) -> S:
     """Không tiếp nhận: phase check, workflow move with the reason, notice to the unit."""
     _require_screening_phase(nomination.campaign)
     target = workflow.apply(nomination, A.REJECT, actor, reason=reason)
-    _notify_unit(nomination, f"Hồ sơ {_name(nomination)} không được tiếp nhận. Lý do: {reason.strip()}")
+    _notify_unit(nomination, f"Hồ sơ {_name(nomination)} không được tiếp nhận. Lý do: {as_sentence(reason)}")
     return target
 
 
@@ -599,7 +642,7 @@ def place_hold(nomination: Nomination, actor: User, category: HoldCategory, reas
     db.session.flush()
     _notify_unit(
         nomination,
-        f"Hồ sơ {_name(nomination)} được tạm dừng xét ({category.label}). Lý do: {reason}. "
+        f"Hồ sơ {_name(nomination)} được tạm dừng xét ({category.label}). Lý do: {as_sentence(reason)} "
         f"Ngày dự kiến xem xét gỡ: {format_date(release_on)}.",
     )
     return hold

@@ -14,6 +14,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    make_response,
     redirect,
     render_template,
     request,
@@ -27,6 +28,7 @@ from dvkheo.core.rules import RuleRefused
 from dvkheo.core.timeutil import today_in_vietnam
 from dvkheo.core.urls import paginate
 from dvkheo.extensions import db, limiter
+from dvkheo.nominations.models import Nomination
 from dvkheo.privacy import notices
 from dvkheo.voting import gallery, objections
 from dvkheo.voting.objection_forms import ObjectionForm
@@ -117,9 +119,8 @@ def send_objection(nomination_id: int):
     if not form.validate_on_submit():
         return _render_nominee(nomination, form, 422)
     if form.is_bot:
-        # Silently dropped, with the very same acknowledgement (a bot learns nothing).
-        flash(_thanks(f"PA-{random.randint(1, 999999):06d}"), "success")
-        return redirect(back)
+        # Silently dropped, with the very same confirmation page for a made-up number (a bot learns nothing).
+        return _to_receipt(nomination, f"PA-{random.randint(1, 999999):06d}")
     try:
         objection = objections.submit(
             nomination, form.author_name.data, form.author_contact.data, form.content.data,
@@ -131,15 +132,28 @@ def send_objection(nomination_id: int):
             flash(problem.message, "error")
         return redirect(back)
     db.session.commit()
-    flash(_thanks(objections.reference(objection)), "success")
-    return redirect(back)
+    return _to_receipt(nomination, objections.reference(objection))
 
 
-def _thanks(number: str) -> str:
-    return (
-        f"Cảm ơn bạn đã gửi phản ánh, góp ý. Số tiếp nhận: {number} (ngày {today_in_vietnam():%d/%m/%Y}). "
-        "Cơ quan tổ chức sẽ xác minh và có thể liên hệ với bạn khi cần."
-    )
+def _to_receipt(nomination, number: str):
+    """Post/redirect/get: the confirmation page, so a reload never sends the objection again."""
+    token = objections.receipt_token(number, nomination.id, today_in_vietnam())
+    return redirect(url_for(".objection_receipt", nomination_id=nomination.id, token=token))
+
+
+@bp.route("/ho-so/<int:nomination_id>/phan-anh/da-gui/<token>")
+def objection_receipt(nomination_id: int, token: str):
+    """The sender's confirmation: the number in full view, to print or copy. Reached only through the signed link."""
+    receipt = objections.read_receipt(token, nomination_id)
+    if receipt is None:
+        abort(404)
+    nomination = db.session.get(Nomination, nomination_id)
+    shown = nomination if nomination is not None and gallery.is_published(nomination) else None
+    response = make_response(render_template("voting/objection_receipt.html", receipt=receipt, nominee=shown))
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"  # the link is the receipt: it never leaves in a Referer
+    response.headers["X-Robots-Tag"] = "noindex"
+    return response
 
 
 @bp.route("/anh/<int:attachment_id>/<any(small, medium):size>.jpg")

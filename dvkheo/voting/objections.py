@@ -10,11 +10,13 @@ Operations change objects, flush, audit and notify; none commits: the request do
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
-from flask import has_request_context, url_for
+from flask import current_app, has_request_context, url_for
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from dvkheo import access
 from dvkheo.accounts.models import Role, User
@@ -42,6 +44,41 @@ HISTORY_LABELS = {
 def reference(objection: Objection) -> str:
     """The number the sender is given and can quote: "PA-000042"."""
     return f"PA-{objection.id:06d}"
+
+
+# --- the sender's receipt ---------------------------------------------------------------------
+# After sending, the browser is redirected to a confirmation page whose address carries a signed
+# token, never the objection's id: changing a digit gives a 404, so nobody can read another
+# sender's receipt. The token holds only what the page shows (number, nominee, day); a bot's
+# silently dropped objection gets a token for a made-up number, and so looks the same.
+
+RECEIPT_SALT = "objection-receipt"
+RECEIPT_MAX_AGE = 30 * 24 * 3600  # the link keeps working for a month, time enough to print or copy the number
+
+
+@dataclass(frozen=True)
+class Receipt:
+    number: str  # "PA-000042"
+    nomination_id: int
+    sent_on: date
+
+
+def _receipt_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=RECEIPT_SALT)
+
+
+def receipt_token(number: str, nomination_id: int, sent_on: date) -> str:
+    return _receipt_serializer().dumps({"r": number, "n": nomination_id, "d": sent_on.isoformat()})
+
+
+def read_receipt(token: str, nomination_id: int) -> Receipt | None:
+    """The receipt a token was signed for, if it is genuine, not expired and for this nominee; else None."""
+    try:
+        data = _receipt_serializer().loads(token, max_age=RECEIPT_MAX_AGE)
+        receipt = Receipt(str(data["r"]), int(data["n"]), date.fromisoformat(data["d"]))
+    except (BadSignature, KeyError, TypeError, ValueError):  # SignatureExpired is a BadSignature
+        return None
+    return receipt if receipt.nomination_id == nomination_id else None
 
 
 def _refuse(rule: str, message: str, field: str | None = None):

@@ -129,7 +129,12 @@ def test_hold_after_drafting_blocks_approval_and_issue_by_name(make_council_resu
     _hold(result, db.session.get(Nomination, held.id))
     with pytest.raises(TransitionRefused) as refused:
         workflow.apply(decision, A.ISSUE, result.chair, decided_on=ISSUE_DAY)
-    assert expected in [p.message for p in refused.value.problems]
+    # Already approved: the advice is to send it back to draft, never "trước khi duyệt".
+    assert [p.message for p in refused.value.problems if p.rule == "line_status"] == [
+        f"Hồ sơ “{held.nominee_name}” đang tạm dừng xét; quyết định đã được duyệt nên cần Chủ tịch Hội đồng trả lại "
+        "dự thảo để sửa, bỏ hồ sơ này khỏi danh sách rồi duyệt lại trước khi ban hành."
+    ]
+    assert "trước khi duyệt" not in " ".join(p.message for p in refused.value.problems)
     db.session.rollback()
     assert db.session.get(Decision, decision.id).number is None
 

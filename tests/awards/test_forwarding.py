@@ -1,6 +1,7 @@
 """Forwarding an awarded nomination to a campaign of a parent unit, with its dossier and history."""
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -140,6 +141,25 @@ def test_only_campaigns_of_an_ancestor_are_targets(client, login_as, make_campai
         assert f"Đợt bình xét “{campaign.title}” không do cấp trên của Huyện Sơn Tịnh tổ chức" in response.get_data(as_text=True)
     assert db.session.get(Nomination, source.id).status is S.AWARDED
     assert db.session.scalar(sa.select(sa.func.count()).select_from(NominationForward)) == 0
+
+
+def test_the_upper_inbox_does_not_call_a_forwarded_dossier_a_duplicate_of_its_origin(
+    client, login_as, make_campaign, make_nomination, make_unit, lower, upper, district, province
+):
+    result, _, source = lower
+    target = forwarding.forward(source, upper, result.secretary).target
+    # A genuine duplicate: another unit nominated the same collective in another campaign.
+    elsewhere = make_campaign(province, title="Bình xét “Dân vận khéo” năm trước", year=2025)
+    other = make_nomination(
+        campaign=elsewhere, unit=make_unit("Xã Tịnh Hà", parent=province), status=S.SUBMITTED, nominee_name=source.nominee_name
+    )
+    db.session.commit()
+    login_as(Role.SECRETARY, province)
+    page = client.get(f"/review/campaigns/{upper.id}/inbox").get_data(as_text=True)
+    assert target.display_title in page
+    assert not re.search(rf"Trùng hồ sơ số (<a [^>]*>)?{source.id}\b", page)
+    assert f"Đề nghị từ cấp dưới: hồ sơ số {source.id} <small class=\"muted\">({result.campaign.title})</small>" in page
+    assert re.search(rf"Trùng hồ sơ số (<a [^>]*>)?{other.id}\b", page)
 
 
 def test_forwarding_twice_is_refused(client, login_as, lower, upper, district):

@@ -309,6 +309,28 @@ def test_empty_template_is_refused(client, own_submitter, campaign):
 
 
 @pytest.mark.parametrize(
+    ("typed", "message"),
+    [("19x8", "“19x8” không phải năm hợp lệ; ví dụ hợp lệ: 1978."),
+     ("1978,5", "“1978,5” không phải năm hợp lệ; ví dụ hợp lệ: 1978."),
+     ("2030", "Năm 2030 không hợp lệ; vui lòng ghi năm từ 1920 đến 2015, ví dụ 1978."),
+     ("1.200", "Năm 1200 không hợp lệ; vui lòng ghi năm từ 1920 đến 2015, ví dụ 1978.")],
+)
+def test_a_wrong_birth_year_is_explained_with_a_year(client, own_submitter, campaign, typed, message):
+    data = fill(template_bytes(client, campaign), {2: individual_row() | {"nominee_birth_year": typed}})
+    result = sheets.parse_workbook(data, campaign, "x.xlsx")
+    assert [(e.row, e.column, e.message) for e in result.errors] == [(2, "Năm sinh", message)]
+
+
+def test_a_single_file_error_is_the_summary_sentence_not_a_bullet(client, own_submitter, campaign):
+    response = upload(client, campaign, template_bytes(client, campaign))
+    page = response.get_data(as_text=True)
+    summary = page[page.index('id="error-summary"'):]
+    summary = summary[:summary.index("</div>")]
+    assert "<li>" not in summary
+    assert re.search(r"<p>Tệp chưa có dòng hồ sơ nào \(từ dòng 2 trở đi\)\.</p>", summary)
+
+
+@pytest.mark.parametrize(
     ("value", "expected"),
     [(1200000, 1200000), (1200000.0, 1200000), ("1.200.000", 1200000), ("1,200,000", 1200000),
      ("1 200 000", 1200000), ("1\u00a0200", 1200), ("  42 ", 42), ("0", 0)],

@@ -130,6 +130,19 @@ def test_hold_and_release_through_http(client, auth, secretary, make_dossier, ma
     assert len(notices) == 2 and "tạm dừng xét" in notices[0] and "gỡ tạm dừng xét" in notices[1]
 
 
+@pytest.mark.parametrize(
+    "typed", ["Đang thanh tra việc sử dụng kinh phí", "Đang thanh tra việc sử dụng kinh phí.", "  Đang thanh tra việc sử dụng kinh phí.  "]
+)
+def test_the_units_notice_quotes_the_hold_reason_with_one_full_stop(make_dossier, secretary, make_user, typed):
+    nomination = make_dossier(status=S.SUBMITTED, title="Mô hình “Sân chơi cho em”")
+    submitter = make_user(Role.UNIT_SUBMITTER, nomination.unit)
+    screening.place_hold(nomination, secretary, HoldCategory.INSPECTION, typed, today_in_vietnam() + timedelta(days=30))
+    db.session.commit()
+    notice = db.session.scalars(sa.select(Notification.message).where(Notification.user_id == submitter.id)).one()
+    assert "Lý do: Đang thanh tra việc sử dụng kinh phí. Ngày dự kiến xem xét gỡ:" in notice
+    assert ".." not in notice
+
+
 def test_unit_sees_the_reason_of_a_hold(client, auth, secretary, make_dossier, make_user):
     nomination = make_dossier(status=S.SUBMITTED)
     hold(nomination, secretary, days=45)

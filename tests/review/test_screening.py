@@ -131,6 +131,18 @@ def test_reject_with_reason_is_shown_to_the_unit(client, auth, secretary, dossie
     assert "không được tiếp nhận" in notice.message and notice.link == f"/nominations/{nomination.id}"
 
 
+@pytest.mark.parametrize("typed", ["Chưa có biên bản bình xét", "Chưa có biên bản bình xét."])
+def test_a_typed_reason_ends_the_units_notice_with_one_full_stop(dossier, secretary, make_user, typed):
+    returned = dossier()
+    rejected = dossier(unit=returned.unit)
+    submitter = make_user(Role.UNIT_SUBMITTER, returned.unit)
+    screening.return_for_completion(returned, secretary, typed)
+    screening.reject(rejected, secretary, typed)
+    db.session.commit()
+    notices = db.session.scalars(sa.select(Notification.message).where(Notification.user_id == submitter.id).order_by(Notification.id)).all()
+    assert [notice.endswith(": Chưa có biên bản bình xét.") for notice in notices] == [True, True]
+
+
 def test_return_through_existing_nominations_route_still_works(client, auth, secretary, dossier):
     nomination = dossier()
     auth.login(secretary)

@@ -97,6 +97,17 @@ def test_assisted_official_records_two_votes_and_hands_over_receipts(client, vot
     assert second.id
 
 
+def test_the_slip_has_a_print_button_and_a_print_stylesheet(client, voting_campaign, make_nominee, person, official):
+    entry, _ = person
+    slip = record(client, voting_campaign, entry, [make_nominee()]).get_data(as_text=True)
+    assert '<button type="button" class="button no-print" data-print hidden>In phiếu xác nhận</button>' in slip
+    assert "/static/js/print_copy.js" in slip and "/static/css/print.css" in slip
+    assert "Mã chỉ hiển thị một lần" in slip
+    # The search and person pages do not load the print assets.
+    page = client.get(assisted_url(voting_campaign, entry)).get_data(as_text=True)
+    assert "print_copy.js" not in page
+
+
 def test_assisted_then_online_is_refused_by_the_ledger(client, app, voting_campaign, make_nominee, person, official):
     voting_campaign.voter_verification = VoterVerification.VOTER_LIST
     db.session.commit()

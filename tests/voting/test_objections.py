@@ -69,11 +69,11 @@ def test_objection_is_kept_acknowledged_with_a_number_and_audited(client, make_n
     nominee = make_nominee("Mô hình được phản ánh")
     response = send(client, nominee)
     assert response.status_code == 302
-    assert response.headers["Location"].endswith(f"/binh-chon/ho-so/{nominee.id}#phan-anh")
+    assert f"/binh-chon/ho-so/{nominee.id}/phan-anh/da-gui/" in response.headers["Location"]
     (objection,) = objections_in_db()
     assert (objection.author_name, objection.author_contact, objection.status) == ("Lê Thị Phản Ánh", CONTACT, ObjectionStatus.OPEN)
-    page = client.get(f"/binh-chon/ho-so/{nominee.id}").get_data(as_text=True)
-    assert f"Cảm ơn bạn đã gửi phản ánh, góp ý. Số tiếp nhận: PA-{objection.id:06d}" in page
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert f'<p class="receipt-number nowrap" id="so-tiep-nhan">PA-{objection.id:06d}</p>' in page
     assert events("objection", objection.id) == [
         ("create", None, "open", None, {"campaign_id": nominee.campaign_id, "nomination_id": nominee.id})
     ]
@@ -82,6 +82,78 @@ def test_objection_is_kept_acknowledged_with_a_number_and_audited(client, make_n
     assert f"PA-{objection.id:06d}" in notice.message and "Mô hình được phản ánh" in notice.message
     for text in [notice.message] + [m.body for m in db.session.scalars(sa.select(OutboxMessage))]:
         assert CONTACT not in text and "Lê Thị Phản Ánh" not in text
+
+
+def test_after_sending_the_confirmation_page_shows_the_number_first_with_print_and_copy(client, make_nominee):
+    nominee = make_nominee("Mô hình được phản ánh")
+    page = client.get(send(client, nominee).headers["Location"])
+    assert page.status_code == 200
+    assert page.headers["Cache-Control"] == "no-store" and page.headers["Referrer-Policy"] == "no-referrer"
+    html = page.get_data(as_text=True)
+    (objection,) = objections_in_db()
+    number = f"PA-{objection.id:06d}"
+    main = html[html.index('<main'):]
+    # The number comes before any form, list or other content of the page, and is the form no more.
+    assert main.index("Cảm ơn bạn đã gửi phản ánh, góp ý") < main.index(number) < main.index("Ngày gửi")
+    assert "<form" not in main and 'name="pa-content"' not in html
+    assert f"Ngày gửi: {today_in_vietnam():%d/%m/%Y}" in html and "Mô hình được phản ánh" in html
+    assert "bạn không cần gửi lại" in html
+    # The buttons are shown by a static script (strict CSP: no inline script) and print with their own stylesheet.
+    assert '<button type="button" class="button no-print" data-copy="so-tiep-nhan"' in html
+    assert '<button type="button" class="button no-print" data-print hidden>In giấy xác nhận</button>' in html
+    assert "/static/js/print_copy.js" in html and "/static/css/print.css" in html
+    assert "<script>" not in html and "onclick" not in html
+
+
+def test_reloading_the_confirmation_never_sends_again(client, make_nominee):
+    nominee = make_nominee()
+    location = send(client, nominee).headers["Location"]
+    for _ in range(3):
+        assert client.get(location).status_code == 200
+    assert len(objections_in_db()) == 1
+
+
+def test_the_confirmation_of_someone_else_cannot_be_reached_by_changing_a_number(client, make_nominee):
+    from dvkheo.voting import objections as ops
+
+    nominee, other = make_nominee(), make_nominee("Mô hình khác")
+    location = send(client, nominee).headers["Location"]
+    (objection,) = objections_in_db()
+    token = location.rsplit("/", 1)[1]
+    # Another nominee's address with this token, a tampered token, or a guessed one: all 404, nothing shown.
+    assert client.get(f"/binh-chon/ho-so/{other.id}/phan-anh/da-gui/{token}").status_code == 404
+    tampered = token[:-2] + ("AA" if token[-2:] != "AA" else "BB")
+    assert client.get(f"/binh-chon/ho-so/{nominee.id}/phan-anh/da-gui/{tampered}").status_code == 404
+    assert client.get(f"/binh-chon/ho-so/{nominee.id}/phan-anh/da-gui/{objection.id}").status_code == 404
+    assert client.get(f"/binh-chon/ho-so/{nominee.id}/phan-anh/da-gui/PA-{objection.id:06d}").status_code == 404
+    # A token signed with another key (a forger's) is refused too.
+    from itsdangerous import URLSafeTimedSerializer
+
+    forged = URLSafeTimedSerializer("not-the-key", salt=ops.RECEIPT_SALT).dumps({"r": "PA-000001", "n": nominee.id, "d": "2026-12-06"})
+    assert client.get(f"/binh-chon/ho-so/{nominee.id}/phan-anh/da-gui/{forged}").status_code == 404
+
+
+def test_the_confirmation_link_expires_after_a_month(app, client, make_nominee, monkeypatch):
+    from dvkheo.voting import objections as ops
+
+    nominee = make_nominee()
+    location = send(client, nominee).headers["Location"]
+    token = location.rsplit("/", 1)[1]
+    with app.test_request_context():
+        assert ops.read_receipt(token, nominee.id) is not None
+        monkeypatch.setattr(ops, "RECEIPT_MAX_AGE", -1)
+        assert ops.read_receipt(token, nominee.id) is None
+    assert client.get(location).status_code == 404
+
+
+def test_objection_numbers_never_break_across_lines(client, auth, make_nominee, make_objection, secretary, voting_campaign):
+    nominee = make_nominee()
+    objection = make_objection(nominee)
+    auth.login(secretary)
+    listing = client.get(f"/binh-chon/quan-ly/dot/{voting_campaign.id}/phan-anh").get_data(as_text=True)
+    assert f'class="nowrap">PA-{objection.id:06d}</a>' in listing
+    detail = client.get(f"/binh-chon/quan-ly/phan-anh/{objection.id}").get_data(as_text=True)
+    assert f'<span class="nowrap">PA-{objection.id:06d}</span>' in detail
 
 
 def test_objection_requires_name_contact_and_content_and_keeps_what_was_typed(client, make_nominee):
@@ -112,9 +184,9 @@ def test_objection_accepts_a_phone_or_an_email(client, make_nominee, contact):
 def test_objection_with_the_honeypot_filled_is_silently_dropped(client, make_nominee):
     nominee = make_nominee()
     response = send(client, nominee, website="http://spam.example")
-    assert response.status_code == 302 and response.headers["Location"].endswith("#phan-anh")
-    page = client.get(f"/binh-chon/ho-so/{nominee.id}").get_data(as_text=True)
-    assert "Cảm ơn bạn đã gửi phản ánh, góp ý. Số tiếp nhận: PA-" in page
+    assert response.status_code == 302 and "/phan-anh/da-gui/" in response.headers["Location"]
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Cảm ơn bạn đã gửi phản ánh, góp ý" in page and 'id="so-tiep-nhan">PA-' in page
     assert objections_in_db() == []
     assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent).where(AuditEvent.entity_type == "objection")) == 0
 
