@@ -34,7 +34,7 @@ def log_in(page: Page, user) -> None:
     page.locator("input[name=email]").fill(user.email)
     page.locator("input[name=password]").fill(PASSWORD)
     page.get_by_role("button", name="Đăng nhập").click()
-    expect(page.locator(".user-name")).to_contain_text(user.full_name)
+    expect(page.locator(".user-box .user-name")).to_contain_text(user.full_name)
 
 
 def test_decision_is_drafted_approved_issued_and_its_certificates_print_and_verify(
