@@ -44,7 +44,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask.cli import with_appcontext
 
-from dvkheo.core.filestore import StoredObject, check_key, store
+from dvkheo.core.filestore import StorageUnavailable, StoredObject, check_key, store
 from dvkheo.core.text import format_filesize
 from dvkheo.extensions import db
 
@@ -523,14 +523,23 @@ def restore_backup(archive_path: Path, echo: Echo = click.echo) -> Summary:
         raise
 
     echo(f"Đang đưa các tệp tải lên vào {_store_words()}…")
-    for name, entry in entries.items():
-        if not name.startswith(UPLOADS_PREFIX):
-            continue
-        # One rename (local) or one completed upload (S3): the real name appears whole or not at all.
-        store().put_file(name[len(UPLOADS_PREFIX):], staging / name, modified=mtimes[name])
-        summary.files += 1
-        summary.file_bytes += entry["size"]
-    _discard(staging)
+    uploads = [(name, entry) for name, entry in entries.items() if name.startswith(UPLOADS_PREFIX)]
+    try:
+        for name, entry in uploads:
+            # One rename (local) or one completed upload (S3): the real name appears whole or not at all.
+            store().put_file(name[len(UPLOADS_PREFIX):], staging / name, modified=mtimes[name])
+            summary.files += 1
+            summary.file_bytes += entry["size"]
+    except (OSError, StorageUnavailable) as error:
+        # The database is loaded and part of the files are in place: say so, and how to start again,
+        # instead of a traceback; the staged copies (personal data) do not stay behind in a scratch folder.
+        raise BackupError(
+            f"Khôi phục CHƯA hoàn tất: CSDL đã nạp, nhưng mới đưa được {summary.files}/{len(uploads)} tệp vào "
+            f"{_store_words()} thì gặp lỗi ({error}). Hãy khắc phục lỗi, tạo lại CSDL trống, làm trống nơi lưu tệp "
+            "rồi chạy lại lệnh khôi phục."
+        ) from None
+    finally:
+        _discard(staging)
     if revision and revision not in code_heads():
         summary.notes.append(
             "Lược đồ CSDL trong bản sao lưu cũ hơn phiên bản phần mềm này: chạy “flask --app wsgi db upgrade”."

@@ -354,3 +354,33 @@ def test_libpq_target_keeps_the_password_off_the_command_line():
     uri, environment = libpq_target(sa.engine.make_url("postgresql+psycopg://dvkheo:m%40t-kh%C3%A2u@db.local:5433/dvkheo?sslmode=require"))
     assert uri == "postgresql://dvkheo@db.local:5433/dvkheo?sslmode=require"
     assert environment["PGPASSWORD"] == "m@t-khâu"
+
+
+@pytest.mark.parametrize("failure", ["disk", "bucket"])
+def test_a_store_failing_while_files_are_put_in_place_is_reported_and_leaves_no_staged_copy(
+    app, runner, dataset, target_app, tmp_path, monkeypatch, failure
+):
+    """The last step (files into the store) fails after the database was loaded: the person reads what state the
+    target is in and what to do, not a traceback; the staged copies of personal files do not stay behind."""
+    from dvkheo.core.filestore import LocalFileStore, StorageUnavailable
+
+    archive = tmp_path / "sao-luu.tar"
+    _backup(runner, archive)
+    real_put = LocalFileStore.put_file
+    calls = []
+
+    def failing_put(self, key, source, *, modified=None):
+        calls.append(key)
+        if len(calls) == 2:
+            raise OSError(28, "No space left on device") if failure == "disk" else StorageUnavailable("S3 503")
+        return real_put(self, key, source, modified=modified)
+
+    monkeypatch.setattr(LocalFileStore, "put_file", failing_put)
+    result = _restore(target_app, archive)
+
+    assert result.exit_code == 1
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    assert "Khôi phục CHƯA hoàn tất: CSDL đã nạp, nhưng mới đưa được 1/" in result.output
+    assert "tạo lại CSDL trống, làm trống nơi lưu tệp rồi chạy lại lệnh khôi phục" in result.output
+    root = Path(target_app.config["UPLOAD_DIR"])
+    assert [path.name for path in root.iterdir() if path.name.startswith(".")] == []
