@@ -13,9 +13,11 @@ completes. Work in progress (a print job's chunks, a restore's staged files) hap
 """
 from __future__ import annotations
 
+import errno
 import os
 import re
 import shutil
+import stat
 import tempfile
 import threading
 from abc import ABC, abstractmethod
@@ -229,6 +231,28 @@ class LocalFileStore(FileStore):
             raise StorageUnavailable(str(error)) from error
 
 
+def _private_folder(folder: Path) -> Path:
+    """`folder`, made 0700 and checked to be our own real directory. Its name is fixed ("dvkheo-work" in /tmp by
+    default), so another local account could have made it first, or put a symlink there, to read the print files
+    and the restored files (personal data) staged under it, or swap them."""
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        folder.mkdir(mode=0o700)
+    except FileExistsError:
+        pass
+    status = os.lstat(folder)
+    if not stat.S_ISDIR(status.st_mode) or status.st_uid != os.geteuid():
+        raise PermissionError(
+            errno.EPERM,
+            f"Thư mục tạm {folder} không phải thư mục riêng của tài khoản chạy ứng dụng (liên kết, hoặc của tài khoản "
+            "khác): xóa nó, hoặc đặt SCRATCH_DIR tới một thư mục riêng",
+            str(folder),
+        )
+    if stat.S_IMODE(status.st_mode) != 0o700:
+        os.chmod(folder, 0o700)
+    return folder
+
+
 def _fsync_folder(folder: Path) -> None:
     try:
         descriptor = os.open(folder, os.O_RDONLY)
@@ -364,7 +388,8 @@ class S3FileStore(FileStore):
         return response
 
     def scratch_folder(self, label: str = "") -> Path:
-        parent = self.scratch_dir / check_key(label) if label else self.scratch_dir
+        root = _private_folder(self.scratch_dir)
+        parent = root / check_key(label) if label else root
         parent.mkdir(parents=True, exist_ok=True)
         return Path(tempfile.mkdtemp(prefix=".work-", dir=parent))
 
