@@ -226,7 +226,13 @@ def code_heads() -> set[str]:
 
 def stored_files() -> list[StoredObject]:
     """Every finished file of the store, sorted by key (files being written at this moment are skipped)."""
-    return list(store().list())
+    try:
+        return list(store().list())
+    except (OSError, StorageUnavailable) as error:
+        raise BackupError(
+            f"Không đọc được toàn bộ {_store_words()} ({error}). Hãy chạy lệnh bằng tài khoản đọc được mọi tệp "
+            "(tài khoản chạy ứng dụng), hoặc khắc phục kết nối tới kho, rồi chạy lại."
+        ) from None
 
 
 def _sha256_stored(key: str) -> tuple[int, str]:
@@ -449,7 +455,7 @@ def _check_target_empty() -> None:
             f"CSDL đích không trống: bảng “{table}” có {count} dòng. Chỉ khôi phục vào một CSDL trống "
             "(mới tạo, chưa chạy “flask db upgrade”, chưa nạp dữ liệu mẫu), để không ghi đè dữ liệu đang có."
         )
-    first = next(iter(store().list()), None)  # a restore's own staging folder is hidden, so never listed
+    first = next(iter(stored_files()), None)  # a restore's own staging folder is hidden, so never listed
     if first is not None:
         root = store().local_root
         where = (f"Thư mục tệp tải lên (UPLOAD_DIR = {root})" if root is not None

@@ -192,7 +192,12 @@ class LocalFileStore(FileStore):
         if not self.root.is_dir():
             return
         found: list[StoredObject] = []
-        for folder, directories, files in os.walk(self.root):
+        def unreadable(error: OSError) -> None:
+            # os.walk skips a folder it cannot read, silently: a backup would miss its files, a restore take a
+            # folder with files for an empty one. Say so instead.
+            raise error
+
+        for folder, directories, files in os.walk(self.root, onerror=unreadable):
             directories[:] = [name for name in directories if not name.startswith(".")]
             for name in files:
                 path = Path(folder) / name

@@ -384,3 +384,27 @@ def test_a_store_failing_while_files_are_put_in_place_is_reported_and_leaves_no_
     assert "tạo lại CSDL trống, làm trống nơi lưu tệp rồi chạy lại lệnh khôi phục" in result.output
     root = Path(target_app.config["UPLOAD_DIR"])
     assert [path.name for path in root.iterdir() if path.name.startswith(".")] == []
+
+
+def test_a_folder_of_the_store_that_cannot_be_read_stops_the_backup_instead_of_being_left_out(
+    app, runner, dataset, target_app, tmp_path, monkeypatch
+):
+    """os.walk skips an unreadable folder without a word (a backup run by an account that cannot read one
+    subfolder): the archive would lack its files and still say "done"."""
+    root = Path(app.config["UPLOAD_DIR"])
+    locked = root / dataset["attachments"][0][2][:2]
+    assert locked.is_dir()
+    real_scandir = os.scandir
+
+    def scandir(path="."):
+        if isinstance(path, (str, os.PathLike)) and Path(path) == locked:
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    archive = tmp_path / "sao-luu.tar"
+    db.session.commit()
+    result = runner.invoke(args=["backup", "--output", str(archive)])
+    assert result.exit_code == 1, result.output
+    assert "Không đọc được toàn bộ thư mục tệp tải lên" in result.output and "Permission denied" in result.output
+    assert not archive.exists() and not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
