@@ -415,7 +415,14 @@ def _check_manifest(manifest: object, dialect: str) -> dict:
             f"Bản sao lưu theo định dạng phiên bản {version}, mới hơn phiên bản phần mềm này đọc được "
             f"({FORMAT_VERSION}). Hãy cập nhật phần mềm rồi khôi phục."
         )
-    database = manifest.get("database") or {}
+    database = manifest.get("database")
+    revision = database.get("alembic_revision") if isinstance(database, dict) else None
+    if not isinstance(database, dict) or not (
+        revision is None
+        or (isinstance(revision, str) and re.fullmatch(r"[A-Za-z0-9_]{1,64}(,[A-Za-z0-9_]{1,64}){0,15}", revision)
+            and not {"head", "heads", "base"} & set(revision.split(",")))
+    ):
+        raise BackupError("manifest.json không ghi đúng loại và phiên bản lược đồ CSDL: bản sao lưu bị hỏng hoặc bị sửa.")
     source = database.get("dialect")
     if source != dialect:
         raise BackupError(

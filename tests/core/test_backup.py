@@ -408,3 +408,23 @@ def test_a_folder_of_the_store_that_cannot_be_read_stops_the_backup_instead_of_b
     assert result.exit_code == 1, result.output
     assert "Không đọc được toàn bộ thư mục tệp tải lên" in result.output and "Permission denied" in result.output
     assert not archive.exists() and not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
+
+
+@pytest.mark.parametrize("database", [
+    "sqlite", ["sqlite"], {"dialect": "DIALECT", "alembic_revision": 5},
+    {"dialect": "DIALECT", "alembic_revision": "heads"}, {"dialect": "DIALECT", "alembic_revision": "abc@head"},
+])
+def test_a_manifest_with_a_malformed_database_entry_is_refused_in_words(
+    app, runner, dataset, target_app, tmp_path, database
+):
+    archive = tmp_path / "sao-luu.tar"
+    _backup(runner, archive)
+    dialect = "postgresql" if _is_postgres(app) else "sqlite"
+    if isinstance(database, dict):
+        database = {**database, "dialect": dialect}
+    changed = tmp_path / "sai.tar"
+    _rewrite_manifest(archive, changed, lambda m: m.update(database=database))
+    result = _restore(target_app, changed)
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.exception
+    assert "manifest.json không ghi đúng loại và phiên bản lược đồ CSDL" in result.output
+    _untouched(target_app)
