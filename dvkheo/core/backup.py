@@ -512,6 +512,15 @@ def restore_backup(archive_path: Path, echo: Echo = click.echo) -> Summary:
             )
 
             staging = store().scratch_folder()
+            # Every member is read for exactly the size the manifest gives, so this bounds what a restore writes
+            # (a small .tar.gz may unpack to any size): refuse now rather than fill the disk half-way.
+            needed = sum(entry["size"] for entry in entries.values())
+            free = shutil.disk_usage(staging).free
+            if needed > free:
+                raise BackupError(
+                    f"Không đủ chỗ trống để khôi phục: bản sao lưu cần {_size(needed)} cho các tệp, thư mục tạm "
+                    f"{staging.parent} chỉ còn {_size(free)}. Không khôi phục gì."
+                )
             echo("Đang kiểm tra mã SHA-256 của từng tệp (chưa nạp gì)…")
             mtimes = _stage_members(archive, entries, staging, echo)
     except (tarfile.TarError, EOFError, zlib.error, gzip.BadGzipFile) as error:  # cut short or corrupted

@@ -428,3 +428,21 @@ def test_a_manifest_with_a_malformed_database_entry_is_refused_in_words(
     assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.exception
     assert "manifest.json không ghi đúng loại và phiên bản lược đồ CSDL" in result.output
     _untouched(target_app)
+
+
+def test_an_archive_needing_more_room_than_the_disk_has_is_refused_before_anything_is_written(
+    app, runner, dataset, target_app, tmp_path, monkeypatch
+):
+    """A .tar.gz of a few kilobytes can declare gigabytes of zeros (a gzip bomb, or just a too small disk)."""
+    import shutil as shutil_module
+
+    from dvkheo.core import backup
+
+    archive = tmp_path / "sao-luu.tar.gz"
+    _backup(runner, archive)
+    real_usage = shutil_module.disk_usage
+    monkeypatch.setattr(backup.shutil, "disk_usage", lambda path: real_usage(path)._replace(free=1000))
+    result = _restore(target_app, archive)
+    assert result.exit_code == 1, result.output
+    assert "Không đủ chỗ trống để khôi phục: bản sao lưu cần" in result.output and "Không khôi phục gì" in result.output
+    _untouched(target_app)
