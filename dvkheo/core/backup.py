@@ -319,6 +319,7 @@ def create_backup(output: Path, echo: Echo = click.echo) -> Summary:
             except FileNotFoundError:  # removed since the listing (a discarded upload): not part of the backup
                 continue
             entries.append({"path": UPLOADS_PREFIX + stored.key, "size": size, "sha256": digest})
+        _check_referenced_files(files, echo)
         manifest = {
             "format": FORMAT_NAME,
             "format_version": FORMAT_VERSION,
@@ -358,6 +359,46 @@ def create_backup(output: Path, echo: Echo = click.echo) -> Summary:
         shutil.rmtree(work, ignore_errors=True)
     summary.seconds = time.monotonic() - started
     return summary
+
+
+def referenced_uploads() -> set[str]:
+    """The stored names of uploads some row needs: attachments, signed copies, emblems in use."""
+    from dvkheo.awards.models import SignedCopy
+    from dvkheo.certificates.emblems import emblems_in_use
+    from dvkheo.nominations.models import Attachment
+
+    names = set(db.session.scalars(sa.select(Attachment.stored_name)))
+    names |= set(db.session.scalars(sa.select(SignedCopy.stored_name)))
+    names |= emblems_in_use()
+    db.session.rollback()
+    return {name for name in names if name}
+
+
+def _check_referenced_files(files: list[StoredObject], echo: Echo) -> None:
+    """The store being backed up is the app's: a backup pointed at another (UPLOAD_DIR set by hand on an S3
+    installation, a network mount not mounted) would otherwise hold the database and none of its files."""
+    from dvkheo.core.storage import key_for
+
+    referenced = referenced_uploads()
+    present = {stored.key for stored in files}
+    def absent(name: str) -> bool:
+        try:
+            return key_for(name) not in present
+        except ValueError:  # not a name the app generates: nothing to look for
+            return False
+
+    missing = sorted(name for name in referenced if absent(name))
+    if referenced and len(missing) == len(referenced):
+        raise BackupError(
+            f"CSDL ghi {len(referenced)} tệp tải lên nhưng {_store_words()} không có tệp nào trong số đó: lệnh đang "
+            "đọc nhầm nơi lưu tệp. Kiểm tra STORAGE_BACKEND, UPLOAD_DIR hoặc S3_… (chạy lệnh với đúng tệp biến môi "
+            "trường của dịch vụ) rồi chạy lại."
+        )
+    if missing:
+        echo(
+            f"  Chú ý: {len(missing)}/{len(referenced)} tệp tải lên mà CSDL ghi không có trong {_store_words()} "
+            f"(ví dụ “{missing[0]}”); bản sao lưu cũng sẽ thiếu các tệp này."
+        )
 
 
 def _member(name: str, size: int, mtime: float) -> tarfile.TarInfo:

@@ -446,3 +446,25 @@ def test_an_archive_needing_more_room_than_the_disk_has_is_refused_before_anythi
     assert result.exit_code == 1, result.output
     assert "Không đủ chỗ trống để khôi phục: bản sao lưu cần" in result.output and "Không khôi phục gì" in result.output
     _untouched(target_app)
+
+
+def test_a_backup_pointed_at_another_file_store_is_refused(app, runner, dataset, tmp_path, monkeypatch):
+    """UPLOAD_DIR set by hand on an installation whose files are elsewhere (an S3 bucket, an unmounted share):
+    the database alone would be backed up, with "0 tệp" as the only hint."""
+    monkeypatch.setitem(app.config, "UPLOAD_DIR", str(tmp_path / "thu-muc-trong"))
+    archive = tmp_path / "sao-luu.tar"
+    db.session.commit()
+    result = runner.invoke(args=["backup", "--output", str(archive)])
+    assert result.exit_code == 1, result.output
+    assert "tệp tải lên nhưng thư mục tệp tải lên" in result.output and "đọc nhầm nơi lưu tệp" in result.output
+    assert not archive.exists()
+
+
+def test_a_backup_names_the_files_the_database_needs_but_the_store_lacks(app, runner, dataset, tmp_path):
+    missing = dataset["attachments"][0][2]
+    path_for(missing).unlink()
+    archive = tmp_path / "sao-luu.tar"
+    db.session.commit()
+    result = runner.invoke(args=["backup", "--output", str(archive)])
+    assert result.exit_code == 0, result.output
+    assert f"Chú ý: 1/" in result.output and f"“{missing}”" in result.output
