@@ -40,6 +40,14 @@ def check_key(key: str) -> str:
     return key
 
 
+def is_valid_key(key: str) -> bool:
+    try:
+        check_key(key)
+    except ValueError:
+        return False
+    return True
+
+
 def is_work_in_progress(key: str) -> bool:
     """Names a writer is still filling: hidden temporary names and a print job's "<file>.part"."""
     return any(part.startswith(".") for part in key.split("/")) or key.endswith(".part")
@@ -198,11 +206,15 @@ class LocalFileStore(FileStore):
             raise error
 
         for folder, directories, files in os.walk(self.root, onerror=unreadable):
-            directories[:] = [name for name in directories if not name.startswith(".")]
+            # Hidden folders are work in progress; lost+found is the filesystem's own (UPLOAD_DIR a mount point).
+            directories[:] = [name for name in directories if not name.startswith(".")
+                              and not (name == "lost+found" and Path(folder) == self.root)]
             for name in files:
                 path = Path(folder) / name
                 key = path.relative_to(self.root).as_posix()
-                if not key.startswith(prefix) or is_work_in_progress(key) or path.is_symlink():
+                # A name the app never makes (a file copied in by hand) can be neither read nor restored: not listed.
+                if (not key.startswith(prefix) or is_work_in_progress(key) or not is_valid_key(key)
+                        or path.is_symlink()):
                     continue
                 try:
                     stat = path.stat()
@@ -371,7 +383,7 @@ class S3FileStore(FileStore):
             for page in paginator.paginate(Bucket=self.bucket, Prefix=self.prefix + prefix):
                 for item in page.get("Contents", []):
                     key = item["Key"][len(self.prefix):]
-                    if is_work_in_progress(key):
+                    if is_work_in_progress(key) or not is_valid_key(key):
                         continue
                     yield StoredObject(key, int(item["Size"]), item["LastModified"].timestamp())
 

@@ -377,3 +377,19 @@ def test_the_s3_scratch_folder_is_private_and_refuses_one_made_by_someone_else(t
     monkeypatch.setattr(filestore.os, "geteuid", lambda: os.getuid() + 4242)  # the folder is another account's
     with pytest.raises(PermissionError, match="không phải thư mục riêng"):
         files.scratch_folder()
+
+
+def test_files_the_app_never_names_are_not_listed(any_store, tmp_path):
+    """A file copied into the store by hand ("ghi chu.txt") made `flask backup` stop with a traceback (its name is
+    no key); an UPLOAD_DIR that is a mount point has the filesystem's lost+found (root's, unreadable to the app)."""
+    files = any_store
+    files.put_bytes("ab/bien-ban.pdf", PDF_BYTES)
+    if isinstance(files, LocalFileStore):
+        (files.root / "ghi chu.txt").write_bytes(b"x")
+        (files.root / "ab" / "#12").write_bytes(b"x")
+        (files.root / "lost+found").mkdir()
+        (files.root / "lost+found" / "#4711").write_bytes(b"x")
+    else:
+        for name in ("ghi chu.txt", "ab/#12", "ab/../x"):
+            files.client.put_object(Bucket=files.bucket, Key=files.prefix + name, Body=b"x")
+    assert [item.key for item in files.list()] == ["ab/bien-ban.pdf"]
