@@ -53,3 +53,18 @@ def test_every_name_in_the_deploy_files_is_read_by_the_app_or_the_units():
     assert not unknown
     used_by_units = set(re.findall(r"\$\{([A-Z0-9_]+)\}", units))
     assert used_by_units <= named
+
+
+def test_the_folders_the_app_writes_are_writable_under_the_units_sandbox():
+    """ProtectSystem=strict makes everything read-only but ReadWritePaths: UPLOAD_DIR and SCRATCH_DIR must lie
+    under them, in both units (the worker writes print files), or the first upload fails."""
+    text = ENV_FILE.read_text(encoding="utf-8")
+    folders = [Path(match.group(2)) for line in text.splitlines()
+               if (match := ASSIGNMENT.fullmatch(line.strip())) and match.group(1) in ("UPLOAD_DIR", "SCRATCH_DIR")]
+    assert len(folders) == 2
+    for unit in (DEPLOY / "systemd").glob("*.service"):
+        writable = [Path(path) for line in unit.read_text(encoding="utf-8").splitlines()
+                    if line.startswith("ReadWritePaths=") for path in line.split("=", 1)[1].split()]
+        assert "ProtectSystem=strict" in unit.read_text(encoding="utf-8")
+        for folder in folders:
+            assert any(folder.is_relative_to(root) for root in writable), (unit.name, folder)
