@@ -32,7 +32,13 @@ def create_app(config_class: type[Config] | None = None, **overrides) -> Flask:
     from dvkheo.core.filestore import make_store
 
     make_store(app.config)  # a misnamed STORAGE_BACKEND or a missing S3_BUCKET stops the start, not a later upload
-    os.makedirs(app.instance_path, exist_ok=True)
+    try:
+        os.makedirs(app.instance_path, exist_ok=True)
+    except OSError:
+        # A production checkout is read-only to the service (root-owned /srv/dvkheo/app, systemd's
+        # ProtectSystem=strict): there keys, database and files are named by the environment, and nothing
+        # needs instance/. A development key folder that cannot be made still fails below, by name.
+        pass
     if app.config.get("INSTANCE_SECRETS_DIR"):
         from dvkheo.core.instance_secrets import fill_missing_keys
 

@@ -44,7 +44,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask.cli import with_appcontext
 
-from dvkheo.core.filestore import StoredObject, check_key, store
+from dvkheo.core.filestore import StorageUnavailable, StoredObject, check_key, store
 from dvkheo.core.text import format_filesize
 from dvkheo.extensions import db
 
@@ -226,7 +226,13 @@ def code_heads() -> set[str]:
 
 def stored_files() -> list[StoredObject]:
     """Every finished file of the store, sorted by key (files being written at this moment are skipped)."""
-    return list(store().list())
+    try:
+        return list(store().list())
+    except (OSError, StorageUnavailable) as error:
+        raise BackupError(
+            f"Không đọc được toàn bộ {_store_words()} ({error}). Hãy chạy lệnh bằng tài khoản đọc được mọi tệp "
+            "(tài khoản chạy ứng dụng), hoặc khắc phục kết nối tới kho, rồi chạy lại."
+        ) from None
 
 
 def _sha256_stored(key: str) -> tuple[int, str]:
@@ -313,6 +319,7 @@ def create_backup(output: Path, echo: Echo = click.echo) -> Summary:
             except FileNotFoundError:  # removed since the listing (a discarded upload): not part of the backup
                 continue
             entries.append({"path": UPLOADS_PREFIX + stored.key, "size": size, "sha256": digest})
+        _check_referenced_files(files, echo)
         manifest = {
             "format": FORMAT_NAME,
             "format_version": FORMAT_VERSION,
@@ -352,6 +359,46 @@ def create_backup(output: Path, echo: Echo = click.echo) -> Summary:
         shutil.rmtree(work, ignore_errors=True)
     summary.seconds = time.monotonic() - started
     return summary
+
+
+def referenced_uploads() -> set[str]:
+    """The stored names of uploads some row needs: attachments, signed copies, emblems in use."""
+    from dvkheo.awards.models import SignedCopy
+    from dvkheo.certificates.emblems import emblems_in_use
+    from dvkheo.nominations.models import Attachment
+
+    names = set(db.session.scalars(sa.select(Attachment.stored_name)))
+    names |= set(db.session.scalars(sa.select(SignedCopy.stored_name)))
+    names |= emblems_in_use()
+    db.session.rollback()
+    return {name for name in names if name}
+
+
+def _check_referenced_files(files: list[StoredObject], echo: Echo) -> None:
+    """The store being backed up is the app's: a backup pointed at another (UPLOAD_DIR set by hand on an S3
+    installation, a network mount not mounted) would otherwise hold the database and none of its files."""
+    from dvkheo.core.storage import key_for
+
+    referenced = referenced_uploads()
+    present = {stored.key for stored in files}
+    def absent(name: str) -> bool:
+        try:
+            return key_for(name) not in present
+        except ValueError:  # not a name the app generates: nothing to look for
+            return False
+
+    missing = sorted(name for name in referenced if absent(name))
+    if referenced and len(missing) == len(referenced):
+        raise BackupError(
+            f"CSDL ghi {len(referenced)} tệp tải lên nhưng {_store_words()} không có tệp nào trong số đó: lệnh đang "
+            "đọc nhầm nơi lưu tệp. Kiểm tra STORAGE_BACKEND, UPLOAD_DIR hoặc S3_… (chạy lệnh với đúng tệp biến môi "
+            "trường của dịch vụ) rồi chạy lại."
+        )
+    if missing:
+        echo(
+            f"  Chú ý: {len(missing)}/{len(referenced)} tệp tải lên mà CSDL ghi không có trong {_store_words()} "
+            f"(ví dụ “{missing[0]}”); bản sao lưu cũng sẽ thiếu các tệp này."
+        )
 
 
 def _member(name: str, size: int, mtime: float) -> tarfile.TarInfo:
@@ -409,7 +456,14 @@ def _check_manifest(manifest: object, dialect: str) -> dict:
             f"Bản sao lưu theo định dạng phiên bản {version}, mới hơn phiên bản phần mềm này đọc được "
             f"({FORMAT_VERSION}). Hãy cập nhật phần mềm rồi khôi phục."
         )
-    database = manifest.get("database") or {}
+    database = manifest.get("database")
+    revision = database.get("alembic_revision") if isinstance(database, dict) else None
+    if not isinstance(database, dict) or not (
+        revision is None
+        or (isinstance(revision, str) and re.fullmatch(r"[A-Za-z0-9_]{1,64}(,[A-Za-z0-9_]{1,64}){0,15}", revision)
+            and not {"head", "heads", "base"} & set(revision.split(",")))
+    ):
+        raise BackupError("manifest.json không ghi đúng loại và phiên bản lược đồ CSDL: bản sao lưu bị hỏng hoặc bị sửa.")
     source = database.get("dialect")
     if source != dialect:
         raise BackupError(
@@ -449,7 +503,7 @@ def _check_target_empty() -> None:
             f"CSDL đích không trống: bảng “{table}” có {count} dòng. Chỉ khôi phục vào một CSDL trống "
             "(mới tạo, chưa chạy “flask db upgrade”, chưa nạp dữ liệu mẫu), để không ghi đè dữ liệu đang có."
         )
-    first = next(iter(store().list()), None)  # a restore's own staging folder is hidden, so never listed
+    first = next(iter(stored_files()), None)  # a restore's own staging folder is hidden, so never listed
     if first is not None:
         root = store().local_root
         where = (f"Thư mục tệp tải lên (UPLOAD_DIR = {root})" if root is not None
@@ -499,6 +553,15 @@ def restore_backup(archive_path: Path, echo: Echo = click.echo) -> Summary:
             )
 
             staging = store().scratch_folder()
+            # Every member is read for exactly the size the manifest gives, so this bounds what a restore writes
+            # (a small .tar.gz may unpack to any size): refuse now rather than fill the disk half-way.
+            needed = sum(entry["size"] for entry in entries.values())
+            free = shutil.disk_usage(staging).free
+            if needed > free:
+                raise BackupError(
+                    f"Không đủ chỗ trống để khôi phục: bản sao lưu cần {_size(needed)} cho các tệp, thư mục tạm "
+                    f"{staging.parent} chỉ còn {_size(free)}. Không khôi phục gì."
+                )
             echo("Đang kiểm tra mã SHA-256 của từng tệp (chưa nạp gì)…")
             mtimes = _stage_members(archive, entries, staging, echo)
     except (tarfile.TarError, EOFError, zlib.error, gzip.BadGzipFile) as error:  # cut short or corrupted
@@ -523,14 +586,23 @@ def restore_backup(archive_path: Path, echo: Echo = click.echo) -> Summary:
         raise
 
     echo(f"Đang đưa các tệp tải lên vào {_store_words()}…")
-    for name, entry in entries.items():
-        if not name.startswith(UPLOADS_PREFIX):
-            continue
-        # One rename (local) or one completed upload (S3): the real name appears whole or not at all.
-        store().put_file(name[len(UPLOADS_PREFIX):], staging / name, modified=mtimes[name])
-        summary.files += 1
-        summary.file_bytes += entry["size"]
-    _discard(staging)
+    uploads = [(name, entry) for name, entry in entries.items() if name.startswith(UPLOADS_PREFIX)]
+    try:
+        for name, entry in uploads:
+            # One rename (local) or one completed upload (S3): the real name appears whole or not at all.
+            store().put_file(name[len(UPLOADS_PREFIX):], staging / name, modified=mtimes[name])
+            summary.files += 1
+            summary.file_bytes += entry["size"]
+    except (OSError, StorageUnavailable) as error:
+        # The database is loaded and part of the files are in place: say so, and how to start again,
+        # instead of a traceback; the staged copies (personal data) do not stay behind in a scratch folder.
+        raise BackupError(
+            f"Khôi phục CHƯA hoàn tất: CSDL đã nạp, nhưng mới đưa được {summary.files}/{len(uploads)} tệp vào "
+            f"{_store_words()} thì gặp lỗi ({error}). Hãy khắc phục lỗi, tạo lại CSDL trống, làm trống nơi lưu tệp "
+            "rồi chạy lại lệnh khôi phục."
+        ) from None
+    finally:
+        _discard(staging)
     if revision and revision not in code_heads():
         summary.notes.append(
             "Lược đồ CSDL trong bản sao lưu cũ hơn phiên bản phần mềm này: chạy “flask --app wsgi db upgrade”."

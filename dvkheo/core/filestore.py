@@ -13,9 +13,11 @@ completes. Work in progress (a print job's chunks, a restore's staged files) hap
 """
 from __future__ import annotations
 
+import errno
 import os
 import re
 import shutil
+import stat
 import tempfile
 import threading
 from abc import ABC, abstractmethod
@@ -36,6 +38,14 @@ def check_key(key: str) -> str:
     if not key or len(parts) > 6 or not all(_SEGMENT.fullmatch(part) for part in parts):
         raise ValueError(f"invalid storage key {key!r}")
     return key
+
+
+def is_valid_key(key: str) -> bool:
+    try:
+        check_key(key)
+    except ValueError:
+        return False
+    return True
 
 
 def is_work_in_progress(key: str) -> bool:
@@ -190,12 +200,21 @@ class LocalFileStore(FileStore):
         if not self.root.is_dir():
             return
         found: list[StoredObject] = []
-        for folder, directories, files in os.walk(self.root):
-            directories[:] = [name for name in directories if not name.startswith(".")]
+        def unreadable(error: OSError) -> None:
+            # os.walk skips a folder it cannot read, silently: a backup would miss its files, a restore take a
+            # folder with files for an empty one. Say so instead.
+            raise error
+
+        for folder, directories, files in os.walk(self.root, onerror=unreadable):
+            # Hidden folders are work in progress; lost+found is the filesystem's own (UPLOAD_DIR a mount point).
+            directories[:] = [name for name in directories if not name.startswith(".")
+                              and not (name == "lost+found" and Path(folder) == self.root)]
             for name in files:
                 path = Path(folder) / name
                 key = path.relative_to(self.root).as_posix()
-                if not key.startswith(prefix) or is_work_in_progress(key) or path.is_symlink():
+                # A name the app never makes (a file copied in by hand) can be neither read nor restored: not listed.
+                if (not key.startswith(prefix) or is_work_in_progress(key) or not is_valid_key(key)
+                        or path.is_symlink()):
                     continue
                 try:
                     stat = path.stat()
@@ -227,6 +246,28 @@ class LocalFileStore(FileStore):
                 raise StorageUnavailable(f"{self.root} is not writable")
         except OSError as error:
             raise StorageUnavailable(str(error)) from error
+
+
+def _private_folder(folder: Path) -> Path:
+    """`folder`, made 0700 and checked to be our own real directory. Its name is fixed ("dvkheo-work" in /tmp by
+    default), so another local account could have made it first, or put a symlink there, to read the print files
+    and the restored files (personal data) staged under it, or swap them."""
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        folder.mkdir(mode=0o700)
+    except FileExistsError:
+        pass
+    status = os.lstat(folder)
+    if not stat.S_ISDIR(status.st_mode) or status.st_uid != os.geteuid():
+        raise PermissionError(
+            errno.EPERM,
+            f"Thư mục tạm {folder} không phải thư mục riêng của tài khoản chạy ứng dụng (liên kết, hoặc của tài khoản "
+            "khác): xóa nó, hoặc đặt SCRATCH_DIR tới một thư mục riêng",
+            str(folder),
+        )
+    if stat.S_IMODE(status.st_mode) != 0o700:
+        os.chmod(folder, 0o700)
+    return folder
 
 
 def _fsync_folder(folder: Path) -> None:
@@ -342,7 +383,7 @@ class S3FileStore(FileStore):
             for page in paginator.paginate(Bucket=self.bucket, Prefix=self.prefix + prefix):
                 for item in page.get("Contents", []):
                     key = item["Key"][len(self.prefix):]
-                    if is_work_in_progress(key):
+                    if is_work_in_progress(key) or not is_valid_key(key):
                         continue
                     yield StoredObject(key, int(item["Size"]), item["LastModified"].timestamp())
 
@@ -364,7 +405,8 @@ class S3FileStore(FileStore):
         return response
 
     def scratch_folder(self, label: str = "") -> Path:
-        parent = self.scratch_dir / check_key(label) if label else self.scratch_dir
+        root = _private_folder(self.scratch_dir)
+        parent = root / check_key(label) if label else root
         parent.mkdir(parents=True, exist_ok=True)
         return Path(tempfile.mkdtemp(prefix=".work-", dir=parent))
 

@@ -354,3 +354,117 @@ def test_libpq_target_keeps_the_password_off_the_command_line():
     uri, environment = libpq_target(sa.engine.make_url("postgresql+psycopg://dvkheo:m%40t-kh%C3%A2u@db.local:5433/dvkheo?sslmode=require"))
     assert uri == "postgresql://dvkheo@db.local:5433/dvkheo?sslmode=require"
     assert environment["PGPASSWORD"] == "m@t-khâu"
+
+
+@pytest.mark.parametrize("failure", ["disk", "bucket"])
+def test_a_store_failing_while_files_are_put_in_place_is_reported_and_leaves_no_staged_copy(
+    app, runner, dataset, target_app, tmp_path, monkeypatch, failure
+):
+    """The last step (files into the store) fails after the database was loaded: the person reads what state the
+    target is in and what to do, not a traceback; the staged copies of personal files do not stay behind."""
+    from dvkheo.core.filestore import LocalFileStore, StorageUnavailable
+
+    archive = tmp_path / "sao-luu.tar"
+    _backup(runner, archive)
+    real_put = LocalFileStore.put_file
+    calls = []
+
+    def failing_put(self, key, source, *, modified=None):
+        calls.append(key)
+        if len(calls) == 2:
+            raise OSError(28, "No space left on device") if failure == "disk" else StorageUnavailable("S3 503")
+        return real_put(self, key, source, modified=modified)
+
+    monkeypatch.setattr(LocalFileStore, "put_file", failing_put)
+    result = _restore(target_app, archive)
+
+    assert result.exit_code == 1
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    assert "Khôi phục CHƯA hoàn tất: CSDL đã nạp, nhưng mới đưa được 1/" in result.output
+    assert "tạo lại CSDL trống, làm trống nơi lưu tệp rồi chạy lại lệnh khôi phục" in result.output
+    root = Path(target_app.config["UPLOAD_DIR"])
+    assert [path.name for path in root.iterdir() if path.name.startswith(".")] == []
+
+
+def test_a_folder_of_the_store_that_cannot_be_read_stops_the_backup_instead_of_being_left_out(
+    app, runner, dataset, target_app, tmp_path, monkeypatch
+):
+    """os.walk skips an unreadable folder without a word (a backup run by an account that cannot read one
+    subfolder): the archive would lack its files and still say "done"."""
+    root = Path(app.config["UPLOAD_DIR"])
+    locked = root / dataset["attachments"][0][2][:2]
+    assert locked.is_dir()
+    real_scandir = os.scandir
+
+    def scandir(path="."):
+        if isinstance(path, (str, os.PathLike)) and Path(path) == locked:
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    archive = tmp_path / "sao-luu.tar"
+    db.session.commit()
+    result = runner.invoke(args=["backup", "--output", str(archive)])
+    assert result.exit_code == 1, result.output
+    assert "Không đọc được toàn bộ thư mục tệp tải lên" in result.output and "Permission denied" in result.output
+    assert not archive.exists() and not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
+
+
+@pytest.mark.parametrize("database", [
+    "sqlite", ["sqlite"], {"dialect": "DIALECT", "alembic_revision": 5},
+    {"dialect": "DIALECT", "alembic_revision": "heads"}, {"dialect": "DIALECT", "alembic_revision": "abc@head"},
+])
+def test_a_manifest_with_a_malformed_database_entry_is_refused_in_words(
+    app, runner, dataset, target_app, tmp_path, database
+):
+    archive = tmp_path / "sao-luu.tar"
+    _backup(runner, archive)
+    dialect = "postgresql" if _is_postgres(app) else "sqlite"
+    if isinstance(database, dict):
+        database = {**database, "dialect": dialect}
+    changed = tmp_path / "sai.tar"
+    _rewrite_manifest(archive, changed, lambda m: m.update(database=database))
+    result = _restore(target_app, changed)
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.exception
+    assert "manifest.json không ghi đúng loại và phiên bản lược đồ CSDL" in result.output
+    _untouched(target_app)
+
+
+def test_an_archive_needing_more_room_than_the_disk_has_is_refused_before_anything_is_written(
+    app, runner, dataset, target_app, tmp_path, monkeypatch
+):
+    """A .tar.gz of a few kilobytes can declare gigabytes of zeros (a gzip bomb, or just a too small disk)."""
+    import shutil as shutil_module
+
+    from dvkheo.core import backup
+
+    archive = tmp_path / "sao-luu.tar.gz"
+    _backup(runner, archive)
+    real_usage = shutil_module.disk_usage
+    monkeypatch.setattr(backup.shutil, "disk_usage", lambda path: real_usage(path)._replace(free=1000))
+    result = _restore(target_app, archive)
+    assert result.exit_code == 1, result.output
+    assert "Không đủ chỗ trống để khôi phục: bản sao lưu cần" in result.output and "Không khôi phục gì" in result.output
+    _untouched(target_app)
+
+
+def test_a_backup_pointed_at_another_file_store_is_refused(app, runner, dataset, tmp_path, monkeypatch):
+    """UPLOAD_DIR set by hand on an installation whose files are elsewhere (an S3 bucket, an unmounted share):
+    the database alone would be backed up, with "0 tệp" as the only hint."""
+    monkeypatch.setitem(app.config, "UPLOAD_DIR", str(tmp_path / "thu-muc-trong"))
+    archive = tmp_path / "sao-luu.tar"
+    db.session.commit()
+    result = runner.invoke(args=["backup", "--output", str(archive)])
+    assert result.exit_code == 1, result.output
+    assert "tệp tải lên nhưng thư mục tệp tải lên" in result.output and "đọc nhầm nơi lưu tệp" in result.output
+    assert not archive.exists()
+
+
+def test_a_backup_names_the_files_the_database_needs_but_the_store_lacks(app, runner, dataset, tmp_path):
+    missing = dataset["attachments"][0][2]
+    path_for(missing).unlink()
+    archive = tmp_path / "sao-luu.tar"
+    db.session.commit()
+    result = runner.invoke(args=["backup", "--output", str(archive)])
+    assert result.exit_code == 0, result.output
+    assert f"Chú ý: 1/" in result.output and f"“{missing}”" in result.output

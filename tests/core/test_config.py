@@ -115,6 +115,24 @@ def test_production_app_starts_with_every_setting(production_settings, other_app
     assert production.test_client().get("/login").status_code == 200
 
 
+
+def test_production_app_starts_from_a_checkout_it_cannot_write(production_settings, other_apps):
+    """deploy/: the checkout belongs to root and systemd mounts it read-only (ProtectSystem=strict), so the
+    service cannot create instance/; production names everything in the environment and must start anyway."""
+    import dvkheo
+
+    real_makedirs = os.makedirs
+
+    def read_only(path, *args, **kwargs):
+        if str(path).startswith(str(BASE_DIR / "instance")):
+            raise OSError(30, "Read-only file system", str(path))
+        return real_makedirs(path, *args, **kwargs)
+
+    production_settings.setattr(dvkheo.os, "makedirs", read_only)
+    production = other_apps(ProductionConfig)
+
+    assert production.test_client().get("/login").status_code == 200
+
 def _wsgi_import(tmp_path, **settings: str) -> subprocess.CompletedProcess:
     env = {key: value for key, value in os.environ.items()
            if key not in ("SECRET_KEY", "VOTER_ID_HASH_KEY", "PUBLIC_BASE_URL", "REDIS_URL", "FLASK_ENV")}

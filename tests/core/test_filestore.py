@@ -9,7 +9,9 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import shutil
 import socket
+import stat
 import subprocess
 import sys
 import time
@@ -344,3 +346,50 @@ def test_store_upload_refuses_in_words_when_s3_is_down(app, on_s3, monkeypatch):
 
     with pytest.raises(UploadRejected, match="Kho lưu tệp tạm thời không phản hồi"):
         store_upload(io.BytesIO(PDF_BYTES), "Biên bản.pdf")
+
+
+def test_the_s3_scratch_folder_is_private_and_refuses_one_made_by_someone_else(tmp_path, monkeypatch):
+    """Print files and a restore's staged files (personal data) wait in "<SCRATCH_DIR or /tmp>/dvkheo-work": a
+    fixed name, which another local account could make first, or point elsewhere with a symlink."""
+    from dvkheo.core import filestore
+
+    files = S3FileStore(bucket="b", scratch_dir=str(tmp_path))
+    root = tmp_path / "dvkheo-work"
+
+    work = files.scratch_folder("print-jobs/3")
+    assert stat.S_IMODE(root.stat().st_mode) == 0o700 and work.is_relative_to(root)
+    files.discard_scratch(work)
+
+    root.chmod(0o755)  # made by an earlier version
+    files.discard_scratch(files.scratch_folder())
+    assert stat.S_IMODE(root.stat().st_mode) == 0o700
+
+    shutil.rmtree(root)
+    elsewhere = tmp_path / "cua-nguoi-khac"
+    elsewhere.mkdir()
+    root.symlink_to(elsewhere)
+    with pytest.raises(PermissionError, match="SCRATCH_DIR"):
+        files.scratch_folder("print-jobs/3")
+    assert list(elsewhere.iterdir()) == []
+
+    root.unlink()
+    root.mkdir(mode=0o700)
+    monkeypatch.setattr(filestore.os, "geteuid", lambda: os.getuid() + 4242)  # the folder is another account's
+    with pytest.raises(PermissionError, match="không phải thư mục riêng"):
+        files.scratch_folder()
+
+
+def test_files_the_app_never_names_are_not_listed(any_store, tmp_path):
+    """A file copied into the store by hand ("ghi chu.txt") made `flask backup` stop with a traceback (its name is
+    no key); an UPLOAD_DIR that is a mount point has the filesystem's lost+found (root's, unreadable to the app)."""
+    files = any_store
+    files.put_bytes("ab/bien-ban.pdf", PDF_BYTES)
+    if isinstance(files, LocalFileStore):
+        (files.root / "ghi chu.txt").write_bytes(b"x")
+        (files.root / "ab" / "#12").write_bytes(b"x")
+        (files.root / "lost+found").mkdir()
+        (files.root / "lost+found" / "#4711").write_bytes(b"x")
+    else:
+        for name in ("ghi chu.txt", "ab/#12", "ab/../x"):
+            files.client.put_object(Bucket=files.bucket, Key=files.prefix + name, Body=b"x")
+    assert [item.key for item in files.list()] == ["ab/bien-ban.pdf"]
