@@ -282,15 +282,29 @@ def _metrics_allowed() -> bool:
     """The client's address (after ProxyFix, so the real one behind TRUSTED_PROXIES proxies) is in
     METRICS_ALLOWED_IPS. A forwarded request that no trusted proxy vouches for is refused: behind an
     nginx on the same machine with TRUSTED_PROXIES=0, every visitor would otherwise look like 127.0.0.1."""
-    if not current_app.config.get("TRUSTED_PROXIES") and any(header in request.headers for header in _FORWARDING_HEADERS):
+    forwarded = any(header in request.headers for header in _FORWARDING_HEADERS)
+    if not current_app.config.get("TRUSTED_PROXIES") and forwarded:
         return False
+    networks = current_app.extensions["dvkheo.metrics_networks"]
+    client = _address(request.remote_addr)
+    if client is None or not any(client in network for network in networks):
+        return False
+    # ProxyFix believes X-Forwarded-For from whoever connects: a forwarded request counts only when it came
+    # through a proxy on this machine or one on the list, not from anyone who reaches the gunicorn port.
+    peer = _address((request.environ.get("werkzeug.proxy_fix.orig") or {}).get("REMOTE_ADDR", request.remote_addr))
+    if peer is None:
+        return False
+    return peer.is_loopback or any(peer in network for network in networks)
+
+
+def _address(text: str | None):
     try:
-        address = ipaddress.ip_address((request.remote_addr or "").strip("[]").split("%", 1)[0])
+        address = ipaddress.ip_address((text or "").strip("[]").split("%", 1)[0])
     except ValueError:
-        return False
+        return None
     if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
         address = address.ipv4_mapped
-    return any(address in network for network in current_app.extensions["dvkheo.metrics_networks"])
+    return address
 
 
 def _scrape_registry() -> CollectorRegistry:

@@ -284,6 +284,11 @@ def test_behind_the_trusted_proxy_the_real_client_address_decides(other_apps):  
     spoofed = {"X-Forwarded-For": "10.9.4.5, 203.0.113.9"}
     assert client.get("/metrics", environ_base=nginx, headers=spoofed).status_code == 404
     assert client.get("/metrics", environ_base={"REMOTE_ADDR": "::1"}).status_code == 200
+    # Someone who reaches the gunicorn port itself, from outside, cannot borrow an allowed address either.
+    outsider = {"REMOTE_ADDR": "203.0.113.9"}
+    assert client.get("/metrics", environ_base=outsider, headers={"X-Forwarded-For": "10.9.4.5"}).status_code == 404
+    # Prometheus on the allowed network, reading the port directly, is served.
+    assert client.get("/metrics", environ_base={"REMOTE_ADDR": "10.9.7.7"}).status_code == 200
 
 
 def test_a_wrong_allow_list_stops_the_app_with_its_name(other_apps):  # noqa: F811
