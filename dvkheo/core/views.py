@@ -3,28 +3,24 @@ from __future__ import annotations
 import struct
 from pathlib import Path
 
-from flask import Blueprint, abort, current_app, redirect, render_template, url_for
+from flask import Blueprint, abort, current_app, render_template, url_for
 from flask_login import current_user
 
 from dvkheo.accounts.models import Role
 from dvkheo.core import guides
+from dvkheo.core.timeutil import today_in_vietnam
 
 bp = Blueprint("main", __name__)
 
 
 @bp.route("/")
 def home():
-    if not current_user.is_authenticated:
+    """Anonymous visitors: the public welcome. Staff: "Việc cần làm", what waits for them now (`dvkheo.todo`)."""
+    if not current_user.is_authenticated or current_user.role is Role.CITIZEN:
         return render_template("main/welcome.html")
-    if current_user.role is Role.UNIT_SUBMITTER:
-        return redirect(url_for("nominations.index"))
-    if current_user.role is Role.ADMIN:
-        return redirect(url_for("units.index"))
-    if current_user.role in (Role.SECRETARY, Role.CHAIR):
-        return redirect(url_for("campaigns.index"))
-    if current_user.role is Role.REVIEWER:
-        return redirect(url_for("review.queue"))
-    return render_template("main/welcome.html")
+    from dvkheo import todo
+
+    return render_template("main/todo.html", cards=todo.cards_for(current_user), today=today_in_vietnam())
 
 
 @bp.route("/huong-dan")
