@@ -382,6 +382,17 @@ def is_campaign_chair(user: User | None, campaign: Campaign) -> bool:
     return _authenticated(user) and user.role is Role.CHAIR and user.unit_id == campaign.organising_unit_id
 
 
+def campaign_staff(campaign: Campaign, role: Role) -> list[User]:
+    """The active secretaries (or chairs) of the committee organising `campaign`: who its work-queue notices go to."""
+    return list(
+        db.session.scalars(
+            sa.select(User)
+            .where(User.role == role, User.unit_id == campaign.organising_unit_id, User.active.is_(True))
+            .order_by(User.id)
+        )
+    )
+
+
 def can_approve_decision(user: User | None, decision) -> bool:
     """Approving (or returning) a draft: the chair who signs it."""
     return is_campaign_chair(user, decision.campaign)

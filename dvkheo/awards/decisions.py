@@ -19,6 +19,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from dvkheo import access
+from dvkheo.awards import notices
 from dvkheo.awards.models import (
     DEFAULT_REASON,
     AwardForm,
@@ -389,6 +390,7 @@ def draft_award_decision(campaign: Campaign, award_form: AwardForm, nomination_i
         "decision", decision.id, "draft", actor, to_state=DecisionStatus.DRAFT.value,
         details={"kind": DecisionKind.AWARD.value, "award_form_id": award_form.id, "nomination_ids": [c.nomination_id for c in chosen]},
     )
+    notices.draft_awaiting_approval(decision)
     return decision
 
 
@@ -898,6 +900,7 @@ def draft_amendment(decision: Decision, actor) -> Decision:
         "decision", amendment.id, "draft", actor, to_state=DecisionStatus.DRAFT.value,
         details={"kind": DecisionKind.AMENDMENT.value, "amends_id": decision.id},
     )
+    notices.draft_awaiting_approval(amendment)
     return amendment
 
 

@@ -17,6 +17,7 @@ import sqlalchemy.orm as so
 
 from dvkheo import access
 from dvkheo.accounts.models import User
+from dvkheo.awards import notices
 from dvkheo.awards.models import (
     Decision,
     DecisionAwardee,
@@ -379,6 +380,7 @@ def draft_revocation(original: Decision, items, reason: str | None, actor: User)
             "certificates": [c.serial for c in certificates],
         },
     )
+    notices.draft_awaiting_approval(revocation)
     return revocation
 
 

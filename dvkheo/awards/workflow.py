@@ -12,7 +12,7 @@ from typing import Callable
 
 from dvkheo import access
 from dvkheo.accounts.models import Role, User
-from dvkheo.awards import decisions
+from dvkheo.awards import decisions, notices
 from dvkheo.awards.models import Decision, DecisionKind, DecisionStatus
 from dvkheo.core import audit
 from dvkheo.core.rules import Problem, Transition, TransitionRefused
@@ -249,7 +249,8 @@ def apply(decision: Decision, action: A, actor: User, reason: str | None = None,
 
     Side effects, in order: checks role and scope, the reason and the guards; stamps approval or
     takes the number; sets the status; audits ("decision", id, action, from, to, reason);
-    flushes; runs the action's EFFECTS. It does not commit: the request does, once.
+    flushes; runs the action's EFFECTS; on RETURN notifies the secretaries (`notices.draft_returned`).
+    It does not commit: the request does, once.
     """
     action = A(action)
     rule = TRANSITIONS.get((decision.status, action))
@@ -288,4 +289,6 @@ def apply(decision: Decision, action: A, actor: User, reason: str | None = None,
     db.session.flush()
     for effect in EFFECTS.get(action, ()):
         effect(decision, actor)
+    if action is A.RETURN:
+        notices.draft_returned(decision, reason)
     return rule.target

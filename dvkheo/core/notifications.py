@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
-from flask import current_app
+from flask import current_app, has_request_context, url_for
 
 from dvkheo.core.timeutil import utcnow
 from dvkheo.extensions import db
@@ -52,6 +52,26 @@ def notify(user, message: str, link: str = "", *, subject: str = "Thông báo t�
     db.session.add(notification)
     notification.emailed = send_email(user.email, subject, message + (f"\n\n{absolute_url(link)}" if link else ""))
     return notification
+
+
+def notice_link(endpoint: str, **values) -> str:
+    """The path of `endpoint` for a notice's link, also outside a request (the demo seeding, a background job)."""
+    if has_request_context():
+        return url_for(endpoint, **values)
+    script_name = current_app.config.get("APPLICATION_ROOT") or "/"
+    return current_app.url_map.bind("localhost", script_name=script_name).build(endpoint, values)
+
+
+def notify_all(users, message: str, link: str = "", **kwargs) -> list[Notification]:
+    """`notify` each of `users` once (a person who appears twice is told once)."""
+    seen: set[int] = set()
+    notices = []
+    for user in users:
+        if user.id in seen:
+            continue
+        seen.add(user.id)
+        notices.append(notify(user, message, link, **kwargs))
+    return notices
 
 
 def absolute_url(link: str) -> str:

@@ -257,7 +257,24 @@ def create_ballot(
         to_state=BallotStatus.PREPARING.value,
         details={"award_form": award_form.name, "nominations": [n.id for n in nominations], "members": len(ordered)},
     )
+    _tell_chair_of_meeting(ballot, campaign, [member.user for member in ordered if member.council_role is CouncilRole.CHAIR])
     return ballot
+
+
+def _tell_chair_of_meeting(ballot: CouncilBallot, campaign: Campaign, council_chairs: list[User]) -> None:
+    """The committee's chair (and the council's, when another person) learns of the meeting to preside."""
+    from dvkheo.accounts.models import Role
+    from dvkheo.core.notifications import notice_link, notify_all
+    from dvkheo.core.timeutil import format_date
+
+    when = f" ngày {format_date(ballot.meeting_on)}" if ballot.meeting_on else ""
+    notify_all(
+        [*access.campaign_staff(campaign, Role.CHAIR), *council_chairs],
+        f"Thư ký đã chuẩn bị phiên họp bỏ phiếu kín{when} của Hội đồng (đợt {campaign.title}): "
+        f"{len(ballot.items)} hồ sơ đề cử.",
+        notice_link("council.ballot", ballot_id=ballot.id),
+        subject="Phiên họp bỏ phiếu của Hội đồng xét chọn",
+    )
 
 
 MEETING_FIELDS = ("meeting_on", "meeting_time", "meeting_end_time", "meeting_end_on", "meeting_place")

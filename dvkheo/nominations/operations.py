@@ -172,3 +172,20 @@ def load_staged(token: str | None, user: User) -> list[tuple[StoredFile, str, in
     if payload.get("user") != user.id:
         return []
     return [(StoredFile(**stored), purpose, criterion_id) for stored, purpose, criterion_id in payload.get("files", [])]
+
+
+def notify_committee_of_submission(nomination: Nomination, resubmitted: bool) -> None:
+    """Tell the campaign's secretaries that a dossier waits for screening (sent, or sent again after a return)."""
+    from dvkheo import access
+    from dvkheo.accounts.models import Role
+    from dvkheo.core.notifications import notice_link, notify_all
+
+    campaign = nomination.campaign
+    done = "nộp lại sau khi bổ sung" if resubmitted else "nộp"
+    notify_all(
+        access.campaign_staff(campaign, Role.SECRETARY),
+        f"{nomination.unit.name} đã {done} hồ sơ “{nomination.display_title}” (hồ sơ số {nomination.id}, "
+        f"đợt {campaign.title}); hồ sơ chờ sơ loại.",
+        notice_link("review.inbox", campaign_id=campaign.id),
+        subject="Hồ sơ đề nghị “Dân vận khéo” chờ sơ loại",
+    )

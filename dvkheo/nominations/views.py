@@ -206,6 +206,7 @@ def _save(form, campaign: Campaign, kind: NomineeKind, nomination: Nomination | 
             db.session.commit()  # the typed dossier is kept as a draft
             refused.nomination_id = nomination.id
             raise
+        operations.notify_committee_of_submission(nomination, resubmitted=action is NominationAction.RESUBMIT)
         db.session.commit()
         flash("Đã nộp hồ sơ. Cơ quan tổ chức sẽ tiếp nhận và thông báo kết quả sơ loại.", "success")
         return redirect(url_for(".show", nomination_id=nomination.id))

@@ -17,7 +17,7 @@ from dvkheo import access
 from dvkheo.accounts.models import Role, User
 from dvkheo.campaigns.models import Campaign, CampaignStatus
 from dvkheo.core import audit
-from dvkheo.core.notifications import notify
+from dvkheo.core.notifications import notice_link, notify
 from dvkheo.core.rules import Problem, RuleRefused
 from dvkheo.core.timeutil import utcnow
 from dvkheo.council.models import CouncilMember
@@ -173,7 +173,22 @@ def assign(nomination: Nomination, reviewer: User, actor: User, *, source: str =
     assignment = _activate(nomination, reviewer, actor, source, existing)
     audit.record("nomination", nomination.id, "assign", actor, details={"reviewer_id": reviewer.id, "source": source, **(details or {})})
     _after_new_reviewer(nomination, actor)
+    notify_assigned(reviewer, campaign, [nomination.display_title])
     return assignment
+
+
+def notify_assigned(reviewer: User, campaign: Campaign, titles: list[str]) -> None:
+    """Tell a reviewer what they now have to score (one notice per assignment action, however many dossiers)."""
+    if not titles:
+        return
+    deadline = f" Hạn chấm điểm: {campaign.review_close_on.strftime('%d/%m/%Y')}." if campaign.review_close_on else ""
+    what = f"hồ sơ “{titles[0]}”" if len(titles) == 1 else f"{len(titles)} hồ sơ"
+    notify(
+        reviewer,
+        f"Bạn được phân công chấm điểm {what} ({campaign.title}).{deadline}",
+        notice_link("review.queue"),
+        subject="Phân công chấm điểm hồ sơ “Dân vận khéo”",
+    )
 
 
 def unassign(assignment: ReviewAssignment, actor: User) -> None:
@@ -501,6 +516,13 @@ def auto_assign(campaign: Campaign, actor: User) -> AutoResult:
         for nomination_id in plan:
             _after_new_reviewer(by_id[nomination_id], actor)
     db.session.flush()
+    new_work: dict[int, list[str]] = defaultdict(list)
+    for nomination_id, chosen in plan.items():
+        for member in chosen:
+            new_work[member].append(by_id[nomination_id].display_title)
+    reviewers = {user.id: user for user in members}
+    for member, titles in new_work.items():
+        notify_assigned(reviewers[member], campaign, titles)
 
     for nomination_id, needed in needs:
         got = len(plan.get(nomination_id, ()))

@@ -37,6 +37,13 @@ def setup_progress(secretary, make_member, make_dossier):
     return done, halfway, idle
 
 
+def reminded() -> list[int]:
+    """Who got a reminder (the assignments of `setup_progress` sent their own notices before)."""
+    return db.session.scalars(
+        sa.select(Notification.user_id).where(Notification.message.startswith("Nhắc nhở")).order_by(Notification.id)
+    ).all()
+
+
 def test_remind_all_notifies_only_unfinished_reviewers(client, auth, secretary, make_member, make_dossier, review_campaign):
     done, halfway, idle = setup_progress(secretary, make_member, make_dossier)
     auth.login(secretary)
@@ -44,8 +51,7 @@ def test_remind_all_notifies_only_unfinished_reviewers(client, auth, secretary, 
     page = client.post(f"/review/campaigns/{review_campaign.id}/progress/remind", follow_redirects=True).get_data(as_text=True)
 
     assert "Đã gửi nhắc nhở tới 2 thành viên chưa hoàn thành chấm điểm." in page
-    notified = db.session.scalars(sa.select(Notification.user_id)).all()
-    assert sorted(notified) == sorted([halfway.id, idle.id])
+    assert sorted(reminded()) == sorted([halfway.id, idle.id])
     event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "remind"))
     assert (event.entity_type, event.entity_id, event.actor_id) == ("campaign", review_campaign.id, secretary.id)
     assert sorted(event.details["reviewer_ids"]) == sorted([halfway.id, idle.id])
@@ -58,7 +64,7 @@ def test_remind_one_reviewer(client, auth, secretary, make_member, make_dossier,
     client.post(f"/review/campaigns/{review_campaign.id}/progress/remind", data={"reviewer_id": idle.id})
     client.post(f"/review/campaigns/{review_campaign.id}/progress/remind", data={"reviewer_id": done.id})
 
-    assert db.session.scalars(sa.select(Notification.user_id)).all() == [idle.id]
+    assert reminded() == [idle.id]
 
 
 def test_progress_page_counts_per_reviewer(client, auth, secretary, make_member, make_dossier, review_campaign):
@@ -81,7 +87,7 @@ def test_chair_sees_progress_but_cannot_remind(client, login_as, secretary, make
     page = client.get(f"/review/campaigns/{review_campaign.id}/progress")
     assert page.status_code == 200 and "Nhắc tất cả" not in page.get_data(as_text=True)
     assert client.post(f"/review/campaigns/{review_campaign.id}/progress/remind").status_code == 403
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(Notification)) == 0
+    assert reminded() == []
 
 
 def test_notifications_page_shows_reminders_newest_first_and_marks_read(client, auth, secretary, make_member, make_dossier, review_campaign):
@@ -93,14 +99,16 @@ def test_notifications_page_shows_reminders_newest_first_and_marks_read(client, 
     switch_to(client, idle)
 
     page = client.get("/notifications").get_data(as_text=True)
-    assert "Bạn có 2 thông báo chưa đọc." in page
+    # The assignment's own notice, the older one, the reminder.
+    assert "Bạn có 3 thông báo chưa đọc." in page
     assert page.index("Nhắc nhở: bạn còn 1 hồ sơ chưa hoàn tất chấm điểm") < page.index("Thông báo cũ hơn")
-    assert page.count('class="unread"') == 2
+    assert page.index("Thông báo cũ hơn") < page.index("Bạn được phân công chấm điểm")
+    assert page.count('class="unread"') == 3
 
     page = client.post("/notifications/read", follow_redirects=True).get_data(as_text=True)
-    assert "Đã đánh dấu 2 thông báo là đã đọc." in page and 'class="unread"' not in page
+    assert "Đã đánh dấu 3 thông báo là đã đọc." in page and 'class="unread"' not in page
     unread = db.session.scalars(sa.select(Notification.user_id).where(Notification.read_at.is_(None))).all()
-    assert unread == [halfway.id]  # only the user's own notices
+    assert set(unread) == {halfway.id}  # only the user's own notices
 
 
 def test_opening_a_notification_marks_it_read_and_goes_to_its_target(client, auth, make_member, make_user):

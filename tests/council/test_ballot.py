@@ -323,7 +323,7 @@ def test_opening_invites_electronic_voters_and_their_queue_offers_the_ballot(cli
     set_attendance(client, ballot, {paper_member.id: "paper"})
     client.post(f"/council/ballots/{ballot.id}/open")
 
-    invited = set(db.session.scalars(sa.select(Notification.user_id)))
+    invited = set(db.session.scalars(sa.select(Notification.user_id).where(Notification.message.contains("Mời đồng chí bỏ phiếu"))))
     assert voter.id in invited and paper_member.id not in invited
     become(voter)
     queue = client.get("/review/queue").get_data(as_text=True)
