@@ -161,10 +161,19 @@ def transition(campaign_id: int, action: str):
     if not EmptyForm().validate_on_submit():
         flash(SESSION_EXPIRED, "error")
         return redirect(url_for(".show", campaign_id=campaign.id))
+
+    def done() -> str:
+        # Called once the move is committed: the job reads the opened campaign.
+        if campaign_action is workflow.CampaignAction.OPEN_NOMINATIONS:
+            from dvkheo.core import jobs
+
+            jobs.enqueue("dvkheo.campaigns.notices.announce_opening", campaign.id)
+        return f"Đợt bình xét đã chuyển sang giai đoạn “{campaign.status.label}”."
+
     return perform(
         lambda: workflow.apply(campaign, campaign_action, current_user),
         url_for(".show", campaign_id=campaign.id),
-        lambda: f"Đợt bình xét đã chuyển sang giai đoạn “{campaign.status.label}”.",
+        done,
     )
 
 
