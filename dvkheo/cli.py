@@ -49,6 +49,9 @@ def register_cli(app: Flask) -> None:
     from dvkheo.privacy.cli import privacy_cli
 
     app.cli.add_command(privacy_cli)
+    from dvkheo.review.cli import review_cli
+
+    app.cli.add_command(review_cli)
     from dvkheo.core.backup import backup_command, restore_command
 
     app.cli.add_command(backup_command)
