@@ -225,6 +225,8 @@ def _secretary_cards(user: User, today: date) -> list[TodoCard]:
         url_for("council.ballots", campaign_id=single) if single else url_for("campaigns.index"), items,
     ))
 
+    cards.append(_unballoted_card(user))
+
     returned = sa.exists().where(
         AuditEvent.entity_type == "decision", AuditEvent.entity_id == Decision.id, AuditEvent.action == "return"
     )
@@ -243,6 +245,32 @@ def _secretary_cards(user: User, today: date) -> list[TodoCard]:
     ))
     cards.append(_data_requests_card(user, today))
     return cards
+
+
+def _unballoted_card(user: User) -> TodoCard:
+    """Shortlisted dossiers of a campaign in its council phase that no ballot yet carries: a ballot to prepare."""
+    from dvkheo.council.models import BallotItem, BallotStatus, CouncilBallot
+
+    on_ballot = (
+        sa.select(BallotItem.id)
+        .join(CouncilBallot, BallotItem.ballot_id == CouncilBallot.id)
+        .where(BallotItem.nomination_id == Nomination.id, CouncilBallot.status != BallotStatus.CLOSED)
+        .exists()
+    )
+    rows, count, single = _rows(
+        sa.select(Nomination.id, Nomination.title, Nomination.campaign_id, Campaign.title.label("campaign_title"))
+        .join(Campaign, Nomination.campaign_id == Campaign.id)
+        .where(_own_campaigns(user), Campaign.status == CampaignStatus.COUNCIL_DECISION,
+               Nomination.status == NominationState.SHORTLISTED, ~on_ballot)
+        .order_by(Nomination.campaign_id, Nomination.title, Nomination.id),
+        Nomination.campaign_id,
+    )
+    return TodoCard(
+        "unballoted", "Hồ sơ đề cử chưa có phiên bỏ phiếu", count, "Mọi hồ sơ đề cử đã có phiên bỏ phiếu.",
+        url_for("council.ballots", campaign_id=single) if single else url_for("campaigns.index"),
+        [TodoItem(row.title or "(Chưa đặt tên mô hình)", url_for("council.ballots", campaign_id=row.campaign_id),
+                  f"{row.campaign_title}: lập phiên bỏ phiếu của Hội đồng") for row in rows],
+    )
 
 
 def _data_requests_card(user: User, today: date) -> TodoCard:

@@ -108,6 +108,7 @@ def busy_committee(make_campaign, make_nomination, make_user, make_unit, make_aw
     db.session.add(Objection(campaign_id=voting.id, nomination_id=public.id, author_name="Người dân", author_contact="",
                              content="Đã trả lời", status=ObjectionStatus.ANSWERED))
     council = make_campaign(title="Đợt Hội đồng", status=CampaignStatus.COUNCIL_DECISION)
+    make_nomination(campaign=council, status=NominationState.SHORTLISTED, title="Hồ sơ đề cử chờ bỏ phiếu", with_evidence=False)
     award_form = make_award_form(council)
     chair = make_user(Role.CHAIR, province, full_name="Phạm Văn Chủ Tịch")
     secretary = make_user(Role.SECRETARY, province, full_name="Nguyễn Thị Thư Ký")
@@ -136,6 +137,7 @@ def test_secretary_home_lists_screening_late_reviews_objections_ballots_and_retu
     assert count_of(page, "objections") == 1 and "Mô hình được phản ánh" in card(page, "objections")
     ballots = card(page, "ballots")
     assert count_of(page, "ballots") == 1 and f'href="/council/ballots/{busy_committee["ballot"].id}"' in ballots
+    assert count_of(page, "unballoted") == 1 and "Hồ sơ đề cử chờ bỏ phiếu" in card(page, "unballoted")
     assert count_of(page, "returned_drafts") == 1 and "Dự thảo bị trả lại" in card(page, "returned_drafts")
     assert "Dự thảo mới chờ duyệt" not in card(page, "returned_drafts")
     assert count_of(page, "data_requests") == 1 and "còn 5 ngày" in card(page, "data_requests")
@@ -149,7 +151,7 @@ def test_secretary_of_another_province_sees_nothing_of_this_one(client, login_as
 
     page = home(client)
 
-    for key in ("screen", "late_reviews", "objections", "ballots", "returned_drafts", "data_requests"):
+    for key in ("screen", "late_reviews", "objections", "ballots", "unballoted", "returned_drafts", "data_requests"):
         assert count_of(page, key) == 0, key
     assert "Hiện không có việc nào đang chờ bạn." in page
 
@@ -209,12 +211,12 @@ def test_reviewer_home_lists_pending_sheets_nearest_deadline_first_and_open_ball
 
 
 def test_admin_home_lists_units_without_accounts_and_data_requests(client, login_as, make_unit, make_user, province, busy_committee):
-    make_unit("Xã Chưa Có Ai", parent=province)
+    make_unit("Tỉnh Chưa Có Ai", kind="province", code="99")
     login_as(Role.ADMIN)
 
     page = home(client)
 
-    assert "Xã Chưa Có Ai" in card(page, "units_without_accounts")
+    assert "Tỉnh Chưa Có Ai (99)" in card(page, "units_without_accounts")  # the highest levels first
     assert "Tỉnh Quảng Ngãi" not in card(page, "units_without_accounts")  # its secretary and chair have accounts
     assert count_of(page, "data_requests") == 1
 
@@ -252,7 +254,7 @@ def test_home_query_count_does_not_grow_with_the_rows(client, auth, count_querie
 
     assert after == before
     # The signed-in user, the unread notices, the user's unit, then one query per card.
-    assert after == {"secretary": 3 + 6, "chair": 3 + 4, "reviewer": 3 + 2}[role]
+    assert after == {"secretary": 3 + 7, "chair": 3 + 4, "reviewer": 3 + 2}[role]
 
 
 def test_unit_home_query_count_is_bounded(client, login_as, count_queries, make_unit, make_campaign, make_nomination, province):
