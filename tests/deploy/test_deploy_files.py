@@ -68,3 +68,20 @@ def test_the_folders_the_app_writes_are_writable_under_the_units_sandbox():
         assert "ProtectSystem=strict" in unit.read_text(encoding="utf-8")
         for folder in folders:
             assert any(folder.is_relative_to(root) for root in writable), (unit.name, folder)
+
+
+def test_every_flask_command_the_units_start_exists(app):
+    """A unit that names a command the app lacks fails only at 6:30 some morning, silently: check them all."""
+    import shlex
+
+    runner = app.test_cli_runner()
+    commands = []
+    for unit in sorted((DEPLOY / "systemd").glob("*.service")):
+        for line in unit.read_text().splitlines():
+            if line.startswith("ExecStart=") and "flask --app wsgi" in line:
+                arguments = shlex.split(re.sub(r"^ExecStart=\S*flask --app wsgi", "", line))
+                commands.append((unit.name, arguments))
+    assert len(commands) >= 4
+    for unit_name, arguments in commands:
+        result = runner.invoke(args=[*arguments, "--help"])
+        assert result.exit_code == 0, f"{unit_name}: flask {' '.join(arguments)}: {result.output}"
