@@ -128,7 +128,7 @@ def test_secretary_drafts_chair_approves_and_issues(client, auth, make_council_r
     assert response.status_code == 422
     html = response.get_data(as_text=True)
     assert 'value="31/02/2026"' in html and "Ngày không hợp lệ" in html
-    response = client.post(f"/awards/decisions/{decision.id}/issue", data={"csrf_token": _csrf(page), "decided_on": "20/11/2026"})
+    response = client.post(f"/awards/decisions/{decision.id}/issue", data={"csrf_token": _csrf(page), "decided_on": "20/11/2026", "confirmed": "1"})
     assert response.status_code == 302
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Đã ban hành Quyết định số 01-QĐ/BDVTU ngày 20/11/2026" in page

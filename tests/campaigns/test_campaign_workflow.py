@@ -250,7 +250,7 @@ def test_blocked_action_is_explained_not_offered(client, login_as, province, rea
 def test_transition_over_http_commits_and_shows_history(client, login_as, province, ready_campaign):
     campaign = ready_campaign(S.DRAFT)
     secretary = login_as(Role.SECRETARY, province)
-    response = client.post(f"/campaigns/{campaign.id}/phase/open_nominations", follow_redirects=True)
+    response = client.post(f"/campaigns/{campaign.id}/phase/open_nominations", data={"confirmed": "1"}, follow_redirects=True)
     html = response.get_data(as_text=True)
     assert "Đợt bình xét đã chuyển sang giai đoạn “Đang nhận hồ sơ”." in html
     assert "Mở nhận hồ sơ" in html and "(Đang chuẩn bị → Đang nhận hồ sơ)" in html

@@ -22,8 +22,10 @@ def sheet(secretary, make_member, make_dossier):
     return assignment
 
 
-def form_data(criteria, points, comments=None, button="save"):
+def form_data(criteria, points, comments=None, button="save", confirmed=True):
     data = {button: "1"}
+    if button == "finalise" and confirmed:
+        data["confirmed"] = "1"  # as posted from the confirmation page (test_confirmations.py covers asking)
     for index, criterion in enumerate(criteria):
         value = points[index]
         data[f"points_{criterion.id}"] = "" if value is None else str(value)
