@@ -52,6 +52,14 @@ def test_full_ballot_passes_and_fails_dossiers(client, become, secretary, counci
 
     response = client.post(f"/council/ballots/{ballot.id}/tally", data=tally_data(ballot, 1, [(1, 0), (0, 1)]))
     assert response.status_code == 302
+    # Counting cannot be undone: the first post only asks, saying what becomes final.
+    response = client.post(f"/council/ballots/{ballot.id}/close", data={"meeting_end_time": "11:30"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and "Kiểm phiếu và kết thúc phiên bỏ phiếu?" in html
+    assert "Không thể hoàn tác." in html and "không thể mở lại phiên bỏ phiếu" in html
+    assert "Phiếu đã nhận: 5 của 5 thành viên có mặt" in html and "kết thúc lúc 11 giờ 30 phút" in html
+    assert 'name="meeting_end_time" value="11:30"' in html
+    assert _ballot(ballot.id).status is BallotStatus.OPEN
     assert client.post(f"/council/ballots/{ballot.id}/close", data={"meeting_end_time": "11:30", "confirmed": "1"}).status_code == 302
 
     ballot = _ballot(ballot.id)
