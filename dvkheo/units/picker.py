@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from dvkheo.core.text import like_pattern
+from dvkheo.core import search as words
 from dvkheo.extensions import db
 from dvkheo.units.models import Unit
 
@@ -38,9 +38,9 @@ def search(text: str | None, limit: int = MAX_MATCHES) -> list[Unit]:
     text = (text or "").strip()
     if not text:
         return []
-    # One search for the whole app: when dvkheo/core/search.py matches words, this line follows it.
-    condition = Unit.search_text.like(like_pattern(text), escape="\\")
-    return list(db.session.scalars(sa.select(Unit).where(condition).order_by(Unit.depth, Unit.name, Unit.code).limit(limit)))
+    # The units page's own search (dvkheo/core/search.py): words, folded, the last one a prefix.
+    query = sa.select(Unit).where(words.matches(text, Unit.search_text)).order_by(Unit.depth, Unit.name, Unit.code)
+    return list(db.session.scalars(query.limit(limit)))
 
 
 def by_code(code: str) -> Unit | None:
