@@ -21,7 +21,7 @@ from dvkheo.core import search
 from dvkheo.core.urls import paginate, query_int
 from dvkheo.extensions import db
 from dvkheo.units.models import Unit, subtree_condition
-from dvkheo.units.operations import unit_by_code
+from dvkheo.units import picker
 
 # Roles whose work is scoped by their unit (access.py compares user.unit_id): they need one.
 ROLES_NEEDING_UNIT = (Role.UNIT_SUBMITTER, Role.SECRETARY, Role.REVIEWER, Role.CHAIR)
@@ -60,7 +60,7 @@ def account_problems(
     if owner is not None and owner is not user:
         problems.append(UserError("Thư điện tử này đã được dùng cho một tài khoản khác.", "email"))
     if role in ROLES_NEEDING_UNIT and unit is None:
-        problems.append(UserError(f"Vai trò “{role.label}” cần gắn với một đơn vị; vui lòng nhập mã đơn vị.", "unit_code"))
+        problems.append(UserError(f"Vai trò “{role.label}” cần gắn với một đơn vị; vui lòng chọn đơn vị.", "unit_code"))
     if user is None and not password:
         problems.append(UserError("Vui lòng đặt mật khẩu cho tài khoản mới.", "password"))
     if user is not None and _is_actor(user, actor):
@@ -156,13 +156,14 @@ def set_active(user: User, active: bool, actor: Any) -> bool:
 
 
 def _unit_from_form(form: UserForm) -> Unit | None:
-    """The unit the form names by code (None when blank); raises UserError for an unknown code."""
-    code = (form.unit_code.data or "").strip()
-    if not code:
+    """The unit the form names by code (any case) or name (None when blank); raises UserError when
+    the text names no unit or several (the form then lists them: dvkheo/units/picker.py)."""
+    text = (form.unit_code.data or "").strip()
+    if not text:
         return None
-    unit = unit_by_code(code)
+    unit, matches = picker.resolve(text)
     if unit is None:
-        raise UserError(f"Không tìm thấy đơn vị có mã “{code}”. Tra mã ở trang Đơn vị.", "unit_code")
+        raise UserError(picker.problem(text, matches), "unit_code")
     return unit
 
 
@@ -256,11 +257,14 @@ def user_create():
     form = UserForm()
     if request.method == "GET":
         form.unit_code.data = request.args.get("unit_code", "")
-    user, _ = _submit(form, None)
+    unit_picker = picker.read(form.unit_code)
+    user, _ = (None, None) if unit_picker.searching else _submit(form, None)
     if user is not None:
         flash(f"Đã tạo tài khoản {user.email} ({user.role.label}).", "success")
         return redirect(url_for("accounts.users"))
-    return render_template("accounts/user_form.html", form=form, user=None, roles_needing_unit=ROLES_NEEDING_UNIT)
+    return render_template(
+        "accounts/user_form.html", form=form, user=None, roles_needing_unit=ROLES_NEEDING_UNIT, unit_picker=unit_picker
+    )
 
 
 @bp.route("/admin/users/<int:user_id>/edit", methods=["GET", "POST"])
@@ -275,7 +279,8 @@ def user_edit(user_id: int):
         form.role.data = user.role.value
         form.unit_code.data = user.unit.code if user.unit else ""
     editing_self = user.id == current_user.id
-    saved, changes = _submit(form, user)
+    unit_picker = picker.read(form.unit_code)
+    saved, changes = (None, None) if unit_picker.searching else _submit(form, user)
     if saved is not None:
         if editing_self and session.get("_user_id", "").split(":")[:2] != saved.get_id().split(":"):
             login_user(saved)  # the new session_version would otherwise log the administrator out
@@ -287,7 +292,7 @@ def user_edit(user_id: int):
     history = [event for event in audit.history("user", user.id) if event.action != "login"]
     return render_template(
         "accounts/user_form.html", form=form, user=user, history=history[-20:],
-        roles_needing_unit=ROLES_NEEDING_UNIT, action_form=EmptyForm(),
+        roles_needing_unit=ROLES_NEEDING_UNIT, action_form=EmptyForm(), unit_picker=unit_picker,
         role_labels={role.value: label for role, label in ROLE_LABELS.items()},
     )
 

@@ -76,7 +76,7 @@ class PasswordResetForm(_AccountPasswordForm):
 
 
 class UserForm(FlaskForm):
-    """An account as the administrator edits it; the unit is named by its code (trees hold thousands)."""
+    """An account as the administrator edits it; the unit is searched by code or name (trees hold thousands)."""
 
     full_name = StringField("Họ và tên", validators=[DataRequired("Vui lòng nhập họ và tên."), Length(max=200, message="Họ và tên tối đa 200 ký tự.")])
     email = EmailField(
@@ -84,7 +84,11 @@ class UserForm(FlaskForm):
         validators=_email_validators(),
     )
     role = SelectField("Vai trò", choices=[SelectChoice(role.value, label) for role, label in ROLE_LABELS.items()])
-    unit_code = StringField("Mã đơn vị", validators=[Optional(), Length(max=40, message="Mã đơn vị tối đa 40 ký tự.")])
+    unit_code = StringField(
+        "Đơn vị",
+        validators=[Optional(), Length(max=255, message="Mã hoặc tên đơn vị tối đa 255 ký tự.")],
+        render_kw={"autocomplete": "off"},
+    )
     active = BooleanField("Đang hoạt động (được đăng nhập)", default=True)
     # "new-password" stops browsers from filling in the administrator's own saved password.
     password = PasswordField("Mật khẩu mới", validators=[Optional(), _strong_password], render_kw={"autocomplete": "new-password"})

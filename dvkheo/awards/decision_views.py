@@ -23,6 +23,7 @@ from dvkheo.awards.models import AwardForm, Decision, DecisionAwardee, DecisionS
 from dvkheo.awards.views import bp
 from dvkheo.campaigns.models import Campaign
 from dvkheo.core import audit
+from dvkheo.core.confirm import Confirmation, ask, is_confirmed
 from dvkheo.core.forms import EmptyForm
 from dvkheo.core.rules import RuleRefused
 from dvkheo.core.timeutil import format_date, today_in_vietnam
@@ -167,6 +168,34 @@ def new_decision(campaign_id: int):
 
 # --- one decision ------------------------------------------------------------------------------------
 
+CONFIRMED_MOVES = (workflow.DecisionAction.ISSUE, workflow.DecisionAction.DISCARD)
+
+
+def decision_confirmation(decision: Decision, move, decided_on=None) -> Confirmation:
+    """What issuing or discarding a decision asks; with `decided_on` (the typed date) it repeats it."""
+    if move is workflow.DecisionAction.DISCARD:
+        return Confirmation(
+            question="Hủy dự thảo quyết định này?",
+            irreversible="Dự thảo bị hủy và không khôi phục được; các hồ sơ trong danh sách trở lại chờ quyết định.",
+            button="Hủy dự thảo",
+            details=(f"Dự thảo: {decision.title}",),
+            danger=True,
+        )
+    details = [f"Trích yếu: {decision.title}"]
+    if decided_on:
+        details.append(f"Ngày ban hành: {format_date(decided_on)}")
+    if decision.kind in ops.AWARDING_KINDS:
+        details.append(f"Số tập thể, cá nhân được khen thưởng: {len(decision.awardees)}")
+    return Confirmation(
+        question="Ban hành quyết định này?",
+        irreversible=f"Quyết định được lấy số theo sổ văn bản đi của {decision.issuing_body} và có hiệu lực"
+        + ("; giấy khen được cấp số hiệu" if decision.kind in ops.AWARDING_KINDS else "")
+        + ". Quyết định đã ban hành không sửa, không hủy được: muốn thay đổi phải ban hành quyết định sửa đổi hoặc thu hồi.",
+        button="Ban hành quyết định",
+        details=tuple(details),
+    )
+
+
 
 def _decision_page(
     decision: Decision, *, issue_form=None, return_form=None, signed_form=None, errors=None, status: int = 200
@@ -208,6 +237,7 @@ def _decision_page(
         history=audit.history("decision", decision.id),
         history_labels=HISTORY_LABELS,
         field_labels=FIELD_LABELS,
+        confirmations={move.value: decision_confirmation(decision, move) for move in CONFIRMED_MOVES},
     ), status
 
 
@@ -243,6 +273,9 @@ def decision_action(decision_id: int, action: str):
     elif not EmptyForm().validate_on_submit():
         flash(SESSION_EXPIRED, "error")
         return redirect(back)
+    # Issuing and discarding cannot be undone: asked first, unless the move would be refused anyway.
+    if move in CONFIRMED_MOVES and not is_confirmed() and not workflow.blockers(decision, move, current_user, **options):
+        return ask(decision_confirmation(decision, move, options.get("decided_on")), back + "#actions")
     try:
         workflow.apply(decision, move, current_user, reason=reason, **options)
     except RuleRefused as refused:

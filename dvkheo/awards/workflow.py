@@ -241,6 +241,23 @@ def available_actions(decision: Decision, actor: User | None) -> list[A]:
     return [action for action in A if _permitted(decision, action, actor)]
 
 
+def blockers(decision: Decision, action: A, actor: User, **options) -> list[Problem]:
+    """What would refuse `action` now, changing nothing: the role, scope and guard checks of `apply`.
+
+    Lets a view ask for confirmation only of a move that would go through (dvkheo/core/confirm.py).
+    Takes `apply`'s ISSUE options; ticked warnings count as acknowledged, as `apply` records them.
+    """
+    action = A(action)
+    rule = _permitted(decision, action, actor)
+    if rule is None:
+        return [Problem("transition", f"Không thể “{action.label.lower()}” quyết định này.")]
+    options = dict(options)
+    if action is A.ISSUE:
+        options["decided_on"] = options.get("decided_on") or today_in_vietnam()
+        options["warnings"] = [] if options.get("acknowledge_warnings") else decisions.achievement_warnings(decision)
+    return [problem for guard in rule.guards for problem in guard(decision, actor, options)]
+
+
 def apply(decision: Decision, action: A, actor: User, reason: str | None = None, **options) -> S:
     """Move the decision by `action`.
 

@@ -42,6 +42,7 @@ from dvkheo.campaigns.models import (
 )
 from dvkheo.core import audit
 from dvkheo.core.audit import AuditEvent
+from dvkheo.core.confirm import Confirmation, ask, is_confirmed
 from dvkheo.core.forms import EmptyForm
 from dvkheo.core.rules import Problem
 from dvkheo.core.timeutil import format_date
@@ -110,6 +111,20 @@ def show(campaign_id: int):
         can_edit=access.can_manage_campaign(current_user, campaign) and operations.settings_editable(campaign),
         rubric_editable=operations.rubric_editable(campaign),
         form=EmptyForm(),
+        confirmations={
+            action: phase_confirmation(campaign, action)
+            for action, problems in steps if not problems and action in workflow.CONSEQUENCES
+        },
+    )
+
+
+def phase_confirmation(campaign: Campaign, action: workflow.CampaignAction) -> Confirmation:
+    """What the secretary (or chair) is asked before moving the campaign on."""
+    return Confirmation(
+        question=f"{action.label}?",
+        irreversible=workflow.CONSEQUENCES[action],
+        button=action.label,
+        details=(f"Đợt bình xét: {campaign.title}", f"Giai đoạn hiện tại: {campaign.status.label}"),
     )
 
 
@@ -161,6 +176,9 @@ def transition(campaign_id: int, action: str):
     if not EmptyForm().validate_on_submit():
         flash(SESSION_EXPIRED, "error")
         return redirect(url_for(".show", campaign_id=campaign.id))
+    # A blocked move is not asked about: it goes straight to its refusal and the reasons.
+    if campaign_action in workflow.CONSEQUENCES and not is_confirmed() and not workflow.blockers(campaign, campaign_action):
+        return ask(phase_confirmation(campaign, campaign_action), url_for(".show", campaign_id=campaign.id) + "#phase-actions")
 
     def done() -> str:
         # Called once the move is committed: the job reads the opened campaign.

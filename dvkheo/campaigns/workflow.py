@@ -56,6 +56,21 @@ ACTION_LABELS = {
     CampaignAction.CLOSE: "Kết thúc đợt bình xét",
 }
 
+# What each phase change makes final, said on its confirmation (dvkheo/core/confirm.py). Going back to
+# draft is absent: it undoes itself (open nominations again), so it is not asked.
+CONSEQUENCES = {
+    CampaignAction.OPEN_NOMINATIONS: "Các đơn vị thấy đợt bình xét và bắt đầu lập, nộp hồ sơ. "
+    "Chỉ trở lại chuẩn bị được khi chưa có hồ sơ nào.",
+    CampaignAction.START_REVIEW: "Các đơn vị không nộp, sửa hồ sơ được nữa và thang điểm bị khóa. "
+    "Không thể quay lại giai đoạn nhận hồ sơ.",
+    CampaignAction.OPEN_PUBLIC_VOTING: "Danh sách đề cử được công khai cho người dân xem, góp ý và bình chọn. "
+    "Không thể quay lại sơ loại và chấm điểm.",
+    CampaignAction.START_COUNCIL_DECISION: "Kết thúc sơ loại, chấm điểm và công khai lấy ý kiến: "
+    "không chấm điểm, bình chọn thêm được nữa. Không thể quay lại giai đoạn trước.",
+    CampaignAction.PUBLISH_AWARDS: "Kết quả khen thưởng được công bố công khai. Không thể rút lại việc công bố.",
+    CampaignAction.CLOSE: "Đợt bình xét kết thúc, chỉ còn để tra cứu. Không thể mở lại.",
+}
+
 # Audit labels for the campaign history ("create"/"update" come from operations.py).
 HISTORY_LABELS = {
     "create": "Tạo đợt bình xét",

@@ -24,6 +24,7 @@ from dvkheo.awards.forms import PREFIX_MEANINGS, AwardFormEditForm, AwardFormFor
 from dvkheo.awards.models import AwardForm, SignerPrefix
 from dvkheo.campaigns.models import CampaignStatus
 from dvkheo.core import audit
+from dvkheo.core.confirm import Confirmation, ask, is_confirmed
 from dvkheo.core.forms import EmptyForm
 from dvkheo.core.rules import RuleRefused
 from dvkheo.core.storage import UploadRejected, discard, send_stored
@@ -631,6 +632,7 @@ def _ballot_page(ballot: CouncilBallot, *, attendance_form=None, tally_form=None
         has_written_opinion=ops.has_written_opinion,
         errors=errors or [],
         button_form=EmptyForm(),
+        close_confirmation=close_confirmation(ballot) if close_form is not None else None,
     ), status
 
 
@@ -713,6 +715,30 @@ def meeting(ballot_id: int):
     return redirect(url_for(".ballot", ballot_id=ballot.id) + "#meeting")
 
 
+def close_confirmation(ballot: CouncilBallot, meeting_end: dict | None = None) -> Confirmation:
+    """What "Kiểm phiếu và kết thúc" asks; with `meeting_end` (the typed end of the meeting) it repeats it."""
+    from dvkheo.core.timeutil import format_date
+
+    present = sum(1 for a in ballot.attendances if a.present)
+    details = [
+        f"Phiếu đã nhận: {ops.votes_received(ballot)} của {present} thành viên có mặt",
+        f"Số hồ sơ trong phiếu bầu: {len(ballot.items)}",
+    ]
+    if meeting_end:
+        end_on = meeting_end.get("meeting_end_on") or ballot.meeting_on
+        details.append(
+            f"Biên bản ghi cuộc họp kết thúc lúc {clock_words(meeting_end['meeting_end_time'])}"
+            + (f", ngày {format_date(end_on)}" if end_on else "")
+        )
+    return Confirmation(
+        question="Kiểm phiếu và kết thúc phiên bỏ phiếu?",
+        irreversible="Sau khi kiểm phiếu, không ai bỏ phiếu thêm được. Kết quả tính theo các phiếu đã nhận, "
+        "hồ sơ được chuyển theo kết quả và biên bản họp được lấy số; không thể mở lại phiên bỏ phiếu.",
+        button="Kiểm phiếu và kết thúc",
+        details=tuple(details),
+    )
+
+
 @bp.route("/ballots/<int:ballot_id>/close", methods=["POST"])
 @login_required
 def close_ballot(ballot_id: int):
@@ -730,6 +756,8 @@ def close_ballot(ballot_id: int):
                 ballot, close_form=form, errors=[f"Chưa kiểm phiếu. {problem}" for problem in problems], status=422,
             )
         meeting_end = {"meeting_end_time": form.meeting_end_time.data, "meeting_end_on": form.meeting_end_on.data}
+        if not is_confirmed():
+            return ask(close_confirmation(ballot, meeting_end), url_for(".ballot", ballot_id=ballot.id) + "#ballot-actions")
     else:
         meeting_end = {}
     response = _ballot_action(

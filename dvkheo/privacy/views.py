@@ -17,6 +17,7 @@ from flask_login import current_user, login_required
 from dvkheo import access
 from dvkheo.campaigns.models import Campaign
 from dvkheo.core import audit
+from dvkheo.core.confirm import Confirmation, ask, is_confirmed
 from dvkheo.core.rules import RuleRefused
 from dvkheo.core.timeutil import format_date, utcnow
 from dvkheo.core.urls import paginate
@@ -196,7 +197,23 @@ def _render(item: DataRequest, form: HandleForm, status: int = 200, general: lis
         actions=requests.available_actions(item, current_user), A=requests.RequestAction,
         history=audit.history("data_request", item.id), history_labels=requests.HISTORY_LABELS,
         reference=requests.reference(item), now=utcnow(), matches=(len(voters), len(objections)),
+        erase_confirmation=erase_confirmation(item, (len(voters), len(objections))),
     ), status
+
+
+def erase_confirmation(item: DataRequest, matches: tuple[int, int] | None = None) -> Confirmation:
+    """What "Xóa, ẩn danh dữ liệu" asks; with `matches` (voters, objections) it says how many records."""
+    voters, objections = matches if matches is not None else (
+        (0, 0) if item.awaiting_confirmation else tuple(len(rows) for rows in requests.matching_records(item))
+    )
+    return Confirmation(
+        question=f"Xóa, ẩn danh dữ liệu theo yêu cầu {requests.reference(item)}?",
+        irreversible="Thư điện tử của người bình chọn và họ tên, liên hệ trong các phản ánh khớp với liên hệ của người yêu cầu "
+        "bị xóa và không khôi phục được. Phiếu bình chọn và chuỗi ghi nhận phiếu giữ nguyên.",
+        button=requests.RequestAction.ERASE.label,
+        details=(f"Bản ghi khớp: {voters} người bình chọn, {objections} phản ánh",),
+        danger=True,
+    )
 
 
 @bp.route("/quan-ly/yeu-cau-du-lieu/<int:request_id>/<any(start, erase, complete, refuse):action>", methods=["POST"])
@@ -207,6 +224,9 @@ def act(request_id: int, action: str):
     if not form.validate_on_submit():
         return _render(item, form, 422, ["Phiên làm việc đã hết hạn hoặc yêu cầu không hợp lệ; vui lòng tải lại trang."])
     step = requests.RequestAction(action)
+    # Erasing cannot be undone: asked first, unless it would be refused anyway (the refusal then says why).
+    if step is requests.RequestAction.ERASE and not is_confirmed() and step in requests.available_actions(item, current_user):
+        return ask(erase_confirmation(item), url_for(".request_detail", request_id=item.id))
     try:
         requests.apply(item, step, current_user, form.answer.data or "")
     except RuleRefused as refused:

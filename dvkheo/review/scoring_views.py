@@ -10,6 +10,7 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 from dvkheo import access
+from dvkheo.core.confirm import Confirmation, ask, is_confirmed
 from dvkheo.core.rules import RuleRefused
 from dvkheo.extensions import db
 from dvkheo.nominations.models import Nomination
@@ -53,6 +54,31 @@ def paper_entry(assignment_id: int):
     return _sheet_page(sheet, paper=True)
 
 
+def _complete(campaign, entries) -> bool:
+    """Every criterion has points and, when the campaign asks for them, a comment (what finalising requires)."""
+    return all(
+        entries[c.id].points is not None and (entries[c.id].comment.strip() or not campaign.comments_required)
+        for c in campaign.criteria
+    )
+
+
+def finalise_confirmation(sheet: ReviewAssignment, entries=None, *, paper: bool) -> Confirmation:
+    """What "Hoàn tất chấm điểm" asks; with `entries` (the typed sheet) it also shows the total."""
+    nomination = sheet.nomination
+    campaign = nomination.campaign
+    details = [f"Hồ sơ số {nomination.id}: {nomination.display_title}"]
+    if paper:
+        details.append(f"Phiếu chấm giấy của thành viên {sheet.reviewer.full_name}")
+    if entries is not None:
+        details.append(f"Tổng điểm: {sum(entry.points or 0 for entry in entries.values())}/{campaign.max_total_score}")
+    return Confirmation(
+        question="Hoàn tất chấm điểm hồ sơ này?",
+        irreversible="Sau khi hoàn tất, phiếu chấm bị khóa: không sửa được điểm và nhận xét nữa.",
+        button="Hoàn tất chấm điểm",
+        details=tuple(details),
+    )
+
+
 def _sheet_page(sheet: ReviewAssignment, *, paper: bool):
     nomination = sheet.nomination
     campaign = nomination.campaign
@@ -68,6 +94,11 @@ def _sheet_page(sheet: ReviewAssignment, *, paper: bool):
                 flash(problem.message, "error")
             return redirect(url_for(endpoint, assignment_id=sheet.id))
         if form.validate():
+            entries = form.entries(criteria)
+            # Finalising locks the sheet: a complete sheet is confirmed first; an incomplete one goes
+            # on to save_scores, which refuses it with every missing point and comment marked.
+            if form.wants_finalise and not is_confirmed() and _complete(campaign, entries):
+                return ask(finalise_confirmation(sheet, entries, paper=paper), url_for(endpoint, assignment_id=sheet.id))
             try:
                 completed = scoring.save_scores(sheet, form.entries(criteria), current_user, finalise=form.wants_finalise)
             except RuleRefused as refused:
@@ -114,6 +145,7 @@ def _sheet_page(sheet: ReviewAssignment, *, paper: bool):
         show_others=show_others,
         colleagues=colleagues,
         conflict_form=ConflictForm(formdata=None),
+        finalise_confirmation=finalise_confirmation(sheet, paper=paper),
     ), (422 if general_errors else 200)
 
 

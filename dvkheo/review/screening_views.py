@@ -16,6 +16,7 @@ from flask_login import current_user, login_required
 from dvkheo import access
 from dvkheo.campaigns import operations as campaign_ops
 from dvkheo.campaigns.models import NomineeKind
+from dvkheo.core.confirm import Confirmation, ask, is_confirmed
 from dvkheo.core.forms import EmptyForm
 from dvkheo.core.rules import RuleRefused
 from dvkheo.core.timeutil import today_in_vietnam
@@ -122,11 +123,21 @@ def _load_for_screening(nomination_id: int) -> Nomination:
     return nomination
 
 
-def _decide(nomination_id: int, key: str, form, run: Callable[[Nomination, object], object], success: Callable[[Nomination], str]):
-    """Validate `form`, run the operation, commit once; on refusal roll back and show the page again."""
+def _decide(
+    nomination_id: int, key: str, form, run: Callable[[Nomination, object], object], success: Callable[[Nomination], str],
+    confirmation: Callable[[Nomination, object], Confirmation | None] | None = None,
+):
+    """Validate `form`, run the operation, commit once; on refusal roll back and show the page again.
+
+    An irreversible step passes `confirmation`: unless confirmed, the step is asked about first
+    (when `confirmation` returns None, the step would be refused anyway and goes on to say why).
+    """
     nomination = _load_for_screening(nomination_id)
     if not form.validate_on_submit():
         return _redisplay(nomination_id, key, form)
+    question = confirmation(nomination, form) if confirmation is not None and not is_confirmed() else None
+    if question is not None:
+        return ask(question, url_for("nominations.show", nomination_id=nomination.id))
     try:
         run(nomination, form)
     except RuleRefused as refused:
@@ -179,6 +190,23 @@ def reject(nomination_id: int):
         nomination_id, "reject", RejectForm(),
         lambda n, form: screening.reject(n, current_user, form.reason.data),
         lambda n: "Đã ghi nhận không tiếp nhận hồ sơ; đơn vị đã được thông báo.",
+        # Without a reason the workflow refuses, beside the field: nothing to ask about.
+        confirmation=lambda n, form: reject_confirmation(n, form.reason.data) if (form.reason.data or "").strip() else None,
+    )
+
+
+def reject_confirmation(nomination: Nomination, reason: str | None = None) -> Confirmation:
+    """What "Không tiếp nhận" asks; with `reason` (as typed) it repeats it."""
+    details = [f"Hồ sơ số {nomination.id}: {nomination.display_title}"]
+    if reason:
+        details.append(f"Lý do: {reason.strip()}")
+    return Confirmation(
+        question="Không tiếp nhận hồ sơ này?",
+        irreversible="Hồ sơ dừng ở trạng thái “Không tiếp nhận”: không được xét tiếp, đơn vị không sửa, nộp lại hồ sơ này được. "
+        "Đơn vị được thông báo kèm lý do.",
+        button="Không tiếp nhận",
+        details=tuple(details),
+        danger=True,
     )
 
 
@@ -214,6 +242,7 @@ class ScreeningPanel:
     hold_open: bool
     actions: set[NominationAction] = field(default_factory=set)
     forms: dict = field(default_factory=dict)
+    reject_confirmation: Confirmation | None = None
 
     def offers(self, action: NominationAction) -> bool:
         """Whether the panel shows the form of `action` (allowed by the workflow and the campaign's phase)."""
@@ -246,6 +275,7 @@ def panel_context(nomination: Nomination) -> dict:
         hold_open=campaign.status in screening.HOLD_PHASES,
         actions=set(workflow.available_actions(nomination, current_user)) if can_manage else set(),
         forms=forms,
+        reject_confirmation=reject_confirmation(nomination) if can_manage else None,
     )
     return {"screening": panel, "today": today_in_vietnam()}
 

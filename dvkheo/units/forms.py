@@ -24,8 +24,9 @@ class UnitForm(FlaskForm):
     )
     kind = SelectField("Loại đơn vị", choices=[SelectChoice(key, label) for key, label in UNIT_KIND_LABELS.items()])
     parent_code = StringField(
-        "Mã đơn vị cấp trên",
-        validators=[Optional(), Length(max=CODE_MAX, message=f"Mã đơn vị tối đa {CODE_MAX} ký tự.")],
+        "Đơn vị cấp trên",
+        validators=[Optional(), Length(max=NAME_MAX, message=f"Mã hoặc tên đơn vị tối đa {NAME_MAX} ký tự.")],
+        render_kw={"autocomplete": "off"},
     )
     active = BooleanField("Đang hoạt động", default=True)
     document_system_id = SelectField("Thể thức văn bản của đơn vị", coerce=int, choices=[], default=INHERIT_SYSTEM)

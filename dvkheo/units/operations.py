@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from dvkheo.core import audit
 from dvkheo.core.text import fold
 from dvkheo.extensions import db
+from dvkheo.units import picker
 from dvkheo.units.models import UNIT_KIND_LABELS, Unit
 
 CODE_MAX = 40
@@ -70,17 +71,18 @@ def unit_by_code(code: str) -> Unit | None:
     return db.session.scalar(sa.select(Unit).where(Unit.code == code))
 
 
-def find_parent(code: str | None) -> Unit | None:
-    """The unit a form names as parent by code; None for a blank code (top level).
+def find_parent(text: str | None) -> Unit | None:
+    """The unit a form names as parent by code (any case) or name; None for a blank box (top level).
 
-    Raises UnitError (field `parent_code`) when no unit has that code.
+    Raises UnitError (field `parent_code`) when the text names no unit, or several (the form then
+    lists them to choose from: dvkheo/units/picker.py).
     """
-    code = (code or "").strip()
-    if not code:
+    text = (text or "").strip()
+    if not text:
         return None
-    parent = unit_by_code(code)
+    parent, matches = picker.resolve(text)
     if parent is None:
-        raise UnitError(f"Không tìm thấy đơn vị cấp trên có mã “{code}”.", "parent_code")
+        raise UnitError(picker.problem(text, matches, "đơn vị cấp trên"), "parent_code")
     return parent
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import io
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 
 from dvkheo.access import admin_required, get_or_404
@@ -14,7 +14,7 @@ from dvkheo.core.storage import UploadRejected, clean_original_name
 from dvkheo.core import search
 from dvkheo.core.urls import paginate, query_int
 from dvkheo.extensions import db
-from dvkheo.units import importer, operations
+from dvkheo.units import importer, operations, picker
 from dvkheo.units.forms import UnitForm, UnitImportForm
 from dvkheo.units.models import UNIT_KIND_LABELS, Unit, subtree_condition
 from dvkheo.units.operations import UnitError
@@ -126,7 +126,8 @@ def create():
     form = _unit_form(None, request.values.get("parent_code") or request.args.get("parent_code"))
     if request.method == "GET":
         form.parent_code.data = request.args.get("parent_code", "")
-    if form.validate_on_submit():
+    parent_picker = picker.read(form.parent_code)
+    if not parent_picker.searching and form.validate_on_submit():
         try:
             parent = operations.find_parent(form.parent_code.data)
             unit = operations.create_unit(
@@ -144,7 +145,7 @@ def create():
         else:
             flash(f"Đã thêm đơn vị “{unit.name}”.", "success")
             return redirect(url_for(".index", parent=unit.parent_id) if unit.parent_id else url_for(".index"))
-    return render_template("units/form.html", form=form, unit=None)
+    return render_template("units/form.html", form=form, unit=None, parent_picker=parent_picker)
 
 
 @bp.route("/<int:unit_id>/edit", methods=["GET", "POST"])
@@ -157,7 +158,8 @@ def edit(unit_id: int):
     form.allow_kind(unit.kind)
     if request.method == "GET":
         form.parent_code.data = unit.parent.code if unit.parent else ""
-    if form.validate_on_submit():
+    parent_picker = picker.read(form.parent_code)
+    if not parent_picker.searching and form.validate_on_submit():
         try:
             parent = operations.find_parent(form.parent_code.data)
             changes = operations.update_unit(
@@ -189,6 +191,18 @@ def edit(unit_id: int):
         user_count=db.session.scalar(sa.select(sa.func.count()).select_from(User).where(User.unit_id == unit.id)),
         history=audit.history("unit", unit.id),
         kind_labels=UNIT_KIND_LABELS,
+        parent_picker=parent_picker,
+    )
+
+
+@bp.route("/picker")
+@admin_required
+def picker_matches():
+    """Units matching `q` (code or name, any case, with or without diacritics) for static/js/unit_picker.js."""
+    units = picker.search(request.args.get("q", ""), limit=picker.MAX_MATCHES + 1)
+    return jsonify(
+        matches=[match.as_json() for match in picker.describe(units[: picker.MAX_MATCHES])],
+        more=len(units) > picker.MAX_MATCHES,
     )
 
 

@@ -89,7 +89,7 @@ def test_user_create_with_duplicate_email_shows_vietnamese_error_and_keeps_typed
 @pytest.mark.parametrize("role", ROLES_NEEDING_UNIT, ids=lambda role: role.value)
 def test_user_with_unit_scoped_role_and_no_unit_is_refused(admin, client, role):
     text = text_of(client.post("/admin/users/new", data=form_for(role=role.value, unit_code="")))
-    assert f"Vai trò “{role.label}” cần gắn với một đơn vị; vui lòng nhập mã đơn vị." in text
+    assert f"Vai trò “{role.label}” cần gắn với một đơn vị; vui lòng chọn đơn vị." in text
     assert account("hanh@example.vn") is None
 
 
@@ -101,7 +101,7 @@ def test_user_without_unit_is_allowed_for_citizens_and_administrators(admin, cli
 
 def test_user_with_unknown_unit_code_is_refused(admin, client):
     text = text_of(client.post("/admin/users/new", data=form_for(unit_code="KHONG-CO")))
-    assert "Không tìm thấy đơn vị có mã “KHONG-CO”." in text
+    assert "Không tìm thấy đơn vị có mã hoặc tên “KHONG-CO”." in text
 
 
 def test_user_create_without_password_is_refused(admin, client):

@@ -128,7 +128,15 @@ def test_secretary_drafts_chair_approves_and_issues(client, auth, make_council_r
     assert response.status_code == 422
     html = response.get_data(as_text=True)
     assert 'value="31/02/2026"' in html and "Ngày không hợp lệ" in html
+    # Issuing cannot be undone: the first post only asks, saying so, and carries the typed date on.
     response = client.post(f"/awards/decisions/{decision.id}/issue", data={"csrf_token": _csrf(page), "decided_on": "20/11/2026"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and "Ban hành quyết định này?" in html
+    assert "Không thể hoàn tác." in html and "Quyết định đã ban hành không sửa, không hủy được" in html
+    assert "Ngày ban hành: 20/11/2026" in html and "Số tập thể, cá nhân được khen thưởng: 2" in html
+    assert 'name="decided_on" value="20/11/2026"' in html and 'name="confirmed" value="1"' in html
+    assert db.session.get(Decision, decision.id).status is DecisionStatus.APPROVED and decision.number is None
+    response = client.post(f"/awards/decisions/{decision.id}/issue", data={"csrf_token": _csrf(page), "decided_on": "20/11/2026", "confirmed": "1"})
     assert response.status_code == 302
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Đã ban hành Quyết định số 01-QĐ/BDVTU ngày 20/11/2026" in page

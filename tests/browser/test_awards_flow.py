@@ -59,6 +59,13 @@ def test_decision_is_drafted_approved_issued_and_its_certificates_print_and_veri
     page.get_by_role("button", name="Duyệt dự thảo").click()
     expect(page.locator(".flash-success").first).to_contain_text("Đã duyệt dự thảo")
     page.get_by_role("button", name="Ban hành quyết định").click()
+    # Issuing cannot be undone: the dialog says so; "Quay lại" changes nothing, confirming issues.
+    dialog = page.get_by_role("dialog")
+    expect(dialog).to_contain_text("Quyết định đã ban hành không sửa, không hủy được")
+    dialog.get_by_role("button", name="Quay lại, chưa thực hiện").click()
+    expect(dialog).to_have_count(0)
+    page.get_by_role("button", name="Ban hành quyết định").click()
+    page.get_by_role("dialog").get_by_role("button", name="Ban hành quyết định").click()
     expect(page.locator(".flash-success").first).to_contain_text("Đã ban hành Quyết định số 01-QĐ/BDVTU")
     expect(page.locator(".flash-success").first).to_contain_text("Đã cấp 3 giấy khen")
     expect(page.locator("body")).to_contain_text("01-QĐ/BDVTU")

@@ -114,6 +114,10 @@ def test_committee_screens_assigns_scores_ranks_and_the_council_votes(page: Page
                 page.locator(f'input[name="points_{criterion.id}"]').fill(str(value))
                 page.locator(f'textarea[name="comment_{criterion.id}"]').fill("Có số liệu, minh chứng rõ ràng.")
             page.get_by_role("button", name="Hoàn tất chấm điểm").click()
+            # Finalising locks the sheet: the dialog says so and asks once more.
+            dialog = page.get_by_role("dialog")
+            expect(dialog).to_contain_text("phiếu chấm bị khóa")
+            dialog.get_by_role("button", name="Hoàn tất chấm điểm").click()
             expect(page.locator(".flash-success, .flash-info").first).to_be_visible()
     db.session.expire_all()
     assert {db.session.get(Nomination, d.id).status for d in (strong, weak)} == {NominationState.SCORED}
@@ -135,6 +139,7 @@ def test_committee_screens_assigns_scores_ranks_and_the_council_votes(page: Page
     # 5. Without a public stage the campaign goes straight to the council, which votes.
     page.goto(f"/campaigns/{campaign.id}")
     page.get_by_role("button", name="Chuyển Hội đồng xét chọn").click()
+    page.get_by_role("dialog").get_by_role("button", name="Chuyển Hội đồng xét chọn").click()
     expect(page.locator("body")).to_contain_text("Hội đồng xét chọn")
     page.goto(f"/council/campaigns/{campaign.id}/ballots")
     # Viewing the page creates nothing; the default award form is made by pressing its button.
@@ -165,6 +170,10 @@ def test_committee_screens_assigns_scores_ranks_and_the_council_votes(page: Page
     # The minutes print the end of the meeting as the secretary types it beside the button.
     page.locator("form.close-ballot").get_by_label("Giờ kết thúc").fill("16:30")
     page.get_by_role("button", name="Kiểm phiếu và kết thúc").click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog).to_contain_text("không thể mở lại phiên bỏ phiếu")
+    page.screenshot(path=str(artifacts_dir / f"council-close-dialog-{backend}.png"))
+    dialog.get_by_role("button", name="Kiểm phiếu và kết thúc").click()
     expect(page.locator("body")).to_contain_text("Đã kiểm phiếu")
     page.screenshot(path=str(artifacts_dir / f"council-ballot-{backend}.png"), full_page=True)
     db.session.expire_all()

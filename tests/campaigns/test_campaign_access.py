@@ -62,7 +62,7 @@ def _request(client, view: str, campaign, item: ReferenceItem):
         }
         return client.post(f"{base}/edit", data=data)
     if view == "transition":
-        return client.post(f"{base}/phase/open_nominations")
+        return client.post(f"{base}/phase/open_nominations", data={"confirmed": "1"})
     if view == "reference_lists":
         return client.get("/campaigns/reference-lists")
     if view == "reference_add":

@@ -250,13 +250,36 @@ def test_blocked_action_is_explained_not_offered(client, login_as, province, rea
 def test_transition_over_http_commits_and_shows_history(client, login_as, province, ready_campaign):
     campaign = ready_campaign(S.DRAFT)
     secretary = login_as(Role.SECRETARY, province)
-    response = client.post(f"/campaigns/{campaign.id}/phase/open_nominations", follow_redirects=True)
+    response = client.post(f"/campaigns/{campaign.id}/phase/open_nominations", data={"confirmed": "1"}, follow_redirects=True)
     html = response.get_data(as_text=True)
     assert "Đợt bình xét đã chuyển sang giai đoạn “Đang nhận hồ sơ”." in html
     assert "Mở nhận hồ sơ" in html and "(Đang chuẩn bị → Đang nhận hồ sơ)" in html
     db.session.expire_all()
     assert db.session.get(Campaign, campaign.id).status is S.NOMINATIONS_OPEN
     assert audit.history("campaign", campaign.id)[-1].actor_id == secretary.id
+
+
+def test_phase_change_asks_first_and_says_what_cannot_be_undone(client, login_as, province, ready_campaign):
+    campaign = ready_campaign(S.NOMINATIONS_OPEN, nominations_close_on=TODAY - timedelta(days=1))
+    login_as(Role.SECRETARY, province)
+    page = client.get(f"/campaigns/{campaign.id}").get_data(as_text=True)
+    assert "Không thể hoàn tác:</strong> Các đơn vị không nộp, sửa hồ sơ được nữa" in page  # said beside the button too
+    assert 'data-confirm-question="Kết thúc nhận hồ sơ, chuyển sang sơ loại và chấm điểm?"' in page
+
+    response = client.post(f"/campaigns/{campaign.id}/phase/start_review")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and "<h1 id=\"confirm-question\">Kết thúc nhận hồ sơ, chuyển sang sơ loại và chấm điểm?</h1>" in html
+    assert "Không thể hoàn tác." in html and "Không thể quay lại giai đoạn nhận hồ sơ." in html
+    assert f'action="/campaigns/{campaign.id}/phase/start_review"' in html and 'name="confirmed" value="1"' in html
+    assert f'href="/campaigns/{campaign.id}#phase-actions">Quay lại, chưa thực hiện</a>' in html
+    db.session.expire_all()
+    assert db.session.get(Campaign, campaign.id).status is S.NOMINATIONS_OPEN
+    assert [e.action for e in audit.history("campaign", campaign.id)] == ["create"]
+
+    response = client.post(f"/campaigns/{campaign.id}/phase/start_review", data={"confirmed": "1"}, follow_redirects=True)
+    assert "Đợt bình xét đã chuyển sang giai đoạn" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Campaign, campaign.id).status is S.REVIEW
 
 
 def test_refused_transition_over_http_flashes_reason(client, login_as, province, ready_campaign):

@@ -52,7 +52,15 @@ def test_full_ballot_passes_and_fails_dossiers(client, become, secretary, counci
 
     response = client.post(f"/council/ballots/{ballot.id}/tally", data=tally_data(ballot, 1, [(1, 0), (0, 1)]))
     assert response.status_code == 302
-    assert client.post(f"/council/ballots/{ballot.id}/close", data={"meeting_end_time": "11:30"}).status_code == 302
+    # Counting cannot be undone: the first post only asks, saying what becomes final.
+    response = client.post(f"/council/ballots/{ballot.id}/close", data={"meeting_end_time": "11:30"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and "Kiểm phiếu và kết thúc phiên bỏ phiếu?" in html
+    assert "Không thể hoàn tác." in html and "không thể mở lại phiên bỏ phiếu" in html
+    assert "Phiếu đã nhận: 5 của 5 thành viên có mặt" in html and "kết thúc lúc 11 giờ 30 phút" in html
+    assert 'name="meeting_end_time" value="11:30"' in html
+    assert _ballot(ballot.id).status is BallotStatus.OPEN
+    assert client.post(f"/council/ballots/{ballot.id}/close", data={"meeting_end_time": "11:30", "confirmed": "1"}).status_code == 302
 
     ballot = _ballot(ballot.id)
     assert ballot.status is BallotStatus.CLOSED and ballot.minutes_number == 1 and ballot.minutes_year == 2026
@@ -266,7 +274,7 @@ def test_written_opinions_count_when_the_rule_says_so(client, become, secretary,
     response = client.post(f"/council/ballots/{ballot.id}/tally", data=tally_data(ballot, 0, [(0, 0)], written=[(2, 0)]))
     assert response.status_code == 422
     client.post(f"/council/ballots/{ballot.id}/tally", data=tally_data(ballot, 0, [(0, 0)], written=[(1, 0)]))
-    client.post(f"/council/ballots/{ballot.id}/close", data={"meeting_end_time": "11:30"})
+    client.post(f"/council/ballots/{ballot.id}/close", data={"meeting_end_time": "11:30", "confirmed": "1"})
     item = _ballot(ballot.id).items[0]
     # 2 electronic + 1 written of the whole council of 6: not more than half.
     assert (item.agree_written, item.passed) == (1, False)
@@ -304,7 +312,7 @@ def test_ballot_page_query_count_does_not_grow(client, become, secretary, make_m
         become(council[0])
         vote(client, ballot, [True] * items)
         become(secretary)
-        client.post(f"/council/ballots/{ballot.id}/close", data={"meeting_end_time": "11:30"})
+        client.post(f"/council/ballots/{ballot.id}/close", data={"meeting_end_time": "11:30", "confirmed": "1"})
         with count_queries() as counter:
             assert client.get(f"/council/ballots/{ballot.id}").status_code == 200
         return counter.count

@@ -34,7 +34,7 @@ def hold_meeting(client, become, secretary, council, dossiers, meeting_on="05/11
     become(secretary)
     client.post(f"/council/ballots/{ballot.id}/tally", data=tally_data(ballot, 1, [(1, 0), (0, 1)][: len(dossiers)]))
     response = client.post(
-        f"/council/ballots/{ballot.id}/close", data={"meeting_end_time": end[0], "meeting_end_on": end[1]}
+        f"/council/ballots/{ballot.id}/close", data={"meeting_end_time": end[0], "meeting_end_on": end[1], "confirmed": "1"}
     )
     assert response.status_code == 302, response.get_data(as_text=True)
     db.session.expire_all()
@@ -244,7 +244,7 @@ def test_council_named_in_full_and_set_to_a_system(client, become, secretary, co
     assert db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "update_issuer")).one()
     ballot = create_ballot(client, campaign, [nomination])
     client.post(f"/council/ballots/{ballot.id}/open")
-    client.post(f"/council/ballots/{ballot.id}/close", data={"meeting_end_time": "10:00"})
+    client.post(f"/council/ballots/{ballot.id}/close", data={"meeting_end_time": "10:00", "confirmed": "1"})
     data = client.get(f"/council/ballots/{ballot.id}/minutes.pdf").data
     left, right, _ = header_of(data)
     assert " ".join(left) == "ỦY BAN NHÂN DÂN TỈNH QUẢNG NGÃI HỘI ĐỒNG XÉT CHỌN Số: 01/BB-HĐXC-UBND"
@@ -301,7 +301,7 @@ def test_minutes_only_after_closing_and_for_the_committee(client, become, secret
     ballot = create_ballot(client, nomination.campaign, [nomination])
     assert client.get(f"/council/ballots/{ballot.id}/minutes.pdf").status_code == 404
     client.post(f"/council/ballots/{ballot.id}/open")
-    client.post(f"/council/ballots/{ballot.id}/close", data={"meeting_end_time": "11:30"})
+    client.post(f"/council/ballots/{ballot.id}/close", data={"meeting_end_time": "11:30", "confirmed": "1"})
     assert client.get(f"/council/ballots/{ballot.id}/minutes.pdf").status_code == 200
     become(chair)
     assert client.get(f"/council/ballots/{ballot.id}/minutes.pdf").status_code == 200

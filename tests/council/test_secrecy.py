@@ -43,7 +43,7 @@ def test_nothing_links_a_member_to_a_choice(client, become, secretary, chair, co
         vote(client, ballot, choices)
     become(secretary)
     client.post(f"/council/ballots/{ballot.id}/tally", data=tally_data(ballot, 1, [(1, 0), (0, 1)]))
-    client.post(f"/council/ballots/{ballot.id}/close", data={"meeting_end_time": "11:30"})
+    client.post(f"/council/ballots/{ballot.id}/close", data={"meeting_end_time": "11:30", "confirmed": "1"})
     names = MEMBER_NAMES + [u.email for u in council]
 
     campaign_id = first.campaign_id

@@ -395,7 +395,15 @@ def test_confirmed_erasure_anonymises_the_requesters_records_and_keeps_the_count
     page = client.get(f"/quan-ly/yeu-cau-du-lieu/{item.id}").get_data(as_text=True)
     assert "1 người bình chọn (theo thư điện tử), 1 phản ánh" in page
     assert offers(page, item, "erase") and "Chủ thư điện tử đã xác nhận qua đường dẫn" in page
-    assert client.post(f"/quan-ly/yeu-cau-du-lieu/{item.id}/erase").status_code == 303
+    # Erasing cannot be undone: the first post only asks, saying so, and erases nothing.
+    asked = client.post(f"/quan-ly/yeu-cau-du-lieu/{item.id}/erase")
+    html = asked.get_data(as_text=True)
+    assert asked.status_code == 200 and f"Xóa, ẩn danh dữ liệu theo yêu cầu DL-{item.id:06d}?" in html
+    assert "Không thể hoàn tác." in html and "bị xóa và không khôi phục được" in html
+    assert "Bản ghi khớp: 1 người bình chọn, 1 phản ánh" in html and 'name="confirmed" value="1"' in html
+    db.session.expire_all()
+    assert db.session.get(Voter, voted["mine"].id).identity_key == f"email:{email_hash(EMAIL)}"
+    assert client.post(f"/quan-ly/yeu-cau-du-lieu/{item.id}/erase", data={"confirmed": "1"}).status_code == 303
     db.session.expire_all()
     mine, other = db.session.get(Voter, voted["mine"].id), db.session.get(Voter, voted["other"].id)
     assert mine.identity_key == f"purged:{mine.id}" and mine.anonymised_at is not None
@@ -443,7 +451,7 @@ def test_phone_request_waits_for_the_secretarys_identity_check(client, voting_ca
     page = client.get(path).get_data(as_text=True)
     assert offers(page, item, "erase") and offers(page, item, "complete") and note in page
     assert "Ghi nhận đã xác minh" not in page
-    assert client.post(f"{path}/erase").status_code == 303
+    assert client.post(f"{path}/erase", data={"confirmed": "1"}).status_code == 303
     db.session.expire_all()
     names = dict(db.session.execute(sa.select(Objection.content, Objection.author_name)).tuples().all())
     assert names == {"Nội dung phản ánh của tôi.": "Tôi", "Nội dung phản ánh khác.": ""}

@@ -34,7 +34,7 @@ def _finalise(sheet, user, points, comment):
 
 
 def _form(campaign, points, comment, button="finalise"):
-    data = {button: "1"}
+    data = {button: "1", "confirmed": "1"}
     for criterion, value in zip(campaign.criteria, points):
         data[f"points_{criterion.id}"] = str(value)
         data[f"comment_{criterion.id}"] = comment

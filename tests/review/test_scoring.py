@@ -22,8 +22,10 @@ def sheet(secretary, make_member, make_dossier):
     return assignment
 
 
-def form_data(criteria, points, comments=None, button="save"):
+def form_data(criteria, points, comments=None, button="save", confirmed=True):
     data = {button: "1"}
+    if button == "finalise" and confirmed:
+        data["confirmed"] = "1"  # as posted from the confirmation page (test_confirmations.py covers asking)
     for index, criterion in enumerate(criteria):
         value = points[index]
         data[f"points_{criterion.id}"] = "" if value is None else str(value)
@@ -208,3 +210,39 @@ def test_score_page_lists_evidence_per_criterion_with_download_links(client, aut
     # The assigned reviewer may open the full dossier and the file.
     assert client.get(f"/nominations/{nomination.id}").status_code == 200
     assert client.get(f"/nominations/{nomination.id}/attachments/{attachment.id}").status_code == 200
+
+
+def test_finalise_asks_first_and_locks_nothing_until_confirmed(client, auth, sheet):
+    criteria = sheet.nomination.campaign.criteria
+    comments = ["Tốt"] * 5
+    auth.login(sheet.reviewer)
+    url = f"/review/assignments/{sheet.id}"
+    assert 'data-confirm-irreversible="Sau khi hoàn tất, phiếu chấm bị khóa' in client.get(url).get_data(as_text=True)
+
+    response = client.post(url, data=form_data(criteria, [20, 20, 20, 10, 8], comments, button="finalise", confirmed=False))
+
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and "Hoàn tất chấm điểm hồ sơ này?" in html
+    assert "Không thể hoàn tác." in html and "phiếu chấm bị khóa: không sửa được điểm và nhận xét nữa" in html
+    assert "Tổng điểm: 78/100" in html and 'name="finalise"' in html and 'name="confirmed" value="1"' in html
+    assert f'href="{url}">Quay lại, chưa thực hiện</a>' in html
+    db.session.refresh(sheet)
+    assert sheet.finalised_at is None and stored_points(sheet) == []
+
+    client.post(url, data=form_data(criteria, [20, 20, 20, 10, 8], comments, button="finalise"))
+    db.session.refresh(sheet)
+    assert sheet.finalised_at is not None and stored_points(sheet) == [20, 20, 20, 10, 8]
+
+
+def test_incomplete_sheet_is_refused_at_once_not_asked_about(client, auth, sheet):
+    criteria = sheet.nomination.campaign.criteria
+    auth.login(sheet.reviewer)
+
+    response = client.post(
+        f"/review/assignments/{sheet.id}",
+        data=form_data(criteria, [20, 20, 20, 10, None], ["Tốt"] * 5, button="finalise", confirmed=False),
+    )
+
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422 and 'id="confirm-question"' not in html
+    assert "Vui lòng cho điểm tiêu chí này trước khi hoàn tất." in html

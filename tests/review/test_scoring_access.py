@@ -94,6 +94,7 @@ def test_blind_campaign_hides_colleague_scores_until_own_sheet_is_final(client, 
     data = sheet_data(campaign, [20, 20, 20, 10, 8])
     data.pop("save")
     data["finalise"] = "1"
+    data["confirmed"] = "1"
     client.post(url, data=data)
     page = client.get(url).get_data(as_text=True)
     assert "Điểm của các thành viên khác" in page and "Châu Văn Một" in page and "Nháp của người một" in page

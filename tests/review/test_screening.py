@@ -121,7 +121,16 @@ def test_reject_with_reason_is_shown_to_the_unit(client, auth, secretary, dossie
     nomination = dossier()
     submitter = make_user(Role.UNIT_SUBMITTER, nomination.unit)
     auth.login(secretary)
-    client.post(f"/review/nominations/{nomination.id}/reject", data={"reject-reason": "Mô hình mới triển khai 3 tháng, chưa có kết quả"})
+    reason = {"reject-reason": "Mô hình mới triển khai 3 tháng, chưa có kết quả"}
+    # Rejecting is final: the first post only asks, saying so and repeating the reason.
+    asked = client.post(f"/review/nominations/{nomination.id}/reject", data=reason)
+    html = asked.get_data(as_text=True)
+    assert asked.status_code == 200 and "Không tiếp nhận hồ sơ này?" in html and "Không thể hoàn tác." in html
+    assert "không được xét tiếp, đơn vị không sửa, nộp lại hồ sơ này được" in html
+    assert "Lý do: Mô hình mới triển khai 3 tháng, chưa có kết quả" in html
+    assert 'name="reject-reason" value="Mô hình mới triển khai 3 tháng, chưa có kết quả"' in html
+    assert status_of(nomination) is S.SUBMITTED
+    client.post(f"/review/nominations/{nomination.id}/reject", data={**reason, "confirmed": "1"})
     assert status_of(nomination) is S.REJECTED
     auth.logout()
     auth.login(submitter)

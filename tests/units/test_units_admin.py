@@ -109,7 +109,7 @@ def test_unit_create_with_unknown_parent_shows_error_and_keeps_typed_values(admi
     })
     text = page_text(response)
     assert response.status_code == 200
-    assert "Không tìm thấy đơn vị cấp trên có mã “KHONG-CO”." in text
+    assert "Không tìm thấy đơn vị cấp trên có mã hoặc tên “KHONG-CO”." in text
     assert 'value="Hội Nông dân xã"' in text and 'value="KHONG-CO"' in text
     assert unit_named("MOI-1") is None
 
