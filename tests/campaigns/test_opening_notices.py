@@ -19,7 +19,7 @@ def test_opening_tells_each_official_of_the_area_once(client, login_as, make_uni
     outside = make_user(Role.UNIT_SUBMITTER, make_unit("Xã Ngoài Tỉnh", parent=make_unit("Tỉnh Bình Định", kind="province", code="52")))
     login_as(Role.SECRETARY, province)
 
-    client.post(f"/campaigns/{campaign.id}/phase/open_nominations")
+    client.post(f"/campaigns/{campaign.id}/phase/open_nominations", data={"confirmed": "1"})
     assert jobs.wait_for_jobs()
 
     deadline = campaign.nominations_close_on.strftime("%d/%m/%Y")
@@ -33,7 +33,7 @@ def test_opening_tells_each_official_of_the_area_once(client, login_as, make_uni
 
     # Back to draft and open again: nobody is told twice.
     client.post(f"/campaigns/{campaign.id}/phase/revert_to_draft")
-    client.post(f"/campaigns/{campaign.id}/phase/open_nominations")
+    client.post(f"/campaigns/{campaign.id}/phase/open_nominations", data={"confirmed": "1"})
     assert jobs.wait_for_jobs()
     db.session.expire_all()
     assert db.session.get(type(campaign), campaign.id).status is S.NOMINATIONS_OPEN
