@@ -103,7 +103,7 @@ def save_scores(assignment: ReviewAssignment, entries: dict[int, Entry], actor: 
 
     assignment.finalised_at = utcnow()
     db.session.flush()
-    details["total"] = assignment.total
+    details["total"] = assignment.final_total = assignment.total
     audit.record("nomination", assignment.nomination_id, "score_finalise", actor, details=details)
     from dvkheo.review import queries
 
