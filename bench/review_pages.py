@@ -189,6 +189,9 @@ def main() -> int:
             f"/review/campaigns/{campaign}/assignments",
             f"/review/campaigns/{campaign}/progress",
             f"/review/campaigns/{campaign}/ranking?field={seeded['first_field_id']}&kind=collective",
+            f"/review/campaigns/{campaign}/ranking?page=40",
+            f"/review/campaigns/{campaign}/ranking?view=groups",
+            f"/review/campaigns/{campaign}/ranking?view=groups&page=3",
             f"/review/campaigns/{campaign}/ranking.xlsx",
         ]
         results["pages"] = [measure(client, engine, url, args.repeat, warmup=1) for url in urls]
