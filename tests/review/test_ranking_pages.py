@@ -13,10 +13,26 @@ from dvkheo.extensions import db
 from dvkheo.nominations.states import NominationState
 from dvkheo.review.ranking import BY_GROUP, OVERALL, load_ranking, load_ranking_page
 from tests.review.conftest import give_scores
-from tests.review.test_ranking import login, reviewers, scored, workflow_shortlist  # noqa: F401  (fixtures)
+from tests.review.test_ranking import login, workflow_shortlist
 
 S = NominationState
 MAXIMA = (25, 25, 25, 15, 10)
+
+
+@pytest.fixture
+def scored(make_dossier, make_member):
+    """A dossier in `status` (default: scored) with one final sheet per list of points, by members one, two, ..."""
+    members = []
+
+    def create(title: str, *sheets: list[int], status=S.SCORED, **overrides):
+        nomination = make_dossier(status=status, title=title, with_evidence=False, **overrides)
+        while len(members) < len(sheets):
+            members.append(make_member(full_name=f"Thành viên số {len(members) + 1}"))
+        for member, points in zip(members, sheets):
+            give_scores(nomination, member, points)
+        return nomination
+
+    return create
 
 
 def points_for(total: int, rng: random.Random) -> list[int]:
@@ -29,7 +45,7 @@ def points_for(total: int, rng: random.Random) -> list[int]:
 
 
 @pytest.fixture
-def crowded(review_campaign, scored):  # noqa: F811
+def crowded(review_campaign, scored):
     """28 dossiers in 2 fields × 2 kinds, most of them tied on score with others, a few unranked."""
     rng = random.Random(13)
     first, second = review_campaign.allowed_fields[:2]
@@ -94,7 +110,7 @@ def test_one_groups_pages_carry_ranks_across_a_tie_at_the_page_edge(crowded):
 
 
 def test_ranking_page_explains_normalisation_in_a_sentence_with_the_formula_behind_cach_tinh(
-    client, review_campaign, secretary, scored  # noqa: F811
+    client, review_campaign, secretary, scored
 ):
     scored("Mô hình một", [20, 20, 20, 10, 8])
     login(client, secretary)
@@ -109,7 +125,9 @@ def test_ranking_page_explains_normalisation_in_a_sentence_with_the_formula_behi
     assert 'aria-current="page">Bảng tổng hợp</a>' in text
 
 
-def test_overall_table_lists_every_group_with_rank_in_group_and_pages(client, review_campaign, secretary, scored, monkeypatch):  # noqa: F811
+def test_overall_table_lists_every_group_with_rank_in_group_and_pages(
+    client, review_campaign, secretary, scored, monkeypatch
+):
     from dvkheo.review import ranking_views
 
     monkeypatch.setattr(ranking_views, "ROWS_PER_PAGE", 2)
@@ -131,7 +149,9 @@ def test_overall_table_lists_every_group_with_rank_in_group_and_pages(client, re
     assert "Lĩnh vực hai 80" in client.get(f"/review/campaigns/{review_campaign.id}/ranking?page=99").get_data(as_text=True)
 
 
-def test_a_row_decision_returns_to_the_page_it_was_taken_on(client, review_campaign, secretary, scored, monkeypatch):  # noqa: F811
+def test_a_row_decision_returns_to_the_page_it_was_taken_on(
+    client, review_campaign, secretary, scored, monkeypatch
+):
     from dvkheo.review import ranking_views
 
     monkeypatch.setattr(ranking_views, "ROWS_PER_PAGE", 1)
@@ -150,7 +170,7 @@ def test_a_row_decision_returns_to_the_page_it_was_taken_on(client, review_campa
 
 
 def test_ranking_pages_send_as_many_queries_and_as_many_rows_for_3_and_60_dossiers(
-    client, review_campaign, secretary, scored, count_queries  # noqa: F811
+    client, review_campaign, secretary, scored, count_queries
 ):
     fields = review_campaign.allowed_fields
 
