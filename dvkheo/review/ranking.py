@@ -114,17 +114,23 @@ def population_sd(values: Iterable[float]) -> float | None:
 
 def reviewer_z_scores(sheets: Iterable[FinalSheet]) -> dict[tuple[int, int], float]:
     """z of every sheet, keyed by (nomination id, reviewer id), against that reviewer's own totals."""
-    by_reviewer: dict[int, list[FinalSheet]] = {}
-    for sheet in sheets:
-        by_reviewer.setdefault(sheet.reviewer_id, []).append(sheet)
-    z: dict[tuple[int, int], float] = {}
-    for reviewer_sheets in by_reviewer.values():
-        totals = [s.total for s in reviewer_sheets]
+    sheets = list(sheets)
+    return {(sheet.nomination_id, sheet.reviewer_id): z for sheet, z in zip(sheets, _sheet_z(sheets))}
+
+
+def _sheet_z(sheets: list[FinalSheet]) -> list[float]:
+    """z of every sheet, in the order of `sheets` (a list, not a dict: thousands on every ranking page)."""
+    by_reviewer: dict[int, list[int]] = {}
+    for index, sheet in enumerate(sheets):
+        by_reviewer.setdefault(sheet.reviewer_id, []).append(index)
+    z = [0.0] * len(sheets)
+    for indices in by_reviewer.values():
+        totals = [sheets[index].total for index in indices]
         centre, sd = mean(totals), population_sd(totals)
-        for sheet in reviewer_sheets:
-            # Fewer than two totals, or all equal: nothing is known of this reviewer's scale.
-            usable = len(totals) >= 2 and sd and sd > 0
-            z[(sheet.nomination_id, sheet.reviewer_id)] = (sheet.total - centre) / sd if usable else 0.0
+        # Fewer than two totals, or all equal: nothing is known of this reviewer's scale (z = 0).
+        if len(totals) >= 2 and sd and sd > 0:
+            for index, total in zip(indices, totals):
+                z[index] = (total - centre) / sd
     return z
 
 
@@ -162,25 +168,27 @@ def campaign_stats(sheets: Iterable[FinalSheet]) -> CampaignStats:
 def summarise(sheets: Iterable[FinalSheet], threshold: float, maximum: float) -> dict[int, Summary]:
     """Summary per nomination id over every final sheet given (the whole campaign's)."""
     sheets = list(sheets)
-    z = reviewer_z_scores(sheets)
     stats = campaign_stats(sheets)
     # The arithmetic of `mean` and `normalised_score`, written out: this runs for every dossier of the
     # campaign on every ranking page.
     by_nomination: dict[int, tuple[list[float], list[float]]] = {}
-    for sheet in sheets:
+    for sheet, z in zip(sheets, _sheet_z(sheets)):
         own = by_nomination.get(sheet.nomination_id)
         if own is None:
             own = by_nomination[sheet.nomination_id] = ([], [])
         own[0].append(sheet.total)
-        own[1].append(z[(sheet.nomination_id, sheet.reviewer_id)])
+        own[1].append(z)
     fsum, top = math.fsum, float(maximum)
     result: dict[int, Summary] = {}
     for nomination_id, (totals, z_values) in by_nomination.items():
-        spread = max(totals) - min(totals)
-        z_mean = fsum(z_values) / len(z_values)
+        if len(totals) == 2:
+            # The usual two sheets: one addition is correctly rounded, exactly as fsum of two values.
+            first, second = totals
+            raw, spread, z_mean = (first + second) / 2, abs(first - second), (z_values[0] + z_values[1]) / 2
+        else:
+            raw, spread, z_mean = fsum(totals) / len(totals), max(totals) - min(totals), fsum(z_values) / len(z_values)
         result[nomination_id] = Summary(
-            tuple(totals), fsum(totals) / len(totals), spread, spread > threshold, z_mean,
-            min(max(stats.mu + stats.sigma * z_mean, 0.0), top),
+            tuple(totals), raw, spread, spread > threshold, z_mean, min(max(stats.mu + stats.sigma * z_mean, 0.0), top),
         )
     return result
 
@@ -383,8 +391,12 @@ def _final_sheet_query(campaign_id: int) -> sa.Select:
 
 
 def final_sheets(campaign_id: int) -> list[FinalSheet]:
-    """Every final sheet of the campaign with its total (one query, no sum when the total is stored)."""
-    return [FinalSheet(n, r, float(t)) for n, r, t in db.session.execute(_final_sheet_query(campaign_id)).tuples()]
+    """Every final sheet of the campaign with its total (one query, no sum when the total is stored).
+
+    Run on the session's connection: plain rows, without the ORM's per-row work (thousands of rows).
+    """
+    rows = db.session.connection().execute(_final_sheet_query(campaign_id))
+    return [FinalSheet(n, r, float(t)) for n, r, t in rows]
 
 
 def _nomination_rows(campaign_id: int, field_id: int | None, kind: NomineeKind | None) -> list[sa.Row]:
@@ -721,7 +733,7 @@ def _order_rows(campaign_id: int, field_id: int | None, kind: NomineeKind | None
         query = query.where(Nomination.kind == kind)
     return [
         (n_id, _KIND_OF[n_kind], n_field, _STATE_OF[n_status], name, position)
-        for n_id, n_kind, n_field, n_status, name, position in db.session.execute(query).tuples()
+        for n_id, n_kind, n_field, n_status, name, position in db.session.connection().execute(query)
     ]
 
 

@@ -71,7 +71,10 @@ def expected_overall(campaign) -> list[tuple[int, int | None]]:
     return [(row.nomination_id, row.rank) for row in ranked + unranked]
 
 
-def test_overall_table_pages_give_the_whole_rankings_ranks_in_order(crowded):
+@pytest.mark.parametrize("normalised", [False, True], ids=["mean", "normalised"])
+def test_overall_table_pages_give_the_whole_rankings_ranks_in_order(crowded, normalised):
+    crowded.use_normalised_score = normalised
+    db.session.commit()
     pages, number = [], 1
     while True:
         page = load_ranking_page(crowded, view=OVERALL, page=number, per_page=4)
