@@ -593,7 +593,7 @@ def _apply_combined(campaign: Campaign, rows: list[Row], max_total: int, use_nor
 OVERALL, BY_GROUP = "overall", "groups"
 VIEWS = (OVERALL, BY_GROUP)
 NORMALISATION_SENTENCE = (
-    "Điểm chuẩn hóa so mỗi phiếu chấm với cách chấm thường ngày của chính thành viên đã chấm phiếu đó, "
+    "Điểm chuẩn hóa so tổng điểm của mỗi phiếu với mức điểm mà chính thành viên đó thường cho trong đợt, "
     "rồi quy về mặt bằng chung của cả đợt, để hồ sơ không bị thiệt hay được lợi vì gặp thành viên chấm chặt tay "
     "hoặc rộng tay."
 )
