@@ -129,6 +129,11 @@ def seed(size: int, reviewer_count: int) -> dict:
             ))
     for offset in range(0, len(scores), 5000):
         db.session.execute(sa.insert(Score), scores[offset:offset + 5000])
+    # Finalising stores the sheet's total (dvkheo.review.scoring.save_scores): the bulk seed does the same.
+    summed = sa.select(sa.func.coalesce(sa.func.sum(Score.points), 0)).where(Score.assignment_id == ReviewAssignment.id)
+    db.session.execute(
+        sa.update(ReviewAssignment).where(ReviewAssignment.finalised_at.is_not(None)).values(final_total=summed.scalar_subquery())
+    )
     db.session.commit()
     return {"campaign_id": campaign.id, "first_field_id": fields[0].id, "secretary_id": secretary.id, "email": secretary.email,
             "assignments": len(assignments), "scores": len(scores)}
@@ -184,6 +189,9 @@ def main() -> int:
             f"/review/campaigns/{campaign}/assignments",
             f"/review/campaigns/{campaign}/progress",
             f"/review/campaigns/{campaign}/ranking?field={seeded['first_field_id']}&kind=collective",
+            f"/review/campaigns/{campaign}/ranking?page=40",
+            f"/review/campaigns/{campaign}/ranking?view=groups",
+            f"/review/campaigns/{campaign}/ranking?view=groups&page=3",
             f"/review/campaigns/{campaign}/ranking.xlsx",
         ]
         results["pages"] = [measure(client, engine, url, args.repeat, warmup=1) for url in urls]

@@ -139,6 +139,7 @@ def _activate(nomination: Nomination, reviewer: User, actor: User, source: str, 
     existing.assigned_by_id = actor.id
     existing.assigned_at = utcnow()
     existing.finalised_at = None
+    existing.final_total = None
     db.session.flush()
     return existing
 
@@ -500,7 +501,8 @@ def auto_assign(campaign: Campaign, actor: User) -> AutoResult:
         db.session.execute(
             sa.update(ReviewAssignment)
             .where(ReviewAssignment.id.in_(reactivate))
-            .values(status=AssignmentStatus.ACTIVE, source="auto", assigned_by_id=actor.id, assigned_at=now, finalised_at=None)
+            .values(status=AssignmentStatus.ACTIVE, source="auto", assigned_by_id=actor.id, assigned_at=now, finalised_at=None,
+                    final_total=None)
             .execution_options(synchronize_session=False)
         )
     result = AutoResult()

@@ -6,6 +6,8 @@ and flashes why. Outsiders get 404, staff who may only read get 403 on writes.
 """
 from __future__ import annotations
 
+from datetime import date
+
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -261,6 +263,15 @@ def remind(campaign_id: int):
 # --- the reviewer's queue --------------------------------------------------------------------
 
 
+def _queue_order(group: dict) -> tuple:
+    """Campaigns with sheets still to score first, the nearest scoring deadline first; finished ones after."""
+    campaign = group["campaign"]
+    if group["pending"]:
+        deadline = campaign.review_close_on
+        return (0, deadline is None, deadline or date.min, -campaign.id)
+    return (1, False, date.min, -campaign.id)
+
+
 @bp.route("/queue")
 @access.roles_required(Role.REVIEWER, Role.CHAIR)
 def queue():
@@ -270,11 +281,14 @@ def queue():
     for item in items:
         campaign = item.nomination.campaign
         if not groups or groups[-1]["campaign"].id != campaign.id:
-            groups.append({"campaign": campaign, "sheets": [], "done": 0})
+            groups.append({"campaign": campaign, "sheets": [], "done": 0, "pending": 0})
         group = groups[-1]
         label, tone = scoring.sheet_status(item, counts.get(item.id, 0))
         group["sheets"].append((item, label, tone, counts.get(item.id, 0)))
         group["done"] += item.finalised_at is not None
+        group["pending"] += item.finalised_at is None and item.nomination.status is NominationState.IN_REVIEW
+    # Work waiting first: campaigns with sheets still to score, the nearest deadline first; then the finished ones.
+    groups.sort(key=_queue_order)
     from dvkheo.council.queries import ballots_awaiting
 
     return render_template(

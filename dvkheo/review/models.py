@@ -92,6 +92,10 @@ class ReviewAssignment(db.Model):
     assigned_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     assigned_at: so.Mapped[datetime] = so.mapped_column(sa.DateTime(timezone=True), default=utcnow)
     finalised_at: so.Mapped[datetime | None] = so.mapped_column(sa.DateTime(timezone=True))
+    # The sheet's total, stored when it is finalised (a final sheet never changes) so that the ranking
+    # reads thousands of totals without summing their scores; NULL on sheets finalised before it existed
+    # or made directly (the ranking then sums the scores).
+    final_total: so.Mapped[int | None] = so.mapped_column()
     # Set when the secretary typed in a paper scoring sheet on the reviewer's behalf.
     entered_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     conflict_reason: so.Mapped[str] = so.mapped_column(sa.Text, default="")

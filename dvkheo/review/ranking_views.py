@@ -24,8 +24,10 @@ from dvkheo.review.shortlist_forms import CutoffForm, PickForm, RevertForm, row_
 from dvkheo.review.views import bp
 
 
-# Without a group filter, each group shows its leading rows; its own page shows them all.
-ROWS_PER_GROUP = 50
+# The overall table shows this many rows a page; the per-group view the leading rows of each group.
+ROWS_PER_PAGE = 50
+ROWS_PER_GROUP = 10
+GROUPS_PER_PAGE = 5
 
 
 def _filters(source) -> dict[str, str]:
@@ -35,6 +37,32 @@ def _filters(source) -> dict[str, str]:
     if values["kind"] not in NomineeKind._value2member_map_:
         values["kind"] = ""
     return {k: v for k, v in values.items() if v}
+
+
+def _view_args(source) -> dict[str, str]:
+    """The page's view ("Bảng tổng hợp" or "Theo nhóm") and page number, carried by links and forms."""
+    args = {}
+    if source.get("view") == ranking_module.BY_GROUP:
+        args["view"] = ranking_module.BY_GROUP
+    number = query_int("page", source=source)
+    if number and number > 1:
+        args["page"] = str(number)
+    return args
+
+
+def _load_page(campaign: Campaign, filters: dict[str, str], view_args: dict[str, str]) -> ranking_module.RankingPage:
+    """The rows the page shows, as the current user may read them (see `_load`)."""
+    return ranking_module.load_ranking_page(
+        campaign,
+        field_id=int(filters["field"]) if "field" in filters else None,
+        kind=NomineeKind(filters["kind"]) if "kind" in filters else None,
+        hidden=access.blind_nomination_ids(current_user, campaign),
+        view=view_args.get("view", ranking_module.OVERALL),
+        page=int(view_args.get("page", 1)),
+        per_page=ROWS_PER_PAGE,
+        per_group=ROWS_PER_GROUP,
+        groups_per_page=GROUPS_PER_PAGE,
+    )
 
 
 def _load(campaign: Campaign, filters: dict[str, str]) -> ranking_module.Ranking:
@@ -58,13 +86,16 @@ def _page(
 ):
     """The ranking page; `failed` is (nomination id, "pick" or "revert", form) of a refused row form."""
     manage = access.can_manage_review(current_user, campaign)
+    view_args = _view_args(request.args)
     if cutoff_form is None:
         cutoff_form = CutoffForm(formdata=None, data={"field_id": filters.get("field", ""), "kind": filters.get("kind", "")})
     return render_template(
         "review/ranking.html",
         campaign=campaign,
-        ranking=_load(campaign, filters),
+        ranking=_load_page(campaign, filters, view_args),
         filters=filters,
+        view_args=view_args,
+        here={**filters, **view_args},
         fields=list(campaign.allowed_fields),
         kinds=list(NomineeKind),
         can_shortlist=manage and shortlist.can_shortlist(campaign),
@@ -77,16 +108,16 @@ def _page(
         tie_break_rule=ranking_module.TIE_BREAK_RULE,
         scope_note=ranking_module.RANKED_SCOPE_NOTE,
         formula=ranking_module.NORMALISATION_FORMULA,
+        formula_sentence=ranking_module.NORMALISATION_SENTENCE,
         blind_note=ranking_module.BLIND_NOTE,
         hidden_row_note=ranking_module.HIDDEN_ROW_NOTE,
         deciding=query_int("decide"),
-        single_group=bool(filters.get("field") and filters.get("kind")),
-        rows_per_group=ROWS_PER_GROUP,
+        by_group=view_args.get("view") == ranking_module.BY_GROUP,
     ), status
 
 
 def _back(campaign: Campaign, filters: dict[str, str], anchor: str | None = None):
-    return redirect(url_for(".ranking", campaign_id=campaign.id, _anchor=anchor, **filters))
+    return redirect(url_for(".ranking", campaign_id=campaign.id, _anchor=anchor, **filters, **_view_args(request.args)))
 
 
 @bp.route("/campaigns/<int:campaign_id>/ranking")

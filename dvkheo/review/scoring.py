@@ -76,10 +76,8 @@ def save_scores(assignment: ReviewAssignment, entries: dict[int, Entry], actor: 
         entry = entries.get(criterion.id, Entry(None))
         if entry.points is not None and not 0 <= entry.points <= criterion.max_score:
             problems.append(Problem("bounds", points_message(criterion.max_score), f"points_{criterion.id}"))
-        if finalise and entry.points is None:
-            problems.append(Problem("missing", "Vui lòng cho điểm tiêu chí này trước khi hoàn tất.", f"points_{criterion.id}"))
-        if finalise and campaign.comments_required and not entry.comment.strip():
-            problems.append(Problem("comment", "Đợt bình xét yêu cầu nhận xét cho từng tiêu chí.", f"comment_{criterion.id}"))
+    if finalise:
+        problems += completeness_problems(campaign, entries)
     if problems:
         raise RuleRefused(problems)
 
@@ -105,7 +103,7 @@ def save_scores(assignment: ReviewAssignment, entries: dict[int, Entry], actor: 
 
     assignment.finalised_at = utcnow()
     db.session.flush()
-    details["total"] = assignment.total
+    details["total"] = assignment.final_total = assignment.total
     audit.record("nomination", assignment.nomination_id, "score_finalise", actor, details=details)
     from dvkheo.review import queries
 
@@ -118,6 +116,35 @@ def save_scores(assignment: ReviewAssignment, entries: dict[int, Entry], actor: 
 
 def points_message(maximum: int) -> str:
     return f"Điểm phải là số nguyên từ 0 đến {maximum}."
+
+
+MISSING_POINTS = "Vui lòng cho điểm tiêu chí này trước khi hoàn tất."
+MISSING_COMMENT = "Đợt bình xét yêu cầu nhận xét cho từng tiêu chí."
+
+
+def completeness_problems(campaign: Campaign, entries: dict[int, Entry]) -> list[Problem]:
+    """What finalising still needs: points for every criterion and, when the campaign asks, a comment.
+
+    Also run by the sheet's view when the form itself was refused (a decimal or an over-maximum
+    point), so that a reviewer sees every problem of the sheet in one round, not in two.
+    """
+    problems: list[Problem] = []
+    for criterion in campaign.criteria:
+        entry = entries.get(criterion.id, Entry(None))
+        if entry.points is None:
+            problems.append(Problem("missing", MISSING_POINTS, f"points_{criterion.id}"))
+        if campaign.comments_required and not entry.comment.strip():
+            problems.append(Problem("comment", MISSING_COMMENT, f"comment_{criterion.id}"))
+    return problems
+
+
+def typed_total(entries: dict[int, Entry], criteria) -> int:
+    """The running total shown under the sheet: the sum of the valid points typed so far."""
+    maxima = {criterion.id: criterion.max_score for criterion in criteria}
+    return sum(
+        entry.points for criterion_id, entry in entries.items()
+        if entry.points is not None and 0 <= entry.points <= maxima.get(criterion_id, -1)
+    )
 
 
 # --- reads for the pages ---------------------------------------------------------------------

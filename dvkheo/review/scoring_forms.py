@@ -18,7 +18,8 @@ class PointsField(StringField):
     widget = TextInput()
 
     def __init__(self, label=None, validators=None, maximum: int = 0, **kwargs):
-        render_kw = {"inputmode": "numeric", "autocomplete": "off", "size": 4}
+        # data-score-max: read by static/js/score_total.js for the running total.
+        render_kw = {"inputmode": "numeric", "autocomplete": "off", "size": 4, "data-score-max": maximum}
         super().__init__(label, validators, render_kw=render_kw, **kwargs)
         self.maximum = maximum
 

@@ -119,6 +119,12 @@ def _sheet_page(sheet: ReviewAssignment, *, paper: bool):
                     flash("Đã lưu phiếu chấm.", "success")
                 return redirect(url_for(endpoint, assignment_id=sheet.id))
         else:
+            if form.wants_finalise:
+                # Every problem in one round: what finalising needs, beside the refused points.
+                for problem in scoring.completeness_problems(campaign, form.entries(criteria)):
+                    target = form[problem.field]
+                    if not target.errors:
+                        target.errors = [problem.message]
             general_errors.append("Phiếu chấm chưa được lưu: vui lòng sửa các mục được đánh dấu bên dưới.")
         # The refused attempt was rolled back: reload what is stored, keep what was typed.
         db.session.refresh(sheet)
@@ -146,6 +152,7 @@ def _sheet_page(sheet: ReviewAssignment, *, paper: bool):
         colleagues=colleagues,
         conflict_form=ConflictForm(formdata=None),
         finalise_confirmation=finalise_confirmation(sheet, paper=paper),
+        typed_total=scoring.typed_total(form.entries(criteria), criteria),
     ), (422 if general_errors else 200)
 
 

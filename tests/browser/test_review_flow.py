@@ -113,6 +113,8 @@ def test_committee_screens_assigns_scores_ranks_and_the_council_votes(page: Page
             for criterion, value in zip(criteria, points):
                 page.locator(f'input[name="points_{criterion.id}"]').fill(str(value))
                 page.locator(f'textarea[name="comment_{criterion.id}"]').fill("Có số liệu, minh chứng rõ ràng.")
+            # The running total follows the typing (static/js/score_total.js).
+            expect(page.locator("#score-total")).to_have_text(str(sum(points)))
             page.get_by_role("button", name="Hoàn tất chấm điểm").click()
             # Finalising locks the sheet: the dialog says so and asks once more.
             dialog = page.get_by_role("dialog")

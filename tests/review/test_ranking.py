@@ -214,7 +214,7 @@ def workflow_shortlist(nomination, secretary):
     db.session.commit()
 
 
-def test_ranking_page_shows_the_leading_rows_of_each_group_and_links_to_the_whole_group(
+def test_per_group_view_shows_the_leading_rows_of_each_group_and_links_to_the_whole_group(
     client, review_campaign, secretary, scored, monkeypatch
 ):
     from dvkheo.review import ranking_views
@@ -223,7 +223,7 @@ def test_ranking_page_shows_the_leading_rows_of_each_group_and_links_to_the_whol
     for total in (90, 80, 70):
         scored(f"Mô hình {total} điểm", split(total))
     login(client, secretary)
-    text = client.get(f"/review/campaigns/{review_campaign.id}/ranking").get_data(as_text=True)
+    text = client.get(f"/review/campaigns/{review_campaign.id}/ranking?view=groups").get_data(as_text=True)
     assert "Mô hình 90 điểm" in text and "Mô hình 80 điểm" in text
     assert "Mô hình 70 điểm" not in text
     assert "Xem đủ 3 hồ sơ của nhóm này" in text

@@ -246,3 +246,56 @@ def test_incomplete_sheet_is_refused_at_once_not_asked_about(client, auth, sheet
     html = response.get_data(as_text=True)
     assert response.status_code == 422 and 'id="confirm-question"' not in html
     assert "Vui lòng cho điểm tiêu chí này trước khi hoàn tất." in html
+
+
+def test_finalise_reports_decimal_over_maximum_and_missing_comments_in_one_round(client, auth, sheet):
+    criteria = sheet.nomination.campaign.criteria
+    auth.login(sheet.reviewer)
+
+    response = client.post(
+        f"/review/assignments/{sheet.id}",
+        data=form_data(criteria, ["2.5", 999, 20, None, 8], ["Tốt", "Tốt", "", "Tốt", "Tốt"], button="finalise"),
+    )
+
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "Điểm phải là số nguyên (không có phần thập phân)" in page  # the decimal
+    assert f"Điểm phải là số nguyên từ 0 đến {criteria[1].max_score}." in page  # over the maximum
+    assert "Vui lòng cho điểm tiêu chí này trước khi hoàn tất." in page  # the blank fourth criterion
+    assert "Đợt bình xét yêu cầu nhận xét cho từng tiêu chí." in page  # the third comment
+    # The decimal is reported once, not also as "missing".
+    assert page.count("Vui lòng cho điểm tiêu chí này trước khi hoàn tất.") == 1
+    assert stored_points(sheet) == []
+
+
+def test_sheet_shows_the_running_total_after_each_submit_without_javascript(client, auth, sheet):
+    campaign = sheet.nomination.campaign
+    auth.login(sheet.reviewer)
+
+    page = client.get(f"/review/assignments/{sheet.id}").get_data(as_text=True)
+    assert f'aria-live="polite">0</output>/{campaign.max_total_score}' in page
+    assert "js/score_total.js" in page and "data-score-max" in page
+
+    client.post(f"/review/assignments/{sheet.id}", data=form_data(campaign.criteria, [20, 15, None, 10, None]))
+    page = client.get(f"/review/assignments/{sheet.id}").get_data(as_text=True)
+    assert f'aria-live="polite">45</output>/{campaign.max_total_score}' in page
+
+    # A refused submit shows the total of the valid points typed (the decimal counts as nothing).
+    refused = client.post(f"/review/assignments/{sheet.id}", data=form_data(campaign.criteria, [20, "2.5", 5, None, None]))
+    assert refused.status_code == 422
+    assert 'aria-live="polite">25</output>' in refused.get_data(as_text=True)
+
+
+def test_an_unfinished_colleague_total_shows_a_dash_not_zero(client, auth, secretary, make_member, sheet):
+    criteria = sheet.nomination.campaign.criteria
+    colleague = make_member(full_name="Hà Văn Chưa Xong")
+    ops.assign(sheet.nomination, colleague, secretary)
+    db.session.commit()
+    auth.login(secretary)
+
+    page = client.get(f"/review/assignments/{sheet.id}/paper").get_data(as_text=True)
+
+    footer = page[page.index("Điểm của các thành viên khác"):]
+    footer = footer[footer.index("<tfoot>"):footer.index("</tfoot>")]
+    assert "—" in footer and "<strong>0</strong>" not in footer
+    assert len(criteria) == 5

@@ -149,3 +149,33 @@ def test_queue_query_count_does_not_grow_with_rows(client, secretary, make_membe
     with count_queries() as large:
         assert client.get("/review/queue").status_code == 200
     assert large.count == small.count
+
+
+def test_queue_lists_campaigns_with_work_waiting_before_finished_ones(
+    client, secretary, make_member, make_dossier, make_campaign, make_nomination, review_campaign
+):
+    from datetime import timedelta
+
+    from dvkheo.campaigns.models import CampaignStatus
+    from dvkheo.core.timeutil import today_in_vietnam
+    from dvkheo.council.models import CouncilMember, CouncilRole
+
+    reviewer = make_member(full_name="Lâm Văn Việc Chờ")
+    waiting = make_dossier(NominationState.ACCEPTED, title="Mô hình đang chờ chấm")
+    ops.assign(waiting, reviewer, secretary)
+    # A later campaign (larger id) in which this reviewer has finished everything.
+    today = today_in_vietnam()
+    finished_campaign = make_campaign(
+        title="Đợt đã chấm xong", status=CampaignStatus.REVIEW,
+        nominations_open_on=today - timedelta(days=40), nominations_close_on=today - timedelta(days=1),
+    )
+    db.session.add(CouncilMember(campaign=finished_campaign, user=reviewer, council_role=CouncilRole.MEMBER))
+    done = make_nomination(unit=waiting.unit, campaign=finished_campaign, status=NominationState.SCORED, title="Mô hình đã xong")
+    give_scores(done, reviewer, [20, 20, 20, 10, 8])
+    assert finished_campaign.id > review_campaign.id
+    switch_to(client, reviewer)
+
+    page = client.get("/review/queue").get_data(as_text=True)
+
+    assert page.index(review_campaign.title) < page.index("Đợt đã chấm xong")
+    assert "Còn 1 hồ sơ cần chấm" in page
