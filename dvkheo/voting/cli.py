@@ -35,13 +35,6 @@ def _parse_head(text: str) -> tuple[int | None, str]:
     return (int(seq) if seq else None), digest
 
 
-def checkpoints(campaign_id: int) -> list[VoteCheckpoint]:
-    return list(db.session.scalars(
-        sa.select(VoteCheckpoint).where(VoteCheckpoint.campaign_id == campaign_id)
-        .order_by(VoteCheckpoint.recorded_at, VoteCheckpoint.id)
-    ))
-
-
 @votes_cli.command("verify")
 @click.argument("campaign_id", type=int)
 @click.option("--head", "heads", multiple=True, metavar="[SỐ:]MÃ_BĂM",
@@ -55,7 +48,7 @@ def verify_command(campaign_id: int, heads: tuple[str, ...], use_checkpoints: bo
         raise click.ClickException(f"Không có đợt bình xét số {campaign_id}.")
     anchors = [_parse_head(text) for text in heads]
     if use_checkpoints:
-        anchors += [(point.seq, point.head_hash) for point in checkpoints(campaign.id)]
+        anchors += [(point.seq, point.head_hash) for point in ledger.checkpoints(campaign.id)]
     report = ledger.verify(campaign.id)
     report.problems += ledger.anchor_problems(report, anchors)
     seq, stored_head = ledger.chain_head(campaign.id)

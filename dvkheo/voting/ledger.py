@@ -27,7 +27,7 @@ from dvkheo.core.timeutil import utcnow
 from dvkheo.extensions import db
 from dvkheo.nominations.models import Nomination
 from dvkheo.nominations.states import NominationState
-from dvkheo.voting.models import GENESIS_HASH, Vote, VoteChain, VoteChannel, VoteEvent, Voter
+from dvkheo.voting.models import GENESIS_HASH, Vote, VoteChain, VoteChannel, VoteCheckpoint, VoteEvent, Voter
 
 RECEIPT_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud at a commune office
 
@@ -231,6 +231,14 @@ def tallies(campaign_id: int) -> dict[int, int]:
         sa.select(VoteEvent.nomination_id, sa.func.sum(sign)).where(VoteEvent.campaign_id == campaign_id).group_by(VoteEvent.nomination_id)
     )
     return {nomination_id: int(total) for nomination_id, total in rows}
+
+
+def checkpoints(campaign_id: int) -> list[VoteCheckpoint]:
+    """The heads saved by `flask votes checkpoint`, oldest first."""
+    return list(db.session.scalars(
+        sa.select(VoteCheckpoint).where(VoteCheckpoint.campaign_id == campaign_id)
+        .order_by(VoteCheckpoint.recorded_at, VoteCheckpoint.id)
+    ))
 
 
 def chain_head(campaign_id: int) -> tuple[int, str]:
