@@ -4,13 +4,15 @@ A campaign picks its method (`Campaign.voter_verification`); each method is a cl
 under a `VoterVerification` value:
 
 - `EmailCodeMethod` (EMAIL_CODE): a 6-digit one-time code sent by email; the voter is
-  "email:<hmac of the lower-cased address>";
+  "email:<hmac of the normalised address>" (`normalise_email`: case, "+tag", dots at gmail.com);
 - `VoterListMethod` (VOTER_LIST): identity number + full name + birth date matched against the
   campaign's local voter list (`VoterListEntry`); the voter is "list:<entry id>".
 
 Assisted voting (a commune official records the vote of a person found on the local list) uses
 the same "list:<entry id>" voter, so the ledger's one-channel rule refuses a person who tries to
-vote both online and at the office (`record_assisted_votes`).
+vote both online and at the office (`record_assisted_votes`). An email-code campaign has no such
+link (its online voters are email addresses), so it takes no assisted votes
+(`ledger.check_assisted_allowed`).
 
 Nothing stores an email address or an identity number in clear: both are HMAC-SHA256 with
 `VOTER_ID_HASH_KEY` (set in production; in development a random key kept in `instance/secrets/`).
@@ -75,8 +77,31 @@ def keyed_hash(value: str) -> str:
     return hmac.new(_hash_key(), value.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
+# Providers that deliver "a.b.c@" to "abc@": the dots are dropped before hashing. The second
+# name of a provider maps to the first (googlemail.com is gmail.com).
+DOT_BLIND_DOMAINS = {"gmail.com": "gmail.com", "googlemail.com": "gmail.com"}
+
+
+def normalise_email(email: str | None) -> str:
+    """One mailbox, one spelling: lower case, no "+tag" after the name, and for the providers that
+    ignore dots (`DOT_BLIND_DOMAINS`) no dots in the name and one domain name. So "Lan+1@gmail.com",
+    "l.a.n+2@GoogleMail.com" and "lan@gmail.com" are one voter (issue 14, item 6). The code is
+    still sent to the address as typed; only the keyed hash uses this form."""
+    address = (email or "").strip().lower()
+    local, at, domain = address.rpartition("@")
+    if not at or not local:
+        return address
+    domain = domain.rstrip(".")
+    local = local.split("+", 1)[0] or local
+    domain = DOT_BLIND_DOMAINS.get(domain, domain)
+    if domain in DOT_BLIND_DOMAINS.values():
+        local = local.replace(".", "") or local
+    return f"{local}@{domain}"
+
+
 def email_hash(email: str) -> str:
-    return keyed_hash((email or "").strip().lower())
+    """The keyed hash of the normalised address (`normalise_email`): the voter's "email:<hash>"."""
+    return keyed_hash(normalise_email(email))
 
 
 _ID_SEPARATORS = re.compile(r"[\s.\-]")
