@@ -268,4 +268,6 @@ def verify_report(campaign_id: int):
 
         return login_manager.unauthorized()
     campaign = access.load_review_campaign(campaign_id)
-    return _results(campaign, report=ledger.verify(campaign.id))
+    report = ledger.verify(campaign.id)
+    report.problems += ledger.anchor_problems(report, [(point.seq, point.head_hash) for point in ledger.checkpoints(campaign.id)])
+    return _results(campaign, report=report)

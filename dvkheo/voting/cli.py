@@ -20,7 +20,7 @@ from dvkheo.campaigns.models import Campaign
 from dvkheo.extensions import db
 from dvkheo.nominations.models import Nomination
 from dvkheo.voting import ledger
-from dvkheo.voting.models import VoteCheckpoint
+from dvkheo.voting.models import VoteChain, VoteCheckpoint
 
 votes_cli = AppGroup("votes", help="Phiếu bình chọn công khai: kiểm tra chuỗi ghi nhận phiếu.")
 
@@ -75,21 +75,40 @@ def verify_command(campaign_id: int, heads: tuple[str, ...], use_checkpoints: bo
     raise SystemExit(1)
 
 
-@votes_cli.command("checkpoint")
-@click.argument("campaign_id", type=int)
-def checkpoint_command(campaign_id: int) -> None:
-    """Lưu đầu chuỗi hiện tại làm một mốc (kèm ngày giờ), công khai trên trang kết quả bình chọn."""
-    campaign = db.session.get(Campaign, campaign_id)
-    if campaign is None:
-        raise click.ClickException(f"Không có đợt bình xét số {campaign_id}.")
-    seq, head = ledger.chain_head(campaign.id)
+def save_checkpoint(campaign_id: int) -> tuple[bool, int, str]:
+    """Save the campaign's current head unless it is the last one saved. (saved?, seq, hash); commits."""
+    seq, head = ledger.chain_head(campaign_id)
     last = db.session.scalar(
-        sa.select(VoteCheckpoint).where(VoteCheckpoint.campaign_id == campaign.id)
+        sa.select(VoteCheckpoint).where(VoteCheckpoint.campaign_id == campaign_id)
         .order_by(VoteCheckpoint.recorded_at.desc(), VoteCheckpoint.id.desc()).limit(1)
     )
     if last is not None and last.head_hash == head:
-        click.echo(f"Đầu chuỗi chưa đổi từ mốc trước: sự kiện số {seq}, mã băm {head}")
-        return
-    db.session.add(VoteCheckpoint(campaign_id=campaign.id, seq=seq, head_hash=head))
+        return False, seq, head
+    db.session.add(VoteCheckpoint(campaign_id=campaign_id, seq=seq, head_hash=head))
     db.session.commit()
-    click.echo(f"Đã lưu mốc đầu chuỗi: sự kiện số {seq}, mã băm {head}")
+    return True, seq, head
+
+
+@votes_cli.command("checkpoint")
+@click.argument("campaign_id", type=int, required=False)
+@click.option("--all", "every", is_flag=True, help="Mọi đợt bình xét đã có phiếu (dùng cho bộ hẹn giờ).")
+def checkpoint_command(campaign_id: int | None, every: bool) -> None:
+    """Lưu đầu chuỗi hiện tại làm một mốc (kèm ngày giờ), công khai trên trang kết quả bình chọn.
+
+    Chạy định kỳ (deploy/systemd/dvkheo-vote-checkpoint.timer, mỗi giờ) với --all: mốc cuối cùng
+    sau khi kết thúc bình chọn là đầu chuỗi chính thức. Đầu chuỗi chưa đổi thì không lưu thêm."""
+    if every == (campaign_id is not None):
+        raise click.UsageError("Cho số đợt bình xét, hoặc --all.")
+    if every:
+        ids = list(db.session.scalars(sa.select(VoteChain.campaign_id).order_by(VoteChain.campaign_id)))
+    else:
+        if db.session.get(Campaign, campaign_id) is None:
+            raise click.ClickException(f"Không có đợt bình xét số {campaign_id}.")
+        ids = [campaign_id]
+    for one in ids:
+        saved, seq, head = save_checkpoint(one)
+        prefix = f"Đợt bình xét số {one}: " if every else ""
+        if saved:
+            click.echo(f"{prefix}Đã lưu mốc đầu chuỗi: sự kiện số {seq}, mã băm {head}")
+        else:
+            click.echo(f"{prefix}Đầu chuỗi chưa đổi từ mốc trước: sự kiện số {seq}, mã băm {head}")

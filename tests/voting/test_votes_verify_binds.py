@@ -209,3 +209,22 @@ def test_checkpoint_saves_the_head_once_until_it_moves(runner, ballot):
     assert f"Đã lưu mốc đầu chuỗi: sự kiện số {seq}, mã băm {head}" in first.output
     assert "Đầu chuỗi chưa đổi từ mốc trước" in again.output
     assert db.session.scalar(sa.select(sa.func.count()).select_from(VoteCheckpoint)) == 1
+
+
+def test_checkpoint_all_saves_every_campaign_with_votes(runner, ballot):
+    result = runner.invoke(args=["votes", "checkpoint", "--all"])
+    assert result.exit_code == 0
+    assert f"Đợt bình xét số {ballot['campaign'].id}: Đã lưu mốc đầu chuỗi" in result.output
+    assert runner.invoke(args=["votes", "checkpoint"]).exit_code == 2
+
+
+def test_the_committee_page_checks_the_saved_heads(client, login_as, province, runner, ballot):
+    from dvkheo.accounts.models import Role
+
+    campaign = ballot["campaign"]
+    runner.invoke(args=["votes", "checkpoint", str(campaign.id)])
+    _, head = ledger.chain_head(campaign.id)
+    _drop_last(campaign, ballot["voters"][0])
+    login_as(Role.SECRETARY, province)
+    html = client.get(f"/binh-chon/dot/{campaign.id}/kiem-tra-chuoi").get_data(as_text=True)
+    assert f"mã băm {head}) không còn trong chuỗi" in html
