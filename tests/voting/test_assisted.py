@@ -299,3 +299,5 @@ def test_assisted_is_refused_in_an_email_code_campaign(client, voting_campaign, 
     assert votes() == []
     page = client.get(assisted_url(voting_campaign)).get_data(as_text=True)
     assert "không ghi nhận bình chọn có hỗ trợ" in page
+    person_page = client.get(assisted_url(voting_campaign, entry)).get_data(as_text=True)
+    assert ledger.ASSISTED_NEEDS_LIST in person_page and "Ghi nhận bình chọn" not in person_page
