@@ -228,3 +228,19 @@ def test_the_committee_page_checks_the_saved_heads(client, login_as, province, r
     login_as(Role.SECRETARY, province)
     html = client.get(f"/binh-chon/dot/{campaign.id}/kiem-tra-chuoi").get_data(as_text=True)
     assert f"mã băm {head}) không còn trong chuỗi" in html
+
+
+def test_an_assisted_voter_erased_by_the_purge_still_verifies(runner, voting_campaign, make_nominee, make_voter):
+    from dvkheo.campaigns.models import VoterVerification
+    from dvkheo.privacy.purge import erase_voters
+
+    voting_campaign.voter_verification = VoterVerification.VOTER_LIST
+    db.session.commit()
+    listed = make_voter(identity_key="list:77")
+    ledger.cast(voting_campaign, listed, make_nominee(), VoteChannel.ASSISTED)
+    db.session.commit()
+    erase_voters(Voter.id == listed.id, utcnow())
+    db.session.commit()
+    assert db.session.get(Voter, listed.id).identity_key.startswith("purged:")
+    code, output = verify(runner, voting_campaign)
+    assert code == 0, output
