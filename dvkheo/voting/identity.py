@@ -99,6 +99,30 @@ def normalise_email(email: str | None) -> str:
     return f"{local}@{domain}"
 
 
+def legacy_email_hash(email: str) -> str:
+    """How addresses were hashed before `normalise_email` (lower case only): voters identified
+    then are found again by `adopt_legacy_voter`."""
+    return keyed_hash((email or "").strip().lower())
+
+
+def adopt_legacy_voter(campaign: Campaign, address_hash: str, legacy: str) -> None:
+    """A voter identified before addresses were normalised ("email:<legacy hash>") takes the
+    normalised key when none has it yet: the person keeps their votes and gets no new slots (a
+    campaign running across the upgrade). Flushes."""
+    key = f"email:{address_hash}"
+    taken = db.session.scalar(sa.select(Voter.id).where(Voter.campaign_id == campaign.id, Voter.identity_key == key))
+    if taken is not None:
+        return
+    try:
+        with db.session.begin_nested():
+            db.session.execute(
+                sa.update(Voter).where(Voter.campaign_id == campaign.id, Voter.identity_key == f"email:{legacy}")
+                .values(identity_key=key).execution_options(synchronize_session=False)
+            )
+    except sa.exc.IntegrityError:  # a first identification under the new key won the race
+        pass
+
+
 def email_hash(email: str) -> str:
     """The keyed hash of the normalised address (`normalise_email`): the voter's "email:<hash>"."""
     return keyed_hash(normalise_email(email))
@@ -251,6 +275,7 @@ class EmailCodeMethod(VerificationMethod):
         check_taking_votes(campaign)
         address = form.email.data.strip()
         address_hash = email_hash(address)
+        legacy = legacy_email_hash(address)
         db.session.execute(
             sa.delete(EmailCode).where(EmailCode.campaign_id == campaign.id, EmailCode.email_hash == address_hash)
         )
@@ -275,7 +300,7 @@ class EmailCodeMethod(VerificationMethod):
         if not send_email(address, f"Mã xác thực bình chọn: {code}", body):
             _refuse("mail", "Hệ thống chưa gửi được thư điện tử. Vui lòng thử lại sau ít phút.", "email")
         db.session.flush()
-        return Outcome(challenge=address_hash)
+        return Outcome(challenge=address_hash if legacy == address_hash else f"{address_hash}:{legacy}")
 
     def confirm(self, campaign: Campaign, challenge: str, code: str) -> Voter:
         """Check a typed code; on success mark it used and return the address's voter.
@@ -287,6 +312,7 @@ class EmailCodeMethod(VerificationMethod):
         try must stay counted.
         """
         check_taking_votes(campaign)
+        challenge, _, legacy = (challenge or "").partition(":")
         maximum = current_app.config["EMAIL_CODE_MAX_ATTEMPTS"]
         record = db.session.scalar(
             sa.select(EmailCode)
@@ -326,6 +352,8 @@ class EmailCodeMethod(VerificationMethod):
         ).rowcount
         if used != 1:
             _refuse("code_used", "Mã xác thực này đã được sử dụng. Nếu cần xác thực lại, vui lòng yêu cầu gửi mã mới.", "code")
+        if legacy:
+            adopt_legacy_voter(campaign, challenge, legacy)
         voter = voter_for(campaign, f"email:{challenge}")
         if record.consent_at is not None:  # the latest consent given (Law 91/2025) stays on the voter
             voter.consent_at, voter.consent_notice = record.consent_at, record.consent_notice

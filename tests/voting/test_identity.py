@@ -12,7 +12,7 @@ from dvkheo.campaigns.models import CampaignStatus
 from dvkheo.core.notifications import OutboxMessage
 from dvkheo.core.timeutil import today_in_vietnam, utcnow
 from dvkheo.extensions import db, limiter
-from dvkheo.voting.models import EmailCode, Voter
+from dvkheo.voting.models import EmailCode, VoteChannel, Voter
 
 EMAIL = "Nguyen.Thi.Lan@Example.vn"
 
@@ -306,3 +306,23 @@ def test_plus_addresses_are_one_voter_with_one_set_of_votes(client, app, voting_
     assert db.session.get(Voter, voter_ids[0]).active_votes == voting_campaign.votes_per_voter == 3
     assert sum(ledger.tallies(voting_campaign.id).values()) == 3  # the fourth address got no fourth vote
     assert ledger.verify(voting_campaign.id).ok
+
+
+def test_a_voter_identified_before_normalisation_keeps_their_votes(client, voting_campaign, make_nominee):
+    """A campaign running across the upgrade: "N.T.Lan@gmail.com" was "email:<hash of n.t.lan@gmail.com>";
+    signing in again finds that voter (now under the normalised key), with its votes and no new slots."""
+    from dvkheo.voting import ledger
+    from dvkheo.voting.identity import email_hash, legacy_email_hash
+
+    old = Voter(campaign=voting_campaign, identity_key="email:" + legacy_email_hash("N.T.Lan@gmail.com"))
+    db.session.add(old)
+    db.session.commit()
+    for nominee in (make_nominee(), make_nominee()):
+        ledger.cast(voting_campaign, old, nominee, VoteChannel.ONLINE)
+        db.session.commit()
+    request_code(client, voting_campaign, "N.T.Lan@gmail.com")
+    send_code(client, voting_campaign, last_code())
+    assert signed_in_voter_id(client, voting_campaign) == old.id and count(Voter) == 1
+    db.session.expire_all()
+    assert db.session.get(Voter, old.id).identity_key == "email:" + email_hash("ntlan@gmail.com")
+    assert db.session.get(Voter, old.id).active_votes == 2
