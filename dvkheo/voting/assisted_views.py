@@ -23,7 +23,7 @@ from dvkheo.extensions import db
 from dvkheo.nominations.models import Nomination
 from dvkheo.nominations.states import NominationState
 from dvkheo.units.importer import ImportFailed
-from dvkheo.voting import identity
+from dvkheo.voting import identity, ledger
 from dvkheo.voting import voter_list as lists
 from dvkheo.voting.identity_forms import AssistedSearchForm, AssistedVoteForm, VoterListUploadForm
 from dvkheo.voting.models import Voter, VoteChannel, VoterListEntry
@@ -162,6 +162,7 @@ def _assisted_page(campaign: Campaign, status: int = 200, **context):
         closed=_closed_message(campaign),
         has_list=lists.has_list(campaign.id),
         email_method=campaign.voter_verification is VoterVerification.EMAIL_CODE,
+        assisted_needs_list=ledger.ASSISTED_NEEDS_LIST,
         **context,
     ), status))
 

@@ -221,6 +221,7 @@ def _results(campaign: Campaign, report: ledger.VerificationReport | None = None
         total=sum(tallies.values()) if tallies else 0,
         chain_seq=seq,
         chain_head=head,
+        checkpoints=list(reversed(ledger.checkpoints(campaign.id))),
         opens=opens,
         closes=closes,
         lookup=ReceiptLookupForm(formdata=None),
@@ -242,18 +243,18 @@ def receipt(campaign_id: int):
     else:  # a first visit: an empty field, not an error
         form.ma.errors = []
     problem = form.problem() if asked else None
-    found = nominee_title = None
+    found = None
     status = 200
     if asked and problem is None:
         found = ledger.find_receipt(campaign.id, form.ma.data)
         if found is None:
             status = 404
-        else:
-            nominee = db.session.get(Nomination, found.nomination_id)
-            nominee_title = nominee.title if nominee else ""
+    # Only "recorded, counted" or "withdrawn": never the nominee, nor the event's number or time
+    # (once events are published those would lead to the nominee). A receipt that proved the
+    # choice to anyone holding it could be sold, or demanded (issue 14, item 4).
+    answer = None if found is None else ("withdrawal" if found.kind == "withdraw" else "withdrawn" if found.withdrawn else "counted")
     return render_template(
-        "voting/receipt.html", campaign=campaign, form=form, asked=asked, problem=problem, found=found,
-        nominee_title=nominee_title,
+        "voting/receipt.html", campaign=campaign, form=form, asked=asked, problem=problem, found=found, answer=answer,
     ), status
 
 
@@ -267,4 +268,6 @@ def verify_report(campaign_id: int):
 
         return login_manager.unauthorized()
     campaign = access.load_review_campaign(campaign_id)
-    return _results(campaign, report=ledger.verify(campaign.id))
+    report = ledger.verify(campaign.id)
+    report.problems += ledger.anchor_problems(report, [(point.seq, point.head_hash) for point in ledger.checkpoints(campaign.id)])
+    return _results(campaign, report=report)

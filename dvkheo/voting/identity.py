@@ -4,13 +4,15 @@ A campaign picks its method (`Campaign.voter_verification`); each method is a cl
 under a `VoterVerification` value:
 
 - `EmailCodeMethod` (EMAIL_CODE): a 6-digit one-time code sent by email; the voter is
-  "email:<hmac of the lower-cased address>";
+  "email:<hmac of the normalised address>" (`normalise_email`: case, "+tag", dots at gmail.com);
 - `VoterListMethod` (VOTER_LIST): identity number + full name + birth date matched against the
   campaign's local voter list (`VoterListEntry`); the voter is "list:<entry id>".
 
 Assisted voting (a commune official records the vote of a person found on the local list) uses
 the same "list:<entry id>" voter, so the ledger's one-channel rule refuses a person who tries to
-vote both online and at the office (`record_assisted_votes`).
+vote both online and at the office (`record_assisted_votes`). An email-code campaign has no such
+link (its online voters are email addresses), so it takes no assisted votes
+(`ledger.check_assisted_allowed`).
 
 Nothing stores an email address or an identity number in clear: both are HMAC-SHA256 with
 `VOTER_ID_HASH_KEY` (set in production; in development a random key kept in `instance/secrets/`).
@@ -75,8 +77,55 @@ def keyed_hash(value: str) -> str:
     return hmac.new(_hash_key(), value.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
-def email_hash(email: str) -> str:
+# Providers that deliver "a.b.c@" to "abc@": the dots are dropped before hashing. The second
+# name of a provider maps to the first (googlemail.com is gmail.com).
+DOT_BLIND_DOMAINS = {"gmail.com": "gmail.com", "googlemail.com": "gmail.com"}
+
+
+def normalise_email(email: str | None) -> str:
+    """One mailbox, one spelling: lower case, no "+tag" after the name, and for the providers that
+    ignore dots (`DOT_BLIND_DOMAINS`) no dots in the name and one domain name. So "Lan+1@gmail.com",
+    "l.a.n+2@GoogleMail.com" and "lan@gmail.com" are one voter (issue 14, item 6). The code is
+    still sent to the address as typed; only the keyed hash uses this form."""
+    address = (email or "").strip().lower()
+    local, at, domain = address.rpartition("@")
+    if not at or not local:
+        return address
+    domain = domain.rstrip(".")
+    local = local.split("+", 1)[0] or local
+    domain = DOT_BLIND_DOMAINS.get(domain, domain)
+    if domain in DOT_BLIND_DOMAINS.values():
+        local = local.replace(".", "") or local
+    return f"{local}@{domain}"
+
+
+def legacy_email_hash(email: str) -> str:
+    """How addresses were hashed before `normalise_email` (lower case only): voters identified
+    then are found again by `adopt_legacy_voter`."""
     return keyed_hash((email or "").strip().lower())
+
+
+def adopt_legacy_voter(campaign: Campaign, address_hash: str, legacy: str) -> None:
+    """A voter identified before addresses were normalised ("email:<legacy hash>") takes the
+    normalised key when none has it yet: the person keeps their votes and gets no new slots (a
+    campaign running across the upgrade). Flushes."""
+    key = f"email:{address_hash}"
+    taken = db.session.scalar(sa.select(Voter.id).where(Voter.campaign_id == campaign.id, Voter.identity_key == key))
+    if taken is not None:
+        return
+    try:
+        with db.session.begin_nested():
+            db.session.execute(
+                sa.update(Voter).where(Voter.campaign_id == campaign.id, Voter.identity_key == f"email:{legacy}")
+                .values(identity_key=key).execution_options(synchronize_session=False)
+            )
+    except sa.exc.IntegrityError:  # a first identification under the new key won the race
+        pass
+
+
+def email_hash(email: str) -> str:
+    """The keyed hash of the normalised address (`normalise_email`): the voter's "email:<hash>"."""
+    return keyed_hash(normalise_email(email))
 
 
 _ID_SEPARATORS = re.compile(r"[\s.\-]")
@@ -226,6 +275,7 @@ class EmailCodeMethod(VerificationMethod):
         check_taking_votes(campaign)
         address = form.email.data.strip()
         address_hash = email_hash(address)
+        legacy = legacy_email_hash(address)
         db.session.execute(
             sa.delete(EmailCode).where(EmailCode.campaign_id == campaign.id, EmailCode.email_hash == address_hash)
         )
@@ -250,7 +300,7 @@ class EmailCodeMethod(VerificationMethod):
         if not send_email(address, f"Mã xác thực bình chọn: {code}", body):
             _refuse("mail", "Hệ thống chưa gửi được thư điện tử. Vui lòng thử lại sau ít phút.", "email")
         db.session.flush()
-        return Outcome(challenge=address_hash)
+        return Outcome(challenge=address_hash if legacy == address_hash else f"{address_hash}:{legacy}")
 
     def confirm(self, campaign: Campaign, challenge: str, code: str) -> Voter:
         """Check a typed code; on success mark it used and return the address's voter.
@@ -262,6 +312,7 @@ class EmailCodeMethod(VerificationMethod):
         try must stay counted.
         """
         check_taking_votes(campaign)
+        challenge, _, legacy = (challenge or "").partition(":")
         maximum = current_app.config["EMAIL_CODE_MAX_ATTEMPTS"]
         record = db.session.scalar(
             sa.select(EmailCode)
@@ -301,6 +352,8 @@ class EmailCodeMethod(VerificationMethod):
         ).rowcount
         if used != 1:
             _refuse("code_used", "Mã xác thực này đã được sử dụng. Nếu cần xác thực lại, vui lòng yêu cầu gửi mã mới.", "code")
+        if legacy:
+            adopt_legacy_voter(campaign, challenge, legacy)
         voter = voter_for(campaign, f"email:{challenge}")
         if record.consent_at is not None:  # the latest consent given (Law 91/2025) stays on the voter
             voter.consent_at, voter.consent_notice = record.consent_at, record.consent_notice

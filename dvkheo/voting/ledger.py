@@ -27,7 +27,7 @@ from dvkheo.core.timeutil import utcnow
 from dvkheo.extensions import db
 from dvkheo.nominations.models import Nomination
 from dvkheo.nominations.states import NominationState
-from dvkheo.voting.models import GENESIS_HASH, Vote, VoteChain, VoteChannel, VoteEvent, Voter
+from dvkheo.voting.models import GENESIS_HASH, Vote, VoteChain, VoteChannel, VoteCheckpoint, VoteEvent, Voter
 
 RECEIPT_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud at a commune office
 
@@ -92,6 +92,27 @@ def _check_nominee(campaign: Campaign, nomination: Nomination) -> None:
         _refuse("nominee", "Mô hình, điển hình này không có trong danh sách bình chọn.")
 
 
+ASSISTED_NEEDS_LIST = (
+    "Đợt bình xét này xác thực người bình chọn trực tuyến bằng thư điện tử, nên không đối chiếu được người "
+    "bình chọn có hỗ trợ với người đã bình chọn trực tuyến: không ghi nhận bình chọn có hỗ trợ. Bình chọn có hỗ trợ "
+    "chỉ dùng được khi đợt bình xét xác thực người bình chọn bằng danh sách cử tri."
+)
+
+
+def check_assisted_allowed(campaign: Campaign, voter: Voter) -> None:
+    """One person, one channel: an assisted vote only where online voters are matched on the same
+    voter list ("list:<entry id>" both ways), so the voter's row holds both channels' votes.
+    In an email-code campaign an online voter is "email:<hash>", a different row: refused."""
+    from dvkheo.campaigns.models import VoterVerification
+
+    if not campaign.assisted_voting:
+        _refuse("channel", "Đợt bình xét này không tổ chức bình chọn có hỗ trợ tại địa phương.")
+    if campaign.voter_verification is not VoterVerification.VOTER_LIST:
+        _refuse("channel", ASSISTED_NEEDS_LIST)
+    if not (voter.identity_key or "").startswith("list:"):
+        _refuse("channel", "Người này không được đối chiếu trên danh sách cử tri của đợt bình xét.")
+
+
 def _ensure_chain(campaign_id: int) -> None:
     """Create the campaign's chain head if missing; two first votes racing both succeed (ON CONFLICT DO NOTHING)."""
     dialect = db.session.get_bind().dialect.name
@@ -138,8 +159,8 @@ def cast(
     at = at or utcnow()
     check_open(campaign, at)
     _check_nominee(campaign, nomination)
-    if channel is VoteChannel.ASSISTED and not campaign.assisted_voting:
-        _refuse("channel", "Đợt bình xét này không tổ chức bình chọn có hỗ trợ tại địa phương.")
+    if channel is VoteChannel.ASSISTED:
+        check_assisted_allowed(campaign, voter)
     claimed = db.session.execute(
         sa.update(Voter)
         .where(
@@ -212,6 +233,14 @@ def tallies(campaign_id: int) -> dict[int, int]:
     return {nomination_id: int(total) for nomination_id, total in rows}
 
 
+def checkpoints(campaign_id: int) -> list[VoteCheckpoint]:
+    """The heads saved by `flask votes checkpoint`, oldest first."""
+    return list(db.session.scalars(
+        sa.select(VoteCheckpoint).where(VoteCheckpoint.campaign_id == campaign_id)
+        .order_by(VoteCheckpoint.recorded_at, VoteCheckpoint.id)
+    ))
+
+
 def chain_head(campaign_id: int) -> tuple[int, str]:
     chain = db.session.get(VoteChain, campaign_id)
     return (chain.seq, chain.head_hash) if chain else (0, GENESIS_HASH)
@@ -253,20 +282,35 @@ class VerificationReport:
     head_hash: str = GENESIS_HASH
     problems: list[str] = field(default_factory=list)
     tallies: dict[int, int] = field(default_factory=dict)
+    # Every hash the recomputed chain went through, by event number (for `anchor_problems`).
+    hashes: dict[int, str] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
         return not self.problems
 
 
-def verify(campaign_id: int) -> VerificationReport:
-    """Recompute the chain and the tallies; report every edited, deleted or inserted record.
+def _moment_text(moment: datetime | None) -> str:
+    return _utc(moment).strftime("%Y-%m-%dT%H:%M:%S.%fZ") if moment else "—"
 
+
+def verify(campaign_id: int) -> VerificationReport:
+    """Recompute the chain and bind it to the votes and voters tables; report every failing record.
+
+    The chain on its own:
     - an edited event no longer matches its hash;
     - a deleted event leaves a gap in the numbers and breaks the next event's link;
-    - an inserted event breaks a link (or duplicates a number) and disagrees with the votes table;
-    - the chain's stored head must equal the last recomputed hash;
-    - the tallies recomputed from events must equal the live votes in the votes table.
+    - an inserted event breaks a link (or duplicates a number);
+    - the chain's stored head must equal the last recomputed hash.
+    The chain against the tables (`_bind_votes`, `_check_voters`):
+    - every event has its vote row (by receipt code, kind, nominee, time) and every vote row its
+      cast event (and its withdrawal event when withdrawn);
+    - per voter: live votes <= N, one per nominee, `active_votes` equal to the live votes, one
+      channel, assisted votes only where the campaign allows them and on a voter-list voter;
+    - the tallies recomputed from events equal the live votes in the votes table.
+    What it cannot see alone: a rewrite that recomputes every hash and the head and edits the
+    tables to match, or the last events dropped with their rows. Those need a head saved outside
+    the database (`anchor_problems`).
     """
     report = VerificationReport(campaign_id)
     events = db.session.scalars(
@@ -287,27 +331,142 @@ def verify(campaign_id: int) -> VerificationReport:
             report.problems.append(f"Sự kiện số {event.seq}: nội dung không khớp mã băm (bản ghi đã bị sửa).")
         counts[event.nomination_id] = counts.get(event.nomination_id, 0) + (1 if event.kind == "cast" else -1)
         previous_hash = event.hash
+        report.hashes.setdefault(event.seq, event.hash)
         expected_seq = max(expected_seq, event.seq) + 1
     report.events = len(events)
     report.head_hash = previous_hash
     stored_seq, stored_head = chain_head(campaign_id)
-    if events and (stored_head != previous_hash or stored_seq != events[-1].seq):
+    if (events or stored_seq) and (stored_head != previous_hash or stored_seq != (events[-1].seq if events else 0)):
         report.problems.append("Đầu chuỗi đã lưu không khớp với chuỗi tính lại (có bản ghi cuối bị xóa hoặc chèn).")
-    live = dict(
-        db.session.execute(
-            sa.select(Vote.nomination_id, sa.func.count())
-            .where(Vote.campaign_id == campaign_id, Vote.withdrawn_at.is_(None))
-            .group_by(Vote.nomination_id)
-        ).tuples().all()
-    )
+    votes = db.session.scalars(sa.select(Vote).where(Vote.campaign_id == campaign_id).order_by(Vote.id)).all()
+    live = {}
+    for vote in votes:
+        if vote.withdrawn_at is None:
+            live[vote.nomination_id] = live.get(vote.nomination_id, 0) + 1
     for nomination_id in sorted(set(counts) | set(live)):
         from_events, from_votes = counts.get(nomination_id, 0), live.get(nomination_id, 0)
         if from_events != from_votes:
             report.problems.append(
                 f"Hồ sơ số {nomination_id}: chuỗi sự kiện cho {from_events} phiếu, bảng phiếu có {from_votes} phiếu còn hiệu lực."
             )
+    _bind_votes(report, events, votes)
+    _check_voters(report, campaign_id, votes)
     report.tallies = {nomination_id: total for nomination_id, total in counts.items() if total}
     return report
+
+
+def _bind_votes(report: VerificationReport, events, votes) -> None:
+    """Every event against its vote row, and every vote row against its events (by receipt code)."""
+    by_receipt = {vote.receipt_code: vote for vote in votes}
+    by_withdrawal = {vote.withdrawal_receipt: vote for vote in votes if vote.withdrawal_receipt}
+    cast_seen: dict[int, int] = {}
+    withdraw_seen: dict[int, int] = {}
+    for event in events:
+        label = f"Sự kiện số {event.seq} ({'bỏ phiếu' if event.kind == 'cast' else 'rút phiếu'}, mã {event.receipt_code})"
+        if event.kind == "cast":
+            vote, moment, seen = by_receipt.get(event.receipt_code), None, cast_seen
+            if vote is not None:
+                moment = vote.cast_at
+        else:
+            vote, moment, seen = by_withdrawal.get(event.receipt_code), None, withdraw_seen
+            if vote is not None:
+                moment = vote.withdrawn_at
+                if vote.withdrawn_at is None:
+                    report.problems.append(f"{label}: phiếu số {vote.id} trong bảng phiếu không ghi đã rút.")
+        if vote is None:
+            report.problems.append(f"{label}: không có phiếu tương ứng trong bảng phiếu.")
+            continue
+        if vote.id in seen:
+            report.problems.append(f"{label}: phiếu số {vote.id} đã ứng với sự kiện số {seen[vote.id]}.")
+        seen.setdefault(vote.id, event.seq)
+        if vote.nomination_id != event.nomination_id:
+            report.problems.append(
+                f"{label}: chuỗi ghi hồ sơ số {event.nomination_id}, phiếu số {vote.id} trong bảng phiếu ghi hồ sơ số {vote.nomination_id}."
+            )
+        if moment is None or _moment_text(moment) != _moment_text(event.occurred_at):
+            report.problems.append(
+                f"{label}: thời điểm trong chuỗi {_moment_text(event.occurred_at)}, phiếu số {vote.id} ghi {_moment_text(moment)}."
+            )
+    for vote in votes:
+        if vote.id not in cast_seen:
+            report.problems.append(f"Phiếu số {vote.id} (mã {vote.receipt_code}): không có sự kiện bỏ phiếu trong chuỗi.")
+        if vote.withdrawn_at is not None and vote.id not in withdraw_seen:
+            report.problems.append(
+                f"Phiếu số {vote.id} (mã {vote.receipt_code}): ghi đã rút nhưng không có sự kiện rút phiếu trong chuỗi."
+            )
+
+
+def _check_voters(report: VerificationReport, campaign_id: int, votes) -> None:
+    """Per voter: the limit, one live vote per nominee, `active_votes`, the channel rule."""
+    from dvkheo.campaigns.models import VoterVerification
+
+    campaign = db.session.get(Campaign, campaign_id)
+    limit = campaign.votes_per_voter if campaign else None
+    voters = {voter.id: voter for voter in db.session.scalars(sa.select(Voter).where(Voter.campaign_id == campaign_id))}
+    by_voter: dict[int, list[Vote]] = {}
+    for vote in votes:
+        by_voter.setdefault(vote.voter_id, []).append(vote)
+    for voter_id in sorted(set(voters) | set(by_voter)):
+        voter, own = voters.get(voter_id), by_voter.get(voter_id, [])
+        name = f"Người bình chọn số {voter_id}"
+        if voter is None:
+            report.problems.append(f"{name}: có {len(own)} phiếu trong đợt nhưng không thuộc đợt bình xét này.")
+            continue
+        alive = [vote for vote in own if vote.withdrawn_at is None]
+        if limit is not None and len(alive) > limit:
+            report.problems.append(f"{name}: {len(alive)} phiếu còn hiệu lực, vượt giới hạn {limit} phiếu mỗi người.")
+        nominees: dict[int, int] = {}
+        for vote in alive:
+            nominees[vote.nomination_id] = nominees.get(vote.nomination_id, 0) + 1
+        for nomination_id, number in sorted(nominees.items()):
+            if number > 1:
+                report.problems.append(f"{name}: {number} phiếu còn hiệu lực cho cùng hồ sơ số {nomination_id}.")
+        if voter.active_votes != len(alive):
+            report.problems.append(
+                f"{name}: số phiếu đang dùng ghi {voter.active_votes}, bảng phiếu có {len(alive)} phiếu còn hiệu lực."
+            )
+        channels = {vote.channel for vote in own}
+        if own and (len(channels) > 1 or voter.channel not in channels):
+            shown = ", ".join(sorted(channel.value for channel in channels))
+            report.problems.append(
+                f"{name}: vi phạm quy tắc một cách bình chọn (kênh ghi trên người bình chọn: "
+                f"{voter.channel.value if voter.channel else 'chưa có'}; kênh của các phiếu: {shown})."
+            )
+        if VoteChannel.ASSISTED in channels:
+            if campaign is not None and not campaign.assisted_voting:
+                report.problems.append(f"{name}: có phiếu bình chọn có hỗ trợ trong đợt không tổ chức hình thức này.")
+            elif campaign is not None and campaign.voter_verification is not VoterVerification.VOTER_LIST:
+                report.problems.append(
+                    f"{name}: có phiếu bình chọn có hỗ trợ trong đợt xác thực bằng thư điện tử "
+                    "(không đối chiếu được với người bình chọn trực tuyến)."
+                )
+            # A voter erased by the retention purge or a deletion request is "purged:<id>": it was on the list.
+            if not (voter.identity_key or "").startswith("list:") and voter.anonymised_at is None:
+                report.problems.append(f"{name}: có phiếu bình chọn có hỗ trợ nhưng không phải người trong danh sách cử tri.")
+
+
+def anchor_problems(report: VerificationReport, anchors: list[tuple[int | None, str]]) -> list[str]:
+    """Heads saved outside the database (printed, published, copied): each must still be a hash the
+    recomputed chain passes through, at the same event number when one was saved with it. A chain
+    rewritten from an earlier event, or cut after the saved head, fails here even when it is
+    internally consistent."""
+    problems = []
+    positions = {digest: seq for seq, digest in report.hashes.items()}
+    for seq, digest in anchors:
+        digest = (digest or "").strip().lower()
+        where = f"sự kiện số {seq}, " if seq is not None else ""
+        if digest == GENESIS_HASH:
+            continue
+        if digest not in positions:
+            problems.append(
+                f"Đầu chuỗi đã lưu trước đây ({where}mã băm {digest}) không còn trong chuỗi: "
+                "chuỗi đã bị viết lại hoặc cắt bớt từ sau mốc đó."
+            )
+        elif seq is not None and positions[digest] != seq:
+            problems.append(
+                f"Đầu chuỗi đã lưu trước đây (mã băm {digest}) ghi sự kiện số {seq}, nay nằm ở sự kiện số {positions[digest]}."
+            )
+    return problems
 
 
 # --- the online hot path -------------------------------------------------------------------------

@@ -163,6 +163,23 @@ class VoteChain(db.Model):
     head_hash: so.Mapped[str] = so.mapped_column(sa.String(64), default=GENESIS_HASH)
 
 
+class VoteCheckpoint(db.Model):
+    """A chain head saved at a moment ("mốc đầu chuỗi"), listed with its date on the public results page.
+
+    Saved by `flask votes checkpoint` (a timer, and once at the close of voting). Published, so
+    that people can copy them: `flask votes verify --checkpoints` checks every saved head is still
+    in the chain, and `--head` checks a head copied elsewhere; a rewrite or a cut of the chain
+    after a saved head then fails even when every hash was recomputed."""
+
+    __tablename__ = "vote_checkpoints"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    campaign_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("campaigns.id", ondelete="CASCADE"), index=True)
+    seq: so.Mapped[int] = so.mapped_column()
+    head_hash: so.Mapped[str] = so.mapped_column(sa.String(64))
+    recorded_at: so.Mapped[datetime] = so.mapped_column(sa.DateTime(timezone=True), default=utcnow)
+
+
 class ObjectionStatus(str, enum.Enum):
     OPEN = "open"
     VERIFYING = "verifying"

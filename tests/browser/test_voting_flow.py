@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from playwright.sync_api import Page, expect
 
 from dvkheo.accounts.models import Role
-from dvkheo.campaigns.models import CampaignStatus
+from dvkheo.campaigns.models import CampaignStatus, VoterVerification
 from dvkheo.core.notifications import OutboxMessage
 from dvkheo.core.text import fold
 from dvkheo.core.timeutil import today_in_vietnam, utcnow
@@ -98,7 +98,11 @@ def test_citizen_votes_with_an_email_code_and_an_official_records_an_assisted_vo
     expect(page.locator("body")).to_contain_text("đã được ghi nhận")
     page.screenshot(path=str(artifacts_dir / f"voting-receipt-{backend}.png"), full_page=True)
 
-    # A commune official records an assisted vote for a person found on the local list.
+    # A commune official records an assisted vote for a person found on the local list. Only a
+    # campaign that matches online voters on the same list takes assisted votes (one person, one
+    # channel): the campaign switches to the list here, the email voter's votes stay.
+    campaign.voter_verification = VoterVerification.VOTER_LIST
+    db.session.commit()
     official = public_campaign["official"]
     page.goto("/login")
     page.locator("input[name=email]").fill(official.email)

@@ -40,6 +40,10 @@ def communes(make_unit, province):
 
 @pytest.fixture
 def person(voting_campaign, communes):
+    """A person on the list of a campaign that identifies online voters on the same list (the only
+    kind where assisted voting is taken: issue 14, item 6)."""
+    voting_campaign.voter_verification = VoterVerification.VOTER_LIST
+    db.session.commit()
     return add_entry(voting_campaign, communes[0])
 
 
@@ -281,3 +285,19 @@ def test_assisted_index_lists_the_campaigns_of_the_officials_area(client, login_
     page = client.get("/binh-chon/ho-tro").get_data(as_text=True)
     assert voting_campaign.title in page and f"/binh-chon/dot/{voting_campaign.id}/ho-tro" in page
     assert elsewhere.title not in page
+
+
+def test_assisted_is_refused_in_an_email_code_campaign(client, voting_campaign, make_nominee, person, official):
+    """There an online voter is an email address: nothing ties them to the person on the list, so
+    the person could vote once online and once at the office. Refused, and the page says why."""
+    voting_campaign.voter_verification = VoterVerification.EMAIL_CODE
+    db.session.commit()
+    entry, _ = person
+    response = record(client, voting_campaign, entry, [make_nominee()])
+    assert response.status_code == 409
+    assert ledger.ASSISTED_NEEDS_LIST in response.get_data(as_text=True)
+    assert votes() == []
+    page = client.get(assisted_url(voting_campaign)).get_data(as_text=True)
+    assert "không ghi nhận bình chọn có hỗ trợ" in page
+    person_page = client.get(assisted_url(voting_campaign, entry)).get_data(as_text=True)
+    assert ledger.ASSISTED_NEEDS_LIST in person_page and "Ghi nhận bình chọn" not in person_page

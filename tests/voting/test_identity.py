@@ -12,7 +12,7 @@ from dvkheo.campaigns.models import CampaignStatus
 from dvkheo.core.notifications import OutboxMessage
 from dvkheo.core.timeutil import today_in_vietnam, utcnow
 from dvkheo.extensions import db, limiter
-from dvkheo.voting.models import EmailCode, Voter
+from dvkheo.voting.models import EmailCode, VoteChannel, Voter
 
 EMAIL = "Nguyen.Thi.Lan@Example.vn"
 
@@ -263,3 +263,66 @@ def test_identify_address_with_a_line_break_or_a_second_recipient_sends_nothing(
     assert response.status_code == 422
     assert "Địa chỉ thư điện tử không hợp lệ" in response.get_data(as_text=True)
     assert count(OutboxMessage) == 0 and count(EmailCode) == 0
+
+
+@pytest.mark.parametrize("typed, same_as", [
+    ("Lan@Example.vn", "lan@example.vn"),
+    ("lan+1@example.vn", "lan@example.vn"),
+    ("lan+binh-chon+2@example.vn", "lan@example.vn"),
+    ("N.T.Lan@gmail.com", "ntlan@gmail.com"),
+    ("ntlan+3@googlemail.com", "ntlan@gmail.com"),
+    ("n.t.lan@googlemail.com.", "ntlan@gmail.com"),
+])
+def test_email_addresses_of_one_mailbox_normalise_to_one(app, typed, same_as):
+    from dvkheo.voting.identity import email_hash, normalise_email
+
+    assert normalise_email(typed) == same_as
+    with app.app_context():
+        assert email_hash(typed) == email_hash(same_as)
+
+
+def test_dots_count_at_providers_that_keep_them(app):
+    from dvkheo.voting.identity import email_hash, normalise_email
+
+    assert normalise_email("n.t.lan@example.vn") == "n.t.lan@example.vn"
+    assert email_hash("n.t.lan@example.vn") != email_hash("ntlan@example.vn")
+
+
+def test_plus_addresses_are_one_voter_with_one_set_of_votes(client, app, voting_campaign, make_nominee):
+    """"name+1@", "name+2@" and "Name@" are one voter: the third sign-in finds the first one's votes
+    and slots (issue 14, item 6)."""
+    from dvkheo.voting import ledger
+
+    nominees = [make_nominee() for _ in range(4)]
+    voter_ids = []
+    for index, address in enumerate(["lan+1@gmail.com", "l.a.n+2@googlemail.com", "LAN@gmail.com", "lan@gmail.com"]):
+        browser = app.test_client()
+        request_code(browser, voting_campaign, address)
+        send_code(browser, voting_campaign, last_code())
+        voter_ids.append(signed_in_voter_id(browser, voting_campaign))
+        browser.post(f"/binh-chon/dot/{voting_campaign.id}/binh-chon", data={"nomination_id": str(nominees[index].id), "website": ""})
+    assert len(set(voter_ids)) == 1 and count(Voter) == 1
+    db.session.expire_all()
+    assert db.session.get(Voter, voter_ids[0]).active_votes == voting_campaign.votes_per_voter == 3
+    assert sum(ledger.tallies(voting_campaign.id).values()) == 3  # the fourth address got no fourth vote
+    assert ledger.verify(voting_campaign.id).ok
+
+
+def test_a_voter_identified_before_normalisation_keeps_their_votes(client, voting_campaign, make_nominee):
+    """A campaign running across the upgrade: "N.T.Lan@gmail.com" was "email:<hash of n.t.lan@gmail.com>";
+    signing in again finds that voter (now under the normalised key), with its votes and no new slots."""
+    from dvkheo.voting import ledger
+    from dvkheo.voting.identity import email_hash, legacy_email_hash
+
+    old = Voter(campaign=voting_campaign, identity_key="email:" + legacy_email_hash("N.T.Lan@gmail.com"))
+    db.session.add(old)
+    db.session.commit()
+    for nominee in (make_nominee(), make_nominee()):
+        ledger.cast(voting_campaign, old, nominee, VoteChannel.ONLINE)
+        db.session.commit()
+    request_code(client, voting_campaign, "N.T.Lan@gmail.com")
+    send_code(client, voting_campaign, last_code())
+    assert signed_in_voter_id(client, voting_campaign) == old.id and count(Voter) == 1
+    db.session.expire_all()
+    assert db.session.get(Voter, old.id).identity_key == "email:" + email_hash("ntlan@gmail.com")
+    assert db.session.get(Voter, old.id).active_votes == 2

@@ -75,9 +75,17 @@ def test_withdrawal_refused_when_the_campaign_does_not_allow_it(voting_campaign,
     assert refused(ledger.withdraw, voting_campaign, vote, voter) == "Đợt bình xét này không cho phép rút lại phiếu bình chọn."
 
 
+def use_voter_list(campaign):
+    from dvkheo.campaigns.models import VoterVerification
+
+    campaign.voter_verification = VoterVerification.VOTER_LIST
+    db.session.commit()
+
+
 def test_online_then_assisted_is_refused_and_the_reverse_too(voting_campaign, make_nominee, make_voter):
+    use_voter_list(voting_campaign)
     first, second = make_nominee(), make_nominee()
-    online, assisted = make_voter(), make_voter()
+    online, assisted = make_voter(identity_key="list:901"), make_voter(identity_key="list:902")
     cast(voting_campaign, online, first, ONLINE)
     assert "đã bình chọn trực tuyến" in refused(ledger.cast, voting_campaign, online, second, ASSISTED)
     cast(voting_campaign, assisted, first, ASSISTED)
@@ -161,8 +169,9 @@ def test_verify_detects_an_inserted_event(voting_campaign, make_nominee, make_vo
 
 def test_online_hot_path_keeps_the_same_rules_and_a_verifiable_chain(voting_campaign, make_nominee, make_voter):
     """`cast_online` (one statement on PostgreSQL) refuses what `cast` refuses and chains the same hashes."""
+    use_voter_list(voting_campaign)
     nominees = [make_nominee() for _ in range(4)]
-    voter, assisted = make_voter(), make_voter()
+    voter, assisted = make_voter(identity_key="list:911"), make_voter(identity_key="list:912")
     receipts = []
     for nominee in nominees[:3]:
         receipt, title = ledger.cast_online(voting_campaign.id, voter.id, nominee.id)
@@ -182,3 +191,16 @@ def test_online_hot_path_keeps_the_same_rules_and_a_verifiable_chain(voting_camp
     assert report.ok, report.problems
     assert report.events == 5  # 3 online casts, 1 assisted cast, 1 withdrawal
     assert ledger.find_receipt(voting_campaign.id, receipts[1]).nomination_id == nominees[1].id
+
+
+def test_assisted_is_refused_in_an_email_code_campaign(voting_campaign, make_nominee, make_voter):
+    """An online voter there is "email:<hash>": nothing ties them to a person on the list, so an
+    assisted vote could be a second vote of the same person (issue 14, item 6)."""
+    nominee = make_nominee()
+    listed = make_voter(identity_key="list:921")
+    assert refused(ledger.cast, voting_campaign, listed, nominee, ASSISTED) == ledger.ASSISTED_NEEDS_LIST
+    use_voter_list(voting_campaign)
+    emailed = make_voter(identity_key="email:abc")
+    assert "không được đối chiếu trên danh sách cử tri" in refused(ledger.cast, voting_campaign, emailed, nominee, ASSISTED)
+    cast(voting_campaign, listed, nominee, ASSISTED)
+    assert ledger.verify(voting_campaign.id).ok

@@ -78,7 +78,7 @@ def test_public_pages_never_show_a_voter(app, client, voting_campaign, secret_vo
 def test_receipt_check_shows_no_voter(client, voting_campaign, secret_votes):
     for code in secret_votes["receipts"]:
         html = client.get(f"/binh-chon/dot/{voting_campaign.id}/ma-xac-nhan", query_string={"ma": code}).get_data(as_text=True)
-        assert "Phiếu đã được ghi nhận lúc" in html
+        assert "Phiếu bình chọn đã được ghi nhận và đang được tính." in html
         assert_clean(html, secrets_of(secret_votes), "the receipt check")
 
 

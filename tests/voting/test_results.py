@@ -4,12 +4,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+import sqlalchemy as sa
 
 from dvkheo.campaigns.models import CampaignStatus
 from dvkheo.core.timeutil import utcnow
 from dvkheo.extensions import db
 from dvkheo.voting import ledger, results
-from dvkheo.voting.models import VoteChannel
+from dvkheo.voting.models import Vote, VoteChannel
 
 
 def cast(campaign, voter, nominee):
@@ -80,8 +81,9 @@ def test_receipt_check_of_a_cast_vote(client, voting_campaign, make_nominee, mak
     response = client.get(f"/binh-chon/dot/{voting_campaign.id}/ma-xac-nhan", query_string={"ma": vote.receipt_code.lower()})
     html = response.get_data(as_text=True)
     assert response.status_code == 200
-    assert "Phiếu đã được ghi nhận lúc" in html and "(sự kiện số 1 trong chuỗi)" in html
-    assert "Mô hình chợ văn minh" in html
+    assert "Phiếu bình chọn đã được ghi nhận và đang được tính." in html
+    assert "Mô hình chợ văn minh" not in html and "sự kiện số" not in html
+    assert "Vì sao trang này không cho biết phiếu bầu cho ai?" in html
 
 
 def test_receipt_check_of_a_withdrawn_vote_and_of_the_withdrawal(client, voting_campaign, make_nominee, make_voter):
@@ -91,9 +93,29 @@ def test_receipt_check_of_a_withdrawn_vote_and_of_the_withdrawal(client, voting_
     db.session.commit()
     url = f"/binh-chon/dot/{voting_campaign.id}/ma-xac-nhan"
     html = client.get(url, query_string={"ma": vote.receipt_code}).get_data(as_text=True)
-    assert "sau đó đã rút lại: phiếu này không còn được tính" in html
+    assert "Phiếu bình chọn đã được ghi nhận, sau đó đã rút lại: phiếu này không còn được tính." in html
     html = client.get(url, query_string={"ma": withdrawn.withdrawal_receipt}).get_data(as_text=True)
-    assert "Việc rút lại phiếu bình chọn" in html and "(sự kiện số 2 trong chuỗi)" in html
+    assert "Mã này xác nhận một lần rút lại phiếu bình chọn: việc rút phiếu đã được ghi nhận." in html
+    assert nominee.title not in html and nominee.nominee_name not in html and "sự kiện số" not in html
+
+
+def test_the_public_receipt_check_never_names_a_nominee(client, app, voting_campaign, make_nominee, make_voter):
+    """Issue 14, item 4: a receipt proves nothing to a third party. Every answer (counted, withdrawn,
+    a withdrawal, unknown), by GET and POST, without any cookie, names no nominee of the campaign."""
+    nominees = [make_nominee(f"Mô hình kín số {index}") for index in range(3)]
+    voter = make_voter()
+    codes = [cast(voting_campaign, voter, nominee).receipt_code for nominee in nominees]
+    first = db.session.scalars(sa.select(Vote).where(Vote.receipt_code == codes[0])).one()
+    codes.append(ledger.withdraw(voting_campaign, first, voter).withdrawal_receipt)
+    db.session.commit()
+    names = [text for nominee in nominees for text in (nominee.title, nominee.nominee_name) if text]
+    stranger = app.test_client()
+    url = f"/binh-chon/dot/{voting_campaign.id}/ma-xac-nhan"
+    for code in codes + ["BC-AAAA-BBBB-CCCC"]:
+        for response in (stranger.get(url, query_string={"ma": code}), stranger.post(url, data={"ma": code.lower()})):
+            html = response.get_data(as_text=True)
+            assert response.status_code in (200, 404)
+            assert not [name for name in names if name in html], code
 
 
 def test_receipt_check_of_an_unknown_code(client, voting_campaign):
@@ -179,4 +201,21 @@ def test_receipt_check_is_posted_so_the_code_stays_out_of_urls(client, voting_ca
     assert f'<form method="post" action="/binh-chon/dot/{voting_campaign.id}/ma-xac-nhan"' in page
     response = client.post(f"/binh-chon/dot/{voting_campaign.id}/ma-xac-nhan", data={"ma": vote.receipt_code.lower()})
     assert response.status_code == 200
-    assert "Mô hình tra cứu bằng biểu mẫu" in response.get_data(as_text=True)
+    html = response.get_data(as_text=True)
+    assert "đang được tính" in html and "Mô hình tra cứu bằng biểu mẫu" not in html
+
+
+def test_results_page_lists_the_saved_heads_with_their_dates(client, runner, voting_campaign, make_nominee, make_voter):
+    nominee = make_nominee()
+    cast(voting_campaign, make_voter(), nominee)
+    url = f"/binh-chon/dot/{voting_campaign.id}/ket-qua"
+    assert "Chưa lưu mốc đầu chuỗi nào." in client.get(url).get_data(as_text=True)
+    runner.invoke(args=["votes", "checkpoint", str(voting_campaign.id)])
+    first_seq, first_head = ledger.chain_head(voting_campaign.id)
+    cast(voting_campaign, make_voter(), nominee)
+    runner.invoke(args=["votes", "checkpoint", str(voting_campaign.id)])
+    second_seq, second_head = ledger.chain_head(voting_campaign.id)
+    html = client.get(url).get_data(as_text=True)
+    assert "Các mốc đầu chuỗi đã công bố" in html
+    assert html.index(second_head) < html.index(first_head)  # newest first
+    assert f'<code class="hash">{first_head}</code>' in html and f'<code class="hash">{second_head}</code>' in html
