@@ -34,12 +34,14 @@ def log_in(page: Page, user) -> None:
     page.locator("input[name=email]").fill(user.email)
     page.locator("input[name=password]").fill(PASSWORD)
     page.get_by_role("button", name="Đăng nhập").click()
-    expect(page.locator(".user-box .user-name")).to_contain_text(user.full_name)
+    expect(page.locator(".user-name").first).to_contain_text(user.full_name)  # wide header or phone menu
 
 
+@pytest.mark.parametrize("width", [1280, 390], ids=["desktop", "phone"])
 def test_decision_is_drafted_approved_issued_and_its_certificates_print_and_verify(
-    page: Page, make_council_result, public_address, artifacts_dir, backend
+    page: Page, width, make_council_result, public_address, artifacts_dir, backend
 ):
+    page.set_viewport_size({"width": width, "height": 900 if width > 500 else 844})
     result = make_council_result(passed=3, failed=1, individuals=1)
     campaign = result.campaign
 
@@ -51,7 +53,7 @@ def test_decision_is_drafted_approved_issued_and_its_certificates_print_and_veri
     page.get_by_role("button", name="Lập dự thảo quyết định").click()
     expect(page.locator("body")).to_contain_text("Dự thảo")
     decision_url = page.url
-    page.screenshot(path=str(artifacts_dir / f"awards-decision-draft-{backend}.png"), full_page=True)
+    page.screenshot(path=str(artifacts_dir / f"awards-decision-draft-{backend}-{width}.png"), full_page=True)
 
     # 2. The chair approves and issues it: it takes number 01 of the issuing body's register.
     log_in(page, result.chair)
@@ -78,13 +80,13 @@ def test_decision_is_drafted_approved_issued_and_its_certificates_print_and_veri
     page.get_by_role("link", name="Giấy khen đã cấp").click()
     page.get_by_role("button", name="Tạo tệp in").click()
     expect(page.locator("#print-progress")).to_be_visible()
-    page.screenshot(path=str(artifacts_dir / f"awards-print-job-{backend}.png"), full_page=True)
+    page.screenshot(path=str(artifacts_dir / f"awards-print-job-{backend}-{width}.png"), full_page=True)
     download_link = page.get_by_role("link", name=re.compile("Tải tệp in"))
     expect(download_link).to_be_visible(timeout=60_000)
     expect(page.locator("#print-progress")).to_have_attribute("value", "100")
     batch = page.context.request.get(download_link.get_attribute("href"))
     assert batch.status == 200 and batch.body().startswith(b"%PDF")
-    batch_path = artifacts_dir / f"awards-batch-{backend}.pdf"
+    batch_path = artifacts_dir / f"awards-batch-{backend}-{width}.pdf"
     batch_path.write_bytes(batch.body())
     from pypdf import PdfReader
 
@@ -96,7 +98,7 @@ def test_decision_is_drafted_approved_issued_and_its_certificates_print_and_veri
     single = page.locator(f'a[href*="/certificates/{certificate.id}.pdf"]').first
     response = page.context.request.get(single.get_attribute("href"))
     assert response.status == 200 and response.headers["content-type"] == "application/pdf"
-    pdf_path = artifacts_dir / f"awards-certificate-{backend}.pdf"
+    pdf_path = artifacts_dir / f"awards-certificate-{backend}-{width}.pdf"
     pdf_path.write_bytes(response.body())
     assert shutil.which("pdftoppm"), "poppler-utils is installed by make test"
     subprocess.run(["pdftoppm", "-png", "-r", "150", "-f", "1", "-l", "1", str(pdf_path), str(pdf_path.with_suffix(""))], check=True)
@@ -113,4 +115,4 @@ def test_decision_is_drafted_approved_issued_and_its_certificates_print_and_veri
     page.goto(verify_url)
     expect(page.locator(".verdict-status")).to_contain_text(CertificateStatus.VALID.label)
     expect(page.locator("body")).to_contain_text(certificate.awardee.recipient_name)
-    page.screenshot(path=str(artifacts_dir / f"awards-verify-{backend}.png"), full_page=True)
+    page.screenshot(path=str(artifacts_dir / f"awards-verify-{backend}-{width}.png"), full_page=True)

@@ -62,9 +62,11 @@ def _log_in(page: Page, email: str) -> None:
 
 
 @pytest.mark.browser
+@pytest.mark.parametrize("width", [1280, 390], ids=["desktop", "phone"])
 def test_unit_submitter_drafts_and_submits_a_collective_nomination(
-    page: Page, make_unit, make_user, make_campaign, province, artifacts_dir, backend
+    page: Page, make_unit, make_user, make_campaign, province, artifacts_dir, backend, width
 ):
+    page.set_viewport_size({"width": width, "height": 900 if width > 500 else 844})
     commune = make_unit("Xã Tịnh Khê", parent=province, kind="commune", code="21211")
     campaign = make_campaign()
     submitter = make_user(Role.UNIT_SUBMITTER, commune, full_name="Nguyễn Thị Lan")
@@ -89,7 +91,7 @@ def test_unit_submitter_drafts_and_submits_a_collective_nomination(
     expect(page.get_by_role("link", name=EVIDENCE_NAME)).to_be_visible()
     expect(page.get_by_label(label("Tên mô hình, điển hình"))).to_have_value(TITLE)
     expect(page.get_by_label(label("Ngày họp bình xét công khai"))).to_have_value("20/09/2026")
-    page.screenshot(path=str(artifacts_dir / f"nomination-form-{backend}.png"), full_page=True)
+    page.screenshot(path=str(artifacts_dir / f"nomination-form-{backend}-{width}.png"), full_page=True)
 
     page.get_by_role("button", name="Nộp hồ sơ").click()
     expect(page.get_by_text("Đã nộp hồ sơ.", exact=False)).to_be_visible()
@@ -99,7 +101,7 @@ def test_unit_submitter_drafts_and_submits_a_collective_nomination(
     expect(row).to_have_count(1)
     expect(row).to_contain_text("Đã nộp")
     expect(row).to_contain_text("Xây dựng nông thôn mới, đô thị văn minh")
-    page.screenshot(path=str(artifacts_dir / f"nomination-list-{backend}.png"), full_page=True)
+    page.screenshot(path=str(artifacts_dir / f"nomination-list-{backend}-{width}.png"), full_page=True)
 
     db.session.expire_all()
     nomination = db.session.scalars(sa.select(Nomination)).one()

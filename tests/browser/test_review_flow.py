@@ -68,14 +68,16 @@ def log_in(page: Page, user) -> None:
     page.locator("input[name=email]").fill(user.email)
     page.locator("input[name=password]").fill(PASSWORD)
     page.get_by_role("button", name="Đăng nhập").click()
-    expect(page.locator(".user-box .user-name")).to_contain_text(user.full_name)
+    expect(page.locator(".user-name").first).to_contain_text(user.full_name)  # wide header or phone menu
 
 
 def flash(page: Page):
     return page.locator(".flash-success").first
 
 
-def test_committee_screens_assigns_scores_ranks_and_the_council_votes(page: Page, committee, artifacts_dir, backend):
+@pytest.mark.parametrize("width", [1280, 390], ids=["desktop", "phone"])
+def test_committee_screens_assigns_scores_ranks_and_the_council_votes(page: Page, width, committee, artifacts_dir, backend):
+    page.set_viewport_size({"width": width, "height": 900 if width > 500 else 844})
     campaign, secretary = committee["campaign"], committee["secretary"]
     strong, weak, incomplete = (committee["dossiers"][t] for t in (STRONG, WEAK, INCOMPLETE))
 
@@ -85,7 +87,7 @@ def test_committee_screens_assigns_scores_ranks_and_the_council_votes(page: Page
     expect(page.get_by_role("heading", name="Tiếp nhận, sơ loại hồ sơ đề nghị")).to_be_visible()
     for dossier in (strong, weak):
         page.locator(f'input[name="nomination_ids"][value="{dossier.id}"]').check()
-    page.screenshot(path=str(artifacts_dir / f"review-inbox-{backend}.png"), full_page=True)
+    page.screenshot(path=str(artifacts_dir / f"review-inbox-{backend}-{width}.png"), full_page=True)
     page.get_by_role("button", name="Tiếp nhận các hồ sơ đã chọn").click()
     expect(flash(page)).to_contain_text("2")
 
@@ -133,7 +135,7 @@ def test_committee_screens_assigns_scores_ranks_and_the_council_votes(page: Page
     expect(rows.nth(0)).to_contain_text("91,50")
     expect(rows.nth(1)).to_contain_text(WEAK)
     expect(rows.nth(1)).to_contain_text("74,00")
-    page.screenshot(path=str(artifacts_dir / f"review-ranking-{backend}.png"), full_page=True)
+    page.screenshot(path=str(artifacts_dir / f"review-ranking-{backend}-{width}.png"), full_page=True)
     page.locator('input[name="top_n"]').fill("2")
     page.get_by_role("button", name="Đưa N hồ sơ đứng đầu mỗi nhóm vào danh sách đề cử").click()
     expect(flash(page)).to_be_visible()
@@ -174,10 +176,10 @@ def test_committee_screens_assigns_scores_ranks_and_the_council_votes(page: Page
     page.get_by_role("button", name="Kiểm phiếu và kết thúc").click()
     dialog = page.get_by_role("dialog")
     expect(dialog).to_contain_text("không thể mở lại phiên bỏ phiếu")
-    page.screenshot(path=str(artifacts_dir / f"council-close-dialog-{backend}.png"))
+    page.screenshot(path=str(artifacts_dir / f"council-close-dialog-{backend}-{width}.png"))
     dialog.get_by_role("button", name="Kiểm phiếu và kết thúc").click()
     expect(page.locator("body")).to_contain_text("Đã kiểm phiếu")
-    page.screenshot(path=str(artifacts_dir / f"council-ballot-{backend}.png"), full_page=True)
+    page.screenshot(path=str(artifacts_dir / f"council-ballot-{backend}-{width}.png"), full_page=True)
     db.session.expire_all()
     assert db.session.get(Nomination, strong.id).status is NominationState.PASSED_COUNCIL
     assert db.session.get(Nomination, weak.id).status is NominationState.FAILED_COUNCIL
@@ -188,7 +190,7 @@ def test_committee_screens_assigns_scores_ranks_and_the_council_votes(page: Page
     href = page.get_by_role("link", name="Biên bản họp Hội đồng (PDF)").get_attribute("href")
     response = page.context.request.get(href)  # with the secretary's session; Chromium would only preview it
     assert response.status == 200 and response.headers["content-type"] == "application/pdf"
-    pdf_path = artifacts_dir / f"council-minutes-{backend}.pdf"
+    pdf_path = artifacts_dir / f"council-minutes-{backend}-{width}.pdf"
     pdf_path.write_bytes(response.body())
     assert pdf_path.read_bytes().startswith(b"%PDF")
     if shutil.which("pdftotext"):
@@ -199,6 +201,6 @@ def test_committee_screens_assigns_scores_ranks_and_the_council_votes(page: Page
         assert "Võ Minh Quang" in text and "Lê Thị Thu" in text
     if shutil.which("pdftoppm"):
         subprocess.run(
-            ["pdftoppm", "-png", "-r", "70", "-f", "1", "-l", "1", str(pdf_path), str(artifacts_dir / f"council-minutes-{backend}")],
+            ["pdftoppm", "-png", "-r", "70", "-f", "1", "-l", "1", str(pdf_path), str(artifacts_dir / f"council-minutes-{backend}-{width}")],
             check=True,
         )
