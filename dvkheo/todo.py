@@ -404,7 +404,7 @@ def _admin_cards(user: User, today: date) -> list[TodoCard]:
     cards.append(TodoCard(
         "units_without_accounts", "Đơn vị chưa có tài khoản", count, "Đơn vị nào cũng đã có tài khoản.",
         url_for("accounts.users"),
-        [TodoItem(f"{row.name} ({row.code})", url_for("accounts.user_create"), UNIT_KIND_LABELS.get(row.kind, row.kind))
+        [TodoItem(f"{row.name} ({row.code})", url_for("accounts.user_create", unit_code=row.code), UNIT_KIND_LABELS.get(row.kind, row.kind))
          for row in rows],
         hint="Tạo tài khoản cho cán bộ của đơn vị để đơn vị tự lập và nộp hồ sơ.",
     ))

@@ -217,6 +217,8 @@ def test_admin_home_lists_units_without_accounts_and_data_requests(client, login
     page = home(client)
 
     assert "Tỉnh Chưa Có Ai (99)" in card(page, "units_without_accounts")  # the highest levels first
+    assert 'href="/admin/users/new?unit_code=99"' in card(page, "units_without_accounts")  # the new account's unit is filled in
+    assert 'value="99"' in client.get("/admin/users/new?unit_code=99").get_data(as_text=True)
     assert "Tỉnh Quảng Ngãi" not in card(page, "units_without_accounts")  # its secretary and chair have accounts
     assert count_of(page, "data_requests") == 1
 
