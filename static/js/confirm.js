@@ -61,7 +61,10 @@
   document.addEventListener("submit", function (event) {
     var form = event.target;
     var button = event.submitter;
-    if (!button || !button.hasAttribute("data-confirm-question") || form.querySelector("input[name=confirmed]")) {
+    // data-confirm-skip: the page knows the step cannot be done as typed (e.g. an incomplete scoring
+    // sheet); the server answers with the errors and asks nothing, so neither does the dialog.
+    if (!button || !button.hasAttribute("data-confirm-question") || button.hasAttribute("data-confirm-skip") ||
+        form.querySelector("input[name=confirmed]")) {
       return;
     }
     event.preventDefault();
