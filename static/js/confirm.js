@@ -56,6 +56,7 @@
     input.name = name;
     input.value = value;
     form.appendChild(input);
+    return input;
   }
 
   document.addEventListener("submit", function (event) {
@@ -74,10 +75,13 @@
     dialog.querySelector("[data-confirm-cancel]").addEventListener("click", function () { dialog.close(); });
     dialog.querySelector("[data-confirm-ok]").addEventListener("click", function () {
       // form.submit() leaves out the clicked button: carry its name and value (e.g. "finalise") by hand.
-      if (button.name) { hidden(form, button.name, button.value); }
-      hidden(form, "confirmed", "1");
+      var added = [hidden(form, "confirmed", "1")];
+      if (button.name) { added.push(hidden(form, button.name, button.value)); }
       dialog.close();
       form.submit();
+      // The form's data is taken when submit() is called: take the additions out again, so that a page
+      // restored by the back button does not post "confirmed" (or "finalise") with another button, unasked.
+      added.forEach(function (input) { input.remove(); });
     });
     dialog.showModal();
     dialog.querySelector("[data-confirm-cancel]").focus();

@@ -65,5 +65,14 @@ def test_finalise_dialog_only_for_a_complete_sheet_and_shows_its_total(browser, 
         dialog.get_by_role("button", name="Quay lại, chưa thực hiện").click()
         db.session.expire_all()
         assert db.session.get(ReviewAssignment, sheet.id).finalised_at is None
+
+        # Confirming posts "confirmed" and "finalise" once: the form keeps no trace of them afterwards (a page
+        # restored by the back button must not finalise when "Lưu" is pressed).
+        page.evaluate("""() => { HTMLFormElement.prototype.submit = function () {
+            window.__posted = [...new FormData(this).keys()]; }; }""")
+        finalise.click()
+        page.get_by_role("dialog").get_by_role("button", name="Hoàn tất chấm điểm").click()
+        assert {"confirmed", "finalise"} <= set(page.evaluate("window.__posted"))
+        assert page.evaluate("document.querySelectorAll('form input[name=confirmed], form input[type=hidden][name=finalise]').length") == 0
     finally:
         context.close()
