@@ -226,6 +226,7 @@ def _secretary_cards(user: User, today: date) -> list[TodoCard]:
     ))
 
     cards.append(_unballoted_card(user))
+    cards.append(_undecided_card(user))
 
     returned = sa.exists().where(
         AuditEvent.entity_type == "decision", AuditEvent.entity_id == Decision.id, AuditEvent.action == "return"
@@ -270,6 +271,27 @@ def _unballoted_card(user: User) -> TodoCard:
         url_for("council.ballots", campaign_id=single) if single else url_for("campaigns.index"),
         [TodoItem(row.title or "(Chưa đặt tên mô hình)", url_for("council.ballots", campaign_id=row.campaign_id),
                   f"{row.campaign_title}: lập phiên bỏ phiếu của Hội đồng") for row in rows],
+    )
+
+
+def _undecided_card(user: User) -> TodoCard:
+    """Dossiers the council passed that no draft, approved or issued decision carries yet: a decision to draft."""
+    from dvkheo.awards.decisions import _in_live_decision
+
+    rows, count, single = _rows(
+        sa.select(Nomination.id, Nomination.title, Nomination.campaign_id, Campaign.title.label("campaign_title"))
+        .join(Campaign, Nomination.campaign_id == Campaign.id)
+        .where(_own_campaigns(user), Nomination.status == NominationState.PASSED_COUNCIL,
+               Nomination.id.not_in(_in_live_decision()))
+        .order_by(Nomination.campaign_id, Nomination.id),
+        Nomination.campaign_id,
+    )
+    return TodoCard(
+        "undecided", "Hồ sơ chờ lập quyết định khen thưởng", count, "Mọi hồ sơ Hội đồng thông qua đã có trong quyết định.",
+        url_for("awards.decisions", campaign_id=single) if single else url_for("campaigns.index"),
+        [TodoItem(row.title or "(Chưa đặt tên mô hình)", url_for("awards.decisions", campaign_id=row.campaign_id),
+                  f"{row.campaign_title}: Hội đồng đã thông qua, lập dự thảo quyết định") for row in rows],
+        hint="Mở “Quyết định khen thưởng” của đợt, lập dự thảo rồi gửi Chủ tịch Hội đồng duyệt.",
     )
 
 
@@ -404,7 +426,7 @@ def _admin_cards(user: User, today: date) -> list[TodoCard]:
     cards.append(TodoCard(
         "units_without_accounts", "Đơn vị chưa có tài khoản", count, "Đơn vị nào cũng đã có tài khoản.",
         url_for("accounts.users"),
-        [TodoItem(f"{row.name} ({row.code})", url_for("accounts.user_create"), UNIT_KIND_LABELS.get(row.kind, row.kind))
+        [TodoItem(f"{row.name} ({row.code})", url_for("accounts.user_create", unit_code=row.code), UNIT_KIND_LABELS.get(row.kind, row.kind))
          for row in rows],
         hint="Tạo tài khoản cho cán bộ của đơn vị để đơn vị tự lập và nộp hồ sơ.",
     ))

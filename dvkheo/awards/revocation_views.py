@@ -19,6 +19,7 @@ from dvkheo.awards.decision_views import SESSION_EXPIRED, _problems
 from dvkheo.awards.views import bp
 from dvkheo.campaigns.models import Campaign
 from dvkheo.certificates.models import Certificate
+from dvkheo.core.confirm import Confirmation, ask, is_confirmed
 from dvkheo.core.fields import VNDateField
 from dvkheo.core.forms import TOO_LONG, EmptyForm
 from dvkheo.core.rules import RuleRefused
@@ -160,6 +161,7 @@ def _revocations_page(campaign: Campaign, failed: tuple[int, RecoveryForm] | Non
         revoking=revocation.revocation_decisions(campaign.id),
         can_draft=access.can_draft_decision(current_user, campaign),
         button_form=EmptyForm(),
+        reissue_confirmation=reissue_confirmation,
         failed_id=failed[0] if failed else None,
         has_decision_page="awards.decision" in current_app.view_functions,
     ), status
@@ -199,6 +201,17 @@ def record_recovery(certificate_id: int):
     return redirect(url_for("awards.revocations", campaign_id=campaign.id) + f"#cert-{certificate.id}")
 
 
+def reissue_confirmation(line: DecisionAwardee) -> Confirmation:
+    """What "Cấp lại giấy khen" asks."""
+    form = line.award_form.name
+    return Confirmation(
+        question=f"Cấp lại {form} cho “{line.recipient_name}”?",
+        irreversible=f"{form} mới được cấp ngay với số hiệu mới và hiện “còn hiệu lực” trên trang tra cứu công khai; "
+        f"muốn bỏ {form} mới phải ra quyết định thu hồi.",
+        button=f"Cấp lại {form}",
+    )
+
+
 @bp.route("/awardees/<int:awardee_id>/reissue", methods=["POST"])
 @login_required
 def reissue_certificate(awardee_id: int):
@@ -209,6 +222,12 @@ def reissue_certificate(awardee_id: int):
     if not EmptyForm().validate_on_submit():
         flash(SESSION_EXPIRED, "error")
         return redirect(back)
+    # A new serial is issued at once and shows on the public verification page: asked first, unless it
+    # would be refused anyway (the refusal then says why).
+    if not is_confirmed() and any(
+        row.can_reissue and row.certificate.awardee_id == line.id for row in revocation.revoked_certificates(campaign.id)
+    ):
+        return ask(reissue_confirmation(line), back)
     issued = []
     return perform(
         lambda: issued.append(revocation.reissue_certificate(line, current_user)),

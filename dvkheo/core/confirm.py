@@ -28,6 +28,11 @@ class Confirmation:
     sentences, what cannot be undone afterwards; `button` is the confirming button's label;
     `details` are facts worth a last look (a total, a date, a count); `danger` paints the
     button red for a destructive step (a deletion) rather than a normal next step.
+
+    `step_field` names the posted field that asks for the step when one form has several buttons
+    (the scoring sheet's "finalise" beside "save"): the confirming button carries it, the hidden
+    fields do not. `keep` = (label, field, value) adds a button that posts what was typed with that
+    field instead, so that nothing typed is lost by not confirming ("Lưu phiếu, chưa hoàn tất").
     """
 
     question: str
@@ -35,6 +40,8 @@ class Confirmation:
     button: str
     details: tuple[str, ...] = ()
     danger: bool = False
+    step_field: str | None = None
+    keep: tuple[str, str, str] | None = None
 
 
 def is_confirmed() -> bool:
@@ -48,7 +55,9 @@ def ask(confirmation: Confirmation, cancel_url: str):
     Call it only after the form has been checked (CSRF included), so that what is confirmed is
     exactly what will be done. Returns a (body, status) pair for the view to return.
     """
-    fields = [(name, value) for name, value in request.form.items(multi=True) if name != CONFIRM_FIELD]
+    left_out = {CONFIRM_FIELD, confirmation.step_field}
+    fields = [(name, value) for name, value in request.form.items(multi=True) if name not in left_out]
+    step = (confirmation.step_field, request.form.get(confirmation.step_field, "")) if confirmation.step_field else None
     return render_template(
         "core/confirm.html",
         confirmation=confirmation,
@@ -56,4 +65,5 @@ def ask(confirmation: Confirmation, cancel_url: str):
         fields=fields,
         cancel_url=cancel_url,
         confirm_field=CONFIRM_FIELD,
+        step=step,
     ), 200

@@ -62,7 +62,7 @@ GUIDES: tuple[Guide, ...] = (
         steps=(
             Step("Xem việc cần làm",
                  "Trang đầu tiên liệt kê hồ sơ chờ sơ loại, phiếu chấm quá hạn, phản ánh chờ trả lời, phiên bỏ phiếu "
-                 "cần chuẩn bị và dự thảo quyết định bị trả lại.",
+                 "cần chuẩn bị, hồ sơ Hội đồng đã thông qua chờ lập quyết định và dự thảo quyết định bị trả lại.",
                  "thu-ky-1", "Trang việc cần làm của thư ký"),
             Step("Sơ loại hồ sơ",
                  "Mở “Sơ loại hồ sơ”: lọc theo trạng thái, lĩnh vực, đơn vị; mở từng hồ sơ để xem danh mục kiểm tra. "

@@ -15,6 +15,7 @@ from flask_login import current_user, login_required
 
 from dvkheo import access
 from dvkheo.campaigns.models import Campaign, NomineeKind, ReferenceItem
+from dvkheo.core.confirm import Confirmation, ask, is_confirmed
 from dvkheo.core.storage import UploadRejected, discard, send_stored, store_upload
 from dvkheo.core import search
 from dvkheo.core.transition_views import perform
@@ -244,6 +245,7 @@ def show(nomination_id: int):
         actions=workflow.available_actions(nomination, current_user),
         return_form=ReturnForm(),
         withdraw_form=WithdrawForm(),
+        withdraw_confirmation=withdraw_confirmation(nomination),
         A=NominationAction,
         award=award_queries.award_summary(nomination.id) if nomination.status in AWARD_PANEL_STATES else None,
         forward_in=award_queries.forward_into(nomination.id),
@@ -255,9 +257,30 @@ def show(nomination_id: int):
 @bp.route("/<int:nomination_id>/withdraw", methods=["POST"])
 @login_required
 def withdraw(nomination_id: int):
+    """Withdraw a dossier: it cannot be sent again, so the unit confirms first (dvkheo/core/confirm.py)."""
     nomination = access.load_nomination(nomination_id)
     form = WithdrawForm()
+    if (
+        form.validate_on_submit()
+        and not is_confirmed()
+        and NominationAction.WITHDRAW in workflow.available_actions(nomination, current_user)
+    ):
+        return ask(withdraw_confirmation(nomination, form.reason.data), url_for(".show", nomination_id=nomination.id))
     return _transition(nomination, NominationAction.WITHDRAW, form, "Đã rút hồ sơ.")
+
+
+def withdraw_confirmation(nomination: Nomination, reason: str | None = None) -> Confirmation:
+    """What "Rút hồ sơ" asks; with `reason` (as typed) it repeats it."""
+    details = [f"Hồ sơ số {nomination.id}: {nomination.display_title}"]
+    if reason and reason.strip():
+        details.append(f"Lý do: {reason.strip()}")
+    return Confirmation(
+        question="Rút hồ sơ này?",
+        irreversible="Hồ sơ đã rút dừng ở trạng thái “Đã rút hồ sơ”: không sửa, không nộp lại được và không được xét tiếp.",
+        button="Rút hồ sơ",
+        details=tuple(details),
+        danger=True,
+    )
 
 
 @bp.route("/<int:nomination_id>/return", methods=["POST"])

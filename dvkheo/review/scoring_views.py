@@ -76,6 +76,9 @@ def finalise_confirmation(sheet: ReviewAssignment, entries=None, *, paper: bool)
         irreversible="Sau khi hoàn tất, phiếu chấm bị khóa: không sửa được điểm và nhận xét nữa.",
         button="Hoàn tất chấm điểm",
         details=tuple(details),
+        # Without JavaScript the sheet typed so far lives only in this page: it can still be saved unfinished.
+        step_field="finalise",
+        keep=("Lưu phiếu, chưa hoàn tất", "save", "Lưu"),
     )
 
 

@@ -56,12 +56,16 @@
     input.name = name;
     input.value = value;
     form.appendChild(input);
+    return input;
   }
 
   document.addEventListener("submit", function (event) {
     var form = event.target;
     var button = event.submitter;
-    if (!button || !button.hasAttribute("data-confirm-question") || form.querySelector("input[name=confirmed]")) {
+    // data-confirm-skip: the page knows the step cannot be done as typed (e.g. an incomplete scoring
+    // sheet); the server answers with the errors and asks nothing, so neither does the dialog.
+    if (!button || !button.hasAttribute("data-confirm-question") || button.hasAttribute("data-confirm-skip") ||
+        form.querySelector("input[name=confirmed]")) {
       return;
     }
     event.preventDefault();
@@ -71,10 +75,13 @@
     dialog.querySelector("[data-confirm-cancel]").addEventListener("click", function () { dialog.close(); });
     dialog.querySelector("[data-confirm-ok]").addEventListener("click", function () {
       // form.submit() leaves out the clicked button: carry its name and value (e.g. "finalise") by hand.
-      if (button.name) { hidden(form, button.name, button.value); }
-      hidden(form, "confirmed", "1");
+      var added = [hidden(form, "confirmed", "1")];
+      if (button.name) { added.push(hidden(form, button.name, button.value)); }
       dialog.close();
       form.submit();
+      // The form's data is taken when submit() is called: take the additions out again, so that a page
+      // restored by the back button does not post "confirmed" (or "finalise") with another button, unasked.
+      added.forEach(function (input) { input.remove(); });
     });
     dialog.showModal();
     dialog.querySelector("[data-confirm-cancel]").focus();

@@ -106,7 +106,12 @@ def test_a_certificate_only_revocation_keeps_the_award_and_allows_a_reissue(clie
     page = client.get(f"/awards/campaigns/{result.campaign.id}/revocations").get_data(as_text=True)
     assert old.serial in page and "Chưa thu hồi được bản gốc" in page and "Cấp lại giấy khen" in page
 
-    response = client.post(f"/awards/awardees/{line.id}/reissue", follow_redirects=True)
+    assert 'data-confirm-question="Cấp lại Giấy khen cho' in page  # the dialog, with JavaScript
+    asked = client.post(f"/awards/awardees/{line.id}/reissue").get_data(as_text=True)
+    assert "<strong>Không thể hoàn tác.</strong>" in asked and 'name="confirmed" value="1"' in asked
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Certificate).where(Certificate.awardee_id == line.id)) == 1
+
+    response = client.post(f"/awards/awardees/{line.id}/reissue", data={"confirmed": "1"}, follow_redirects=True)
     page = response.get_data(as_text=True)
     new = db.session.scalar(
         sa.select(Certificate).where(Certificate.awardee_id == line.id, Certificate.status == CertificateStatus.VALID)

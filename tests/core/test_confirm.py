@@ -32,3 +32,18 @@ def test_only_confirmed_one_counts_as_confirmed(app):
     for value, expected in (("1", True), ("yes", False), ("", False)):
         with app.test_request_context("/x", method="POST", data={"confirmed": value}):
             assert is_confirmed() is expected
+
+
+def test_step_field_rides_on_the_confirming_button_and_keep_posts_without_it(app):
+    step = Confirmation(
+        question="Hoàn tất chấm điểm hồ sơ này?", irreversible="Phiếu chấm bị khóa.", button="Hoàn tất chấm điểm",
+        step_field="finalise", keep=("Lưu phiếu, chưa hoàn tất", "save", "Lưu"),
+    )
+    data = {"points_1": "20", "finalise": "Hoàn tất chấm điểm"}
+    with app.test_request_context("/review/assignments/3", method="POST", data=data):
+        body, _ = ask(step, "/review/assignments/3")
+
+    assert 'name="points_1" value="20"' in body
+    assert '<input type="hidden" name="finalise"' not in body
+    assert 'name="finalise" value="Hoàn tất chấm điểm">Hoàn tất chấm điểm</button>' in body
+    assert '<button type="submit" class="button" name="save" value="Lưu">Lưu phiếu, chưa hoàn tất</button>' in body

@@ -109,6 +109,7 @@ def busy_committee(make_campaign, make_nomination, make_user, make_unit, make_aw
                              content="Đã trả lời", status=ObjectionStatus.ANSWERED))
     council = make_campaign(title="Đợt Hội đồng", status=CampaignStatus.COUNCIL_DECISION)
     make_nomination(campaign=council, status=NominationState.SHORTLISTED, title="Hồ sơ đề cử chờ bỏ phiếu", with_evidence=False)
+    make_nomination(campaign=council, status=NominationState.PASSED_COUNCIL, title="Hồ sơ thông qua chờ quyết định", with_evidence=False)
     award_form = make_award_form(council)
     chair = make_user(Role.CHAIR, province, full_name="Phạm Văn Chủ Tịch")
     secretary = make_user(Role.SECRETARY, province, full_name="Nguyễn Thị Thư Ký")
@@ -139,6 +140,9 @@ def test_secretary_home_lists_screening_late_reviews_objections_ballots_and_retu
     assert count_of(page, "ballots") == 1 and f'href="/council/ballots/{busy_committee["ballot"].id}"' in ballots
     assert count_of(page, "unballoted") == 1 and "Hồ sơ đề cử chờ bỏ phiếu" in card(page, "unballoted")
     assert count_of(page, "returned_drafts") == 1 and "Dự thảo bị trả lại" in card(page, "returned_drafts")
+    undecided = card(page, "undecided")
+    assert count_of(page, "undecided") == 1 and "Hồ sơ thông qua chờ quyết định" in undecided
+    assert f'href="/awards/campaigns/{busy_committee["council"].id}/decisions"' in undecided
     assert "Dự thảo mới chờ duyệt" not in card(page, "returned_drafts")
     assert count_of(page, "data_requests") == 1 and "còn 5 ngày" in card(page, "data_requests")
     # Everything of one card lies in one campaign: "Xem tất cả" opens that campaign's own page.
@@ -151,7 +155,7 @@ def test_secretary_of_another_province_sees_nothing_of_this_one(client, login_as
 
     page = home(client)
 
-    for key in ("screen", "late_reviews", "objections", "ballots", "unballoted", "returned_drafts", "data_requests"):
+    for key in ("screen", "late_reviews", "objections", "ballots", "unballoted", "undecided", "returned_drafts", "data_requests"):
         assert count_of(page, key) == 0, key
     assert "Hiện không có việc nào đang chờ bạn." in page
 
@@ -217,6 +221,8 @@ def test_admin_home_lists_units_without_accounts_and_data_requests(client, login
     page = home(client)
 
     assert "Tỉnh Chưa Có Ai (99)" in card(page, "units_without_accounts")  # the highest levels first
+    assert 'href="/admin/users/new?unit_code=99"' in card(page, "units_without_accounts")  # the new account's unit is filled in
+    assert 'value="99"' in client.get("/admin/users/new?unit_code=99").get_data(as_text=True)
     assert "Tỉnh Quảng Ngãi" not in card(page, "units_without_accounts")  # its secretary and chair have accounts
     assert count_of(page, "data_requests") == 1
 
@@ -254,7 +260,7 @@ def test_home_query_count_does_not_grow_with_the_rows(client, auth, count_querie
 
     assert after == before
     # The signed-in user, the unread notices, the user's unit, then one query per card.
-    assert after == {"secretary": 3 + 7, "chair": 3 + 4, "reviewer": 3 + 2}[role]
+    assert after == {"secretary": 3 + 8, "chair": 3 + 4, "reviewer": 3 + 2}[role]
 
 
 def test_unit_home_query_count_is_bounded(client, login_as, count_queries, make_unit, make_campaign, make_nomination, province):

@@ -202,9 +202,26 @@ def test_edit_refused_once_sent(client, submitter, make_nomination, commune, sta
     assert nomination.title != "Sửa trộm"
 
 
+def test_withdraw_asks_first_and_changes_nothing_until_confirmed(client, submitter, make_nomination, commune):
+    nomination = make_nomination(unit=commune, status=NominationState.SUBMITTED)
+    page = client.get(f"/nominations/{nomination.id}").get_data(as_text=True)
+    assert 'data-confirm-question="Rút hồ sơ này?"' in page  # the dialog, with JavaScript
+
+    asked = client.post(f"/nominations/{nomination.id}/withdraw", data={"reason": "Đơn vị đề nghị ở đợt sau"})
+    body = asked.get_data(as_text=True)
+    assert asked.status_code == 200
+    assert "Rút hồ sơ này?" in body and "<strong>Không thể hoàn tác.</strong>" in body
+    assert "<li>Lý do: Đơn vị đề nghị ở đợt sau</li>" in body
+    assert 'name="reason" value="Đơn vị đề nghị ở đợt sau"' in body and 'name="confirmed" value="1"' in body
+    db.session.refresh(nomination)
+    assert nomination.status is NominationState.SUBMITTED
+
+
 def test_withdraw_records_reason(client, submitter, make_nomination, commune):
     nomination = make_nomination(unit=commune, status=NominationState.SUBMITTED)
-    response = client.post(f"/nominations/{nomination.id}/withdraw", data={"reason": "Đơn vị đề nghị ở đợt sau"}, follow_redirects=True)
+    response = client.post(
+        f"/nominations/{nomination.id}/withdraw", data={"reason": "Đơn vị đề nghị ở đợt sau", "confirmed": "1"}, follow_redirects=True
+    )
     assert "Đã rút hồ sơ" in response.get_data(as_text=True)
     db.session.refresh(nomination)
     assert nomination.status is NominationState.WITHDRAWN

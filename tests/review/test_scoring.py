@@ -234,6 +234,25 @@ def test_finalise_asks_first_and_locks_nothing_until_confirmed(client, auth, she
     assert sheet.finalised_at is not None and stored_points(sheet) == [20, 20, 20, 10, 8]
 
 
+def test_confirmation_page_can_save_the_typed_sheet_unfinished(client, auth, sheet):
+    """Without JavaScript what was typed lives only in the confirmation page: not confirming must not lose it."""
+    import re
+
+    criteria = sheet.nomination.campaign.criteria
+    auth.login(sheet.reviewer)
+    url = f"/review/assignments/{sheet.id}"
+    html = client.post(url, data=form_data(criteria, [20, 20, 20, 10, 8], ["Tốt"] * 5, button="finalise", confirmed=False)).get_data(as_text=True)
+
+    # The confirming button carries "finalise"; the hidden fields do not, so "Lưu phiếu, chưa hoàn tất" saves only.
+    assert '<input type="hidden" name="finalise"' not in html
+    assert re.search(r'<button type="submit" class="button primary"[^>]* name="finalise" value="[^"]+">Hoàn tất chấm điểm</button>', html)
+    assert '<button type="submit" class="button" name="save" value="Lưu">Lưu phiếu, chưa hoàn tất</button>' in html
+    hidden = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', html))
+    client.post(url, data={**hidden, "save": "Lưu"})
+    db.session.refresh(sheet)
+    assert sheet.finalised_at is None and stored_points(sheet) == [20, 20, 20, 10, 8]
+
+
 def test_incomplete_sheet_is_refused_at_once_not_asked_about(client, auth, sheet):
     criteria = sheet.nomination.campaign.criteria
     auth.login(sheet.reviewer)

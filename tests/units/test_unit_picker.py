@@ -76,6 +76,12 @@ def test_find_button_lists_matches_and_saves_nothing(admin, client, tree):
     assert "Không tìm thấy đơn vị nào có mã hoặc tên “khong co”." in page
 
 
+def test_find_button_with_a_single_match_picks_it_and_says_nothing_about_not_finding(admin, client, tree):
+    page = client.post("/admin/units/new", data=new_unit(parent_code="tinh khe", parent_code_find="1")).get_data(as_text=True)
+    assert "Đang chọn: <strong>Xã Tịnh Khê</strong> (VN-W21211)" in page
+    assert "Không tìm thấy" not in page
+
+
 def test_edit_page_names_the_current_parent(admin, client, tree):
     _, khe, *_ = tree
     page = client.get(f"/admin/units/{khe.id}/edit").get_data(as_text=True)

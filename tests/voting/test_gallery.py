@@ -279,3 +279,15 @@ def test_search_matches_words_in_the_nominee_and_its_unit(client, voting_campaig
     assert farmers.title in page and red.title not in page
     page = page_of(client, f"{url}?q=nong dan binh chon 2")
     assert "Không có mô hình, điển hình nào khớp" in page
+
+
+def test_card_names_the_place_only_when_it_differs_from_the_unit(client, voting_campaign, make_nominee):
+    same = make_nominee("Mô hình ở chính đơn vị")
+    same.locality = same.unit.name
+    elsewhere = make_nominee("Mô hình ở một thôn", locality="Thôn Trường Thọ")
+    db.session.commit()
+
+    page = page_of(client, f"/binh-chon/dot/{voting_campaign.id}")
+
+    assert f'<p class="card-where muted">{same.unit.name}</p>' not in page
+    assert '<p class="card-where muted">Thôn Trường Thọ</p>' in page and elsewhere.unit.name in page

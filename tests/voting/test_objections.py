@@ -105,6 +105,12 @@ def test_after_sending_the_confirmation_page_shows_the_number_first_with_print_a
     assert "<script>" not in html and "onclick" not in html
 
 
+def test_buttons_hidden_until_a_script_shows_them_stay_hidden_whatever_their_class(client):
+    """Without JavaScript the print and copy buttons do nothing: `.button { display: inline-block }` must not show them."""
+    css = client.get("/static/css/app.css").get_data(as_text=True)
+    assert "[hidden] { display: none !important; }" in css
+
+
 def test_reloading_the_confirmation_never_sends_again(client, make_nominee):
     nominee = make_nominee()
     location = send(client, nominee).headers["Location"]
