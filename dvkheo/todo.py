@@ -141,7 +141,7 @@ def _own_campaigns(user: User):
 def _secretary_cards(user: User, today: date) -> list[TodoCard]:
     from dvkheo.awards.models import Decision, DecisionStatus
     from dvkheo.core.audit import AuditEvent
-    from dvkheo.council.models import BallotStatus, CouncilBallot
+    from dvkheo.council.models import BallotStatus
     from dvkheo.review.models import AssignmentStatus, ReviewAssignment
     from dvkheo.voting.models import Objection, ObjectionStatus
 
@@ -206,14 +206,7 @@ def _secretary_cards(user: User, today: date) -> list[TodoCard]:
         url_for("voting.objections", campaign_id=single) if single else url_for("campaigns.index"), items,
     ))
 
-    rows, count, single = _rows(
-        sa.select(CouncilBallot.id, CouncilBallot.status, CouncilBallot.meeting_on, CouncilBallot.campaign_id,
-                  Campaign.title.label("campaign_title"))
-        .join(Campaign, CouncilBallot.campaign_id == Campaign.id)
-        .where(_own_campaigns(user), CouncilBallot.status.in_((BallotStatus.PREPARING, BallotStatus.OPEN)))
-        .order_by(CouncilBallot.meeting_on.is_(None), CouncilBallot.meeting_on, CouncilBallot.id),
-        CouncilBallot.campaign_id,
-    )
+    rows, count, single = _uncounted_ballots(user)
     items = []
     for row in rows:
         what = "Đang bỏ phiếu: kiểm phiếu và kết thúc" if row.status is BallotStatus.OPEN else "Chuẩn bị: điểm danh rồi mở bỏ phiếu"
@@ -338,11 +331,11 @@ def _chair_cards(user: User, today: date) -> list[TodoCard]:
     return cards
 
 
-def _meetings_card(user: User, today: date) -> TodoCard:
-    """The council's ballots of the chair's committee not yet counted: the meeting to preside, the vote under way."""
+def _uncounted_ballots(user: User):
+    """The committee's ballots being prepared or open, nearest meeting first: one list for the secretary and the chair."""
     from dvkheo.council.models import BallotStatus, CouncilBallot
 
-    rows, count, single = _rows(
+    return _rows(
         sa.select(CouncilBallot.id, CouncilBallot.status, CouncilBallot.meeting_on, CouncilBallot.campaign_id,
                   Campaign.title.label("campaign_title"))
         .join(Campaign, CouncilBallot.campaign_id == Campaign.id)
@@ -350,6 +343,13 @@ def _meetings_card(user: User, today: date) -> TodoCard:
         .order_by(CouncilBallot.meeting_on.is_(None), CouncilBallot.meeting_on, CouncilBallot.id),
         CouncilBallot.campaign_id,
     )
+
+
+def _meetings_card(user: User, today: date) -> TodoCard:
+    """The council's ballots of the chair's committee not yet counted: the meeting to preside, the vote under way."""
+    from dvkheo.council.models import BallotStatus
+
+    rows, count, single = _uncounted_ballots(user)
     items = []
     for row in rows:
         what = "Đang bỏ phiếu" if row.status is BallotStatus.OPEN else "Chờ mở bỏ phiếu"
