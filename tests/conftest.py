@@ -2,6 +2,7 @@
 a test client, and creator functions for units, users, campaigns and nominations."""
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import io
 import itertools
@@ -52,6 +53,28 @@ def _database_url(tmp_path_factory) -> str:
         return url
     # A file, not :memory:, so that a live server thread in browser tests sees the same data.
     return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite'}"
+
+
+@contextlib.contextmanager
+def empty_database_url(app, tmp_path, prefix: str):
+    """The URL of a new, empty database beside the session's (a scratch PostgreSQL database, dropped afterwards,
+    or a SQLite file in `tmp_path`), for a second app that a restore fills."""
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        yield f"sqlite:///{tmp_path / f'{prefix}.sqlite'}"
+        return
+    import uuid
+
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    admin = sa.engine.make_url(app.config["SQLALCHEMY_DATABASE_URI"]).set(database="postgres")
+    engine = sa.create_engine(admin, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield admin.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with engine.connect() as connection:
+            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        engine.dispose()
 
 
 @pytest.fixture(scope="session")

@@ -11,7 +11,6 @@ import io
 import json
 import os
 import tarfile
-import uuid
 from pathlib import Path
 
 import pytest
@@ -27,7 +26,7 @@ from dvkheo.extensions import db, limiter
 from dvkheo.nominations.models import Attachment, Nomination
 from dvkheo.voting import ledger
 from dvkheo.voting.models import VoteChannel
-from tests.conftest import PDF_BYTES, add_stored_attachment
+from tests.conftest import PDF_BYTES, add_stored_attachment, empty_database_url
 from tests.voting.conftest import make_nominee, make_voter, voting_campaign  # noqa: F401 (fixtures)
 
 SVG_EMBLEM = b'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10"><circle cx="5" cy="5" r="4" fill="red"/></svg>'
@@ -40,31 +39,18 @@ def _is_postgres(app) -> bool:
 @pytest.fixture
 def target_app(app, tmp_path):
     """An app on an empty database and an empty upload folder, as on a new machine."""
-    scratch = None
-    if _is_postgres(app):
-        scratch = f"dvkheo_backup_{uuid.uuid4().hex[:12]}"
-        admin = sa.engine.make_url(app.config["SQLALCHEMY_DATABASE_URI"]).set(database="postgres")
-        engine = sa.create_engine(admin, isolation_level="AUTOCOMMIT")
-        with engine.connect() as connection:
-            connection.execute(sa.text(f'CREATE DATABASE "{scratch}"'))
-        url = admin.set(database=scratch).render_as_string(hide_password=False)
-    else:
-        url = f"sqlite:///{tmp_path / 'khoi-phuc.sqlite'}"
+    with empty_database_url(app, tmp_path, "dvkheo_backup") as url:
 
-    class RestoredConfig(TestingConfig):
-        SQLALCHEMY_DATABASE_URI = url
-        UPLOAD_DIR = str(tmp_path / "tep-khoi-phuc")
+        class RestoredConfig(TestingConfig):
+            SQLALCHEMY_DATABASE_URI = url
+            UPLOAD_DIR = str(tmp_path / "tep-khoi-phuc")
 
-    restored = create_app(RestoredConfig)
-    yield restored
-    with restored.app_context():
-        db.session.remove()
-        db.engine.dispose()
-    limiter.init_app(app)  # each new app re-binds the shared limiter
-    if scratch:
-        with engine.connect() as connection:
-            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)'))
-        engine.dispose()
+        restored = create_app(RestoredConfig)
+        yield restored
+        with restored.app_context():
+            db.session.remove()
+            db.engine.dispose()
+        limiter.init_app(app)  # each new app re-binds the shared limiter
 
 
 @pytest.fixture

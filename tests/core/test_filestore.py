@@ -32,7 +32,7 @@ from dvkheo.core.filestore import LocalFileStore, S3FileStore, StorageUnavailabl
 from dvkheo.core.storage import STORAGE_UNAVAILABLE, key_for, store_upload
 from dvkheo.extensions import db, limiter
 from dvkheo.nominations.models import Attachment
-from tests.conftest import PDF_BYTES, PNG_BYTES
+from tests.conftest import PDF_BYTES, PNG_BYTES, empty_database_url
 
 CREDENTIALS = {"S3_ACCESS_KEY_ID": "dvkheo-test", "S3_SECRET_ACCESS_KEY": "dvkheo-test-secret", "S3_REGION": "us-east-1"}
 
@@ -285,27 +285,14 @@ def restored_on_s3(app, tmp_path, s3_endpoint):
     """A second app on an empty database and an empty bucket, as in a new data centre."""
     name = f"dvkheo-{uuid.uuid4().hex[:12]}"
     _admin(s3_endpoint).create_bucket(Bucket=name)
-    scratch_db = None
-    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
-        scratch_db = f"dvkheo_s3restore_{uuid.uuid4().hex[:12]}"
-        admin = sa.engine.make_url(app.config["SQLALCHEMY_DATABASE_URI"]).set(database="postgres")
-        engine = sa.create_engine(admin, isolation_level="AUTOCOMMIT")
-        with engine.connect() as connection:
-            connection.execute(sa.text(f'CREATE DATABASE "{scratch_db}"'))
-        url = admin.set(database=scratch_db).render_as_string(hide_password=False)
-    else:
-        url = f"sqlite:///{tmp_path / 'khoi-phuc.sqlite'}"
-    restored = create_app(TestingConfig, SQLALCHEMY_DATABASE_URI=url, UPLOAD_DIR=str(tmp_path / "khong-dung"),
-                          SCRATCH_DIR=str(tmp_path / "scratch-restore"), **_s3_settings(s3_endpoint, name))
-    yield restored, name
-    with restored.app_context():
-        db.session.remove()
-        db.engine.dispose()
-    limiter.init_app(app)
-    if scratch_db:
-        with engine.connect() as connection:
-            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{scratch_db}" WITH (FORCE)'))
-        engine.dispose()
+    with empty_database_url(app, tmp_path, "dvkheo_s3restore") as url:
+        restored = create_app(TestingConfig, SQLALCHEMY_DATABASE_URI=url, UPLOAD_DIR=str(tmp_path / "khong-dung"),
+                              SCRATCH_DIR=str(tmp_path / "scratch-restore"), **_s3_settings(s3_endpoint, name))
+        yield restored, name
+        with restored.app_context():
+            db.session.remove()
+            db.engine.dispose()
+        limiter.init_app(app)
 
 
 def test_backup_from_one_bucket_restores_into_an_empty_one(
