@@ -118,6 +118,12 @@ class Config:
     DEV_OUTBOX = _bool("DEV_OUTBOX", False)
     VOTE_RATE_LIMIT_PER_IP = os.environ.get("VOTE_RATE_LIMIT_PER_IP", "120 per minute")
     VOTE_RATE_LIMIT_PER_VOTER = os.environ.get("VOTE_RATE_LIMIT_PER_VOTER", "20 per minute")
+    # Sealed vote batches (issue 14): a batch holds at least VOTE_BATCH_MIN casts and withdrawals
+    # (except the last, after voting closes), so that a batch's counts say nothing of one receipt;
+    # a web process asks for a seal after VOTE_BATCH_TRIGGER votes of its own, and the timer
+    # (deploy/systemd/dvkheo-vote-seal.timer) every few minutes.
+    VOTE_BATCH_MIN = int(os.environ.get("VOTE_BATCH_MIN", "20"))
+    VOTE_BATCH_TRIGGER = int(os.environ.get("VOTE_BATCH_TRIGGER", "500"))
     EMAIL_CODE_RATE_LIMIT = os.environ.get("EMAIL_CODE_RATE_LIMIT", "5 per 10 minutes")
     OBJECTION_RATE_LIMIT = os.environ.get("OBJECTION_RATE_LIMIT", "10 per hour")
     # The public certificate check (form and result page, one budget per address); settable like its siblings.

@@ -13,5 +13,5 @@ from dvkheo.council.models import BallotAttendance, BallotItem, CouncilBallot, C
 from dvkheo.nominations.models import Attachment, Nomination  # noqa: F401
 from dvkheo.review.models import NominationHold, ReviewAssignment, Score  # noqa: F401
 from dvkheo.units.models import Unit  # noqa: F401
-from dvkheo.voting.models import EmailCode, Objection, Vote, VoteChain, VoteEvent, Voter, VoterListEntry  # noqa: F401
+from dvkheo.voting.models import EmailCode, Objection, Vote, VoteBatch, VoteChain, Voter, VoterListEntry  # noqa: F401
 from dvkheo.privacy.models import DataRequest  # noqa: F401

@@ -314,12 +314,11 @@ def _award(line: DecisionAwardee | None) -> dict | None:
 def _public_votes(nomination: Nomination) -> int | None:
     if not nomination.campaign.has_public_stage:
         return None
-    from dvkheo.voting.models import VoteEvent
+    from dvkheo.voting.models import Vote
 
-    sign = sa.case((VoteEvent.kind == "cast", 1), else_=-1)
     total = db.session.scalar(
-        sa.select(sa.func.coalesce(sa.func.sum(sign), 0)).where(
-            VoteEvent.campaign_id == nomination.campaign_id, VoteEvent.nomination_id == nomination.id
+        sa.select(sa.func.count()).select_from(Vote).where(
+            Vote.campaign_id == nomination.campaign_id, Vote.nomination_id == nomination.id, Vote.withdrawn_at.is_(None)
         )
     )
     return int(total or 0)

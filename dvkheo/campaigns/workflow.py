@@ -244,6 +244,15 @@ def _stamp_publication(campaign: Campaign, actor: User) -> None:
 # --- permissions ----------------------------------------------------------------------------
 
 
+def _seal_final_batch(campaign: Campaign, actor: User) -> None:
+    """The vote is over: whatever is not yet in a sealed batch is sealed now, as the final batch,
+    so that the chain head printed on the council's minutes covers every vote."""
+    if campaign.has_public_stage:
+        from dvkheo.voting import sealing
+
+        sealing.seal(campaign.id, final=True)
+
+
 def _manager(user: User, campaign: Campaign) -> bool:
     return access.can_manage_campaign(user, campaign)
 
@@ -282,6 +291,7 @@ TRANSITIONS: dict[tuple[S, CampaignAction], Transition] = {
 # What a move does besides changing the phase, in the same transaction.
 EFFECTS: dict[CampaignAction, tuple[Callable[[Campaign, User], None], ...]] = {
     A.PUBLISH_AWARDS: (_settle_not_awarded, _stamp_publication),
+    A.START_COUNCIL_DECISION: (_seal_final_batch,),
 }
 
 

@@ -31,13 +31,13 @@ from dvkheo.campaigns.models import Campaign
 from dvkheo.core.rules import RuleRefused
 from dvkheo.extensions import db, limiter
 from dvkheo.nominations.models import Nomination
-from dvkheo.voting import ledger, results
+from dvkheo.voting import ledger, results, sealing
 from dvkheo.voting.ballot_forms import (
     CastForm,
     ReceiptLookupForm,
     WithdrawForm,
 )
-from dvkheo.voting.models import Vote, Voter
+from dvkheo.voting.models import Vote, VoteBatch, Voter
 from dvkheo.voting.session import current_voter, session_voter
 from dvkheo.voting.views import bp
 
@@ -144,6 +144,7 @@ def cast(campaign_id: int):
     try:
         receipt, title = ledger.cast_online(campaign_id, voter_id, form.nomination_number, session_version=version)
         db.session.commit()
+        sealing.note_votes(campaign_id)
     except RuleRefused as refused:
         rule, message = refused.problems[0].rule, refused.problems[0].message
         db.session.rollback()
@@ -207,27 +208,39 @@ def results_page(campaign_id: int):
 
 
 def _results(campaign: Campaign, report: ledger.VerificationReport | None = None):
+    final = results.voting_closed(campaign)
+    if final and ledger.pending(campaign.id):
+        # Voting has closed but the last entries are not sealed yet (no timer ran since): seal them
+        # now, so the official count is the published one. The chain head's lock makes it run once.
+        sealing.seal(campaign.id, final=True)
+        db.session.commit()
     visible = results.tallies_visible(campaign)
-    tallies = ledger.tallies(campaign.id) if visible else None
+    tallies = (ledger.published_tallies(campaign.id) if final else ledger.tallies(campaign.id)) if visible else None
     nominees = results.published_nominees(campaign.id)
     seq, head = ledger.chain_head(campaign.id)
     opens, closes = campaign.voting_window()
+    recent = db.session.scalars(
+        sa.select(VoteBatch).where(VoteBatch.campaign_id == campaign.id).order_by(VoteBatch.seq.desc()).limit(RECENT_BATCHES)
+    ).all()
     return render_template(
         "voting/results.html",
         campaign=campaign,
         rows=results.result_rows(campaign, nominees, tallies),
         visible=visible,
-        final=results.voting_closed(campaign),
+        final=final,
         total=sum(tallies.values()) if tallies else 0,
         chain_seq=seq,
         chain_head=head,
-        checkpoints=list(reversed(ledger.checkpoints(campaign.id))),
+        recent_batches=recent,
         opens=opens,
         closes=closes,
         lookup=ReceiptLookupForm(formdata=None),
         report=report,
         titles={n.nomination_id: n.title for n in nominees},
     )
+
+
+RECENT_BATCHES = 10
 
 
 @bp.route("/dot/<int:campaign_id>/ma-xac-nhan", methods=["GET", "POST"])
@@ -249,9 +262,10 @@ def receipt(campaign_id: int):
         found = ledger.find_receipt(campaign.id, form.ma.data)
         if found is None:
             status = 404
-    # Only "recorded, counted" or "withdrawn": never the nominee, nor the event's number or time
-    # (once events are published those would lead to the nominee). A receipt that proved the
-    # choice to anyone holding it could be sold, or demanded (issue 14, item 4).
+    # Only "recorded in batch n, counted" or "withdrawn": never the nominee. A batch is published as
+    # receipt digests and counts, unlinked, and holds at least VOTE_BATCH_MIN entries, so the batch
+    # number leads to no nominee either. A receipt that proved the choice to anyone holding it
+    # could be sold, or demanded (issue 14, item 4).
     answer = None if found is None else ("withdrawal" if found.kind == "withdraw" else "withdrawn" if found.withdrawn else "counted")
     return render_template(
         "voting/receipt.html", campaign=campaign, form=form, asked=asked, problem=problem, found=found, answer=answer,
@@ -269,5 +283,4 @@ def verify_report(campaign_id: int):
         return login_manager.unauthorized()
     campaign = access.load_review_campaign(campaign_id)
     report = ledger.verify(campaign.id)
-    report.problems += ledger.anchor_problems(report, [(point.seq, point.head_hash) for point in ledger.checkpoints(campaign.id)])
     return _results(campaign, report=report)

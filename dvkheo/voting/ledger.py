@@ -5,16 +5,16 @@ Exactness comes from the database, never from a read-then-write in Python:
 - the voter's row is updated conditionally (`channel` still free or the same, fewer than N live
   votes); an UPDATE that matches no row means the request must be refused, and concurrent
   requests of one voter queue on that row;
-- a partial unique index allows one live vote per voter and nominee;
-- the campaign's chain head is locked (SELECT ... FOR UPDATE on PostgreSQL; SQLite has one writer)
-  so that events take consecutive numbers and each carries the hash of the one before.
+- a partial unique index allows one live vote per voter and nominee.
+A vote touches its voter's row and its own row, nothing campaign-wide: votes of different people
+never wait for each other. Publication is the sealer's work (`voting.sealing`): it claims the
+rows not yet in a batch and publishes them as a hash-chained batch (`VoteBatch`).
 
 Every function adds to the session and flushes; none commits: the request commits once, or rolls
 back and nothing of the attempt remains.
 """
 from __future__ import annotations
 
-import hashlib
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -27,7 +27,11 @@ from dvkheo.core.timeutil import utcnow
 from dvkheo.extensions import db
 from dvkheo.nominations.models import Nomination
 from dvkheo.nominations.states import NominationState
-from dvkheo.voting.models import GENESIS_HASH, Vote, VoteChain, VoteChannel, VoteCheckpoint, VoteEvent, Voter
+from dvkheo.voting import ledger_verifier
+from dvkheo.voting.ledger_verifier import (
+    batch_hash, counts_digest, entries_commitment, entry_line, list_digest, receipt_digest,
+)
+from dvkheo.voting.models import GENESIS_HASH, Vote, VoteBatch, VoteChain, VoteChannel, Voter
 
 RECEIPT_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud at a commune office
 
@@ -38,11 +42,9 @@ def new_receipt_code() -> str:
     return f"BC-{symbols[:4]}-{symbols[4:8]}-{symbols[8:]}"
 
 
-def event_hash(prev_hash: str, seq: int, kind: str, nomination_id: int, receipt_code: str, occurred_at: datetime) -> str:
-    """The hash that ties an event to the one before it (fields joined in a fixed order)."""
-    moment = _utc(occurred_at).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-    payload = "|".join([prev_hash, str(seq), kind, str(nomination_id), receipt_code, moment])
-    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+def moment_text(moment: datetime) -> str:
+    """A time as it is hashed and published: UTC, microseconds, "Z"."""
+    return _utc(moment).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def _utc(moment: datetime) -> datetime:
@@ -113,37 +115,6 @@ def check_assisted_allowed(campaign: Campaign, voter: Voter) -> None:
         _refuse("channel", "Người này không được đối chiếu trên danh sách cử tri của đợt bình xét.")
 
 
-def _ensure_chain(campaign_id: int) -> None:
-    """Create the campaign's chain head if missing; two first votes racing both succeed (ON CONFLICT DO NOTHING)."""
-    dialect = db.session.get_bind().dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    db.session.execute(
-        insert(VoteChain).values(campaign_id=campaign_id, seq=0, head_hash=GENESIS_HASH).on_conflict_do_nothing()
-    )
-
-
-def _append_event(campaign_id: int, kind: str, nomination_id: int, receipt_code: str, at: datetime) -> VoteEvent:
-    locked = sa.select(VoteChain).where(VoteChain.campaign_id == campaign_id).with_for_update().execution_options(
-        populate_existing=True
-    )
-    chain = db.session.scalar(locked)
-    if chain is None:
-        _ensure_chain(campaign_id)
-        chain = db.session.scalar(locked)
-    seq = chain.seq + 1
-    digest = event_hash(chain.head_hash, seq, kind, nomination_id, receipt_code, at)
-    event = VoteEvent(
-        campaign_id=campaign_id, seq=seq, kind=kind, nomination_id=nomination_id, receipt_code=receipt_code,
-        occurred_at=at, prev_hash=chain.head_hash, hash=digest,
-    )
-    chain.seq, chain.head_hash = seq, digest
-    db.session.add(event)
-    return event
-
-
 def cast(
     campaign: Campaign, voter: Voter, nomination: Nomination, channel: VoteChannel, *, recorded_by=None,
     at: datetime | None = None,
@@ -153,8 +124,8 @@ def cast(
     Side effects, in order: checks the window and that the nominee is on the list; claims a slot
     on the voter's row (same channel, fewer than `campaign.votes_per_voter` live votes) with one
     conditional UPDATE; inserts the vote (the partial unique index refuses a second live vote for
-    the same nominee); appends a "cast" event to the campaign's chain. Raises `RuleRefused` with
-    a Vietnamese message; the caller rolls back.
+    the same nominee). The sealer publishes it later in a batch. Raises `RuleRefused` with a
+    Vietnamese message; the caller rolls back.
     """
     at = at or utcnow()
     check_open(campaign, at)
@@ -185,7 +156,6 @@ def cast(
             db.session.add(vote)
     except sa.exc.IntegrityError:
         _refuse("duplicate", DUPLICATE_MESSAGE)
-    _append_event(campaign.id, "cast", nomination.id, vote.receipt_code, at)
     db.session.flush()
     return vote
 
@@ -194,7 +164,7 @@ def withdraw(campaign: Campaign, vote: Vote, voter: Voter, *, at: datetime | Non
     """Withdraw a live vote before closing (when the campaign allows it); a withdrawal gets its own receipt.
 
     Side effects: marks the vote withdrawn only if it still is live (conditional UPDATE), frees the
-    voter's slot, appends a "withdraw" event. Raises `RuleRefused`.
+    voter's slot; the sealer publishes the withdrawal in a later batch. Raises `RuleRefused`.
     """
     at = at or utcnow()
     if not campaign.vote_withdrawal_allowed:
@@ -215,7 +185,6 @@ def withdraw(campaign: Campaign, vote: Vote, voter: Voter, *, at: datetime | Non
         sa.update(Voter).where(Voter.id == voter.id).values(active_votes=Voter.active_votes - 1)
         .execution_options(synchronize_session=False)
     )
-    _append_event(campaign.id, "withdraw", vote.nomination_id, receipt, at)
     db.session.flush()
     db.session.refresh(vote)
     return vote
@@ -225,51 +194,64 @@ def withdraw(campaign: Campaign, vote: Vote, voter: Voter, *, at: datetime | Non
 
 
 def tallies(campaign_id: int) -> dict[int, int]:
-    """Live votes per nominee, from the ledger of events (what anyone can recompute)."""
-    sign = sa.case((VoteEvent.kind == "cast", 1), else_=-1)
+    """Live votes per nominee, sealed or not (the votes table; one query)."""
     rows = db.session.execute(
-        sa.select(VoteEvent.nomination_id, sa.func.sum(sign)).where(VoteEvent.campaign_id == campaign_id).group_by(VoteEvent.nomination_id)
+        sa.select(Vote.nomination_id, sa.func.count()).where(Vote.campaign_id == campaign_id, Vote.withdrawn_at.is_(None))
+        .group_by(Vote.nomination_id)
     )
     return {nomination_id: int(total) for nomination_id, total in rows}
 
 
-def checkpoints(campaign_id: int) -> list[VoteCheckpoint]:
-    """The heads saved by `flask votes checkpoint`, oldest first."""
-    return list(db.session.scalars(
-        sa.select(VoteCheckpoint).where(VoteCheckpoint.campaign_id == campaign_id)
-        .order_by(VoteCheckpoint.recorded_at, VoteCheckpoint.id)
-    ))
+def published_tallies(campaign_id: int) -> dict[int, int]:
+    """Live votes per nominee as the sealed batches publish them (what anyone recomputes from the ledger file)."""
+    totals: dict[int, int] = {}
+    for counts in db.session.scalars(sa.select(VoteBatch.counts).where(VoteBatch.campaign_id == campaign_id)):
+        for key, delta in counts.items():
+            totals[int(key)] = totals.get(int(key), 0) + int(delta)
+    return {key: value for key, value in totals.items() if value}
+
+
+def batches(campaign_id: int) -> list[VoteBatch]:
+    """The campaign's sealed batches, oldest first."""
+    return list(db.session.scalars(sa.select(VoteBatch).where(VoteBatch.campaign_id == campaign_id).order_by(VoteBatch.seq)))
 
 
 def chain_head(campaign_id: int) -> tuple[int, str]:
+    """(number, hash) of the last sealed batch; (0, 64 zeros) before the first."""
     chain = db.session.get(VoteChain, campaign_id)
     return (chain.seq, chain.head_hash) if chain else (0, GENESIS_HASH)
+
+
+def pending(campaign_id: int) -> int:
+    """Casts and withdrawals recorded but not yet sealed in a batch (one query)."""
+    casts = sa.select(sa.func.count()).select_from(Vote).where(Vote.campaign_id == campaign_id, Vote.cast_batch.is_(None))
+    withdrawals = sa.select(sa.func.count()).select_from(Vote).where(
+        Vote.campaign_id == campaign_id, Vote.withdrawn_at.is_not(None), Vote.withdrawal_batch.is_(None)
+    )
+    return int(db.session.scalar(sa.select(casts.scalar_subquery() + withdrawals.scalar_subquery())) or 0)
 
 
 @dataclass
 class ReceiptStatus:
     receipt_code: str
-    kind: str
-    nomination_id: int
-    occurred_at: datetime
-    seq: int
+    kind: str  # "cast" or "withdraw"
+    batch: int | None  # None: recorded, not yet sealed
     withdrawn: bool = False
 
 
 def find_receipt(campaign_id: int, code: str) -> ReceiptStatus | None:
-    """What a receipt proves: its event in the chain, and for a cast whether it was withdrawn since."""
+    """What a receipt proves: recorded (in which batch, or not yet sealed), and for a vote whether it was withdrawn."""
     code = (code or "").strip().upper()
-    event = db.session.scalar(
-        sa.select(VoteEvent).where(VoteEvent.campaign_id == campaign_id, VoteEvent.receipt_code == code)
-    )
-    if event is None:
+    if not code:
         return None
-    withdrawn = False
-    if event.kind == "cast":
-        withdrawn = db.session.scalar(
-            sa.select(Vote.withdrawn_at.is_not(None)).where(Vote.receipt_code == code)
-        ) or False
-    return ReceiptStatus(code, event.kind, event.nomination_id, event.occurred_at, event.seq, withdrawn)
+    vote = db.session.scalar(
+        sa.select(Vote).where(Vote.campaign_id == campaign_id, sa.or_(Vote.receipt_code == code, Vote.withdrawal_receipt == code))
+    )
+    if vote is None:
+        return None
+    if vote.receipt_code == code:
+        return ReceiptStatus(code, "cast", vote.cast_batch, vote.withdrawn_at is not None)
+    return ReceiptStatus(code, "withdraw", vote.withdrawal_batch)
 
 
 # --- verification ------------------------------------------------------------------------------
@@ -278,11 +260,13 @@ def find_receipt(campaign_id: int, code: str) -> ReceiptStatus | None:
 @dataclass
 class VerificationReport:
     campaign_id: int
-    events: int = 0
+    batches: int = 0
+    head_seq: int = 0
     head_hash: str = GENESIS_HASH
+    pending: int = 0
     problems: list[str] = field(default_factory=list)
     tallies: dict[int, int] = field(default_factory=dict)
-    # Every hash the recomputed chain went through, by event number (for `anchor_problems`).
+    # Every hash the recomputed chain went through, by batch number (for `anchor_problems`).
     hashes: dict[int, str] = field(default_factory=dict)
 
     @property
@@ -290,110 +274,139 @@ class VerificationReport:
         return not self.problems
 
 
-def _moment_text(moment: datetime | None) -> str:
-    return _utc(moment).strftime("%Y-%m-%dT%H:%M:%S.%fZ") if moment else "—"
+def _batch_entries(votes: list[Vote], seq: int) -> tuple[list[str], list[str], dict[int, int], list[str]]:
+    """The published lists, counts and private entry lines of batch `seq`, from the vote rows."""
+    casts, withdrawals, counts, lines = [], [], {}, []
+    for vote in votes:
+        if vote.cast_batch == seq:
+            digest = receipt_digest(vote.receipt_code)
+            casts.append(digest)
+            counts[vote.nomination_id] = counts.get(vote.nomination_id, 0) + 1
+            lines.append(entry_line("cast", digest, vote.nomination_id, moment_text(vote.cast_at)))
+        if vote.withdrawal_batch == seq and vote.withdrawal_receipt and vote.withdrawn_at is not None:
+            digest = receipt_digest(vote.withdrawal_receipt)
+            withdrawals.append(digest)
+            counts[vote.nomination_id] = counts.get(vote.nomination_id, 0) - 1
+            lines.append(entry_line("withdraw", digest, vote.nomination_id, moment_text(vote.withdrawn_at)))
+    return sorted(casts), sorted(withdrawals), {key: value for key, value in counts.items() if value}, lines
 
 
 def verify(campaign_id: int) -> VerificationReport:
-    """Recompute the chain and bind it to the votes and voters tables; report every failing record.
+    """Recompute the batch chain and bind it to the votes and voters tables; report every failing record.
 
-    The chain on its own:
-    - an edited event no longer matches its hash;
-    - a deleted event leaves a gap in the numbers and breaks the next event's link;
-    - an inserted event breaks a link (or duplicates a number);
-    - the chain's stored head must equal the last recomputed hash.
-    The chain against the tables (`_bind_votes`, `_check_voters`):
-    - every event has its vote row (by receipt code, kind, nominee, time) and every vote row its
-      cast event (and its withdrawal event when withdrawn);
-    - per voter: live votes <= N, one per nominee, `active_votes` equal to the live votes, one
-      channel, assisted votes only where the campaign allows them and on a voter-list voter;
-    - the tallies recomputed from events equal the live votes in the votes table.
-    What it cannot see alone: a rewrite that recomputes every hash and the head and edits the
-    tables to match, or the last events dropped with their rows. Those need a head saved outside
-    the database (`anchor_problems`).
+    The chain on its own: each batch's lists match their digests, its hash matches its content, it
+    links to the batch before, numbers run without gaps, and the stored head is the last hash.
+    The chain against the tables: the rows each batch claims give exactly its published receipt
+    digests, its counts and its entries commitment (which binds the nominee, kind and time of
+    every receipt without publishing them); every row names an existing batch; per voter: live
+    votes <= N, one per nominee, `active_votes` equal to the live votes, one channel, assisted
+    votes only where allowed.
+    What it cannot see alone: the whole chain rewritten with the tables to match, or the last
+    batches dropped with their rows. A head saved outside the database exposes those
+    (`anchor_problems`: the minutes, the decision's annex, a saved ledger file).
     """
     report = VerificationReport(campaign_id)
-    events = db.session.scalars(
-        sa.select(VoteEvent).where(VoteEvent.campaign_id == campaign_id).order_by(VoteEvent.seq, VoteEvent.id)
-    ).all()
-    previous_hash, expected_seq = GENESIS_HASH, 1
-    counts: dict[int, int] = {}
-    for event in events:
-        if event.seq != expected_seq:
-            if event.seq > expected_seq:
-                report.problems.append(f"Thiếu sự kiện số {expected_seq}–{event.seq - 1}: có bản ghi đã bị xóa.")
-            else:
-                report.problems.append(f"Sự kiện số {event.seq} bị trùng hoặc chèn thêm.")
-        if event.prev_hash != previous_hash:
-            report.problems.append(f"Sự kiện số {event.seq}: liên kết với sự kiện trước không khớp (bị xóa hoặc chèn).")
-        recomputed = event_hash(event.prev_hash, event.seq, event.kind, event.nomination_id, event.receipt_code, event.occurred_at)
-        if recomputed != event.hash:
-            report.problems.append(f"Sự kiện số {event.seq}: nội dung không khớp mã băm (bản ghi đã bị sửa).")
-        counts[event.nomination_id] = counts.get(event.nomination_id, 0) + (1 if event.kind == "cast" else -1)
-        previous_hash = event.hash
-        report.hashes.setdefault(event.seq, event.hash)
-        expected_seq = max(expected_seq, event.seq) + 1
-    report.events = len(events)
-    report.head_hash = previous_hash
-    stored_seq, stored_head = chain_head(campaign_id)
-    if (events or stored_seq) and (stored_head != previous_hash or stored_seq != (events[-1].seq if events else 0)):
-        report.problems.append("Đầu chuỗi đã lưu không khớp với chuỗi tính lại (có bản ghi cuối bị xóa hoặc chèn).")
+    sealed = batches(campaign_id)
     votes = db.session.scalars(sa.select(Vote).where(Vote.campaign_id == campaign_id).order_by(Vote.id)).all()
-    live = {}
+    by_cast: dict[int, list[Vote]] = {}
+    by_withdrawal: dict[int, list[Vote]] = {}
     for vote in votes:
-        if vote.withdrawn_at is None:
-            live[vote.nomination_id] = live.get(vote.nomination_id, 0) + 1
-    for nomination_id in sorted(set(counts) | set(live)):
-        from_events, from_votes = counts.get(nomination_id, 0), live.get(nomination_id, 0)
-        if from_events != from_votes:
-            report.problems.append(
-                f"Hồ sơ số {nomination_id}: chuỗi sự kiện cho {from_events} phiếu, bảng phiếu có {from_votes} phiếu còn hiệu lực."
+        by_cast.setdefault(vote.cast_batch, []).append(vote)
+        if vote.withdrawal_batch is not None:
+            by_withdrawal.setdefault(vote.withdrawal_batch, []).append(vote)
+    previous, expected = GENESIS_HASH, 1
+    for batch in sealed:
+        label = f"Lô số {batch.seq}"
+        if batch.seq != expected:
+            if batch.seq > expected:
+                report.problems.append(f"Thiếu lô số {expected}–{batch.seq - 1}: có lô đã bị xóa.")
+            else:
+                report.problems.append(f"{label} bị trùng hoặc chèn thêm.")
+        if batch.prev_hash != previous:
+            report.problems.append(f"{label}: không nối với lô trước (lô trước bị xóa, chèn hoặc sửa).")
+        problems = _check_batch_content(batch, label)
+        members = {vote.id: vote for vote in by_cast.get(batch.seq, []) + by_withdrawal.get(batch.seq, [])}
+        casts, withdrawals, counts, lines = _batch_entries(list(members.values()), batch.seq)
+        if casts != sorted(batch.cast_receipts):
+            missing = set(batch.cast_receipts) - set(casts)
+            extra = set(casts) - set(batch.cast_receipts)
+            problems.append(
+                f"{label}: biên nhận bỏ phiếu đã công bố khác bảng phiếu ({len(missing)} biên nhận không có phiếu tương ứng, "
+                f"{len(extra)} phiếu không có trong lô)."
             )
-    _bind_votes(report, events, votes)
+            problems += [
+                f"Phiếu số {vote.id} (mã {vote.receipt_code}): ghi thuộc {label} nhưng biên nhận không có trong lô."
+                for vote in by_cast.get(batch.seq, []) if receipt_digest(vote.receipt_code) in extra
+            ]
+        if withdrawals != sorted(batch.withdrawal_receipts):
+            problems.append(f"{label}: biên nhận rút phiếu đã công bố khác bảng phiếu.")
+            problems += [
+                f"Phiếu số {vote.id} (mã rút {vote.withdrawal_receipt}): ghi rút trong {label} nhưng biên nhận không có trong lô."
+                for vote in by_withdrawal.get(batch.seq, [])
+                if not vote.withdrawal_receipt or receipt_digest(vote.withdrawal_receipt) not in set(batch.withdrawal_receipts)
+            ]
+        published = {int(key): int(value) for key, value in batch.counts.items()}
+        if counts != published:
+            for nomination_id in sorted(set(counts) | set(published)):
+                if counts.get(nomination_id, 0) != published.get(nomination_id, 0):
+                    problems.append(
+                        f"{label}: hồ sơ số {nomination_id} được công bố {published.get(nomination_id, 0)} phiếu, "
+                        f"bảng phiếu có {counts.get(nomination_id, 0)}."
+                    )
+        if entries_commitment(lines) != batch.entries_commitment:
+            problems.append(
+                f"{label}: hồ sơ, loại hoặc thời điểm của các phiếu trong bảng phiếu khác với lúc niêm phong "
+                "(bảng phiếu đã bị sửa)."
+            )
+        report.problems += problems
+        report.hashes[batch.seq] = batch.hash
+        previous = batch.hash
+        expected = max(expected, batch.seq) + 1
+    report.batches = len(sealed)
+    report.head_seq = sealed[-1].seq if sealed else 0
+    report.head_hash = previous
+    stored_seq, stored_head = chain_head(campaign_id)
+    if (stored_seq, stored_head) != (report.head_seq, report.head_hash):
+        report.problems.append(
+            f"Đầu chuỗi đã lưu (lô số {stored_seq}) không khớp với chuỗi tính lại (lô số {report.head_seq}): "
+            "có lô cuối bị xóa hoặc chèn."
+        )
+    known = set(report.hashes)
+    for vote in votes:
+        if vote.cast_batch is not None and vote.cast_batch not in known:
+            report.problems.append(f"Phiếu số {vote.id} (mã {vote.receipt_code}): ghi thuộc lô số {vote.cast_batch}, lô này không có.")
+        if vote.withdrawal_batch is not None and vote.withdrawal_batch not in known:
+            report.problems.append(f"Phiếu số {vote.id}: ghi rút trong lô số {vote.withdrawal_batch}, lô này không có.")
+        if vote.withdrawal_batch is not None and vote.withdrawn_at is None:
+            report.problems.append(f"Phiếu số {vote.id}: ghi rút trong lô số {vote.withdrawal_batch} nhưng không ghi đã rút.")
+        if vote.withdrawn_at is not None and not vote.withdrawal_receipt:
+            report.problems.append(f"Phiếu số {vote.id}: ghi đã rút nhưng không có biên nhận rút phiếu.")
+        if vote.cast_batch is not None and vote.withdrawal_batch is not None and vote.withdrawal_batch < vote.cast_batch:
+            report.problems.append(f"Phiếu số {vote.id}: được rút trong lô số {vote.withdrawal_batch}, trước lô bỏ phiếu số {vote.cast_batch}.")
+        if vote.cast_batch is None:
+            report.pending += 1
+        if vote.withdrawn_at is not None and vote.withdrawal_batch is None:
+            report.pending += 1
     _check_voters(report, campaign_id, votes)
-    report.tallies = {nomination_id: total for nomination_id, total in counts.items() if total}
+    report.tallies = tallies(campaign_id)
     return report
 
 
-def _bind_votes(report: VerificationReport, events, votes) -> None:
-    """Every event against its vote row, and every vote row against its events (by receipt code)."""
-    by_receipt = {vote.receipt_code: vote for vote in votes}
-    by_withdrawal = {vote.withdrawal_receipt: vote for vote in votes if vote.withdrawal_receipt}
-    cast_seen: dict[int, int] = {}
-    withdraw_seen: dict[int, int] = {}
-    for event in events:
-        label = f"Sự kiện số {event.seq} ({'bỏ phiếu' if event.kind == 'cast' else 'rút phiếu'}, mã {event.receipt_code})"
-        if event.kind == "cast":
-            vote, moment, seen = by_receipt.get(event.receipt_code), None, cast_seen
-            if vote is not None:
-                moment = vote.cast_at
-        else:
-            vote, moment, seen = by_withdrawal.get(event.receipt_code), None, withdraw_seen
-            if vote is not None:
-                moment = vote.withdrawn_at
-                if vote.withdrawn_at is None:
-                    report.problems.append(f"{label}: phiếu số {vote.id} trong bảng phiếu không ghi đã rút.")
-        if vote is None:
-            report.problems.append(f"{label}: không có phiếu tương ứng trong bảng phiếu.")
-            continue
-        if vote.id in seen:
-            report.problems.append(f"{label}: phiếu số {vote.id} đã ứng với sự kiện số {seen[vote.id]}.")
-        seen.setdefault(vote.id, event.seq)
-        if vote.nomination_id != event.nomination_id:
-            report.problems.append(
-                f"{label}: chuỗi ghi hồ sơ số {event.nomination_id}, phiếu số {vote.id} trong bảng phiếu ghi hồ sơ số {vote.nomination_id}."
-            )
-        if moment is None or _moment_text(moment) != _moment_text(event.occurred_at):
-            report.problems.append(
-                f"{label}: thời điểm trong chuỗi {_moment_text(event.occurred_at)}, phiếu số {vote.id} ghi {_moment_text(moment)}."
-            )
-    for vote in votes:
-        if vote.id not in cast_seen:
-            report.problems.append(f"Phiếu số {vote.id} (mã {vote.receipt_code}): không có sự kiện bỏ phiếu trong chuỗi.")
-        if vote.withdrawn_at is not None and vote.id not in withdraw_seen:
-            report.problems.append(
-                f"Phiếu số {vote.id} (mã {vote.receipt_code}): ghi đã rút nhưng không có sự kiện rút phiếu trong chuỗi."
-            )
+def _check_batch_content(batch: VoteBatch, label: str) -> list[str]:
+    """A batch against its own digests and hash, exactly as the downloadable verifier checks it."""
+    problems = []
+    cast_digest, withdrawal_digest = list_digest(batch.cast_receipts), list_digest(batch.withdrawal_receipts)
+    if cast_digest != batch.cast_digest or withdrawal_digest != batch.withdrawal_digest:
+        problems.append(f"{label}: danh sách biên nhận không khớp mã băm của nó (đã bị sửa).")
+    if counts_digest(batch.counts) != batch.counts_digest:
+        problems.append(f"{label}: số phiếu theo hồ sơ không khớp mã băm của nó (đã bị sửa).")
+    recomputed = batch_hash(
+        batch.campaign_id, batch.seq, batch.prev_hash, moment_text(batch.sealed_at), batch.final,
+        cast_digest, withdrawal_digest, batch.counts_digest, batch.entries_commitment,
+    )
+    if recomputed != batch.hash:
+        problems.append(f"{label}: nội dung không khớp mã băm của lô (lô đã bị sửa).")
+    return problems
 
 
 def _check_voters(report: VerificationReport, campaign_id: int, votes) -> None:
@@ -446,36 +459,18 @@ def _check_voters(report: VerificationReport, campaign_id: int, votes) -> None:
 
 
 def anchor_problems(report: VerificationReport, anchors: list[tuple[int | None, str]]) -> list[str]:
-    """Heads saved outside the database (printed, published, copied): each must still be a hash the
-    recomputed chain passes through, at the same event number when one was saved with it. A chain
-    rewritten from an earlier event, or cut after the saved head, fails here even when it is
-    internally consistent."""
-    problems = []
-    positions = {digest: seq for seq, digest in report.hashes.items()}
-    for seq, digest in anchors:
-        digest = (digest or "").strip().lower()
-        where = f"sự kiện số {seq}, " if seq is not None else ""
-        if digest == GENESIS_HASH:
-            continue
-        if digest not in positions:
-            problems.append(
-                f"Đầu chuỗi đã lưu trước đây ({where}mã băm {digest}) không còn trong chuỗi: "
-                "chuỗi đã bị viết lại hoặc cắt bớt từ sau mốc đó."
-            )
-        elif seq is not None and positions[digest] != seq:
-            problems.append(
-                f"Đầu chuỗi đã lưu trước đây (mã băm {digest}) ghi sự kiện số {seq}, nay nằm ở sự kiện số {positions[digest]}."
-            )
-    return problems
+    """Heads saved outside the database (printed on the minutes, saved from the ledger page): each
+    must still be a batch hash of the recomputed chain, at the same number when one was saved."""
+    return ledger_verifier.anchor_problems(report.hashes, [(seq, (digest or "").strip().lower()) for seq, digest in anchors])
 
 
 # --- the online hot path -------------------------------------------------------------------------
 
 # On PostgreSQL one statement does the whole cast: checks the campaign is taking votes now (the same
 # window as `Campaign.voting_open`), that the nominee is on its list, claims the voter's slot,
-# inserts the vote (the partial unique index turns a second live vote into "nothing inserted"),
-# locks and advances the chain head and inserts the event with the hash `event_hash` computes.
-# One round trip instead of a dozen keeps a vote close to the cost of a bare insert.
+# and inserts the vote (the partial unique index turns a second live vote into "nothing inserted").
+# One round trip instead of a dozen, and no campaign-wide row, keep a vote close to the cost of a
+# bare insert; the sealer publishes it later.
 _CAST_STATEMENT = sa.text(
     """
     WITH campaign AS (
@@ -503,26 +498,8 @@ _CAST_STATEMENT = sa.text(
         SELECT :campaign_id, claim.id, :nomination_id, :channel, :receipt, :at FROM claim
         ON CONFLICT (voter_id, nomination_id) WHERE withdrawn_at IS NULL DO NOTHING
         RETURNING id
-    ), head AS (
-        SELECT seq, head_hash FROM vote_chains
-        WHERE campaign_id = :campaign_id AND EXISTS (SELECT 1 FROM vote)
-        FOR UPDATE
-    ), advanced AS (
-        UPDATE vote_chains AS chain
-        SET seq = head.seq + 1,
-            head_hash = encode(sha256(convert_to(
-                head.head_hash || '|' || (head.seq + 1)::text || '|cast|' || CAST(:nomination_text AS text)
-                || '|' || CAST(:receipt AS text) || '|' || CAST(:at_text AS text), 'UTF8')), 'hex')
-        FROM head
-        WHERE chain.campaign_id = :campaign_id
-        RETURNING chain.seq, chain.head_hash, head.head_hash AS prev_hash
-    ), event AS (
-        INSERT INTO vote_events (campaign_id, seq, kind, nomination_id, receipt_code, occurred_at, prev_hash, hash)
-        SELECT :campaign_id, advanced.seq, 'cast', :nomination_id, :receipt, :at, advanced.prev_hash, advanced.head_hash
-        FROM advanced
-        RETURNING seq
     )
-    SELECT nominee.title, event.seq FROM nominee, event
+    SELECT nominee.title, vote.id FROM nominee, vote
     """
 )
 
@@ -538,8 +515,7 @@ def cast_online(
 
     On PostgreSQL it is one statement (see `_CAST_STATEMENT`); when it inserts nothing, the session is
     rolled back and the reason looked up and raised as `RuleRefused` (rule "campaign" when the
-    campaign is not public at all). The first votes of a campaign, which find no chain head yet,
-    create it and run the statement again. Elsewhere (SQLite) it loads the rows and calls `cast`.
+    campaign is not public at all). Elsewhere (SQLite) it loads the rows and calls `cast`.
     """
     at = at or utcnow()
     if db.session.get_bind().dialect.name != "postgresql":
@@ -547,26 +523,21 @@ def cast_online(
         check_open(campaign, at)
         vote = cast(campaign, voter, nomination, VoteChannel.ONLINE, at=at)
         return vote.receipt_code, nomination.title
-    for _attempt in range(3):
-        receipt = new_receipt_code()
-        row = db.session.execute(
-            _CAST_STATEMENT,
-            {
-                "campaign_id": campaign_id, "voter_id": voter_id, "nomination_id": nomination_id,
-                "session_version": session_version,
-                "nomination_text": str(nomination_id), "channel": VoteChannel.ONLINE.value,
-                "receipt": receipt, "at": at, "at_text": _utc(at).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
-            },
-        ).first()
-        if row is not None:
-            return receipt, row.title
-        db.session.rollback()
-        campaign, voter, nomination = _load_for_vote(campaign_id, voter_id, nomination_id, session_version)
-        check_open(campaign, at)
-        _explain_refusal(campaign, voter, nomination, VoteChannel.ONLINE)
-        # Nothing wrong with the vote: the chain head did not exist yet when the statement began
-        # (the campaign's first votes). Create it if still missing and try again.
-        _ensure_chain(campaign_id)
+    receipt = new_receipt_code()
+    row = db.session.execute(
+        _CAST_STATEMENT,
+        {
+            "campaign_id": campaign_id, "voter_id": voter_id, "nomination_id": nomination_id,
+            "session_version": session_version, "channel": VoteChannel.ONLINE.value, "receipt": receipt, "at": at,
+        },
+    ).first()
+    if row is not None:
+        return receipt, row.title
+    db.session.rollback()
+    campaign, voter, nomination = _load_for_vote(campaign_id, voter_id, nomination_id, session_version)
+    check_open(campaign, at)
+    _explain_refusal(campaign, voter, nomination, VoteChannel.ONLINE)
+    # Nothing wrong left to name: the voter's row changed between the statement and the look-up.
     _refuse("retry", "Hệ thống đang bận, phiếu chưa được ghi nhận. Vui lòng bình chọn lại.")
 
 

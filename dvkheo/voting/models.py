@@ -1,10 +1,9 @@
 """Tables of the public stage. The rules that keep the count exact live in the database:
 one live vote per voter and nominee (a partial unique index), one channel per voter and at most
-N live votes (a conditional UPDATE of the voter's row), and an append-only hash chain of vote events
-serialised on one row per campaign.
+N live votes (a conditional UPDATE of the voter's row). A vote touches only its voter's row and
+its own; a sealer later publishes the votes in chained batches (`VoteBatch`, `voting.sealing`).
 
-Nothing public ever joins `votes` to `voters`: results and receipts read `vote_events`, which
-carry no voter."""
+Nothing public ever joins `votes` to `voters`, and nothing published links a receipt to a nominee."""
 from __future__ import annotations
 
 import enum
@@ -118,6 +117,10 @@ class Vote(db.Model):
     withdrawal_receipt: so.Mapped[str | None] = so.mapped_column(sa.String(24), unique=True)
     # The commune official who recorded an assisted vote.
     recorded_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    # The sealed batch that published the cast, and the one that published the withdrawal; NULL
+    # until the sealer claims the row (commit order, not `cast_at` order, decides the batch).
+    cast_batch: so.Mapped[int | None] = so.mapped_column()
+    withdrawal_batch: so.Mapped[int | None] = so.mapped_column()
 
     voter: so.Mapped[Voter] = so.relationship()
     nomination: so.Mapped["Nomination"] = so.relationship()  # noqa: F821
@@ -129,55 +132,58 @@ class Vote(db.Model):
             sqlite_where=sa.text("withdrawn_at IS NULL"), postgresql_where=sa.text("withdrawn_at IS NULL"),
         ),
         sa.Index("ix_votes_campaign_nomination", "campaign_id", "nomination_id"),
+        # What the sealer looks for: casts and withdrawals not yet in a batch.
+        sa.Index("ix_votes_unsealed_cast", "campaign_id", sqlite_where=sa.text("cast_batch IS NULL"),
+                 postgresql_where=sa.text("cast_batch IS NULL")),
+        sa.Index("ix_votes_unsealed_withdrawal", "campaign_id",
+                 sqlite_where=sa.text("withdrawn_at IS NOT NULL AND withdrawal_batch IS NULL"),
+                 postgresql_where=sa.text("withdrawn_at IS NOT NULL AND withdrawal_batch IS NULL")),
     )
 
 
-class VoteEvent(db.Model):
-    """The append-only ledger: every cast and withdrawal, chained by hash, with no voter in it."""
+class VoteBatch(db.Model):
+    """A sealed, published batch of votes and withdrawals ("lô phiếu"), chained to the one before.
 
-    __tablename__ = "vote_events"
+    Holds only what is published: the sorted receipt digests of its casts and of its withdrawals
+    and the per-nominee counts, two lists that never link a receipt to a nominee, plus a
+    commitment to its private entries (bound to the `votes` rows by `ledger.verify`). Hashes are
+    defined in `dvkheo.voting.ledger_verifier`, the file anyone can download to check them."""
+
+    __tablename__ = "vote_batches"
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     campaign_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("campaigns.id", ondelete="CASCADE"))
     seq: so.Mapped[int] = so.mapped_column()
-    kind: so.Mapped[str] = so.mapped_column(sa.String(10))
-    nomination_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("nominations.id", ondelete="RESTRICT"))
-    receipt_code: so.Mapped[str] = so.mapped_column(sa.String(24), index=True)
-    occurred_at: so.Mapped[datetime] = so.mapped_column(sa.DateTime(timezone=True))
+    sealed_at: so.Mapped[datetime] = so.mapped_column(sa.DateTime(timezone=True))
+    # Sealed once voting had closed: the last batches, which may hold fewer than the minimum.
+    final: so.Mapped[bool] = so.mapped_column(default=False)
+    cast_receipts: so.Mapped[list] = so.mapped_column(sa.JSON)
+    withdrawal_receipts: so.Mapped[list] = so.mapped_column(sa.JSON)
+    counts: so.Mapped[dict] = so.mapped_column(sa.JSON)
+    cast_count: so.Mapped[int] = so.mapped_column()
+    withdrawal_count: so.Mapped[int] = so.mapped_column()
+    cast_digest: so.Mapped[str] = so.mapped_column(sa.String(64))
+    withdrawal_digest: so.Mapped[str] = so.mapped_column(sa.String(64))
+    counts_digest: so.Mapped[str] = so.mapped_column(sa.String(64))
+    entries_commitment: so.Mapped[str] = so.mapped_column(sa.String(64))
     prev_hash: so.Mapped[str] = so.mapped_column(sa.String(64))
     hash: so.Mapped[str] = so.mapped_column(sa.String(64))
 
-    __table_args__ = (
-        sa.UniqueConstraint("campaign_id", "seq", name="uq_vote_events_campaign_seq"),
-        sa.CheckConstraint("kind IN ('cast', 'withdraw')", name="kind_known"),
-    )
+    __table_args__ = (sa.UniqueConstraint("campaign_id", "seq", name="uq_vote_batches_campaign_seq"),)
+
+    @property
+    def size(self) -> int:
+        return self.cast_count + self.withdrawal_count
 
 
 class VoteChain(db.Model):
-    """The head of a campaign's chain; appending locks this row, so events get consecutive numbers."""
+    """The head of a campaign's batch chain. Only the sealer locks this row, never a vote."""
 
     __tablename__ = "vote_chains"
 
     campaign_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("campaigns.id", ondelete="CASCADE"), primary_key=True)
     seq: so.Mapped[int] = so.mapped_column(default=0)
     head_hash: so.Mapped[str] = so.mapped_column(sa.String(64), default=GENESIS_HASH)
-
-
-class VoteCheckpoint(db.Model):
-    """A chain head saved at a moment ("mốc đầu chuỗi"), listed with its date on the public results page.
-
-    Saved by `flask votes checkpoint` (a timer, and once at the close of voting). Published, so
-    that people can copy them: `flask votes verify --checkpoints` checks every saved head is still
-    in the chain, and `--head` checks a head copied elsewhere; a rewrite or a cut of the chain
-    after a saved head then fails even when every hash was recomputed."""
-
-    __tablename__ = "vote_checkpoints"
-
-    id: so.Mapped[int] = so.mapped_column(primary_key=True)
-    campaign_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("campaigns.id", ondelete="CASCADE"), index=True)
-    seq: so.Mapped[int] = so.mapped_column()
-    head_hash: so.Mapped[str] = so.mapped_column(sa.String(64))
-    recorded_at: so.Mapped[datetime] = so.mapped_column(sa.DateTime(timezone=True), default=utcnow)
 
 
 class ObjectionStatus(str, enum.Enum):

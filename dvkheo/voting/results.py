@@ -1,7 +1,7 @@
 """What the public and the voter see of the count: tallies (hidden, live or final), the ballot's
 nominees, a voter's own receipts, and the per-page context the vote box and tally badge read.
 
-Everything here reads `vote_events` (the public ledger, which carries no voter) except
+Counts are aggregates of the votes table, which nothing here ever joins to a voter, except
 `my_votes`, which reads the votes of the one voter signed in to this browser. Every function
 issues a fixed number of queries whatever the number of nominees or votes.
 """
@@ -22,7 +22,7 @@ from dvkheo.nominations.models import Nomination
 from dvkheo.nominations.states import NominationState
 from dvkheo.units.models import Unit
 from dvkheo.voting import ledger
-from dvkheo.voting.models import Vote, VoteEvent, Voter
+from dvkheo.voting.models import Vote, Voter
 
 # Phases after the public vote: its count is final.
 AFTER_VOTING = frozenset({CampaignStatus.COUNCIL_DECISION, CampaignStatus.AWARDED, CampaignStatus.CLOSED})
@@ -169,7 +169,7 @@ def ballot_nominees(campaign_id: int) -> list[NomineeRow]:
 def published_nominees(campaign_id: int) -> list[NomineeRow]:
     """Every nominee that stood in the public vote: still shortlisted, decided by the council since,
     or holding votes in the ledger (e.g. put on hold after an upheld objection). One query."""
-    voted = sa.select(VoteEvent.nomination_id).where(VoteEvent.campaign_id == campaign_id).distinct()
+    voted = sa.select(Vote.nomination_id).where(Vote.campaign_id == campaign_id).distinct()
     return _nominee_rows(
         sa.and_(
             Nomination.campaign_id == campaign_id,

@@ -12,5 +12,6 @@ from dvkheo.voting import (  # noqa: E402,F401  (routes on this blueprint)
     ballot_views,
     gallery_views,
     identity_views,
+    ledger_views,
     objection_views,
 )

@@ -1,0 +1,72 @@
+"""The public vote ledger ("Sổ cái bình chọn"): the sealed batches of a campaign, the whole ledger
+as one JSON file, and the standalone verifier to check it. No login: anyone may check the count."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import sqlalchemy as sa
+from flask import Response, abort, render_template, request
+
+from dvkheo import access
+from dvkheo.campaigns.models import Campaign
+from dvkheo.extensions import db
+from dvkheo.voting import ledger, publication, results
+from dvkheo.voting.models import VoteBatch
+from dvkheo.voting.views import bp
+
+BATCHES_PER_PAGE = 50
+VERIFIER_NAME = "kiem_tra_so_cai.py"
+_VERIFIER_SOURCE = Path(__file__).with_name("ledger_verifier.py")
+
+
+def _public_campaign(campaign_id: int) -> Campaign:
+    campaign = db.session.get(Campaign, campaign_id)
+    if campaign is None or not access.is_public(campaign):
+        abort(404)
+    return campaign
+
+
+def _page_number() -> int:
+    raw = request.args.get("trang", "1")
+    if not raw.isdigit() or not 1 <= int(raw) <= 1_000_000:
+        abort(404)
+    return int(raw)
+
+
+@bp.route("/dot/<int:campaign_id>/so-cai", endpoint="ledger")
+def ledger_page(campaign_id: int):
+    campaign = _public_campaign(campaign_id)
+    page = _page_number()
+    seq, head = ledger.chain_head(campaign.id)
+    pages = max((seq + BATCHES_PER_PAGE - 1) // BATCHES_PER_PAGE, 1)
+    if page > pages:
+        abort(404)
+    shown = db.session.scalars(
+        sa.select(VoteBatch).where(VoteBatch.campaign_id == campaign.id).order_by(VoteBatch.seq.desc())
+        .offset((page - 1) * BATCHES_PER_PAGE).limit(BATCHES_PER_PAGE)
+    ).all()
+    return render_template(
+        "voting/ledger.html", campaign=campaign, batches=shown, head_seq=seq, head_hash=head, page=page, pages=pages,
+        visible=results.tallies_visible(campaign), final=results.voting_closed(campaign),
+        pending=ledger.pending(campaign.id), verifier_name=VERIFIER_NAME,
+    )
+
+
+@bp.route("/dot/<int:campaign_id>/so-cai.json", endpoint="ledger_json")
+def ledger_json(campaign_id: int):
+    campaign = _public_campaign(campaign_id)
+    body = json.dumps(publication.ledger_document(campaign), ensure_ascii=False, indent=1)
+    return Response(
+        body, mimetype="application/json",
+        headers={"Content-Disposition": f'attachment; filename="so-cai-binh-chon-dot-{campaign.id}.json"',
+                 "Cache-Control": "no-cache"},
+    )
+
+
+@bp.route(f"/so-cai/{VERIFIER_NAME}", endpoint="ledger_verifier")
+def ledger_verifier_download():
+    return Response(
+        _VERIFIER_SOURCE.read_text(encoding="utf-8"), mimetype="text/x-python",
+        headers={"Content-Disposition": f'attachment; filename="{VERIFIER_NAME}"'},
+    )

@@ -1,0 +1,151 @@
+"""The sealer: closes the votes and withdrawals recorded since the last batch into a published,
+hash-chained batch (`VoteBatch`).
+
+Votes never touch a campaign-wide row; only the sealer does, by locking the campaign's chain head
+(`VoteChain`), so two sealers take turns and batches get consecutive numbers. It claims rows by
+setting `votes.cast_batch` / `votes.withdrawal_batch` where still NULL, and builds the batch from
+exactly the rows its UPDATE returned: a vote committed a moment later, even with an earlier
+`cast_at`, is left for the next batch, and none is published twice.
+
+A batch holds at least `VOTE_BATCH_MIN` entries while voting is open (a batch of one would show
+that receipt's nominee in the counts); after voting closes, whatever is left is sealed as a final
+batch. Sealing runs:
+- as a job (`seal_job`, RQ or in-process without Redis) that a web process enqueues after every
+  `VOTE_BATCH_TRIGGER` of its own votes (`note_votes`);
+- from `flask votes seal --all`, every few minutes (deploy/systemd/dvkheo-vote-seal.timer);
+- when the campaign leaves the public vote, and when a results page finds voting closed with
+  entries unsealed.
+"""
+from __future__ import annotations
+
+import threading
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask import current_app
+
+from dvkheo.core.timeutil import utcnow
+from dvkheo.extensions import db
+from dvkheo.voting import ledger
+from dvkheo.voting.ledger_verifier import (
+    batch_hash, counts_digest, entries_commitment, entry_line, list_digest, receipt_digest,
+)
+from dvkheo.voting.models import GENESIS_HASH, Vote, VoteBatch, VoteChain
+
+
+def _lock_chain(campaign_id: int) -> VoteChain:
+    dialect = db.session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    db.session.execute(
+        insert(VoteChain).values(campaign_id=campaign_id, seq=0, head_hash=GENESIS_HASH).on_conflict_do_nothing()
+    )
+    return db.session.scalar(
+        sa.select(VoteChain).where(VoteChain.campaign_id == campaign_id).with_for_update()
+        .execution_options(populate_existing=True)
+    )
+
+
+def seal(campaign_id: int, *, final: bool, minimum: int = 1, at: datetime | None = None) -> VoteBatch | None:
+    """Seal the campaign's unsealed entries into one batch, if there are at least `minimum` of them
+    (or any, when `final`). Returns the batch, or None when nothing was sealed. Flushes; the caller commits."""
+    chain = _lock_chain(campaign_id)
+    waiting = ledger.pending(campaign_id)
+    if waiting == 0 or (not final and waiting < max(minimum, 1)):
+        return None
+    at = at or utcnow()
+    seq = chain.seq + 1
+    casts = db.session.execute(
+        sa.update(Vote).where(Vote.campaign_id == campaign_id, Vote.cast_batch.is_(None)).values(cast_batch=seq)
+        .returning(Vote.receipt_code, Vote.nomination_id, Vote.cast_at).execution_options(synchronize_session=False)
+    ).all()
+    withdrawals = db.session.execute(
+        sa.update(Vote).where(
+            Vote.campaign_id == campaign_id, Vote.withdrawn_at.is_not(None), Vote.withdrawal_batch.is_(None)
+        ).values(withdrawal_batch=seq)
+        .returning(Vote.withdrawal_receipt, Vote.nomination_id, Vote.withdrawn_at).execution_options(synchronize_session=False)
+    ).all()
+    if not casts and not withdrawals:
+        return None
+    counts: dict[int, int] = {}
+    lines, cast_digests, withdrawal_digests = [], [], []
+    for code, nomination_id, moment in casts:
+        digest = receipt_digest(code)
+        cast_digests.append(digest)
+        counts[nomination_id] = counts.get(nomination_id, 0) + 1
+        lines.append(entry_line("cast", digest, nomination_id, ledger.moment_text(moment)))
+    for code, nomination_id, moment in withdrawals:
+        digest = receipt_digest(code)
+        withdrawal_digests.append(digest)
+        counts[nomination_id] = counts.get(nomination_id, 0) - 1
+        lines.append(entry_line("withdraw", digest, nomination_id, ledger.moment_text(moment)))
+    counts = {str(key): value for key, value in sorted(counts.items()) if value}
+    cast_digests.sort()
+    withdrawal_digests.sort()
+    batch = VoteBatch(
+        campaign_id=campaign_id, seq=seq, sealed_at=at, final=final,
+        cast_receipts=cast_digests, withdrawal_receipts=withdrawal_digests, counts=counts,
+        cast_count=len(cast_digests), withdrawal_count=len(withdrawal_digests),
+        cast_digest=list_digest(cast_digests), withdrawal_digest=list_digest(withdrawal_digests),
+        counts_digest=counts_digest(counts), entries_commitment=entries_commitment(lines), prev_hash=chain.head_hash,
+    )
+    batch.hash = batch_hash(
+        campaign_id, seq, chain.head_hash, ledger.moment_text(at), final, batch.cast_digest, batch.withdrawal_digest,
+        batch.counts_digest, batch.entries_commitment,
+    )
+    db.session.add(batch)
+    chain.seq, chain.head_hash = seq, batch.hash
+    db.session.flush()
+    from dvkheo.core import audit
+
+    audit.record(
+        "vote_batch", batch.id, "seal", None, to_state="final" if final else "sealed",
+        details={"campaign_id": campaign_id, "seq": seq, "casts": batch.cast_count,
+                 "withdrawals": batch.withdrawal_count, "hash": batch.hash},
+    )
+    return batch
+
+
+def seal_due(campaign_id: int, at: datetime | None = None) -> VoteBatch | None:
+    """Seal what is due now: a full batch while voting is open, whatever is left once it has closed."""
+    from dvkheo.campaigns.models import Campaign
+    from dvkheo.voting.results import voting_closed
+
+    campaign = db.session.get(Campaign, campaign_id)
+    if campaign is None:
+        return None
+    closed = voting_closed(campaign, at)
+    return seal(campaign_id, final=closed, minimum=current_app.config.get("VOTE_BATCH_MIN", 20), at=at)
+
+
+def seal_job(campaign_id: int) -> None:
+    """The background job: seal what is due for one campaign, and commit."""
+    seal_due(campaign_id)
+    db.session.commit()
+
+
+def campaigns_with_pending() -> list[int]:
+    unsealed = sa.or_(Vote.cast_batch.is_(None), sa.and_(Vote.withdrawn_at.is_not(None), Vote.withdrawal_batch.is_(None)))
+    return list(db.session.scalars(sa.select(Vote.campaign_id).where(unsealed).distinct().order_by(Vote.campaign_id)))
+
+
+_counter_lock = threading.Lock()
+_votes_since_seal: dict[int, int] = {}
+
+
+def note_votes(campaign_id: int, number: int = 1) -> None:
+    """Count this process's committed votes; after `VOTE_BATCH_TRIGGER` of them, ask for a seal.
+
+    Process-local on purpose: it costs no query and no shared row on the vote path. With several
+    processes a batch may fill sooner than one process sees; the timer covers the rest."""
+    trigger = current_app.config.get("VOTE_BATCH_TRIGGER", 500)
+    with _counter_lock:
+        seen = _votes_since_seal.get(campaign_id, 0) + number
+        due = seen >= trigger
+        _votes_since_seal[campaign_id] = 0 if due else seen
+    if due:
+        from dvkheo.core import jobs
+
+        jobs.enqueue("dvkheo.voting.sealing.seal_job", campaign_id)
