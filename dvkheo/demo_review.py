@@ -374,7 +374,8 @@ def seed_public_stage(province: Unit, users: dict[str, User], today: date, evide
     local list. Added once (found by its title); returns the number of dossiers added."""
     from dvkheo.campaigns.models import VoterVerification
     from dvkheo.core.text import fold
-    from dvkheo.voting import ledger
+    from dvkheo.core.timeutil import utcnow
+    from dvkheo.voting import ledger, sealing
     from dvkheo.voting.identity import email_hash, id_number_hash
     from dvkheo.voting.models import VoteChannel, Voter, VoterListEntry
 
@@ -427,13 +428,23 @@ def seed_public_stage(province: Unit, users: dict[str, User], today: date, evide
     campaign_workflow.apply(campaign, campaign_workflow.CampaignAction.OPEN_PUBLIC_VOTING, secretary)
     db.session.flush()
 
-    # A few citizens have voted online already, so that the live tallies show something.
-    for number, picks in enumerate(([0, 1], [0, 2], [1], [0, 3], [2, 0]), start=1):
-        voter = Voter(campaign_id=campaign.id, identity_key="email:" + email_hash(f"nguoidan{number}@example.vn"))
-        db.session.add(voter)
-        db.session.flush()
-        for index in picks:
-            ledger.cast(campaign, voter, dossiers[index], VoteChannel.ONLINE)
+    # Citizens have voted online since yesterday, so that the ledger has sealed batches (yesterday
+    # evening and this morning, each above the minimum size) and a few votes waiting for the next.
+    patterns = ([0, 1], [0, 2], [1], [0, 3], [2, 0], [3, 1], [0], [1, 2])
+    now = utcnow()
+    rounds = ((1, 16, now - timedelta(hours=20), now - timedelta(hours=19)),
+              (17, 32, now - timedelta(hours=4), now - timedelta(hours=3)),
+              (33, 35, now - timedelta(minutes=30), None))
+    for first, last, cast_at, sealed_at in rounds:
+        for number in range(first, last + 1):
+            voter = Voter(campaign_id=campaign.id, identity_key="email:" + email_hash(f"nguoidan{number}@example.vn"))
+            db.session.add(voter)
+            db.session.flush()
+            for index in patterns[number % len(patterns)]:
+                ledger.cast(campaign, voter, dossiers[index % len(dossiers)], VoteChannel.ONLINE,
+                            at=cast_at + timedelta(seconds=97 * number + index))
+        if sealed_at is not None:
+            sealing.seal(campaign.id, final=False, at=sealed_at)
     number, full_name, born, locality = DEMO_VOTER
     db.session.add(VoterListEntry(
         campaign_id=campaign.id, id_number_hash=id_number_hash(number), full_name=full_name, name_key=fold(full_name),

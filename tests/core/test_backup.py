@@ -24,7 +24,7 @@ from dvkheo.certificates.models import Certificate
 from dvkheo.core.storage import path_for
 from dvkheo.extensions import db, limiter
 from dvkheo.nominations.models import Attachment, Nomination
-from dvkheo.voting import ledger
+from dvkheo.voting import ledger, sealing
 from dvkheo.voting.models import VoteChannel
 from tests.conftest import PDF_BYTES, add_stored_attachment, empty_database_url
 from tests.voting.conftest import make_nominee, make_voter, voting_campaign  # noqa: F401 (fixtures)
@@ -66,6 +66,8 @@ def dataset(app, make_nomination, make_council_result, make_issued_decision, vot
     for index in range(3):
         ledger.cast(voting_campaign, make_voter(), nominees[index % 2], VoteChannel.ONLINE)
         db.session.commit()
+    sealing.seal(voting_campaign.id, final=False)
+    db.session.commit()
     job_file = jobs_root() / "1" / "giay-khen-QD-01-BDVTU-2026.pdf"
     job_file.parent.mkdir(parents=True, exist_ok=True)
     job_file.write_bytes(PDF_BYTES)
@@ -162,7 +164,7 @@ def test_backup_then_restore_into_empty_stores_gives_back_everything(app, runner
 
         verified = target_app.test_cli_runner().invoke(args=["votes", "verify", str(dataset["voting_campaign"])])
         assert verified.exit_code == 0, verified.output
-        assert "Số sự kiện trong chuỗi: 3" in verified.output and "chuỗi nguyên vẹn" in verified.output
+        assert "Số lô đã niêm phong: 1" in verified.output and "sổ cái nguyên vẹn" in verified.output
     # Staging is gone; only the restored files remain.
     restored_root = Path(target_app.config["UPLOAD_DIR"])
     assert not [p for p in restored_root.iterdir() if p.name.startswith(".")]

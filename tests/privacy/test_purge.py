@@ -117,7 +117,7 @@ def test_purge_after_the_period_removes_every_personal_field_and_keeps_the_count
     after = ledger.verify(old.id)
     assert after.ok and after.tallies == before.tallies and after.head_hash == before.head_hash
     verified = runner.invoke(args=["votes", "verify", str(old.id)])
-    assert verified.exit_code == 0 and "chuỗi nguyên vẹn" in verified.output
+    assert verified.exit_code == 0 and "sổ cái nguyên vẹn" in verified.output
 
     audits = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "privacy_purge")).all()
     assert [(a.entity_id, a.details["voters"], a.details["voter_list_entries"], a.details["email_codes"], a.details["objections"])

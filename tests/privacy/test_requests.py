@@ -413,7 +413,7 @@ def test_confirmed_erasure_anonymises_the_requesters_records_and_keeps_the_count
     after = ledger.verify(voting_campaign.id)
     assert after.ok and after.tallies == before.tallies
     verified = runner.invoke(args=["votes", "verify", str(voting_campaign.id)])
-    assert verified.exit_code == 0 and "chuỗi nguyên vẹn" in verified.output
+    assert verified.exit_code == 0 and "sổ cái nguyên vẹn" in verified.output
     db.session.refresh(item)
     assert item.status is RequestStatus.IN_PROGRESS and item.erased_at is not None
     event = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "erase")).one()

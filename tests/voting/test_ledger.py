@@ -1,4 +1,4 @@
-"""The vote ledger: limits held by the database, receipts, and a hash chain that exposes tampering."""
+"""The vote ledger: limits held by the database, receipts, and sealed batches whose hash chain exposes tampering."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
@@ -10,8 +10,9 @@ from dvkheo.core.rules import RuleRefused
 from dvkheo.core.timeutil import VIETNAM_TZ
 from dvkheo.extensions import db
 from dvkheo.nominations.states import NominationState
-from dvkheo.voting import ledger
-from dvkheo.voting.models import Vote, VoteChannel, VoteEvent
+from dvkheo.voting import ledger, sealing
+from dvkheo.voting.ledger_verifier import receipt_digest
+from dvkheo.voting.models import Vote, VoteBatch, VoteChannel
 
 ONLINE, ASSISTED = VoteChannel.ONLINE, VoteChannel.ASSISTED
 
@@ -35,8 +36,11 @@ def test_cast_gives_a_receipt_and_counts(voting_campaign, make_nominee, make_vot
     assert vote.receipt_code.startswith("BC-") and len(vote.receipt_code) == 17
     assert ledger.tallies(voting_campaign.id) == {nominee.id: 1}
     status = ledger.find_receipt(voting_campaign.id, vote.receipt_code.lower())
-    assert (status.kind, status.nomination_id, status.withdrawn) == ("cast", nominee.id, False)
+    assert (status.kind, status.batch, status.withdrawn) == ("cast", None, False)  # recorded, not yet sealed
     assert db.session.get(type(voter), voter.id).active_votes == 1
+    sealing.seal(voting_campaign.id, final=False)
+    db.session.commit()
+    assert ledger.find_receipt(voting_campaign.id, vote.receipt_code).batch == 1
 
 
 def test_one_live_vote_per_nominee_and_at_most_n_per_voter(voting_campaign, make_nominee, make_voter):
@@ -60,7 +64,7 @@ def test_withdrawal_frees_a_slot_and_has_its_own_receipt(voting_campaign, make_n
     db.session.commit()
     assert withdrawn.withdrawal_receipt and withdrawn.withdrawal_receipt != vote.receipt_code
     assert ledger.find_receipt(voting_campaign.id, vote.receipt_code).withdrawn is True
-    assert ledger.tallies(voting_campaign.id) == {first.id: 0}
+    assert ledger.tallies(voting_campaign.id) == {}
     cast(voting_campaign, voter, first)  # may vote again for the same nominee once withdrawn
     cast(voting_campaign, voter, second)
     assert refused(ledger.withdraw, voting_campaign, db.session.get(Vote, vote.id), voter) == "Phiếu bình chọn này đã được rút lại trước đó."
@@ -126,49 +130,115 @@ def test_only_shortlisted_nominees_of_the_campaign_take_votes(voting_campaign, m
     assert refused(ledger.cast, voting_campaign, make_voter(), held, ONLINE) == "Mô hình, điển hình này không có trong danh sách bình chọn."
 
 
-def _cast_three(campaign, make_nominee, make_voter):
+def _cast_in_batches(campaign, make_nominee, make_voter, batches=3, per_batch=2):
+    """`batches` sealed batches of `per_batch` votes each, alternating between two nominees."""
     nominees = [make_nominee() for _ in range(2)]
-    for voter_index in range(3):
-        cast(campaign, make_voter(), nominees[voter_index % 2])
+    for number in range(batches * per_batch):
+        cast(campaign, make_voter(), nominees[number % 2])
+        if number % per_batch == per_batch - 1:
+            sealing.seal(campaign.id, final=False)
+            db.session.commit()
     return nominees
 
 
-def test_verify_detects_an_edited_event(voting_campaign, make_nominee, make_voter):
-    nominees = _cast_three(voting_campaign, make_nominee, make_voter)
+def test_a_batch_waits_for_the_minimum_while_voting_is_open_and_the_rest_is_sealed_at_the_close(
+    voting_campaign, make_nominee, make_voter
+):
+    nominee = make_nominee()
+    for _ in range(3):
+        cast(voting_campaign, make_voter(), nominee)
+    assert sealing.seal(voting_campaign.id, final=False, minimum=4) is None
+    assert ledger.pending(voting_campaign.id) == 3
+    cast(voting_campaign, make_voter(), nominee)
+    batch = sealing.seal(voting_campaign.id, final=False, minimum=4)
+    db.session.commit()
+    assert (batch.seq, batch.cast_count, batch.counts, batch.final) == (1, 4, {str(nominee.id): 4}, False)
+    cast(voting_campaign, make_voter(), nominee)
+    last = sealing.seal(voting_campaign.id, final=True, minimum=4)  # after the close: below the minimum is fine
+    db.session.commit()
+    assert (last.seq, last.cast_count, last.prev_hash, last.final) == (2, 1, batch.hash, True)
+    assert sealing.seal(voting_campaign.id, final=True) is None  # nothing left
+    assert ledger.chain_head(voting_campaign.id) == (2, last.hash)
+    assert ledger.published_tallies(voting_campaign.id) == ledger.tallies(voting_campaign.id) == {nominee.id: 5}
+
+
+def test_a_batch_publishes_receipt_digests_and_counts_but_never_a_receipt_beside_its_nominee(
+    voting_campaign, make_nominee, make_voter
+):
+    first, second = make_nominee(), make_nominee()
+    votes = [cast(voting_campaign, make_voter(), nominee) for nominee in (first, second, second)]
+    withdrawn = ledger.withdraw(voting_campaign, votes[1], db.session.get(type(votes[1].voter), votes[1].voter_id))
+    db.session.commit()
+    batch = sealing.seal(voting_campaign.id, final=False)
+    db.session.commit()
+    assert batch.cast_receipts == sorted(receipt_digest(vote.receipt_code) for vote in votes)
+    assert batch.withdrawal_receipts == [receipt_digest(withdrawn.withdrawal_receipt)]
+    assert batch.counts == {str(first.id): 1, str(second.id): 1}  # 2 cast minus 1 withdrawn
+    published = repr((batch.cast_receipts, batch.withdrawal_receipts, batch.counts, batch.entries_commitment))
+    assert not any(vote.receipt_code in published for vote in votes)
+
+
+def test_verify_detects_an_edited_batch(voting_campaign, make_nominee, make_voter):
+    nominees = _cast_in_batches(voting_campaign, make_nominee, make_voter)
     assert ledger.verify(voting_campaign.id).ok
-    db.session.execute(sa.update(VoteEvent).where(VoteEvent.seq == 2).values(nomination_id=nominees[0].id))
+    db.session.execute(
+        sa.update(VoteBatch).where(VoteBatch.seq == 2).values(counts={str(nominees[0].id): 2})
+    )
     db.session.commit()
     problems = ledger.verify(voting_campaign.id).problems
-    assert "Sự kiện số 2: nội dung không khớp mã băm (bản ghi đã bị sửa)." in problems
+    assert "Lô số 2: số phiếu theo hồ sơ không khớp mã băm của nó (đã bị sửa)." in problems
+    assert f"Lô số 2: hồ sơ số {nominees[0].id} được công bố 2 phiếu, bảng phiếu có 1." in problems
 
 
-def test_verify_detects_a_deleted_event(voting_campaign, make_nominee, make_voter):
-    _cast_three(voting_campaign, make_nominee, make_voter)
-    db.session.execute(sa.delete(VoteEvent).where(VoteEvent.seq == 2))
+def test_verify_detects_a_deleted_batch(voting_campaign, make_nominee, make_voter):
+    _cast_in_batches(voting_campaign, make_nominee, make_voter)
+    db.session.execute(sa.delete(VoteBatch).where(VoteBatch.seq == 2))
     db.session.commit()
     problems = ledger.verify(voting_campaign.id).problems
-    assert "Thiếu sự kiện số 2–2: có bản ghi đã bị xóa." in problems
-    assert any("chuỗi sự kiện cho" in p for p in problems)  # tallies disagree with the votes table
+    assert "Thiếu lô số 2–2: có lô đã bị xóa." in problems
+    assert any("ghi thuộc lô số 2, lô này không có" in p for p in problems)
 
 
-def test_verify_detects_an_inserted_event(voting_campaign, make_nominee, make_voter):
-    nominees = _cast_three(voting_campaign, make_nominee, make_voter)
-    last = db.session.scalars(sa.select(VoteEvent).order_by(VoteEvent.seq.desc())).first()
-    forged_at = last.occurred_at
-    forged_hash = ledger.event_hash(last.hash, 4, "cast", nominees[0].id, "BC-FAKE-FAKE-FAKE", forged_at)
-    db.session.add(VoteEvent(
-        campaign_id=voting_campaign.id, seq=4, kind="cast", nomination_id=nominees[0].id, receipt_code="BC-FAKE-FAKE-FAKE",
-        occurred_at=forged_at, prev_hash=last.hash, hash=forged_hash,
-    ))
+def test_verify_detects_a_forged_batch_appended(voting_campaign, make_nominee, make_voter):
+    from dvkheo.voting.ledger_verifier import batch_hash, counts_digest, list_digest
+
+    nominees = _cast_in_batches(voting_campaign, make_nominee, make_voter)
+    last = db.session.scalars(sa.select(VoteBatch).order_by(VoteBatch.seq.desc())).first()
+    fake = [receipt_digest("BC-FAKE-FAKE-FA")]
+    counts = {str(nominees[0].id): 1}
+    forged = VoteBatch(
+        campaign_id=voting_campaign.id, seq=4, sealed_at=last.sealed_at, final=False, cast_receipts=fake,
+        withdrawal_receipts=[], counts=counts, cast_count=1, withdrawal_count=0, cast_digest=list_digest(fake),
+        withdrawal_digest=list_digest([]), counts_digest=counts_digest(counts), entries_commitment=last.entries_commitment,
+        prev_hash=last.hash,
+    )
+    forged.hash = batch_hash(
+        voting_campaign.id, 4, last.hash, ledger.moment_text(last.sealed_at), False, forged.cast_digest,
+        forged.withdrawal_digest, forged.counts_digest, forged.entries_commitment,
+    )
+    db.session.add(forged)
     db.session.commit()
     problems = ledger.verify(voting_campaign.id).problems
-    # A well-forged event still differs from the stored head and from the votes table.
-    assert "Đầu chuỗi đã lưu không khớp với chuỗi tính lại (có bản ghi cuối bị xóa hoặc chèn)." in problems
-    assert any(f"Hồ sơ số {nominees[0].id}: chuỗi sự kiện cho 3 phiếu" in p for p in problems)
+    # A well-forged batch still differs from the stored head and from the votes table.
+    assert any(p.startswith("Đầu chuỗi đã lưu (lô số 3) không khớp") for p in problems)
+    assert any(p.startswith("Lô số 4: biên nhận bỏ phiếu đã công bố khác bảng phiếu") for p in problems)
+
+
+def test_verify_detects_nominees_swapped_in_the_votes_table(voting_campaign, make_nominee, make_voter):
+    """Same batch, same counts: only the private entries commitment sees the swap."""
+    nominees = _cast_in_batches(voting_campaign, make_nominee, make_voter, batches=1)
+    rows = db.session.scalars(sa.select(Vote).order_by(Vote.id)).all()
+    db.session.execute(sa.update(Vote).where(Vote.id == rows[0].id).values(nomination_id=nominees[1].id))
+    db.session.execute(sa.update(Vote).where(Vote.id == rows[1].id).values(nomination_id=nominees[0].id))
+    db.session.commit()
+    problems = ledger.verify(voting_campaign.id).problems
+    assert problems == [
+        "Lô số 1: hồ sơ, loại hoặc thời điểm của các phiếu trong bảng phiếu khác với lúc niêm phong (bảng phiếu đã bị sửa)."
+    ]
 
 
 def test_online_hot_path_keeps_the_same_rules_and_a_verifiable_chain(voting_campaign, make_nominee, make_voter):
-    """`cast_online` (one statement on PostgreSQL) refuses what `cast` refuses and chains the same hashes."""
+    """`cast_online` (one statement on PostgreSQL) refuses what `cast` refuses and leaves a verifiable ledger."""
     use_voter_list(voting_campaign)
     nominees = [make_nominee() for _ in range(4)]
     voter, assisted = make_voter(identity_key="list:911"), make_voter(identity_key="list:912")
@@ -187,10 +257,12 @@ def test_online_hot_path_keeps_the_same_rules_and_a_verifiable_chain(voting_camp
     assert "đã bình chọn có hỗ trợ" in refused(ledger.cast_online, voting_campaign.id, assisted.id, nominees[1].id)
     held = make_nominee(status=NominationState.ON_HOLD)
     assert refused(ledger.cast_online, voting_campaign.id, voter.id, held.id) == "Mô hình, điển hình này không có trong danh sách bình chọn."
+    batch = sealing.seal(voting_campaign.id, final=False)
+    db.session.commit()
     report = ledger.verify(voting_campaign.id)
     assert report.ok, report.problems
-    assert report.events == 5  # 3 online casts, 1 assisted cast, 1 withdrawal
-    assert ledger.find_receipt(voting_campaign.id, receipts[1]).nomination_id == nominees[1].id
+    assert (batch.cast_count, batch.withdrawal_count, report.pending) == (4, 1, 0)  # 3 online, 1 assisted, 1 withdrawal
+    assert ledger.find_receipt(voting_campaign.id, receipts[1]).batch == 1
 
 
 def test_assisted_is_refused_in_an_email_code_campaign(voting_campaign, make_nominee, make_voter):

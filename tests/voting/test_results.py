@@ -1,4 +1,4 @@
-"""Public results (hidden, live, final), the chain head, the receipt check and the vote context."""
+"""Public results (hidden, live, final), the ledger head, the receipt check and the vote context."""
 from __future__ import annotations
 
 from datetime import timedelta
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from dvkheo.campaigns.models import CampaignStatus
 from dvkheo.core.timeutil import utcnow
 from dvkheo.extensions import db
-from dvkheo.voting import ledger, results
+from dvkheo.voting import ledger, results, sealing
 from dvkheo.voting.models import Vote, VoteChannel
 
 
@@ -40,8 +40,12 @@ def test_results_hide_counts_during_voting(client, voting_campaign, voted):
     assert "được giữ kín cho đến khi kết thúc bình chọn" in html
     assert "Mô hình A" in html and "Mô hình C" in html
     assert "Số phiếu</th>" not in html
+    sealing.seal(voting_campaign.id, final=False)
+    db.session.commit()
+    html = page(client, voting_campaign)[1]
     seq, head = ledger.chain_head(voting_campaign.id)
-    assert f"sự kiện số <strong>{seq}</strong>" in html and head in html
+    assert f"lô số <strong>{seq}</strong>" in html and head in html
+    assert "Số phiếu</th>" not in html
 
 
 def test_results_live_when_the_campaign_shows_tallies(client, voting_campaign, voted):
@@ -95,7 +99,11 @@ def test_receipt_check_of_a_withdrawn_vote_and_of_the_withdrawal(client, voting_
     html = client.get(url, query_string={"ma": vote.receipt_code}).get_data(as_text=True)
     assert "Phiếu bình chọn đã được ghi nhận, sau đó đã rút lại: phiếu này không còn được tính." in html
     html = client.get(url, query_string={"ma": withdrawn.withdrawal_receipt}).get_data(as_text=True)
-    assert "Mã này xác nhận một lần rút lại phiếu bình chọn: việc rút phiếu đã được ghi nhận." in html
+    assert "Mã này xác nhận một lần rút lại phiếu bình chọn: việc rút phiếu đã được ghi nhận, sẽ được niêm phong trong lô tiếp theo" in html
+    sealing.seal(voting_campaign.id, final=False)
+    db.session.commit()
+    html = client.get(url, query_string={"ma": withdrawn.withdrawal_receipt}).get_data(as_text=True)
+    assert "việc rút phiếu đã được ghi nhận trong lô số 1 của sổ cái." in html
     assert nominee.title not in html and nominee.nominee_name not in html and "sự kiện số" not in html
 
 
@@ -205,17 +213,33 @@ def test_receipt_check_is_posted_so_the_code_stays_out_of_urls(client, voting_ca
     assert "đang được tính" in html and "Mô hình tra cứu bằng biểu mẫu" not in html
 
 
-def test_results_page_lists_the_saved_heads_with_their_dates(client, runner, voting_campaign, make_nominee, make_voter):
+def test_results_page_lists_the_heads_with_their_dates(client, voting_campaign, make_nominee, make_voter):
     nominee = make_nominee()
     cast(voting_campaign, make_voter(), nominee)
     url = f"/binh-chon/dot/{voting_campaign.id}/ket-qua"
-    assert "Chưa lưu mốc đầu chuỗi nào." in client.get(url).get_data(as_text=True)
-    runner.invoke(args=["votes", "checkpoint", str(voting_campaign.id)])
+    assert "Chưa niêm phong lô phiếu nào." in client.get(url).get_data(as_text=True)
+    sealing.seal(voting_campaign.id, final=False)
+    db.session.commit()
     first_seq, first_head = ledger.chain_head(voting_campaign.id)
     cast(voting_campaign, make_voter(), nominee)
-    runner.invoke(args=["votes", "checkpoint", str(voting_campaign.id)])
+    sealing.seal(voting_campaign.id, final=False)
+    db.session.commit()
     second_seq, second_head = ledger.chain_head(voting_campaign.id)
     html = client.get(url).get_data(as_text=True)
-    assert "Các mốc đầu chuỗi đã công bố" in html
+    assert "Các đầu chuỗi theo thời gian" in html
     assert html.index(second_head) < html.index(first_head)  # newest first
     assert f'<code class="hash">{first_head}</code>' in html and f'<code class="hash">{second_head}</code>' in html
+    assert f'href="/binh-chon/dot/{voting_campaign.id}/so-cai"' in html
+
+
+def test_final_results_seal_what_is_left_and_show_the_published_count(client, voting_campaign, voted):
+    a, b, _ = voted
+    assert ledger.pending(voting_campaign.id) == 3
+    voting_campaign.voting_closes_at = utcnow() - timedelta(minutes=5)
+    db.session.commit()
+    html = page(client, voting_campaign)[1]
+    assert ledger.pending(voting_campaign.id) == 0
+    last = ledger.batches(voting_campaign.id)[-1]
+    assert last.final and last.cast_count == 3
+    assert ledger.published_tallies(voting_campaign.id) == {a.id: 2, b.id: 1}
+    assert "Đây là kết quả chính thức: 3 phiếu bình chọn còn hiệu lực." in html
