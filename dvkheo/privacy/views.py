@@ -209,7 +209,7 @@ def erase_confirmation(item: DataRequest, matches: tuple[int, int] | None = None
     return Confirmation(
         question=f"Xóa, ẩn danh dữ liệu theo yêu cầu {requests.reference(item)}?",
         irreversible="Thư điện tử của người bình chọn và họ tên, liên hệ trong các phản ánh khớp với liên hệ của người yêu cầu "
-        "bị xóa và không khôi phục được. Phiếu bình chọn và chuỗi ghi nhận phiếu giữ nguyên.",
+        "bị xóa và không khôi phục được. Phiếu bình chọn và sổ cái bình chọn giữ nguyên.",
         button=requests.RequestAction.ERASE.label,
         details=(f"Bản ghi khớp: {voters} người bình chọn, {objections} phản ánh",),
         danger=True,

@@ -23,7 +23,7 @@ from dvkheo.extensions import db
 from dvkheo.nominations.models import Nomination
 from dvkheo.nominations.states import NominationState
 from dvkheo.units.importer import ImportFailed
-from dvkheo.voting import identity, ledger
+from dvkheo.voting import identity, ledger, sealing
 from dvkheo.voting import voter_list as lists
 from dvkheo.voting.identity_forms import AssistedSearchForm, AssistedVoteForm, VoterListUploadForm
 from dvkheo.voting.models import Voter, VoteChannel, VoterListEntry
@@ -222,6 +222,7 @@ def assisted_person(campaign_id: int, entry_id: int):
             slip = [(by_id[v.nomination_id].title, by_id[v.nomination_id].nominee_name, v.receipt_code) for v in votes]
             recorded_at = votes[0].cast_at
             db.session.commit()
+            sealing.note_votes(campaign.id, len(votes))
         except RuleRefused as refused:
             db.session.rollback()
             refusal = refused.problems[0].message

@@ -181,6 +181,7 @@ def withdraw(campaign_id: int, vote_id: int):
         withdrawn = ledger.withdraw(campaign, vote, voter)
         receipt = withdrawn.withdrawal_receipt
         db.session.commit()
+        sealing.note_votes(campaign_id)
     except RuleRefused as refused:
         return _refused(campaign, voter, refused.problems[0].message, 409)
     except RACE_ERRORS:
