@@ -463,7 +463,7 @@ def make_issued_decision():
     Built directly (number from the register, lines, certificates, nominations AWARDED), so that
     tests of printing, verification and revocation do not depend on the drafting pages.
     """
-    from dvkheo.awards.decisions import freeze_certificate_look
+    from dvkheo.awards.decisions import freeze_certificate_look, freeze_ledger_head
     from dvkheo.awards.models import Decision, DecisionAwardee, DecisionKind, DecisionStatus
     from dvkheo.certificates.operations import create_certificate
     from dvkheo.core.numbering import next_number
@@ -492,6 +492,7 @@ def make_issued_decision():
         decision.year, decision.number = decided_on.year, number
         # As issuing does (`workflow._before_issue`): the certificates' title, design and emblem are frozen.
         freeze_certificate_look(decision)
+        freeze_ledger_head(decision)
         decision.status = DecisionStatus.ISSUED
         for position, nomination in enumerate(nominations, start=1):
             line = DecisionAwardee(

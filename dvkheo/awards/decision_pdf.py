@@ -174,6 +174,33 @@ def annex_title(decision: Decision) -> str:
     return f"TẬP THỂ, CÁ NHÂN ĐƯỢC TẶNG {form.upper()}"
 
 
+def ledger_head(decision: Decision) -> dict | None:
+    """The vote ledger's head printed under an award's annexed list: {"lead", "hash", "check", "url", "seq"}, or None.
+
+    "Kết quả bình chọn công khai: sổ cái bình chọn, lô số 12 (niêm phong lúc 10:15 ngày 20/11/2026), mã băm đầu
+    chuỗi:", the 64 hex digits on a line of their own, "Tra cứu, kiểm tra tại: <the ledger page>". An issued decision
+    prints the head frozen at its issue (none when issued before the annex printed one); a draft, the ledger's now.
+    Only an award decision of a campaign with a public vote and a sealed batch has one."""
+    from dvkheo.voting import checkpoint
+
+    if decision.kind is not DecisionKind.AWARD:
+        return None
+    if decision.status is DecisionStatus.ISSUED:
+        head = checkpoint.printed(decision.ledger_head)
+    else:
+        head = checkpoint.printed(checkpoint.capture(decision.campaign))
+    if head is None:
+        return None
+    return {
+        "seq": head["seq"],
+        "lead": f"Kết quả bình chọn công khai: sổ cái bình chọn, lô số {head['seq']} (niêm phong lúc {head['time']} "
+        f"ngày {head['date']}), mã băm đầu chuỗi:",
+        "hash": head["hash"],
+        "check": "Tra cứu, kiểm tra tại:",
+        "url": head["url"],
+    }
+
+
 def decision_context(decision: Decision) -> dict:
     """Plain values of the document, as it reads in its system (a draft: "DỰ THẢO", "Số …-QĐ/…").
 
@@ -181,7 +208,8 @@ def decision_context(decision: Decision) -> dict:
     (templates/pdf/_header.html), doc_type, title, authority_line (State only), legal_bases (already punctuated and
     dashed per system; `basis_italic` says how to set them), enacting_line, articles [{label, text}],
     recipients_label, recipients_style, recipients (with the archive line), signature {authority, title, name},
-    revocation_reason, annex {title, reference, rows, with_combined, with_note, revocations}, document_title."""
+    revocation_reason, annex {title, reference, rows, with_combined, with_note, revocations, ledger_head (see
+    `ledger_head`, or None)}, document_title."""
     fmt = decision.format
     annex, with_combined = _annex_rows(decision)
     authority = decision.issuer_as_written
@@ -217,6 +245,7 @@ def decision_context(decision: Decision) -> dict:
             "with_combined": with_combined,
             "with_note": decision.kind is DecisionKind.AMENDMENT,
             "revocations": _revocation_rows(decision) if decision.kind is DecisionKind.REVOCATION else [],
+            "ledger_head": ledger_head(decision),
         },
         "document_title": f"{decision.kind.label} số {decision.number_label}",
     }

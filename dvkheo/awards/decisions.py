@@ -742,6 +742,15 @@ def freeze_certificate_look(decision: Decision) -> dict:
     return decision.certificate_snapshot
 
 
+def freeze_ledger_head(decision: Decision) -> dict:
+    """Copy onto an award decision the vote ledger's head its annexed list prints ({} for any other kind, or a
+    campaign without a public vote): a batch sealed after the issue never changes the issued paper."""
+    from dvkheo.voting import checkpoint
+
+    decision.ledger_head = checkpoint.capture(decision.campaign) if decision.kind is DecisionKind.AWARD else {}
+    return decision.ledger_head
+
+
 def _valid_certificate(awardee_id: int):
     from dvkheo.certificates.models import Certificate, CertificateStatus
 

@@ -289,6 +289,10 @@ class Decision(db.Model):
     # name, certificate title, design and stored emblem file (`certificate_look_of`). A reprint then reads and
     # looks like the first print whatever the award form says later; None (a draft) reads the award form.
     certificate_snapshot: so.Mapped[dict | None] = so.mapped_column(sa.JSON)
+    # The vote ledger's head printed under an award's annexed list, frozen when issued
+    # (dvkheo.voting.checkpoint.capture): {} when there is none to print; None for a draft (it reads the ledger now)
+    # and for a decision issued before the annex printed it (nothing is printed: issued paper does not change).
+    ledger_head: so.Mapped[dict | None] = so.mapped_column(sa.JSON)
     decided_on: so.Mapped[date | None] = so.mapped_column(sa.Date)
     place_name: so.Mapped[str] = so.mapped_column(sa.String(120), default="")
     parent_body: so.Mapped[str] = so.mapped_column(sa.String(255), default="")

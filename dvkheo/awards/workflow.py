@@ -204,6 +204,8 @@ def _before_issue(decision: Decision, actor: User, options: dict) -> None:
     decisions.take_number(decision, options["decided_on"])
     # Its certificates' title, design and emblem are frozen with it, as its header is: see `Decision.certificate_snapshot`.
     decisions.freeze_certificate_look(decision)
+    # So is the vote ledger's head its annexed list prints (`decision_pdf.ledger_head`).
+    decisions.freeze_ledger_head(decision)
     decision.issued_at = utcnow()
     decision.issued_by_id = actor.id
 

@@ -15,7 +15,7 @@ from dvkheo.core.timeutil import format_date
 from dvkheo.council import issuer
 from dvkheo.council import operations as ops
 from dvkheo.council.clock import clock_words, moment_words
-from dvkheo.council.models import CouncilBallot, CouncilRole
+from dvkheo.council.models import BallotStatus, CouncilBallot, CouncilRole
 from dvkheo.council.voting import rule_in_words
 from dvkheo.documents.letterhead import keep_last_words, letterhead, system_sentence_case
 from dvkheo.extensions import db
@@ -75,6 +75,31 @@ def _rows(ballot: CouncilBallot) -> list[dict]:
     return rows
 
 
+def ledger_head_block(ballot: CouncilBallot) -> dict | None:
+    """The vote ledger's head at the close of voting, printed after the results table: a block {kind "ledger_head",
+    text, hash, check, url}, or None (no public vote, no sealed batch, or minutes closed before they printed one).
+
+    Closed minutes print the head frozen at the close (`CouncilBallot.ledger_head`), never the ledger's now."""
+    from dvkheo.voting import checkpoint
+
+    if ballot.status is BallotStatus.CLOSED:
+        head = checkpoint.printed(ballot.ledger_head)
+    else:
+        head = checkpoint.printed(checkpoint.capture(ballot.campaign))
+    if head is None:
+        return None
+    return {
+        "kind": "ledger_head",
+        "text": "Kết quả bình chọn công khai của đợt bình xét được niêm phong trong sổ cái bình chọn. Đầu chuỗi khi "
+        f"kết thúc bình chọn: lô số {head['seq']}, niêm phong lúc {moment_words(head['time'], head['sealed_at'].date())}; "
+        "mã băm đầu chuỗi:",
+        "hash": head["hash"],
+        "check": "Mọi người có thể tra cứu, kiểm tra tại:",
+        "url": head["url"],
+        "seq": head["seq"],
+    }
+
+
 def minutes_context(ballot: CouncilBallot) -> dict:
     """Plain values of the minutes, shared by the PDF and the Word export. Keys:
 
@@ -87,7 +112,8 @@ def minutes_context(ballot: CouncilBallot) -> dict:
     - council_name, award_form, opening (the first paragraph: time, place, who meets and why).
     - meeting: {on, start, end, end_on, place, start_words, end_words}: as typed by the secretary.
     - sections: [{heading ("I. THÀNH PHẦN"), blocks: [{kind: "paragraph", text} | {kind: "label", text} |
-      {kind: "people", entries: [{name, text}]} | {kind: "table", columns: [{key, label}], rows: [row dict]}]}].
+      {kind: "people", entries: [{name, text}]} | {kind: "table", columns: [{key, label}], rows: [row dict]} |
+      {kind: "ledger_head", text, hash, check, url}: the vote ledger's head after the results, see `ledger_head_block`]}].
     - conclusion: paragraphs of the last section, printed before the closing.
     - closing: the paragraphs kept on the page of the signatures ("Hội nghị kết thúc vào lúc 16 giờ 30 phút, …").
     - signatures: [{authority, title, name}] left (the secretary) to right (T/M HỘI ĐỒNG / CHỦ TỊCH).
@@ -164,6 +190,10 @@ def minutes_context(ballot: CouncilBallot) -> dict:
         "Biên bản đã được thông qua trước Hội đồng và các thành viên dự họp thống nhất.",
     ]
     collective = fmt.prefix("ON_BEHALF_OF_COLLECTIVE")
+    results_blocks = [{"kind": "table", "columns": columns, "rows": rows}]
+    head_block = ledger_head_block(ballot)
+    if head_block is not None:
+        results_blocks.append(head_block)
     return {
         "format": fmt.code,
         "is_party": party_like,
@@ -204,7 +234,7 @@ def minutes_context(ballot: CouncilBallot) -> dict:
                     {"kind": "paragraph", "text": counts + "."},
                 ],
             },
-            {"heading": "III. KẾT QUẢ BỎ PHIẾU KÍN", "blocks": [{"kind": "table", "columns": columns, "rows": rows}]},
+            {"heading": "III. KẾT QUẢ BỎ PHIẾU KÍN", "blocks": results_blocks},
         ],
         "conclusion_heading": "IV. KẾT LUẬN",
         "conclusion": conclusion,

@@ -88,6 +88,9 @@ class CouncilBallot(db.Model):
     minutes_number: so.Mapped[int | None] = so.mapped_column()
     # The minutes' issuer and document system as they stood at the close (dvkheo.council.issuer.letterhead).
     letterhead: so.Mapped[dict | None] = so.mapped_column(sa.JSON)
+    # The vote ledger's head at the close (dvkheo.voting.checkpoint.capture), printed on the minutes: {} when the
+    # campaign had no public vote or no batch; None for a ballot closed before the minutes printed it (nothing is).
+    ledger_head: so.Mapped[dict | None] = so.mapped_column(sa.JSON)
     created_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     created_at: so.Mapped[datetime] = so.mapped_column(sa.DateTime(timezone=True), default=utcnow)
     opened_at: so.Mapped[datetime | None] = so.mapped_column(sa.DateTime(timezone=True))

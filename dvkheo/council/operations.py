@@ -650,8 +650,11 @@ def close_ballot(ballot: CouncilBallot, actor: User, meeting: dict | None = None
     ballot.status = BallotStatus.CLOSED
     ballot.closed_at = utcnow()
     from dvkheo.council.issuer import freeze_letterhead
+    from dvkheo.voting import checkpoint
 
     freeze_letterhead(ballot)
+    # The vote ledger's head as the minutes print it: a batch sealed later never changes closed minutes.
+    ballot.ledger_head = checkpoint.capture(ballot.campaign)
     audit.record(
         "council_ballot", ballot.id, "close", actor,
         from_state=BallotStatus.OPEN.value, to_state=BallotStatus.CLOSED.value,

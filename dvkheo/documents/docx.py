@@ -432,6 +432,28 @@ class OfficialDocx:
         self.run(paragraph, text, italic=italic)
         return paragraph
 
+    def ledger_head(self, lead: str, digest: str, check: str, url: str, *, body: bool, size: float | None = None) -> None:
+        """The vote ledger's head as the PDF prints it (dvkheo.voting.checkpoint): the sentence, the 64-digit hash
+        alone on its line in the PDF's monospace (Courier New, metric-compatible with Liberation Mono, at 10.5 pt:
+        142 mm of the 165 mm line) and where to check it, kept together. `body`: set as the minutes' indented
+        paragraphs (the closing line flush left, as the PDF sets it); else at `size`, flush left, as the lines under
+        the annexed list."""
+        if body:
+            self.body(lead, keep_next=True, after=1)
+        else:
+            self.paragraph(lead, align="left", size=size, before=6, after=1, keep_next=True)
+        line = self.paragraph(align="left", indent=body, after=1, keep_next=True)
+        run = self.run(line, digest)
+        run.font.name = MONO_FONT
+        run.font.size = Pt(10.5)
+        # The address is never cut at its hyphens ("binh-" "chon"): it starts a line of its own when the line
+        # cannot hold it whole, as the PDF moves it.
+        closing = self.paragraph(align="left", indent=body, size=size, after=6)
+        lead_run = self.run(closing, f"{check} ", size=size)
+        if text_width_mm(f"{check} {url}", size or BODY_PT) > TEXT_WIDTH_MM - (10 if body else 0):
+            lead_run.add_break()
+        self.run(closing, url, size=size)
+
     def bases(self, bases: list[str], considering: str = "", *, italic: bool | None = None) -> None:
         """Each basis its own paragraph: "- Căn cứ …;" upright (Party) or "Căn cứ …;" in italics (State)."""
         if italic is None:
@@ -685,6 +707,10 @@ def _annex(out: OfficialDocx, annex: dict, revocation_reason: str) -> None:
         out.grid(columns, rows, centred=centred, bold_columns={1}, italic_columns=italic)
         count = sum(1 for r in annex.get("rows") or [] if not r.get("heading"))
     out.paragraph(f"Danh sách gồm {count} tập thể, cá nhân.", align="left", italic=True, size=12, before=8)
+    head = annex.get("ledger_head")
+    if head:
+        out.ledger_head(head.get("lead", ""), head.get("hash", ""), head.get("check", ""), head.get("url", ""),
+                        body=False, size=12)
 
 
 def _cited_number(number: str, room_mm: float) -> str:
@@ -840,6 +866,9 @@ def _minutes_block(out: OfficialDocx, block: dict) -> None:
             out.run(paragraph, f"{number}. ")
             out.run(paragraph, person.get("name", ""), bold=True)
             out.run(paragraph, person.get("text", ""))
+    elif kind == "ledger_head":
+        out.ledger_head(block.get("text", ""), block.get("hash", ""), block.get("check", ""), block.get("url", ""),
+                        body=True)
     elif kind == "table":
         columns = block.get("columns") or []
         keys = [column.get("key", "") for column in columns]
