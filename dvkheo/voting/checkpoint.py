@@ -59,3 +59,25 @@ def printed(snapshot: dict | None) -> dict | None:
         "final": bool(snapshot.get("final")), "sealed_at": sealed,
         "time": f"{sealed:%H:%M}", "date": f"{sealed:%d/%m/%Y}",
     }
+
+
+def stored_heads(campaign_id: int) -> list[tuple[str, int, str]]:
+    """Every head a closed ballot's minutes or an issued decision printed: (document, batch number, hash).
+    `flask votes verify` checks each is still in the ledger (two queries)."""
+    from dvkheo.awards.models import Decision
+    from dvkheo.council.models import CouncilBallot
+
+    heads = []
+    for ballot_id, head in db.session.execute(
+        sa.select(CouncilBallot.id, CouncilBallot.ledger_head).where(CouncilBallot.campaign_id == campaign_id)
+        .order_by(CouncilBallot.id)
+    ):
+        if head and head.get("hash"):
+            heads.append((f"biên bản phiên bỏ phiếu số {ballot_id}", int(head["seq"]), head["hash"]))
+    for decision in db.session.scalars(
+        sa.select(Decision).where(Decision.campaign_id == campaign_id, Decision.ledger_head.is_not(None)).order_by(Decision.id)
+    ):
+        head = decision.ledger_head
+        if head and head.get("hash"):
+            heads.append((f"quyết định số {decision.number_label}", int(head["seq"]), head["hash"]))
+    return heads

@@ -20,7 +20,7 @@ from flask.cli import AppGroup
 from dvkheo.campaigns.models import Campaign
 from dvkheo.extensions import db
 from dvkheo.nominations.models import Nomination
-from dvkheo.voting import ledger, ledger_verifier, sealing
+from dvkheo.voting import checkpoint, ledger, ledger_verifier, sealing
 
 votes_cli = AppGroup("votes", help="Phiếu bình chọn công khai: niêm phong và kiểm tra sổ cái bình chọn.")
 
@@ -67,6 +67,11 @@ def verify_command(campaign_id: int, heads: tuple[str, ...], saved_ledgers: tupl
     anchors = [_parse_head(text) for text in heads]
     report = ledger.verify(campaign.id)
     report.problems += ledger.anchor_problems(report, anchors)
+    # The heads printed on the minutes and decisions, as stored with them (a copy in the same
+    # database: the paper itself, passed with --head, is the anchor a rewrite cannot reach).
+    printed = checkpoint.stored_heads(campaign.id)
+    for document, seq, digest in printed:
+        report.problems += [f"Đầu chuỗi in trên {document}: {problem}" for problem in ledger.anchor_problems(report, [(seq, digest)])]
     for path in saved_ledgers:
         report.problems += _saved_ledger_problems(campaign.id, path)
     seq, stored_head = ledger.chain_head(campaign.id)
@@ -77,6 +82,8 @@ def verify_command(campaign_id: int, heads: tuple[str, ...], saved_ledgers: tupl
     click.echo(f"Phiếu, lượt rút phiếu chờ niêm phong: {report.pending}")
     if anchors or saved_ledgers:
         click.echo(f"Số mốc đối chiếu: {len(anchors) + len(saved_ledgers)}")
+    if printed:
+        click.echo(f"Đầu chuỗi in trên biên bản, quyết định: {len(printed)} (đã đối chiếu)")
     titles = dict(
         db.session.execute(sa.select(Nomination.id, Nomination.title).where(Nomination.id.in_(list(report.tallies)))).tuples().all()
     )

@@ -114,3 +114,34 @@ def test_no_head_without_a_public_vote(client, auth, make_council_result, make_i
     assert "sổ cái" not in text and "mã băm" not in text
     assert "sổ cái" not in _docx_text(client.get(f"/awards/decisions/{decision.id}/docx").data)
     assert decision.ledger_head == {}
+
+
+def test_flask_votes_verify_checks_the_head_the_issued_decision_printed(
+    app, runner, make_campaign, make_nomination, make_user, make_council_result, make_unit
+):
+    """A ledger rewritten after the decision was issued, every hash recomputed: consistent on its own, but the
+    head the annex printed is no longer in it."""
+    import sqlalchemy as sa
+
+    from dvkheo.voting.models import VoteChain
+
+    result, _, seq, head = _voted_campaign(make_campaign, make_nomination, make_user, make_council_result, make_unit)
+    decision = ops.draft_award_decision(result.campaign, result.award_form, [n.id for n in result.passed], result.secretary)
+    db.session.commit()
+    _issue(decision, result.chair)
+    campaign_id = result.campaign.id
+    output = runner.invoke(args=["votes", "verify", str(campaign_id)]).output
+    assert "Đầu chuỗi in trên biên bản, quyết định: 1 (đã đối chiếu)" in output and "sổ cái nguyên vẹn" in output
+
+    last = db.session.scalars(sa.select(VoteBatch).where(VoteBatch.campaign_id == campaign_id, VoteBatch.seq == seq)).one()
+    prev_hash = last.prev_hash
+    db.session.execute(sa.update(sa.table("votes", sa.column("cast_batch"), sa.column("campaign_id")))
+                       .where(sa.column("cast_batch") == seq, sa.column("campaign_id") == campaign_id).values(cast_batch=None))
+    db.session.delete(last)
+    chain = db.session.get(VoteChain, campaign_id)
+    chain.seq, chain.head_hash = seq - 1, prev_hash
+    db.session.commit()
+    result_cli = runner.invoke(args=["votes", "verify", str(campaign_id)])
+    assert result_cli.exit_code == 1
+    assert (f"Đầu chuỗi in trên quyết định số {decision.number_label}: Đầu chuỗi đã lưu trước đây (lô số {seq}, "
+            f"mã băm {head}) không còn trong chuỗi") in result_cli.output
