@@ -28,10 +28,11 @@ def _public_campaign(campaign_id: int) -> Campaign:
 
 
 def _page_number() -> int:
-    raw = request.args.get("trang", "1")
-    if not raw.isdigit() or not 1 <= int(raw) <= 1_000_000:
+    raw = request.args.getlist("trang") or ["1"]
+    # ASCII digits only: str.isdigit() also takes "²" (int() then fails) and full-width "２".
+    if len(raw) != 1 or not raw[0].isascii() or not raw[0].isdigit() or not 1 <= int(raw[0]) <= 1_000_000:
         abort(404)
-    return int(raw)
+    return int(raw[0])
 
 
 @bp.route("/dot/<int:campaign_id>/so-cai", endpoint="ledger")
