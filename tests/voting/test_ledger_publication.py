@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import timedelta
 
 import pytest
 
-from dvkheo.core.timeutil import as_vietnam, utcnow
+from dvkheo.core.timeutil import as_vietnam
 from dvkheo.extensions import db
 from dvkheo.voting import ledger, ledger_verifier
 from dvkheo.voting.models import VoteBatch, Voter
@@ -344,3 +343,18 @@ def test_receipt_check_of_an_unsealed_withdrawal_waits_for_the_next_batch(client
     html = receipt_page(client, voting_campaign, withdrawn.withdrawal_receipt)[1]
     assert "việc rút phiếu đã được ghi nhận, sẽ được niêm phong trong lô tiếp theo của sổ cái." in html
     assert "Mô hình chợ sạch" not in html and "Mô hình đèn đường" not in html
+
+
+def test_after_closing_the_file_and_the_page_seal_the_rest_before_anyone_opens_the_results(client, voting_campaign, make_nominee, make_voter):
+    """No timer ran since the close: the first download already holds the final batch and the official count."""
+    ballot = sealed_ballot(voting_campaign, make_nominee, make_voter)
+    assert ledger.pending(voting_campaign.id) == 1
+    document = download(client, voting_campaign)
+    assert document["head"]["seq"] == 5 and document["batches"][-1]["final"] is True
+    assert document["tallies"] == {str(key): value for key, value in ballot.expected.items()}
+    assert ledger_verifier.verify_document(document).ok
+    status, html = ledger_page(client, voting_campaign)
+    assert status == 200 and "đang chờ niêm phong" not in html
+    results = client.get(f"/binh-chon/dot/{voting_campaign.id}/ket-qua").get_data(as_text=True)
+    assert "Đây là kết quả chính thức: 9 phiếu bình chọn còn hiệu lực." in results
+    assert len(ledger.batches(voting_campaign.id)) == 5  # sealed once
