@@ -405,7 +405,7 @@ def _check_batch_content(batch: VoteBatch, label: str) -> list[str]:
             f"{label}: số phiếu, lượt rút phiếu ghi trên lô ({shown[0]}, {shown[1]}) khác số biên nhận đã công bố "
             f"({listed[0]}, {listed[1]})."
         )
-    if counts_digest(batch.counts) != batch.counts_digest:
+    if counts_digest(batch.counts, batch.counts_salt) != batch.counts_digest:
         problems.append(f"{label}: số phiếu theo hồ sơ không khớp mã băm của nó (đã bị sửa).")
     recomputed = batch_hash(
         batch.campaign_id, batch.seq, batch.prev_hash, moment_text(batch.sealed_at), batch.final,

@@ -19,6 +19,9 @@ The file ("dvkheo-so-cai/1") holds the sealed batches of one campaign, oldest fi
     withdrawal_receipts sorted digests of the receipt codes of the withdrawals in it
     counts              {nominee id: votes cast minus votes withdrawn in this batch}; absent
                         while the campaign keeps its count hidden, then only `counts_digest`
+    counts_salt         random text the sealer mixed into `counts_digest`, published with the
+                        counts: without it nobody can find hidden counts by trying the few ways a
+                        batch's receipts split among the nominees
     cast_digest, withdrawal_digest, counts_digest
                         SHA-256 of each list (see `list_digest`, `counts_digest`)
     entries_commitment  SHA-256 of the batch's private entries (kind, receipt digest, nominee,
@@ -62,9 +65,11 @@ def list_digest(digests) -> str:
     return _sha256("\n".join(sorted(digests)))
 
 
-def counts_digest(counts) -> str:
+def counts_digest(counts, salt: str = "") -> str:
+    """SHA-256 of the counts as canonical JSON, after `salt` and "|" when the batch has a salt."""
     canonical = {str(int(key)): int(value) for key, value in counts.items() if int(value) != 0}
-    return _sha256(json.dumps(canonical, sort_keys=True, separators=(",", ":")))
+    text = json.dumps(canonical, sort_keys=True, separators=(",", ":"))
+    return _sha256(f"{salt}|{text}" if salt else text)
 
 
 def entry_line(kind: str, digest: str, nomination_id: int, moment_text: str) -> str:
@@ -162,7 +167,8 @@ def verify_document(document: dict, heads=()) -> Result:
             except (TypeError, ValueError, OverflowError):
                 problems.append(f"{label}: số phiếu theo hồ sơ không hợp lệ.")
                 clean = {}
-            if counts_digest(clean) != batch.get("counts_digest"):
+            salt = batch.get("counts_salt") or ""
+            if not isinstance(salt, str) or counts_digest(clean, salt) != batch.get("counts_digest"):
                 problems.append(f"{label}: số phiếu theo hồ sơ không khớp mã băm của nó (đã bị sửa).")
             expected_net = len(batch.get("cast_receipts") or []) - len(batch.get("withdrawal_receipts") or [])
             if sum(clean.values()) != expected_net:

@@ -98,7 +98,7 @@ def rehash(document: dict) -> dict:
         batch["withdrawal_digest"] = ledger_verifier.list_digest(batch["withdrawal_receipts"])
         if "counts" in batch:
             batch["counts"] = {key: value for key, value in batch["counts"].items() if value}
-            batch["counts_digest"] = ledger_verifier.counts_digest(batch["counts"])
+            batch["counts_digest"] = ledger_verifier.counts_digest(batch["counts"], batch.get("counts_salt", ""))
             for key, value in batch["counts"].items():
                 totals[key] = totals.get(key, 0) + value
         batch["prev_hash"] = previous

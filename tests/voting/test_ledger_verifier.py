@@ -154,7 +154,7 @@ def test_file_with_an_edited_count_and_digest_fails_on_the_batch_hash(closed, tm
     a, b = (str(nominee.id) for nominee in closed.nominees[:2])
     batch = forged["batches"][2]
     batch["counts"] = {a: 1, b: 1}
-    batch["counts_digest"] = ledger_verifier.counts_digest(batch["counts"])
+    batch["counts_digest"] = ledger_verifier.counts_digest(batch["counts"], batch["counts_salt"])
     forged["tallies"][a] += 1
     forged["tallies"][b] -= 1
     output = failing(tmp_path, forged)
@@ -321,7 +321,7 @@ def test_file_with_hidden_counts_checks_the_chain_and_waits_for_the_tallies(clie
     code, output = run_verifier(tmp_path, document, "--head", head_option(ballot.heads[0]))
     assert code == 0, output
     assert "Số phiếu: chưa công bố (đợt bình xét giữ kín kết quả đến khi kết thúc bình chọn)." in output
-    document["batches"][1]["counts_digest"] = ledger_verifier.counts_digest({str(ballot.nominees[0].id): 2})
+    document["batches"][1]["counts_digest"] = ledger_verifier.counts_digest({str(ballot.nominees[0].id): 2}, "0" * 32)
     assert "Lô số 2: nội dung không khớp mã băm của lô (lô đã bị sửa)." in failing(tmp_path, document)
 
 
@@ -459,7 +459,7 @@ def rechain_database(campaign_id: int) -> None:
         batch.counts = {str(key): value for key, value in sorted(counts.items()) if value}
         batch.cast_digest = ledger_verifier.list_digest(batch.cast_receipts)
         batch.withdrawal_digest = ledger_verifier.list_digest(batch.withdrawal_receipts)
-        batch.counts_digest = ledger_verifier.counts_digest(batch.counts)
+        batch.counts_digest = ledger_verifier.counts_digest(batch.counts, batch.counts_salt)
         batch.entries_commitment = ledger_verifier.entries_commitment(lines)
         batch.prev_hash = previous
         batch.hash = ledger_verifier.batch_hash(
