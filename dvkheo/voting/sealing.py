@@ -91,7 +91,8 @@ def seal(campaign_id: int, *, final: bool, minimum: int = 1, at: datetime | None
         cast_receipts=cast_digests, withdrawal_receipts=withdrawal_digests, counts=counts,
         cast_count=len(cast_digests), withdrawal_count=len(withdrawal_digests),
         cast_digest=list_digest(cast_digests), withdrawal_digest=list_digest(withdrawal_digests),
-        counts_salt=salt, counts_digest=counts_digest(counts, salt), entries_commitment=entries_commitment(lines), prev_hash=chain.head_hash,
+        counts_salt=salt, counts_digest=counts_digest(counts, salt), entries_commitment=entries_commitment(lines),
+        prev_hash=chain.head_hash,
     )
     batch.hash = batch_hash(
         campaign_id, seq, chain.head_hash, ledger.moment_text(at), final, batch.cast_digest, batch.withdrawal_digest,
