@@ -39,11 +39,15 @@ def _saved_ledger_problems(campaign_id: int, path: str) -> list[str]:
             document = json.load(handle)
     except (OSError, ValueError) as error:
         raise click.BadParameter(f"Không đọc được tệp sổ cái “{path}”: {error}", param_hint="--ledger") from None
-    if (document.get("campaign") or {}).get("id") != campaign_id:
+    campaign = document.get("campaign") if isinstance(document, dict) else None
+    batches = document.get("batches") if isinstance(document, dict) else None
+    if not isinstance(campaign, dict) or not isinstance(batches, list) or not all(isinstance(b, dict) for b in batches):
+        raise click.BadParameter(f"Tệp “{path}” không phải sổ cái bình chọn ({ledger_verifier.FORMAT}).", param_hint="--ledger")
+    if campaign.get("id") != campaign_id:
         raise click.BadParameter(f"Tệp “{path}” là sổ cái của đợt bình xét khác.", param_hint="--ledger")
     stored = {batch.seq: batch.hash for batch in ledger.batches(campaign_id)}
     problems = []
-    for batch in document.get("batches") or []:
+    for batch in batches:
         seq, digest = batch.get("seq"), batch.get("hash")
         if stored.get(seq) != digest:
             problems.append(

@@ -398,7 +398,14 @@ def _check_batch_content(batch: VoteBatch, label: str) -> list[str]:
     cast_digest, withdrawal_digest = list_digest(batch.cast_receipts), list_digest(batch.withdrawal_receipts)
     if cast_digest != batch.cast_digest or withdrawal_digest != batch.withdrawal_digest:
         problems.append(f"{label}: danh sách biên nhận không khớp mã băm của nó (đã bị sửa).")
-    if counts_digest(batch.counts) != batch.counts_digest:
+    # The ledger page shows these two numbers; no hash covers them, so they must match the lists.
+    shown, listed = (batch.cast_count, batch.withdrawal_count), (len(batch.cast_receipts), len(batch.withdrawal_receipts))
+    if shown != listed:
+        problems.append(
+            f"{label}: số phiếu, lượt rút phiếu ghi trên lô ({shown[0]}, {shown[1]}) khác số biên nhận đã công bố "
+            f"({listed[0]}, {listed[1]})."
+        )
+    if counts_digest(batch.counts, batch.counts_salt) != batch.counts_digest:
         problems.append(f"{label}: số phiếu theo hồ sơ không khớp mã băm của nó (đã bị sửa).")
     recomputed = batch_hash(
         batch.campaign_id, batch.seq, batch.prev_hash, moment_text(batch.sealed_at), batch.final,

@@ -19,6 +19,9 @@ The file ("dvkheo-so-cai/1") holds the sealed batches of one campaign, oldest fi
     withdrawal_receipts sorted digests of the receipt codes of the withdrawals in it
     counts              {nominee id: votes cast minus votes withdrawn in this batch}; absent
                         while the campaign keeps its count hidden, then only `counts_digest`
+    counts_salt         random text the sealer mixed into `counts_digest`, published with the
+                        counts: without it nobody can find hidden counts by trying the few ways a
+                        batch's receipts split among the nominees
     cast_digest, withdrawal_digest, counts_digest
                         SHA-256 of each list (see `list_digest`, `counts_digest`)
     entries_commitment  SHA-256 of the batch's private entries (kind, receipt digest, nominee,
@@ -62,9 +65,11 @@ def list_digest(digests) -> str:
     return _sha256("\n".join(sorted(digests)))
 
 
-def counts_digest(counts) -> str:
+def counts_digest(counts, salt: str = "") -> str:
+    """SHA-256 of the counts as canonical JSON, after `salt` and "|" when the batch has a salt."""
     canonical = {str(int(key)): int(value) for key, value in counts.items() if int(value) != 0}
-    return _sha256(json.dumps(canonical, sort_keys=True, separators=(",", ":")))
+    text = json.dumps(canonical, sort_keys=True, separators=(",", ":"))
+    return _sha256(f"{salt}|{text}" if salt else text)
 
 
 def entry_line(kind: str, digest: str, nomination_id: int, moment_text: str) -> str:
@@ -119,7 +124,8 @@ def verify_document(document: dict, heads=()) -> Result:
     if not isinstance(document, dict) or document.get("format") != FORMAT:
         problems.append(f"Tệp không phải sổ cái bình chọn định dạng {FORMAT}.")
         return result
-    campaign_id = (document.get("campaign") or {}).get("id")
+    campaign = document.get("campaign")
+    campaign_id = campaign.get("id") if isinstance(campaign, dict) else None
     batches = document.get("batches")
     if not isinstance(campaign_id, int) or not isinstance(batches, list):
         problems.append("Tệp thiếu số đợt bình xét hoặc danh sách lô phiếu.")
@@ -158,10 +164,11 @@ def verify_document(document: dict, heads=()) -> Result:
         else:
             try:
                 clean = {int(key): int(value) for key, value in counts.items()}
-            except (TypeError, ValueError):
+            except (TypeError, ValueError, OverflowError):
                 problems.append(f"{label}: số phiếu theo hồ sơ không hợp lệ.")
                 clean = {}
-            if counts_digest(clean) != batch.get("counts_digest"):
+            salt = batch.get("counts_salt") or ""
+            if not isinstance(salt, str) or counts_digest(clean, salt) != batch.get("counts_digest"):
                 problems.append(f"{label}: số phiếu theo hồ sơ không khớp mã băm của nó (đã bị sửa).")
             expected_net = len(batch.get("cast_receipts") or []) - len(batch.get("withdrawal_receipts") or [])
             if sum(clean.values()) != expected_net:
@@ -185,7 +192,9 @@ def verify_document(document: dict, heads=()) -> Result:
     result.batches = len(batches)
     result.head_seq = batches[-1].get("seq", 0) if batches and isinstance(batches[-1], dict) else 0
     result.head_hash = previous
-    stated = document.get("head") or {}
+    stated = document.get("head")
+    if not isinstance(stated, dict):
+        stated = {}
     if stated.get("seq") != result.head_seq or stated.get("hash") != result.head_hash:
         problems.append(
             f"Đầu chuỗi ghi trong tệp (lô số {stated.get('seq')}, {stated.get('hash')}) khác đầu chuỗi tính lại "
@@ -200,7 +209,7 @@ def verify_document(document: dict, heads=()) -> Result:
         if stated_tallies is not None:
             try:
                 stated_clean = {int(key): int(value) for key, value in stated_tallies.items() if int(value)}
-            except (AttributeError, TypeError, ValueError):
+            except (AttributeError, TypeError, ValueError, OverflowError):
                 stated_clean = None
             if stated_clean != tallies:
                 problems.append("Kết quả bình chọn ghi trong tệp (trang kết quả) khác tổng số phiếu tính lại từ các lô.")
@@ -247,17 +256,19 @@ def main(argv=None, out=None) -> int:
     try:
         with open(args.file, encoding="utf-8") as handle:
             document = json.load(handle)
-    except (OSError, ValueError) as error:
+    except (OSError, ValueError, RecursionError) as error:
         print(f"Lỗi: không đọc được tệp sổ cái: {error}", file=out)
         return 2
     result = verify_document(document, heads)
-    campaign = document.get("campaign") or {} if isinstance(document, dict) else {}
+    described = document if isinstance(document, dict) else {}
+    campaign = described.get("campaign") if isinstance(described.get("campaign"), dict) else {}
     print(f"Đợt bình xét số {campaign.get('id')}: {campaign.get('title', '')}", file=out)
     print(f"Số lô phiếu: {result.batches}", file=out)
     print(f"Đầu chuỗi tính lại: lô số {result.head_seq}, mã băm {result.head_hash}", file=out)
     if heads:
         print(f"Số mốc đầu chuỗi đối chiếu: {len(heads)}", file=out)
-    titles = {item.get("id"): item.get("title", "") for item in (document.get("nominees") or []) if isinstance(item, dict)}
+    nominees = described.get("nominees") if isinstance(described.get("nominees"), list) else []
+    titles = {item.get("id"): item.get("title", "") for item in nominees if isinstance(item, dict)}
     if result.tallies is None:
         print("Số phiếu: chưa công bố (đợt bình xét giữ kín kết quả đến khi kết thúc bình chọn).", file=out)
     else:

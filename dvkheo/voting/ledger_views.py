@@ -11,7 +11,7 @@ from flask import Response, abort, render_template, request
 from dvkheo import access
 from dvkheo.campaigns.models import Campaign
 from dvkheo.extensions import db
-from dvkheo.voting import ledger, publication, results
+from dvkheo.voting import ledger, publication, results, sealing
 from dvkheo.voting.models import VoteBatch
 from dvkheo.voting.views import bp
 
@@ -27,17 +27,31 @@ def _public_campaign(campaign_id: int) -> Campaign:
     return campaign
 
 
+def _pending_after_sealing_the_rest(campaign: Campaign) -> int:
+    """Entries waiting for a batch; once voting has closed, none: the rest is sealed now as the final
+    batch (as the results page does when no timer ran since), so that the page and the file already
+    hold the official count."""
+    waiting = ledger.pending(campaign.id)
+    if waiting and results.voting_closed(campaign):
+        sealing.seal(campaign.id, final=True)
+        db.session.commit()
+        return 0
+    return waiting
+
+
 def _page_number() -> int:
-    raw = request.args.get("trang", "1")
-    if not raw.isdigit() or not 1 <= int(raw) <= 1_000_000:
+    raw = request.args.getlist("trang") or ["1"]
+    # ASCII digits only: str.isdigit() also takes "²" (int() then fails) and full-width "２".
+    if len(raw) != 1 or not raw[0].isascii() or not raw[0].isdigit() or not 1 <= int(raw[0]) <= 1_000_000:
         abort(404)
-    return int(raw)
+    return int(raw[0])
 
 
 @bp.route("/dot/<int:campaign_id>/so-cai", endpoint="ledger")
 def ledger_page(campaign_id: int):
     campaign = _public_campaign(campaign_id)
     page = _page_number()
+    pending = _pending_after_sealing_the_rest(campaign)
     seq, head = ledger.chain_head(campaign.id)
     pages = max((seq + BATCHES_PER_PAGE - 1) // BATCHES_PER_PAGE, 1)
     if page > pages:
@@ -49,13 +63,14 @@ def ledger_page(campaign_id: int):
     return render_template(
         "voting/ledger.html", campaign=campaign, batches=shown, head_seq=seq, head_hash=head, page=page, pages=pages,
         visible=results.tallies_visible(campaign), final=results.voting_closed(campaign),
-        pending=ledger.pending(campaign.id), verifier_name=VERIFIER_NAME,
+        pending=pending, verifier_name=VERIFIER_NAME,
     )
 
 
 @bp.route("/dot/<int:campaign_id>/so-cai.json", endpoint="ledger_json")
 def ledger_json(campaign_id: int):
     campaign = _public_campaign(campaign_id)
+    _pending_after_sealing_the_rest(campaign)
     body = json.dumps(publication.ledger_document(campaign), ensure_ascii=False, indent=1)
     return Response(
         body, mimetype="application/json",

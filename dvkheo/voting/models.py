@@ -165,6 +165,8 @@ class VoteBatch(db.Model):
     cast_digest: so.Mapped[str] = so.mapped_column(sa.String(64))
     withdrawal_digest: so.Mapped[str] = so.mapped_column(sa.String(64))
     counts_digest: so.Mapped[str] = so.mapped_column(sa.String(64))
+    # Mixed into counts_digest, published with the counts (see ledger_verifier.counts_digest).
+    counts_salt: so.Mapped[str] = so.mapped_column(sa.String(64), default="", server_default="")
     entries_commitment: so.Mapped[str] = so.mapped_column(sa.String(64))
     prev_hash: so.Mapped[str] = so.mapped_column(sa.String(64))
     hash: so.Mapped[str] = so.mapped_column(sa.String(64))

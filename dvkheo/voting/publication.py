@@ -37,6 +37,7 @@ def batch_entry(batch: VoteBatch, *, with_counts: bool) -> dict:
     }
     if with_counts:
         entry["counts"] = dict(batch.counts)
+        entry["counts_salt"] = batch.counts_salt
     return entry
 
 

@@ -18,6 +18,7 @@ batch. Sealing runs:
 """
 from __future__ import annotations
 
+import secrets
 import threading
 from datetime import datetime
 
@@ -84,12 +85,14 @@ def seal(campaign_id: int, *, final: bool, minimum: int = 1, at: datetime | None
     counts = {str(key): value for key, value in sorted(counts.items()) if value}
     cast_digests.sort()
     withdrawal_digests.sort()
+    salt = secrets.token_hex(16)  # published with the counts only: hidden counts cannot be guessed from their digest
     batch = VoteBatch(
         campaign_id=campaign_id, seq=seq, sealed_at=at, final=final,
         cast_receipts=cast_digests, withdrawal_receipts=withdrawal_digests, counts=counts,
         cast_count=len(cast_digests), withdrawal_count=len(withdrawal_digests),
         cast_digest=list_digest(cast_digests), withdrawal_digest=list_digest(withdrawal_digests),
-        counts_digest=counts_digest(counts), entries_commitment=entries_commitment(lines), prev_hash=chain.head_hash,
+        counts_salt=salt, counts_digest=counts_digest(counts, salt), entries_commitment=entries_commitment(lines),
+        prev_hash=chain.head_hash,
     )
     batch.hash = batch_hash(
         campaign_id, seq, chain.head_hash, ledger.moment_text(at), final, batch.cast_digest, batch.withdrawal_digest,

@@ -1,0 +1,28 @@
+"""vote batch counts salt: a random salt in counts_digest, published with the counts
+
+Revision ID: f3a9c1d27b64
+Revises: e7b2c4d91f05
+Create Date: 2026-12-06 06:00:00.000000
+
+Without it, a batch's hidden counts could be found from counts_digest by trying the few ways its
+receipts split among the nominees. Batches sealed before keep an empty salt (the old digest).
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+# revision identifiers, used by Alembic.
+revision = 'f3a9c1d27b64'
+down_revision = 'e7b2c4d91f05'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    with op.batch_alter_table('vote_batches', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('counts_salt', sa.String(length=64), server_default='', nullable=False))
+
+
+def downgrade():
+    with op.batch_alter_table('vote_batches', schema=None) as batch_op:
+        batch_op.drop_column('counts_salt')
