@@ -1,7 +1,7 @@
 """vote batch counts salt: a random salt in counts_digest, published with the counts
 
 Revision ID: f3a9c1d27b64
-Revises: e7b2c4d91f05
+Revises: f3a9c1d2e4b6
 Create Date: 2026-12-06 06:00:00.000000
 
 Without it, a batch's hidden counts could be found from counts_digest by trying the few ways its
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'f3a9c1d27b64'
-down_revision = 'e7b2c4d91f05'
+down_revision = 'f3a9c1d2e4b6'
 branch_labels = None
 depends_on = None
 

@@ -53,7 +53,7 @@ def rechain(campaign_id: int) -> None:
     """What a forger with write access does: recompute every digest and hash in order and move the head."""
     previous, seq = ledger.GENESIS_HASH, 0
     for batch in db.session.scalars(sa.select(VoteBatch).where(VoteBatch.campaign_id == campaign_id).order_by(VoteBatch.seq)):
-        batch.counts_digest = counts_digest(batch.counts)
+        batch.counts_digest = counts_digest(batch.counts, batch.counts_salt)
         batch.prev_hash = previous
         batch.hash = batch_hash(
             campaign_id, batch.seq, previous, ledger.moment_text(batch.sealed_at), batch.final, batch.cast_digest,
