@@ -118,8 +118,9 @@ class Config:
     DEV_OUTBOX = _bool("DEV_OUTBOX", False)
     VOTE_RATE_LIMIT_PER_IP = os.environ.get("VOTE_RATE_LIMIT_PER_IP", "120 per minute")
     VOTE_RATE_LIMIT_PER_VOTER = os.environ.get("VOTE_RATE_LIMIT_PER_VOTER", "20 per minute")
-    # Sealed vote batches (issue 14): a batch holds at least VOTE_BATCH_MIN casts and withdrawals
-    # (except the last, after voting closes), so that a batch's counts say nothing of one receipt;
+    # Sealed vote batches (issue 14): a batch holds at least VOTE_BATCH_MIN casts and withdrawals,
+    # and the newest VOTE_BATCH_MIN always wait for the next one, so that the last batch, sealed at the
+    # close, is not small either: a batch's counts say nothing of one receipt;
     # a web process asks for a seal after VOTE_BATCH_TRIGGER votes of its own, and the timer
     # (deploy/systemd/dvkheo-vote-seal.timer) every few minutes.
     VOTE_BATCH_MIN = int(os.environ.get("VOTE_BATCH_MIN", "20"))

@@ -210,11 +210,7 @@ def results_page(campaign_id: int):
 
 def _results(campaign: Campaign, report: ledger.VerificationReport | None = None):
     final = results.voting_closed(campaign)
-    if final and ledger.pending(campaign.id):
-        # Voting has closed but the last entries are not sealed yet (no timer ran since): seal them
-        # now, so the official count is the published one. The chain head's lock makes it run once.
-        sealing.seal(campaign.id, final=True)
-        db.session.commit()
+    sealing.seal_if_closed(campaign)
     visible = results.tallies_visible(campaign)
     tallies = (ledger.published_tallies(campaign.id) if final else ledger.tallies(campaign.id)) if visible else None
     nominees = results.published_nominees(campaign.id)

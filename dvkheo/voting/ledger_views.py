@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import sqlalchemy as sa
-from flask import Response, abort, render_template, request
+from flask import Response, abort, current_app, render_template, request
 
 from dvkheo import access
 from dvkheo.campaigns.models import Campaign
@@ -27,18 +27,6 @@ def _public_campaign(campaign_id: int) -> Campaign:
     return campaign
 
 
-def _pending_after_sealing_the_rest(campaign: Campaign) -> int:
-    """Entries waiting for a batch; once voting has closed, none: the rest is sealed now as the final
-    batch (as the results page does when no timer ran since), so that the page and the file already
-    hold the official count."""
-    waiting = ledger.pending(campaign.id)
-    if waiting and results.voting_closed(campaign):
-        sealing.seal(campaign.id, final=True)
-        db.session.commit()
-        return 0
-    return waiting
-
-
 def _page_number() -> int:
     raw = request.args.getlist("trang") or ["1"]
     # ASCII digits only: str.isdigit() also takes "²" (int() then fails) and full-width "２".
@@ -51,7 +39,8 @@ def _page_number() -> int:
 def ledger_page(campaign_id: int):
     campaign = _public_campaign(campaign_id)
     page = _page_number()
-    pending = _pending_after_sealing_the_rest(campaign)
+    sealing.seal_if_closed(campaign)
+    pending = ledger.pending(campaign.id)
     seq, head = ledger.chain_head(campaign.id)
     pages = max((seq + BATCHES_PER_PAGE - 1) // BATCHES_PER_PAGE, 1)
     if page > pages:
@@ -63,14 +52,14 @@ def ledger_page(campaign_id: int):
     return render_template(
         "voting/ledger.html", campaign=campaign, batches=shown, head_seq=seq, head_hash=head, page=page, pages=pages,
         visible=results.tallies_visible(campaign), final=results.voting_closed(campaign),
-        pending=pending, verifier_name=VERIFIER_NAME,
+        pending=pending, batch_min=current_app.config.get("VOTE_BATCH_MIN", 20), verifier_name=VERIFIER_NAME,
     )
 
 
 @bp.route("/dot/<int:campaign_id>/so-cai.json", endpoint="ledger_json")
 def ledger_json(campaign_id: int):
     campaign = _public_campaign(campaign_id)
-    _pending_after_sealing_the_rest(campaign)
+    sealing.seal_if_closed(campaign)
     body = json.dumps(publication.ledger_document(campaign), ensure_ascii=False, indent=1)
     return Response(
         body, mimetype="application/json",

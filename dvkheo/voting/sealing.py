@@ -7,14 +7,15 @@ setting `votes.cast_batch` / `votes.withdrawal_batch` where still NULL, and buil
 exactly the rows its UPDATE returned: a vote committed a moment later, even with an earlier
 `cast_at`, is left for the next batch, and none is published twice.
 
-A batch holds at least `VOTE_BATCH_MIN` entries while voting is open (a batch of one would show
-that receipt's nominee in the counts); after voting closes, whatever is left is sealed as a final
-batch. Sealing runs:
+A batch holds at least `VOTE_BATCH_MIN` entries (a batch of one would show that receipt's nominee
+in the counts), and while voting is open the newest `VOTE_BATCH_MIN` always wait for the next one:
+after voting closes, what is left is sealed as the final batch, which then holds at least the
+minimum too whenever the campaign got that many votes. Sealing runs:
 - as a job (`seal_job`, RQ or in-process without Redis) that a web process enqueues after every
   `VOTE_BATCH_TRIGGER` of its own votes (`note_votes`);
 - from `flask votes seal --all`, every few minutes (deploy/systemd/dvkheo-vote-seal.timer);
-- when the campaign leaves the public vote, and when a results page finds voting closed with
-  entries unsealed.
+- when the campaign leaves the public vote, and when the results or ledger page finds voting
+  closed with entries unsealed (`seal_if_closed`).
 """
 from __future__ import annotations
 
@@ -49,25 +50,62 @@ def _lock_chain(campaign_id: int) -> VoteChain:
     )
 
 
-def seal(campaign_id: int, *, final: bool, minimum: int = 1, at: datetime | None = None) -> VoteBatch | None:
+def _claim_limits(campaign_id: int, keep: int) -> tuple[int | None, int | None]:
+    """The highest vote id of the casts and of the withdrawals to claim, so that at least `keep`
+    entries stay waiting (None: claim none of that kind).
+
+    Entries are ordered by vote id, a cast before its own withdrawal, so a vote cast and withdrawn
+    while waiting may have its cast sealed now and its withdrawal later, never the reverse."""
+    casts = db.session.scalars(sa.select(Vote.id).where(Vote.campaign_id == campaign_id, Vote.cast_batch.is_(None))).all()
+    withdrawals = db.session.scalars(sa.select(Vote.id).where(
+        Vote.campaign_id == campaign_id, Vote.withdrawn_at.is_not(None), Vote.withdrawal_batch.is_(None)
+    )).all()
+    entries = sorted([(vote_id, 0) for vote_id in casts] + [(vote_id, 1) for vote_id in withdrawals])
+    claimed = entries[:max(len(entries) - keep, 0)]
+    cast_ids = [vote_id for vote_id, kind in claimed if kind == 0]
+    withdrawal_ids = [vote_id for vote_id, kind in claimed if kind == 1]
+    return (max(cast_ids) if cast_ids else None), (max(withdrawal_ids) if withdrawal_ids else None)
+
+
+def seal(
+    campaign_id: int, *, final: bool, minimum: int = 1, keep: int = 0, at: datetime | None = None
+) -> VoteBatch | None:
     """Seal the campaign's unsealed entries into one batch, if there are at least `minimum` of them
-    (or any, when `final`). Returns the batch, or None when nothing was sealed. Flushes; the caller commits."""
+    (or any, when `final`). Returns the batch, or None when nothing was sealed. Flushes; the caller commits.
+
+    `keep` (ignored when `final`): leave the newest `keep` entries waiting. The timer and the size
+    trigger keep `VOTE_BATCH_MIN`, so the final batch after the close also holds at least the minimum
+    (when the campaign got that many votes): a small last batch would tie its few receipts to the
+    nominees that the final tallies, minus every other batch, give it."""
     chain = _lock_chain(campaign_id)
     waiting = ledger.pending(campaign_id)
-    if waiting == 0 or (not final and waiting < max(minimum, 1)):
+    keep = 0 if final else max(keep, 0)
+    if waiting == 0 or (not final and waiting - keep < max(minimum, 1)):
         return None
+    cast_bound, withdrawal_bound = (), ()
+    if keep:
+        cast_limit, withdrawal_limit = _claim_limits(campaign_id, keep)
+        cast_bound = (Vote.id <= cast_limit,) if cast_limit is not None else (sa.false(),)
+        withdrawal_bound = (Vote.id <= withdrawal_limit,) if withdrawal_limit is not None else (sa.false(),)
     at = at or utcnow()
     seq = chain.seq + 1
+    claim = db.session.begin_nested()  # undone alone if the claim comes out too small
     casts = db.session.execute(
-        sa.update(Vote).where(Vote.campaign_id == campaign_id, Vote.cast_batch.is_(None)).values(cast_batch=seq)
+        sa.update(Vote).where(Vote.campaign_id == campaign_id, Vote.cast_batch.is_(None), *cast_bound).values(cast_batch=seq)
         .returning(Vote.receipt_code, Vote.nomination_id, Vote.cast_at).execution_options(synchronize_session=False)
     ).all()
     withdrawals = db.session.execute(
         sa.update(Vote).where(
-            Vote.campaign_id == campaign_id, Vote.withdrawn_at.is_not(None), Vote.withdrawal_batch.is_(None)
+            Vote.campaign_id == campaign_id, Vote.withdrawn_at.is_not(None), Vote.withdrawal_batch.is_(None),
+            *withdrawal_bound,
         ).values(withdrawal_batch=seq)
         .returning(Vote.withdrawal_receipt, Vote.nomination_id, Vote.withdrawn_at).execution_options(synchronize_session=False)
     ).all()
+    if len(casts) + len(withdrawals) < (1 if final else max(minimum, 1)):
+        # Fewer than the minimum claimed (entries moved on between the count and the claim): not a batch.
+        claim.rollback()
+        return None
+    claim.commit()
     if not casts and not withdrawals:
         return None
     counts: dict[int, int] = {}
@@ -120,7 +158,19 @@ def seal_due(campaign_id: int, at: datetime | None = None) -> VoteBatch | None:
     if campaign is None:
         return None
     closed = voting_closed(campaign, at)
-    return seal(campaign_id, final=closed, minimum=current_app.config.get("VOTE_BATCH_MIN", 20), at=at)
+    minimum = current_app.config.get("VOTE_BATCH_MIN", 20)
+    return seal(campaign_id, final=closed, minimum=minimum, keep=minimum, at=at)
+
+
+def seal_if_closed(campaign) -> None:
+    """Pages that show the official count call this: once voting has closed, whatever is still
+    unsealed (no timer ran since the close) is sealed now as the final batch, and committed, so that
+    the published ledger and the results page agree. The chain head's lock makes it happen once."""
+    from dvkheo.voting.results import voting_closed
+
+    if voting_closed(campaign) and ledger.pending(campaign.id):
+        seal(campaign.id, final=True)
+        db.session.commit()
 
 
 def seal_job(campaign_id: int) -> None:

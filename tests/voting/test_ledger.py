@@ -7,7 +7,7 @@ import pytest
 import sqlalchemy as sa
 
 from dvkheo.core.rules import RuleRefused
-from dvkheo.core.timeutil import VIETNAM_TZ
+from dvkheo.core.timeutil import VIETNAM_TZ, utcnow
 from dvkheo.extensions import db
 from dvkheo.nominations.states import NominationState
 from dvkheo.voting import ledger, sealing
@@ -276,3 +276,35 @@ def test_assisted_is_refused_in_an_email_code_campaign(voting_campaign, make_nom
     assert "không được đối chiếu trên danh sách cử tri" in refused(ledger.cast, voting_campaign, emailed, nominee, ASSISTED)
     cast(voting_campaign, listed, nominee, ASSISTED)
     assert ledger.verify(voting_campaign.id).ok
+
+
+def test_the_timer_keeps_the_minimum_waiting_so_that_the_last_batch_is_never_small(
+    app, monkeypatch, voting_campaign, make_nominee, make_voter
+):
+    """With 7 entries and a minimum of 3: the timer seals the oldest 4 and keeps the newest 3 waiting;
+    at the close those 3 make the final batch, not 1 or 2 that the final tallies would give away."""
+    monkeypatch.setitem(app.config, "VOTE_BATCH_MIN", 3)
+    first, second = make_nominee(), make_nominee()
+    votes = [cast(voting_campaign, make_voter(), (first, second)[number % 2]) for number in range(6)]
+    assert sealing.seal_due(voting_campaign.id) is not None
+    db.session.commit()
+    batch = ledger.batches(voting_campaign.id)[0]
+    assert batch.cast_receipts == sorted(receipt_digest(vote.receipt_code) for vote in votes[:3])
+    assert ledger.pending(voting_campaign.id) == 3
+    assert sealing.seal_due(voting_campaign.id) is None  # 3 waiting, 3 to keep: nothing to seal yet
+    # A waiting vote withdrawn: its cast may be sealed before its withdrawal, never after.
+    voter = db.session.get(type(votes[5].voter), votes[5].voter_id)
+    ledger.withdraw(voting_campaign, votes[5], voter)
+    cast(voting_campaign, make_voter(), first)
+    cast(voting_campaign, make_voter(), second)
+    db.session.commit()
+    assert sealing.seal_due(voting_campaign.id) is not None
+    db.session.commit()
+    assert ledger.pending(voting_campaign.id) == 3
+    voting_campaign.voting_closes_at = utcnow() - timedelta(seconds=1)
+    db.session.commit()
+    last = sealing.seal_due(voting_campaign.id)
+    db.session.commit()
+    assert last.final and last.size == 3 and ledger.pending(voting_campaign.id) == 0
+    assert ledger.verify(voting_campaign.id).ok
+    assert ledger.published_tallies(voting_campaign.id) == ledger.tallies(voting_campaign.id)

@@ -242,11 +242,14 @@ def test_seal_waits_for_the_minimum_while_voting_is_open(app, monkeypatch, runne
     result = runner.invoke(args=["votes", "seal", str(voting_campaign.id)])
     assert result.exit_code == 0
     assert f"Đợt bình xét số {voting_campaign.id}: chưa đến hạn niêm phong (2 phiếu, lượt rút phiếu đang chờ)." in result.output
-    ledger.cast(voting_campaign, make_voter(), nominee, ONLINE)
+    for _ in range(4):
+        ledger.cast(voting_campaign, make_voter(), nominee, ONLINE)
     db.session.commit()
     result = runner.invoke(args=["votes", "seal", "--all"])
     batch = ledger.batches(voting_campaign.id)[0]
+    # 6 waiting: the oldest 3 sealed, the newest 3 kept for the next batch.
     assert f"đã niêm phong lô số 1 (3 phiếu, 0 lượt rút), mã băm {batch.hash}" in result.output
+    assert ledger.pending(voting_campaign.id) == 3
     assert runner.invoke(args=["votes", "seal"]).exit_code == 2
 
 
