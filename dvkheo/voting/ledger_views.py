@@ -7,6 +7,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 from flask import Response, abort, current_app, render_template, request
+from flask_login import current_user
 
 from dvkheo import access
 from dvkheo.campaigns.models import Campaign
@@ -52,7 +53,8 @@ def ledger_page(campaign_id: int):
     return render_template(
         "voting/ledger.html", campaign=campaign, batches=shown, head_seq=seq, head_hash=head, page=page, pages=pages,
         visible=results.tallies_visible(campaign), final=results.voting_closed(campaign),
-        pending=pending, batch_min=current_app.config.get("VOTE_BATCH_MIN", 20), verifier_name=VERIFIER_NAME,
+        pending=pending, batch_min=current_app.config.get("VOTE_BATCH_MIN", 20),
+        can_verify=access.can_view_review(current_user, campaign), verifier_name=VERIFIER_NAME,
     )
 
 

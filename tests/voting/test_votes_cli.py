@@ -96,3 +96,12 @@ def test_committee_page_is_404_to_another_committee(client, login_as, make_unit,
 
     login_as(Role.SECRETARY, make_unit("Tỉnh Khác", kind="province"))
     assert client.get(f"/binh-chon/dot/{voting_campaign.id}/kiem-tra-chuoi").status_code == 404
+
+
+def test_the_ledger_page_links_the_committee_to_its_check(client, login_as, province, voting_campaign):
+    from dvkheo.accounts.models import Role
+
+    url, check = f"/binh-chon/dot/{voting_campaign.id}/so-cai", f"/binh-chon/dot/{voting_campaign.id}/kiem-tra-chuoi"
+    assert check not in client.get(url).get_data(as_text=True)  # the public sees the page, not the staff check
+    login_as(Role.SECRETARY, province)
+    assert f'href="{check}"' in client.get(url).get_data(as_text=True)
