@@ -155,6 +155,13 @@ def verify_document(document: dict, heads=()) -> Result:
                 problems.append(f"{label}: danh sách {list_key} không khớp mã băm của nó (đã bị sửa).")
             kind = "cast" if list_key == "cast_receipts" else "withdraw"
             for item in items:
+                # A receipt is published once: the same digest in two batches (or as a vote and a
+                # withdrawal) is a vote counted twice, though every hash may have been recomputed.
+                if item in result.receipts:
+                    problems.append(
+                        f"{label}: biên nhận có mã băm {item} đã có trong lô số {result.receipts[item][1]}: "
+                        "một biên nhận được công bố hai lần (phiếu bị tính hai lần)."
+                    )
                 result.receipts[item] = (kind, seq if isinstance(seq, int) else -1)
         counts = batch.get("counts")
         if counts is None:
