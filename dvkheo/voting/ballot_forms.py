@@ -6,6 +6,8 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, StringField
 from wtforms.validators import Length, ValidationError
 
+from dvkheo.voting.ledger_verifier import normalise_receipt
+
 HONEYPOT_MESSAGE = "Yêu cầu không hợp lệ. Vui lòng tải lại trang và bình chọn lại."
 UNKNOWN_NOMINEE = "Mô hình, điển hình này không có trong danh sách bình chọn."
 
@@ -55,7 +57,7 @@ class ReceiptLookupForm(FlaskForm):
     ma = StringField(
         "Mã xác nhận bình chọn",
         validators=[Length(max=40, message="Mã xác nhận quá dài.")],
-        filters=[lambda value: value.strip().upper() if isinstance(value, str) else value],
+        filters=[lambda value: normalise_receipt(value) if isinstance(value, str) else value],
         render_kw={"placeholder": "BC-XXXX-XXXX-XXXX", "autocomplete": "off", "spellcheck": "false"},
     )
 

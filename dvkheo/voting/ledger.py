@@ -37,7 +37,7 @@ RECEIPT_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud
 
 
 def new_receipt_code() -> str:
-    """A receipt code such as "BC-7KQ4-M9TZ-2H": 12 random symbols, about 60 bits."""
+    """A receipt code such as "BC-7KQ4-M9TZ-2HWX": 12 random symbols, about 60 bits."""
     symbols = "".join(secrets.choice(RECEIPT_ALPHABET) for _ in range(12))
     return f"BC-{symbols[:4]}-{symbols[4:8]}-{symbols[8:]}"
 
@@ -241,7 +241,7 @@ class ReceiptStatus:
 
 def find_receipt(campaign_id: int, code: str) -> ReceiptStatus | None:
     """What a receipt proves: recorded (in which batch, or not yet sealed), and for a vote whether it was withdrawn."""
-    code = (code or "").strip().upper()
+    code = ledger_verifier.normalise_receipt(code)
     if not code:
         return None
     vote = db.session.scalar(

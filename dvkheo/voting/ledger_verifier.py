@@ -7,7 +7,7 @@ the same page, with any Python 3.9+ and nothing else installed:
 
     python3 kiem_tra_so_cai.py so-cai-dot-3.json
     python3 kiem_tra_so_cai.py so-cai-dot-3.json --head 12:9f2c…   (a head printed on the minutes)
-    python3 kiem_tra_so_cai.py so-cai-dot-3.json --receipt BC-7KQ4-M9TZ-2H
+    python3 kiem_tra_so_cai.py so-cai-dot-3.json --receipt BC-7KQ4-M9TZ-2HWX
 
 The file ("dvkheo-so-cai/1") holds the sealed batches of one campaign, oldest first. Each batch:
 
@@ -56,9 +56,24 @@ def _sha256(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+_RECEIPT_SYMBOLS = frozenset("ABCDEFGHJKLMNPQRSTUVWXYZ23456789")
+_DASHES = frozenset("-\u2010\u2011\u2012\u2013\u2014\u2015\u2212")
+_TYPED = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}  # full-width letters, digits, "－"
+
+
+def normalise_receipt(code: str) -> str:
+    """A receipt code as issued ("BC-7KQ4-M9TZ-2HWX") from the way a person types it back: any case,
+    spaces, no or other dashes, full-width characters. Anything else is only trimmed and capitalised."""
+    code = (code or "").translate(_TYPED).strip().upper()
+    bare = "".join(char for char in code if not (char.isspace() or char in _DASHES))
+    if len(bare) == 14 and bare.startswith("BC") and set(bare[2:]) <= _RECEIPT_SYMBOLS:
+        return f"BC-{bare[2:6]}-{bare[6:10]}-{bare[10:]}"
+    return code
+
+
 def receipt_digest(code: str) -> str:
     """The published form of a receipt code: it proves a receipt is in a batch, and nothing else."""
-    return _sha256(_RECEIPT_TAG + code.strip().upper())
+    return _sha256(_RECEIPT_TAG + normalise_receipt(code))
 
 
 def list_digest(digests) -> str:
@@ -284,14 +299,15 @@ def main(argv=None, out=None) -> int:
             print("  (chưa có phiếu)", file=out)
         for nomination_id, total in sorted(result.tallies.items(), key=lambda item: (-item[1], item[0])):
             print(f"  Hồ sơ số {nomination_id} · {titles.get(nomination_id, '')}: {total} phiếu", file=out)
-    for code in args.receipt:
+    for typed in args.receipt:
+        code = normalise_receipt(typed)
         found = result.receipts.get(receipt_digest(code))
         if found is None:
-            print(f"Biên nhận {code.strip().upper()}: không có trong các lô đã niêm phong.", file=out)
+            print(f"Biên nhận {code}: không có trong các lô đã niêm phong.", file=out)
         elif found[0] == "cast":
-            print(f"Biên nhận {code.strip().upper()}: phiếu bình chọn nằm trong lô số {found[1]}.", file=out)
+            print(f"Biên nhận {code}: phiếu bình chọn nằm trong lô số {found[1]}.", file=out)
         else:
-            print(f"Biên nhận {code.strip().upper()}: việc rút phiếu nằm trong lô số {found[1]}.", file=out)
+            print(f"Biên nhận {code}: việc rút phiếu nằm trong lô số {found[1]}.", file=out)
     if result.ok:
         print("Kết quả: sổ cái nguyên vẹn, mã băm mọi lô, đầu chuỗi và kết quả đều khớp.", file=out)
         return 0

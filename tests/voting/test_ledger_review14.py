@@ -59,3 +59,33 @@ def test_the_verifier_refuses_a_batch_replayed_with_every_hash_recomputed(voting
     assert "đã có trong lô số 2: một biên nhận được công bố hai lần (phiếu bị tính hai lần)." in output
     # The same receipt counted twice is named even though the file is otherwise self-consistent.
     assert output.count("một biên nhận được công bố hai lần") == 2
+
+
+def test_a_receipt_typed_without_its_dashes_is_found_on_the_page_and_by_the_verifier(
+    app, voting_campaign, make_nominee, make_voter, tmp_path
+):
+    """A receipt read aloud or copied from paper comes back as "bc7kq4m9tz2hwx" or "BC 7KQ4 M9TZ 2HWX":
+    the page said "Không tìm thấy mã" (404) and the verifier "không có trong các lô" for a counted vote."""
+    vote = ledger.cast(voting_campaign, make_voter(), make_nominee(), VoteChannel.ONLINE)
+    db.session.commit()
+    sealing.seal(voting_campaign.id, final=False)
+    db.session.commit()
+    code = vote.receipt_code  # "BC-XXXX-XXXX-XXXX"
+    bare = code.replace("-", "")
+    typed = [bare.lower(), " ".join(code.split("-")), f"{code[:7]}–{code[8:]}", "".join(chr(ord(c) + 0xFEE0) for c in bare)]
+    stranger = app.test_client()
+    url = f"/binh-chon/dot/{voting_campaign.id}/ma-xac-nhan"
+    for text in typed:
+        response = stranger.post(url, data={"ma": text})
+        html = response.get_data(as_text=True)
+        assert response.status_code == 200, text
+        assert "Phiếu bình chọn đã được ghi nhận trong lô số 1 của sổ cái và đang được tính." in html, text
+        assert f'value="{code}"' in html  # the field shows the code as issued
+
+    # The published digest of an issued code is unchanged, so files already published still verify.
+    assert ledger_verifier.receipt_digest(code) == ledger_verifier._sha256("dvkheo-bien-nhan|" + code)
+    document = json.loads(json.dumps(publication.ledger_document(voting_campaign)))
+    exit_code, output = _run_verifier(document, tmp_path, "--receipt", bare.lower(), "--receipt", "BC-AAAA-BBBB-CCCC")
+    assert exit_code == 0
+    assert f"Biên nhận {code}: phiếu bình chọn nằm trong lô số 1." in output
+    assert "Biên nhận BC-AAAA-BBBB-CCCC: không có trong các lô đã niêm phong." in output
