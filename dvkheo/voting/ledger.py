@@ -319,7 +319,8 @@ def verify(campaign_id: int) -> VerificationReport:
         label = f"Lô số {batch.seq}"
         if batch.seq != expected:
             if batch.seq > expected:
-                report.problems.append(f"Thiếu lô số {expected}–{batch.seq - 1}: có lô đã bị xóa.")
+                missing = f"lô số {expected}" if batch.seq - 1 == expected else f"các lô số {expected}–{batch.seq - 1}"
+                report.problems.append(f"Thiếu {missing}: có lô đã bị xóa.")
             else:
                 report.problems.append(f"{label} bị trùng hoặc chèn thêm.")
         if batch.prev_hash != previous:

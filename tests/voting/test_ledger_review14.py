@@ -89,3 +89,21 @@ def test_a_receipt_typed_without_its_dashes_is_found_on_the_page_and_by_the_veri
     assert exit_code == 0
     assert f"Biên nhận {code}: phiếu bình chọn nằm trong lô số 1." in output
     assert "Biên nhận BC-AAAA-BBBB-CCCC: không có trong các lô đã niêm phong." in output
+
+
+def test_verify_names_a_run_of_deleted_batches_as_a_range(voting_campaign, make_nominee, make_voter):
+    """One deleted batch read "Thiếu lô số 2–2"; two or more keep the range."""
+    import sqlalchemy as sa
+
+    from dvkheo.voting.models import VoteBatch
+
+    nominee = make_nominee()
+    for _ in range(4):
+        ledger.cast(voting_campaign, make_voter(), nominee, VoteChannel.ONLINE)
+        sealing.seal(voting_campaign.id, final=False)
+        db.session.commit()
+    db.session.execute(sa.delete(VoteBatch).where(VoteBatch.campaign_id == voting_campaign.id, VoteBatch.seq.in_([2, 3])))
+    db.session.commit()
+    problems = ledger.verify(voting_campaign.id).problems
+    assert "Thiếu các lô số 2–3: có lô đã bị xóa." in problems
+    assert not [problem for problem in problems if "2–2" in problem]
