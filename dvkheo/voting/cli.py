@@ -18,11 +18,21 @@ import sqlalchemy as sa
 from flask.cli import AppGroup
 
 from dvkheo.campaigns.models import Campaign
+from dvkheo.core.urls import INT_MAX
 from dvkheo.extensions import db
 from dvkheo.nominations.models import Nomination
 from dvkheo.voting import checkpoint, ledger, ledger_verifier, sealing
 
 votes_cli = AppGroup("votes", help="Phiếu bình chọn công khai: niêm phong và kiểm tra sổ cái bình chọn.")
+
+
+def _campaign(campaign_id: int) -> Campaign:
+    """The campaign, or a message: an id past what an id column holds never reaches the database
+    (SQLite raised OverflowError, PostgreSQL "integer out of range", both as a traceback)."""
+    campaign = db.session.get(Campaign, campaign_id) if 1 <= campaign_id <= INT_MAX else None
+    if campaign is None:
+        raise click.ClickException(f"Không có đợt bình xét số {campaign_id}.")
+    return campaign
 
 
 def _parse_head(text: str) -> tuple[int | None, str]:
@@ -65,9 +75,7 @@ def _saved_ledger_problems(campaign_id: int, path: str) -> list[str]:
               help="Tệp sổ cái đã tải về trước đây; mọi lô trong đó phải còn nguyên.")
 def verify_command(campaign_id: int, heads: tuple[str, ...], saved_ledgers: tuple[str, ...]) -> None:
     """Tính lại sổ cái bình chọn, đối chiếu với bảng phiếu và người bình chọn của một đợt bình xét."""
-    campaign = db.session.get(Campaign, campaign_id)
-    if campaign is None:
-        raise click.ClickException(f"Không có đợt bình xét số {campaign_id}.")
+    campaign = _campaign(campaign_id)
     anchors = [_parse_head(text) for text in heads]
     report = ledger.verify(campaign.id)
     report.problems += ledger.anchor_problems(report, anchors)
@@ -118,8 +126,7 @@ def seal_command(campaign_id: int | None, every: bool) -> None:
     if every:
         ids = sealing.campaigns_with_pending()
     else:
-        if db.session.get(Campaign, campaign_id) is None:
-            raise click.ClickException(f"Không có đợt bình xét số {campaign_id}.")
+        _campaign(campaign_id)
         ids = [campaign_id]
     for one in ids:
         batch = sealing.seal_due(one)

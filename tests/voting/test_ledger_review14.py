@@ -107,3 +107,12 @@ def test_verify_names_a_run_of_deleted_batches_as_a_range(voting_campaign, make_
     problems = ledger.verify(voting_campaign.id).problems
     assert "Thiếu các lô số 2–3: có lô đã bị xóa." in problems
     assert not [problem for problem in problems if "2–2" in problem]
+
+
+def test_votes_commands_answer_a_campaign_number_past_any_id_with_a_message(runner):
+    """`flask votes verify 99999999999999999999` ended in an OverflowError traceback."""
+    for command in (["votes", "verify", "99999999999999999999"], ["votes", "seal", "2147483648"], ["votes", "verify", "0"]):
+        result = runner.invoke(args=command)
+        assert result.exit_code == 1, command
+        assert f"Không có đợt bình xét số {command[2]}." in result.output
+        assert result.exception is None or isinstance(result.exception, SystemExit)
