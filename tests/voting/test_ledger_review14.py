@@ -116,3 +116,10 @@ def test_votes_commands_answer_a_campaign_number_past_any_id_with_a_message(runn
         assert result.exit_code == 1, command
         assert f"Không có đợt bình xét số {command[2]}." in result.output
         assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+def test_the_ledger_page_shows_the_receipt_option_with_a_whole_code(client, voting_campaign):
+    """The instruction read "--receipt BC-XXXX-XXXX-XX": a code has 4+4+4 symbols, as on the receipt."""
+    html = client.get(f"/binh-chon/dot/{voting_campaign.id}/so-cai").get_data(as_text=True)
+    assert "--receipt BC-XXXX-XXXX-XXXX</code>" in html
+    assert "BC-XXXX-XXXX-XX<" not in html
