@@ -179,6 +179,9 @@ def verify_document(document: dict, heads=()) -> Result:
                     )
                 result.receipts[item] = (kind, seq if isinstance(seq, int) else -1)
         counts = batch.get("counts")
+        if counts is None and campaign.get("voting_closed") is True:
+            # Once voting is over every batch publishes its counts: a file without them checks nothing.
+            problems.append(f"{label}: đã kết thúc bình chọn nhưng lô không công bố số phiếu theo hồ sơ (tệp thiếu số phiếu).")
         if counts is None:
             tallies = None  # the count is still hidden: the chain checks, the tallies wait for the close
         elif not isinstance(counts, dict):

@@ -123,3 +123,23 @@ def test_the_ledger_page_shows_the_receipt_option_with_a_whole_code(client, voti
     html = client.get(f"/binh-chon/dot/{voting_campaign.id}/so-cai").get_data(as_text=True)
     assert "--receipt BC-XXXX-XXXX-XXXX</code>" in html
     assert "BC-XXXX-XXXX-XX<" not in html
+
+
+def test_after_the_close_a_file_whose_batches_hide_their_counts_fails(voting_campaign, make_nominee, make_voter, tmp_path):
+    """Counts stripped from a closed campaign's file (and the tallies with them) passed as "chưa công bố",
+    exit 0: the checker saw no count to check and said the ledger was whole."""
+    document = _sealed_ledger(voting_campaign, make_nominee, make_voter)
+    document["campaign"]["voting_closed"] = True
+    assert _run_verifier(document, tmp_path)[0] == 0
+
+    stripped = copy.deepcopy(document)
+    for batch in stripped["batches"]:
+        batch.pop("counts"), batch.pop("counts_salt", None)
+    stripped.pop("tallies")
+    code, output = _run_verifier(stripped, tmp_path)
+    assert code == 1
+    assert "Lô số 1: đã kết thúc bình chọn nhưng lô không công bố số phiếu theo hồ sơ (tệp thiếu số phiếu)." in output
+
+    # While the count is hidden, the same file is a normal one.
+    stripped["campaign"]["voting_closed"] = False
+    assert _run_verifier(stripped, tmp_path)[0] == 0
