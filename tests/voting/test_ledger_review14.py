@@ -148,12 +148,13 @@ def test_after_the_close_a_file_whose_batches_hide_their_counts_fails(voting_cam
 def test_an_unsealed_vote_is_told_when_its_batch_is_sealed_not_in_a_few_minutes(
     app, monkeypatch, voting_campaign, make_nominee, make_voter
 ):
-    """A batch is sealed once VOTE_BATCH_MIN entries wait (or at the close): in a quiet campaign a vote waits
-    hours or days, while the page promised "vài phút một lần"."""
+    """A batch is sealed once enough entries wait, the newest VOTE_BATCH_MIN always kept for the next one (or at
+    the close): in a quiet campaign a vote waits hours or days, while the page promised "vài phút một lần"."""
     monkeypatch.setitem(app.config, "VOTE_BATCH_MIN", 20)
     vote = ledger.cast(voting_campaign, make_voter(), make_nominee(), VoteChannel.ONLINE)
     db.session.commit()
     html = app.test_client().post(f"/binh-chon/dot/{voting_campaign.id}/ma-xac-nhan", data={"ma": vote.receipt_code}).get_data(as_text=True)
     assert "vài phút" not in html
-    assert ("Phiếu sẽ được niêm phong trong lô tiếp theo của sổ cái, khi đủ 20 phiếu, lượt rút phiếu chờ niêm phong "
-            "hoặc khi kết thúc bình chọn.") in html
+    assert ("Phiếu chưa được niêm phong: sổ cái chỉ niêm phong một lô khi đủ 20 phiếu, lượt rút phiếu và luôn giữ lại "
+            "20 phiếu, lượt rút phiếu mới nhất cho lô sau, nên phiếu có thể chờ đến khi có thêm phiếu mới hoặc đến khi "
+            "kết thúc bình chọn.") in html
