@@ -155,6 +155,6 @@ def test_an_unsealed_vote_is_told_when_its_batch_is_sealed_not_in_a_few_minutes(
     db.session.commit()
     html = app.test_client().post(f"/binh-chon/dot/{voting_campaign.id}/ma-xac-nhan", data={"ma": vote.receipt_code}).get_data(as_text=True)
     assert "vài phút" not in html
-    assert ("Phiếu chưa được niêm phong: sổ cái chỉ niêm phong một lô khi đủ 20 phiếu, lượt rút phiếu và luôn giữ lại "
+    assert ("Phiếu sẽ được niêm phong trong lô tiếp theo của sổ cái: sổ cái chỉ niêm phong một lô khi đủ 20 phiếu, lượt rút phiếu và luôn giữ lại "
             "20 phiếu, lượt rút phiếu mới nhất cho lô sau, nên phiếu có thể chờ đến khi có thêm phiếu mới hoặc đến khi "
             "kết thúc bình chọn.") in html
