@@ -124,6 +124,9 @@ class Config:
     # a web process asks for a seal after VOTE_BATCH_TRIGGER votes of its own, and the timer
     # (deploy/systemd/dvkheo-vote-seal.timer) every few minutes.
     VOTE_BATCH_MIN = int(os.environ.get("VOTE_BATCH_MIN", "20"))
+    # ... from at least this many people, so that one voter voting and withdrawing over and over
+    # never makes up a batch alone (its counts would then prove the choice to a buyer).
+    VOTE_BATCH_MIN_VOTERS = int(os.environ.get("VOTE_BATCH_MIN_VOTERS", "5"))
     VOTE_BATCH_TRIGGER = int(os.environ.get("VOTE_BATCH_TRIGGER", "500"))
     EMAIL_CODE_RATE_LIMIT = os.environ.get("EMAIL_CODE_RATE_LIMIT", "5 per 10 minutes")
     OBJECTION_RATE_LIMIT = os.environ.get("OBJECTION_RATE_LIMIT", "10 per hour")

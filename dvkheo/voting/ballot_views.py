@@ -14,6 +14,7 @@ then the ledger's own statements; nothing else.
 from __future__ import annotations
 
 import sqlalchemy as sa
+import sqlalchemy.orm as so
 from flask import (
     abort,
     current_app,
@@ -218,6 +219,7 @@ def _results(campaign: Campaign, report: ledger.VerificationReport | None = None
     opens, closes = campaign.voting_window()
     recent = db.session.scalars(
         sa.select(VoteBatch).where(VoteBatch.campaign_id == campaign.id).order_by(VoteBatch.seq.desc()).limit(RECENT_BATCHES)
+        .options(so.load_only(VoteBatch.seq, VoteBatch.sealed_at, VoteBatch.hash))
     ).all()
     return render_template(
         "voting/results.html",
@@ -229,6 +231,7 @@ def _results(campaign: Campaign, report: ledger.VerificationReport | None = None
         chain_seq=seq,
         chain_head=head,
         recent_batches=recent,
+        pending=ledger.pending(campaign.id) if visible and not final else 0,
         opens=opens,
         closes=closes,
         lookup=ReceiptLookupForm(formdata=None),

@@ -227,9 +227,13 @@ def verify_document(document: dict, heads=()) -> Result:
         )
     if tallies is not None:
         tallies = {key: value for key, value in tallies.items() if value}
+        listed = document.get("nominees")
+        known = {item.get("id") for item in listed if isinstance(item, dict)} if isinstance(listed, list) else None
         for nomination_id, value in tallies.items():
             if value < 0:
                 problems.append(f"Hồ sơ số {nomination_id}: số phiếu âm ({value}).")
+            if known is not None and nomination_id not in known:
+                problems.append(f"Hồ sơ số {nomination_id} có {value} phiếu nhưng không có trong danh sách mô hình, điển hình được công khai của tệp.")
         stated_tallies = document.get("tallies")
         if stated_tallies is not None:
             try:

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import sqlalchemy as sa
+import sqlalchemy.orm as so
 from flask import Response, abort, current_app, render_template, request
 from flask_login import current_user
 
@@ -48,6 +49,8 @@ def ledger_page(campaign_id: int):
         abort(404)
     shown = db.session.scalars(
         sa.select(VoteBatch).where(VoteBatch.campaign_id == campaign.id).order_by(VoteBatch.seq.desc())
+        # The page shows counts and hashes: the receipt lists (10,000 digests in a big batch) stay in the database.
+        .options(so.defer(VoteBatch.cast_receipts), so.defer(VoteBatch.withdrawal_receipts))
         .offset((page - 1) * BATCHES_PER_PAGE).limit(BATCHES_PER_PAGE)
     ).all()
     return render_template(

@@ -50,25 +50,42 @@ def _lock_chain(campaign_id: int) -> VoteChain:
     )
 
 
-def _claim_limits(campaign_id: int, keep: int) -> tuple[int | None, int | None]:
-    """The highest vote id of the casts and of the withdrawals to claim, so that at least `keep`
-    entries stay waiting (None: claim none of that kind).
+def _plan_claim(campaign_id: int, *, keep: int, voters: int, minimum: int) -> tuple[int | None, int | None] | None:
+    """Which waiting entries a batch may take now: the highest vote id of the casts and of the
+    withdrawals to claim (None: none of that kind), or None when no batch is due.
 
-    Entries are ordered by vote id, a cast before its own withdrawal, so a vote cast and withdrawn
-    while waiting may have its cast sealed now and its withdrawal later, never the reverse."""
-    casts = db.session.scalars(sa.select(Vote.id).where(Vote.campaign_id == campaign_id, Vote.cast_batch.is_(None))).all()
-    withdrawals = db.session.scalars(sa.select(Vote.id).where(
-        Vote.campaign_id == campaign_id, Vote.withdrawn_at.is_not(None), Vote.withdrawal_batch.is_(None)
-    )).all()
-    entries = sorted([(vote_id, 0) for vote_id in casts] + [(vote_id, 1) for vote_id in withdrawals])
-    claimed = entries[:max(len(entries) - keep, 0)]
-    cast_ids = [vote_id for vote_id, kind in claimed if kind == 0]
-    withdrawal_ids = [vote_id for vote_id, kind in claimed if kind == 1]
+    Entries are ordered by vote id, a cast before its own withdrawal (a vote cast and withdrawn while
+    waiting may have its cast sealed now and its withdrawal later, never the reverse). The newest
+    stay waiting until they hold at least `keep` entries from at least `voters` people; the rest
+    make the batch if they hold at least `minimum` entries from at least `voters` people. Counting
+    people, not entries, keeps one voter who votes and withdraws over and over from making up a
+    whole batch, whose counts would then prove their choice to a buyer."""
+    rows = db.session.execute(
+        sa.select(Vote.id, Vote.voter_id, Vote.cast_batch.is_(None), Vote.withdrawn_at.is_not(None) & Vote.withdrawal_batch.is_(None))
+        .where(Vote.campaign_id == campaign_id, sa.or_(
+            Vote.cast_batch.is_(None), sa.and_(Vote.withdrawn_at.is_not(None), Vote.withdrawal_batch.is_(None))
+        ))
+    ).all()
+    entries = sorted(
+        [(vote_id, 0, voter_id) for vote_id, voter_id, cast_waits, _ in rows if cast_waits]
+        + [(vote_id, 1, voter_id) for vote_id, voter_id, _, withdrawal_waits in rows if withdrawal_waits]
+    )
+    split = len(entries)
+    if keep:
+        kept_voters: set[int] = set()
+        while split > 0 and (len(entries) - split < keep or len(kept_voters) < voters):
+            split -= 1
+            kept_voters.add(entries[split][2])
+    claimed = entries[:split]
+    if len(claimed) < max(minimum, 1) or len({voter_id for _, _, voter_id in claimed}) < voters:
+        return None
+    cast_ids = [vote_id for vote_id, kind, _ in claimed if kind == 0]
+    withdrawal_ids = [vote_id for vote_id, kind, _ in claimed if kind == 1]
     return (max(cast_ids) if cast_ids else None), (max(withdrawal_ids) if withdrawal_ids else None)
 
 
 def seal(
-    campaign_id: int, *, final: bool, minimum: int = 1, keep: int = 0, at: datetime | None = None
+    campaign_id: int, *, final: bool, minimum: int = 1, keep: int = 0, voters: int = 1, at: datetime | None = None
 ) -> VoteBatch | None:
     """Seal the campaign's unsealed entries into one batch, if there are at least `minimum` of them
     (or any, when `final`). Returns the batch, or None when nothing was sealed. Flushes; the caller commits.
@@ -76,15 +93,20 @@ def seal(
     `keep` (ignored when `final`): leave the newest `keep` entries waiting. The timer and the size
     trigger keep `VOTE_BATCH_MIN`, so the final batch after the close also holds at least the minimum
     (when the campaign got that many votes): a small last batch would tie its few receipts to the
-    nominees that the final tallies, minus every other batch, give it."""
+    nominees that the final tallies, minus every other batch, give it.
+    `voters` (ignored when `final`): a batch, and the entries kept waiting, hold entries of at least
+    that many people (see `_plan_claim`)."""
     chain = _lock_chain(campaign_id)
     waiting = ledger.pending(campaign_id)
-    keep = 0 if final else max(keep, 0)
+    keep, voters = (0, 1) if final else (max(keep, 0), max(voters, 1))
     if waiting == 0 or (not final and waiting - keep < max(minimum, 1)):
         return None
     cast_bound, withdrawal_bound = (), ()
-    if keep:
-        cast_limit, withdrawal_limit = _claim_limits(campaign_id, keep)
+    if keep or voters > 1:
+        plan = _plan_claim(campaign_id, keep=keep, voters=voters, minimum=minimum)
+        if plan is None:
+            return None
+        cast_limit, withdrawal_limit = plan
         cast_bound = (Vote.id <= cast_limit,) if cast_limit is not None else (sa.false(),)
         withdrawal_bound = (Vote.id <= withdrawal_limit,) if withdrawal_limit is not None else (sa.false(),)
     at = at or utcnow()
@@ -159,7 +181,8 @@ def seal_due(campaign_id: int, at: datetime | None = None) -> VoteBatch | None:
         return None
     closed = voting_closed(campaign, at)
     minimum = current_app.config.get("VOTE_BATCH_MIN", 20)
-    return seal(campaign_id, final=closed, minimum=minimum, keep=minimum, at=at)
+    voters = current_app.config.get("VOTE_BATCH_MIN_VOTERS", 5)
+    return seal(campaign_id, final=closed, minimum=minimum, keep=minimum, voters=voters, at=at)
 
 
 def seal_if_closed(campaign) -> None:

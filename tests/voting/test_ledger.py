@@ -284,6 +284,7 @@ def test_the_timer_keeps_the_minimum_waiting_so_that_the_last_batch_is_never_sma
     """With 7 entries and a minimum of 3: the timer seals the oldest 4 and keeps the newest 3 waiting;
     at the close those 3 make the final batch, not 1 or 2 that the final tallies would give away."""
     monkeypatch.setitem(app.config, "VOTE_BATCH_MIN", 3)
+    monkeypatch.setitem(app.config, "VOTE_BATCH_MIN_VOTERS", 1)
     first, second = make_nominee(), make_nominee()
     votes = [cast(voting_campaign, make_voter(), (first, second)[number % 2]) for number in range(6)]
     assert sealing.seal_due(voting_campaign.id) is not None

@@ -158,3 +158,29 @@ def test_an_unsealed_vote_is_told_when_its_batch_is_sealed_not_in_a_few_minutes(
     assert ("Phiếu sẽ được niêm phong trong lô tiếp theo của sổ cái: sổ cái chỉ niêm phong một lô khi đủ 20 phiếu, lượt rút phiếu và luôn giữ lại "
             "20 phiếu, lượt rút phiếu mới nhất cho lô sau, nên phiếu có thể chờ đến khi có thêm phiếu mới hoặc đến khi "
             "kết thúc bình chọn.") in html
+
+
+def test_the_verifier_flags_votes_counted_for_a_nominee_the_file_does_not_list(client, voting_campaign, make_nominee, make_voter, tmp_path):
+    """A re-published copy that moved votes to an id no one can look up must not pass as intact."""
+    import json
+    from datetime import timedelta
+
+    from dvkheo.core.timeutil import utcnow
+    from dvkheo.extensions import db
+    from dvkheo.voting import ledger, ledger_verifier, sealing
+    from dvkheo.voting.models import VoteChannel
+
+    nominee = make_nominee()
+    for _ in range(2):
+        ledger.cast(voting_campaign, make_voter(), nominee, VoteChannel.ONLINE)
+    db.session.commit()
+    voting_campaign.voting_closes_at = utcnow() - timedelta(seconds=1)
+    db.session.commit()
+    sealing.seal_if_closed(voting_campaign)
+    document = json.loads(client.get(f"/binh-chon/dot/{voting_campaign.id}/so-cai.json").data)
+    assert ledger_verifier.verify_document(document).ok
+    document["nominees"] = [item for item in document["nominees"] if item["id"] != nominee.id]
+    problems = ledger_verifier.verify_document(document).problems
+    assert problems == [
+        f"Hồ sơ số {nominee.id} có 2 phiếu nhưng không có trong danh sách mô hình, điển hình được công khai của tệp."
+    ]

@@ -53,6 +53,12 @@ def test_results_live_when_the_campaign_shows_tallies(client, voting_campaign, v
     db.session.commit()
     status, html = page(client, voting_campaign)
     assert status == 200
+    # The page counts what the ledger file does not hold yet, and says so.
+    assert ("Số phiếu tính đến lúc mở trang (3 phiếu còn hiệu lực, trong đó 3 phiếu, lượt rút phiếu mới nhất "
+            "đang chờ niêm phong nên chưa có trong sổ cái;") in html
+    sealing.seal(voting_campaign.id, final=False)
+    db.session.commit()
+    status, html = page(client, voting_campaign)
     assert "Số phiếu tính đến lúc mở trang (3 phiếu còn hiệu lực;" in html
     assert "Số phiếu</th>" in html
     # Most votes first.

@@ -236,6 +236,7 @@ def test_a_badly_written_head_is_refused(runner, ballot):
 def test_seal_waits_for_the_minimum_while_voting_is_open(app, monkeypatch, runner, voting_campaign, make_nominee, make_voter):
     nominee = make_nominee()
     monkeypatch.setitem(app.config, "VOTE_BATCH_MIN", 3)
+    monkeypatch.setitem(app.config, "VOTE_BATCH_MIN_VOTERS", 1)
     for _ in range(2):
         ledger.cast(voting_campaign, make_voter(), nominee, ONLINE)
     db.session.commit()
