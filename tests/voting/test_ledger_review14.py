@@ -184,3 +184,24 @@ def test_the_verifier_flags_votes_counted_for_a_nominee_the_file_does_not_list(c
     assert problems == [
         f"Hồ sơ số {nominee.id} có 2 phiếu nhưng không có trong danh sách mô hình, điển hình được công khai của tệp."
     ]
+
+
+def test_a_ledger_file_already_downloaded_is_revalidated_with_304(client, voting_campaign, make_nominee, make_voter):
+    from dvkheo.extensions import db
+    from dvkheo.voting import ledger, sealing
+    from dvkheo.voting.models import VoteChannel
+
+    nominee = make_nominee()
+    ledger.cast(voting_campaign, make_voter(), nominee, VoteChannel.ONLINE)
+    sealing.seal(voting_campaign.id, final=False)
+    db.session.commit()
+    url = f"/binh-chon/dot/{voting_campaign.id}/so-cai.json"
+    first = client.get(url)
+    assert first.status_code == 200 and first.headers["ETag"]
+    again = client.get(url, headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304 and again.data == b""
+    ledger.cast(voting_campaign, make_voter(), nominee, VoteChannel.ONLINE)
+    sealing.seal(voting_campaign.id, final=False)
+    db.session.commit()
+    changed = client.get(url, headers={"If-None-Match": first.headers["ETag"]})
+    assert changed.status_code == 200 and changed.headers["ETag"] != first.headers["ETag"]
