@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import socket
 import subprocess
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -22,27 +23,37 @@ def free_port() -> int:
 class GunicornServer:
     """`gunicorn wsgi:app` on 127.0.0.1 with `workers` processes and the given environment."""
 
-    def __init__(self, env: dict[str, str], workers: int = 4, threads: int = 1, extra_args: tuple[str, ...] = ()):
+    def __init__(
+        self, env: dict[str, str], workers: int = 4, threads: int = 1, extra_args: tuple[str, ...] = (),
+        start_seconds: float = 30,
+    ):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {**os.environ, **env}
         self.workers, self.threads = workers, threads
         self.extra_args = extra_args
+        self.start_seconds = start_seconds
         self.process: subprocess.Popen | None = None
+        # The server's output (a JSON line per request) goes to a file, never to a pipe nobody
+        # reads: once a pipe's buffer is full, every worker blocks on its next log line.
+        self.output = None
 
     def __enter__(self) -> "GunicornServer":
         executable = str(GUNICORN) if GUNICORN.exists() else "gunicorn"
+        self.output = tempfile.TemporaryFile()
         self.process = subprocess.Popen(
             [
                 executable, "--workers", str(self.workers), "--threads", str(self.threads),
                 "--bind", f"127.0.0.1:{self.port}", "--log-level", "warning", "--timeout", "60", *self.extra_args, "wsgi:app",
             ],
-            cwd=ROOT, env=self.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            cwd=ROOT, env=self.env, stdout=self.output, stderr=subprocess.STDOUT,
         )
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + self.start_seconds
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                output = self.process.stdout.read().decode("utf-8", "replace")
+                self.output.seek(0)
+                output = self.output.read().decode("utf-8", "replace")
+                self.output.close()
                 raise RuntimeError(f"gunicorn stopped: {output}")
             try:
                 with urllib.request.urlopen(self.url + "/healthz", timeout=1) as response:
@@ -50,7 +61,8 @@ class GunicornServer:
                         return self
             except OSError:
                 time.sleep(0.2)
-        raise RuntimeError("gunicorn did not answer /healthz within 30 s")
+        self.__exit__(None, None, None)  # __exit__ is not called when __enter__ raises: stop the server here
+        raise RuntimeError(f"gunicorn did not answer /healthz within {self.start_seconds:g} s")
 
     def __exit__(self, *exc) -> None:
         if self.process and self.process.poll() is None:
@@ -59,6 +71,9 @@ class GunicornServer:
                 self.process.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 self.process.kill()
+                self.process.wait()
+        if self.output is not None:
+            self.output.close()
 
 
 def mint_voter_session(app, campaign_id: int, voter_id: int) -> tuple[str, str]:

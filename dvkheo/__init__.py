@@ -90,8 +90,11 @@ def _init_extensions(app: Flask) -> None:
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
 
-    # Rate-limit counters live in Redis when configured, otherwise in process memory.
-    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
+    # Rate-limit counters live in Redis when configured, otherwise in process memory (a storage
+    # that does not start a thread per hit: dvkheo/core/rate_limit_storage.py).
+    import dvkheo.core.rate_limit_storage  # noqa: F401  (registers "dvkheo-memory://")
+
+    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "dvkheo-memory://")
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", False)
     # A Redis outage must not lock everyone out: count in memory until it is back.
     app.config.setdefault("RATELIMIT_SWALLOW_ERRORS", True)

@@ -32,7 +32,8 @@ class HoneypotForm(FlaskForm):
 class CastForm(HoneypotForm):
     """One vote: the nomination chosen on the ballot."""
 
-    nomination_id = HiddenField()
+    # A label of its own (never shown): without one WTForms translates a default label on every request.
+    nomination_id = HiddenField("Mô hình, điển hình")
 
     @property
     def nomination_number(self) -> int | None:

@@ -173,7 +173,7 @@ def test_without_redis_rate_limits_are_kept_in_memory(make_user, other_apps):
     user = make_user()
     client = no_redis.test_client()
 
-    assert no_redis.config["RATELIMIT_STORAGE_URI"] == "memory://"
+    assert no_redis.config["RATELIMIT_STORAGE_URI"] == "dvkheo-memory://"
     assert client.get("/login").status_code == 200
     wrong = [client.post("/login", data={"email": user.email, "password": "sai-mat-khau"}).status_code for _ in range(4)]
     assert wrong == [200, 200, 200, 429]
