@@ -150,6 +150,9 @@ def seed_award_stage(province: Unit, users: dict[str, User], today: date, eviden
 
     campaign.nominations_close_on = today - timedelta(days=60)
     review_and_shortlist(campaign, dossiers, AWARD_SCORES, secretary, "Đạt điểm cao, đề nghị Hội đồng bỏ phiếu.")
+    _hold_public_vote(campaign, dossiers, secretary, today)
+    # Moving to the council seals the last votes as the final batch: its head is printed on the
+    # council's minutes and in the decision's annex.
     campaign_workflow.apply(campaign, campaign_workflow.CampaignAction.START_COUNCIL_DECISION, secretary)
     db.session.flush()
 
@@ -179,6 +182,31 @@ def seed_award_stage(province: Unit, users: dict[str, User], today: date, eviden
     )
     db.session.flush()
     return len(dossiers)
+
+
+def _hold_public_vote(campaign: Campaign, dossiers: list[Nomination], secretary: User, today: date) -> None:
+    """The awarded campaign's public stage, long over: 48 citizens voted online over three weeks, the
+    ledger was sealed in batches along the way (each from many people, as the timer would)."""
+    from dvkheo.voting import ledger, sealing
+    from dvkheo.voting.identity import email_hash
+    from dvkheo.voting.models import VoteChannel, Voter
+
+    campaign.has_public_stage = True
+    campaign.public_voting_open_on = today - timedelta(days=40)
+    campaign.public_voting_close_on = today - timedelta(days=20)
+    campaign_workflow.apply(campaign, campaign_workflow.CampaignAction.OPEN_PUBLIC_VOTING, secretary)
+    db.session.flush()
+    opens, _ = campaign.voting_window()
+    patterns = ([0, 1], [1, 2], [0], [0, 3], [2, 0], [1], [0, 2], [3, 1])
+    for number in range(1, 49):
+        voter = Voter(campaign_id=campaign.id, identity_key="email:" + email_hash(f"cutri{number}@example.vn"))
+        db.session.add(voter)
+        db.session.flush()
+        at = opens + timedelta(hours=9 * number)
+        for index in patterns[number % len(patterns)]:
+            ledger.cast(campaign, voter, dossiers[index], VoteChannel.ONLINE, at=at + timedelta(minutes=7 * index))
+        if number in (18, 36):
+            sealing.seal(campaign.id, final=False, at=at + timedelta(hours=2))
 
 
 def _hold_council_ballot(campaign, award_form, dossiers, secretary, voters, place: str, today: date) -> None:

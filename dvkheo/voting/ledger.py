@@ -44,10 +44,10 @@ def new_receipt_code() -> str:
 
 def moment_text(moment: datetime) -> str:
     """A time as it is hashed and published: UTC, microseconds, "Z"."""
-    return _utc(moment).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return as_utc(moment).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def _utc(moment: datetime) -> datetime:
+def as_utc(moment: datetime) -> datetime:
     if moment.tzinfo is None:  # SQLite returns naive datetimes that were stored as UTC
         return moment.replace(tzinfo=timezone.utc)
     return moment.astimezone(timezone.utc)
@@ -127,7 +127,7 @@ def cast(
     the same nominee). The sealer publishes it later in a batch. Raises `RuleRefused` with a
     Vietnamese message; the caller rolls back.
     """
-    at = at or utcnow()
+    at = as_utc(at) if at else utcnow()  # stored as UTC: SQLite keeps the wall time, not the offset
     check_open(campaign, at)
     _check_nominee(campaign, nomination)
     if channel is VoteChannel.ASSISTED:
@@ -166,7 +166,7 @@ def withdraw(campaign: Campaign, vote: Vote, voter: Voter, *, at: datetime | Non
     Side effects: marks the vote withdrawn only if it still is live (conditional UPDATE), frees the
     voter's slot; the sealer publishes the withdrawal in a later batch. Raises `RuleRefused`.
     """
-    at = at or utcnow()
+    at = as_utc(at) if at else utcnow()  # stored as UTC: SQLite keeps the wall time, not the offset
     if not campaign.vote_withdrawal_allowed:
         _refuse("withdrawal", "Đợt bình xét này không cho phép rút lại phiếu bình chọn.")
     check_open(campaign, at)
@@ -525,7 +525,7 @@ def cast_online(
     rolled back and the reason looked up and raised as `RuleRefused` (rule "campaign" when the
     campaign is not public at all). Elsewhere (SQLite) it loads the rows and calls `cast`.
     """
-    at = at or utcnow()
+    at = as_utc(at) if at else utcnow()  # stored as UTC: SQLite keeps the wall time, not the offset
     if db.session.get_bind().dialect.name != "postgresql":
         campaign, voter, nomination = _load_for_vote(campaign_id, voter_id, nomination_id, session_version)
         check_open(campaign, at)

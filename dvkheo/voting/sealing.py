@@ -109,7 +109,7 @@ def seal(
         cast_limit, withdrawal_limit = plan
         cast_bound = (Vote.id <= cast_limit,) if cast_limit is not None else (sa.false(),)
         withdrawal_bound = (Vote.id <= withdrawal_limit,) if withdrawal_limit is not None else (sa.false(),)
-    at = at or utcnow()
+    at = ledger.as_utc(at) if at else utcnow()  # stored as UTC: SQLite keeps the wall time, not the offset
     seq = chain.seq + 1
     claim = db.session.begin_nested()  # undone alone if the claim comes out too small
     casts = db.session.execute(

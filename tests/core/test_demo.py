@@ -155,6 +155,17 @@ def test_seed_demo_issues_a_decision_whose_certificates_verify(runner, client):
     assert len(serials) == 3
     page = client.get(f"/verify/{serials[0]}").get_data(as_text=True)
     assert "Còn hiệu lực" in page
+    # Its public vote is over and sealed: the decision keeps the head of the final batch, as its annex prints.
+    from dvkheo.council.models import CouncilBallot
+    from dvkheo.voting import ledger
+
+    batches = ledger.batches(campaign.id)
+    assert len(batches) == 3 and batches[-1].final and ledger.pending(campaign.id) == 0
+    assert decision.ledger_head["seq"] == 3 and decision.ledger_head["hash"] == batches[-1].hash
+    ballot = db.session.scalars(sa.select(CouncilBallot).where(CouncilBallot.campaign_id == campaign.id)).one()
+    assert ballot.ledger_head["hash"] == batches[-1].hash
+    report = ledger.verify(campaign.id)
+    assert report.ok, report.problems
 
 
 def test_seed_demo_issues_in_both_the_party_and_the_state_format(runner):

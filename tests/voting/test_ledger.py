@@ -309,3 +309,16 @@ def test_the_timer_keeps_the_minimum_waiting_so_that_the_last_batch_is_never_sma
     assert last.final and last.size == 3 and ledger.pending(voting_campaign.id) == 0
     assert ledger.verify(voting_campaign.id).ok
     assert ledger.published_tallies(voting_campaign.id) == ledger.tallies(voting_campaign.id)
+
+
+def test_times_given_in_vietnam_time_are_stored_and_hashed_as_utc(voting_campaign, make_nominee, make_voter):
+    """SQLite keeps a datetime's wall time and drops its offset: a vote or a seal given in Vietnam time must be
+    turned into UTC first, or the batch would no longer match its hash once read back."""
+    opens = datetime.now(VIETNAM_TZ) - timedelta(hours=1)
+    cast(voting_campaign, make_voter(), make_nominee(), at=opens)
+    sealing.seal(voting_campaign.id, final=False, at=opens + timedelta(minutes=30))
+    db.session.commit()
+    db.session.expire_all()
+    report = ledger.verify(voting_campaign.id)
+    assert report.ok, report.problems
+    assert ledger.moment_text(ledger.batches(voting_campaign.id)[0].sealed_at) == ledger.moment_text(opens + timedelta(minutes=30))
