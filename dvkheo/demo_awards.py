@@ -151,8 +151,7 @@ def seed_award_stage(province: Unit, users: dict[str, User], today: date, eviden
     campaign.nominations_close_on = today - timedelta(days=60)
     review_and_shortlist(campaign, dossiers, AWARD_SCORES, secretary, "Đạt điểm cao, đề nghị Hội đồng bỏ phiếu.")
     _hold_public_vote(campaign, dossiers, secretary, today)
-    # Moving to the council seals the last votes as the final batch: its head is printed on the
-    # council's minutes and in the decision's annex.
+    # The final batch's head (sealed at the close) is printed on the council's minutes and in the decision's annex.
     campaign_workflow.apply(campaign, campaign_workflow.CampaignAction.START_COUNCIL_DECISION, secretary)
     db.session.flush()
 
@@ -207,6 +206,9 @@ def _hold_public_vote(campaign: Campaign, dossiers: list[Nomination], secretary:
             ledger.cast(campaign, voter, dossiers[index], VoteChannel.ONLINE, at=at + timedelta(minutes=7 * index))
         if number in (18, 36):
             sealing.seal(campaign.id, final=False, at=at + timedelta(hours=2))
+    # The timer sealed the rest just after the close, weeks before the council met.
+    _, closes = campaign.voting_window()
+    sealing.seal(campaign.id, final=True, at=closes + timedelta(minutes=2))
 
 
 def _hold_council_ballot(campaign, award_form, dossiers, secretary, voters, place: str, today: date) -> None:
