@@ -12,7 +12,10 @@ and `wrk`.
    gunicorn on loopback, then
    - floor: wrk POSTs to /_bench/insert (a bare single-row insert through Flask-SQLAlchemy);
    - votes: wrk POSTs real votes (session cookie, CSRF token, honeypot) to the vote route, each
-     request a different (voter, nominee) pair, for the same duration and connections;
+     request a different (voter, nominee) pair, for the same duration and connections, under the
+     production rate limits: wrk acts as the trusted proxy and forwards each citizen's own
+     address (with every vote from 127.0.0.1 and the limits lifted, the in-memory moving window
+     of that one address grows to every vote of the last minute and slows each round down);
    floor and votes alternate (`--rounds`, default 3), so that a burst of load from elsewhere on
    the machine falls on both. It prints requests per second of both and their ratio (goal: at
    least 0.8), over all rounds and round by round (with the median).
@@ -76,8 +79,9 @@ end
 function request()
   counter = counter + 1
   local line = lines[((counter - 1) % #lines) + 1]
-  local cookie, body, target = line:match("([^\t]+)\t([^\t]+)\t([^\t]+)")
-  return wrk.format("POST", target, {["Content-Type"] = "application/x-www-form-urlencoded", ["Cookie"] = "session=" .. cookie}, body)
+  local cookie, body, target, address = line:match("([^\t]+)\t([^\t]+)\t([^\t]+)\t([^\t]+)")
+  return wrk.format("POST", target, {["Content-Type"] = "application/x-www-form-urlencoded", ["Cookie"] = "session=" .. cookie,
+                                     ["X-Forwarded-For"] = address}, body)
 end
 """
 
@@ -173,7 +177,7 @@ def seed(app, voters: int) -> dict:
 
 
 def write_requests(app, campaign_id: int, nominees: list[int], voter_ids: list[int], path: Path) -> int:
-    """One line per vote request: cookie, form body, target; voters' 3 distinct nominees."""
+    """One line per vote request: cookie, form body, target, the citizen's address; voters' 3 distinct nominees."""
     import urllib.parse
 
     target = f"/binh-chon/dot/{campaign_id}/binh-chon"
@@ -188,7 +192,10 @@ def write_requests(app, campaign_id: int, nominees: list[int], voter_ids: list[i
                 cookie, token = per_voter[voter_id]
                 nominee = nominees[(number + slot) % len(nominees)]
                 body = urllib.parse.urlencode({"nomination_id": nominee, "csrf_token": token, "website": ""})
-                out.write(f"{cookie}\t{body}\t{target}\n")
+                # Each citizen from an address of their own (through the one trusted proxy), so that the
+                # production limits apply as they would: 120 votes a minute per address, 20 per voter.
+                address = f"10.{(number >> 16) & 255}.{(number >> 8) & 255}.{number & 255}"
+                out.write(f"{cookie}\t{body}\t{target}\t{address}\n")
                 lines += 1
     return lines
 
@@ -296,7 +303,14 @@ def main() -> int:
         script = Path(tmp) / "votes.lua"
         script.write_text(LUA)
         insert_script = _post_script(Path(tmp))
-        env = server_env(url, SECRET, DVKHEO_BENCH_ENDPOINTS="1")
+        # The production rate limits, not the harness's "off": wrk plays a proxy that forwards each
+        # citizen's own address (TRUSTED_PROXIES=1), as nginx does. The floor goes through the same server.
+        from config import Config
+
+        env = server_env(
+            url, SECRET, DVKHEO_BENCH_ENDPOINTS="1", TRUSTED_PROXIES="1",
+            VOTE_RATE_LIMIT_PER_IP=Config.VOTE_RATE_LIMIT_PER_IP, VOTE_RATE_LIMIT_PER_VOTER=Config.VOTE_RATE_LIMIT_PER_VOTER,
+        )
         lot_voters = args.voters * args.rounds
         for index, workers in enumerate(args.workers):
             # Voters of their own for each lot and round: every request is a new, valid vote.
