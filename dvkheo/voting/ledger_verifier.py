@@ -265,13 +265,39 @@ def anchor_problems(hashes: dict[int, str], heads) -> list[str]:
     return problems
 
 
+class _VietnameseParser(argparse.ArgumentParser):
+    """argparse's own words are English: the help headings and the errors are said in Vietnamese here."""
+
+    def format_help(self) -> str:
+        text = super().format_help()
+        for english, vietnamese in (("usage:", "Cách dùng:"), ("positional arguments:", "Tham số:"),
+                                    ("optional arguments:", "Tùy chọn:"), ("options:", "Tùy chọn:")):
+            text = text.replace(english, vietnamese, 1)
+        return text
+
+    def format_usage(self) -> str:
+        return super().format_usage().replace("usage:", "Cách dùng:", 1)
+
+    def error(self, message: str):
+        self.print_usage(sys.stderr)
+        if "required" in message:
+            message = "thiếu tên tệp sổ cái (.json)."
+        elif "expected one argument" in message:
+            message = "tùy chọn " + message.split(":")[0].split()[-1].split("/")[-1] + " cần một giá trị."
+        elif "unrecognized arguments" in message:
+            message = "không hiểu các tham số: " + message.split(":", 1)[1].strip()
+        self.exit(2, f"Lỗi: {message}\n")
+
+
 def main(argv=None, out=None) -> int:
     out = out or sys.stdout
-    parser = argparse.ArgumentParser(
-        prog="kiem_tra_so_cai.py",
+    parser = _VietnameseParser(
+        prog="kiem_tra_so_cai.py", add_help=False,
+        usage="python3 kiem_tra_so_cai.py TỆP.json [--head SỐ_LÔ:MÃ_BĂM] [--receipt MÃ_BIÊN_NHẬN]",
         description="Kiểm tra sổ cái bình chọn Dân vận khéo: tính lại mã băm từng lô, đầu chuỗi và kết quả.",
     )
-    parser.add_argument("file", help="tệp sổ cái (.json) tải từ trang Sổ cái bình chọn")
+    parser.add_argument("-h", "--help", action="help", help="in hướng dẫn này rồi thoát")
+    parser.add_argument("file", metavar="TỆP.json", help="tệp sổ cái (.json) tải từ trang Sổ cái bình chọn")
     parser.add_argument("--head", action="append", default=[], metavar="SỐ_LÔ:MÃ_BĂM",
                         help="đầu chuỗi in trên biên bản, phụ lục quyết định hoặc đã lưu trước đây (có thể lặp lại)")
     parser.add_argument("--receipt", action="append", default=[], metavar="MÃ_BIÊN_NHẬN",

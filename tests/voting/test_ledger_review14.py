@@ -205,3 +205,20 @@ def test_a_ledger_file_already_downloaded_is_revalidated_with_304(client, voting
     db.session.commit()
     changed = client.get(url, headers={"If-None-Match": first.headers["ETag"]})
     assert changed.status_code == 200 and changed.headers["ETag"] != first.headers["ETag"]
+
+
+def test_the_verifier_speaks_vietnamese_when_called_wrongly(capsys):
+    import pytest
+
+    from dvkheo.voting import ledger_verifier
+
+    with pytest.raises(SystemExit) as missing:
+        ledger_verifier.main([])
+    assert missing.value.code == 2 and "Lỗi: thiếu tên tệp sổ cái (.json)." in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        ledger_verifier.main(["so-cai.json", "--head"])
+    assert "Lỗi: tùy chọn --head cần một giá trị." in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        ledger_verifier.main(["--help"])
+    shown = capsys.readouterr().out
+    assert shown.startswith("Cách dùng: python3 kiem_tra_so_cai.py") and "Tùy chọn:" in shown and "usage" not in shown
