@@ -338,7 +338,8 @@ def main(argv=None, out=None) -> int:
         if found is None:
             print(f"Biên nhận {code}: không có trong các lô đã niêm phong.", file=out)
         elif found[0] == "cast":
-            print(f"Biên nhận {code}: phiếu bình chọn nằm trong lô số {found[1]}.", file=out)
+            print(f"Biên nhận {code}: phiếu bình chọn nằm trong lô số {found[1]} (nếu bạn đã rút lại phiếu này, "
+                  "mã xác nhận rút phiếu cho biết lô của việc rút; sổ cái không nối hai mã với nhau).", file=out)
         else:
             print(f"Biên nhận {code}: việc rút phiếu nằm trong lô số {found[1]}.", file=out)
     if result.ok:

@@ -87,7 +87,7 @@ def test_a_receipt_typed_without_its_dashes_is_found_on_the_page_and_by_the_veri
     document = json.loads(json.dumps(publication.ledger_document(voting_campaign)))
     exit_code, output = _run_verifier(document, tmp_path, "--receipt", bare.lower(), "--receipt", "BC-AAAA-BBBB-CCCC")
     assert exit_code == 0
-    assert f"Biên nhận {code}: phiếu bình chọn nằm trong lô số 1." in output
+    assert f"Biên nhận {code}: phiếu bình chọn nằm trong lô số 1 (" in output
     assert "Biên nhận BC-AAAA-BBBB-CCCC: không có trong các lô đã niêm phong." in output
 
 

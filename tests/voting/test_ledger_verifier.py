@@ -102,8 +102,8 @@ def test_downloaded_verifier_checks_the_downloaded_ledger_in_a_fresh_venv(client
         "--receipt", closed.withdrawn.withdrawal_receipt, "--head", head_option(closed.heads[1]),
     )
     assert code == 0, output + errors
-    assert f"Biên nhận {counted.receipt_code}: phiếu bình chọn nằm trong lô số 2." in output
-    assert f"Biên nhận {late.receipt_code}: phiếu bình chọn nằm trong lô số 5." in output
+    assert f"Biên nhận {counted.receipt_code}: phiếu bình chọn nằm trong lô số 2 (" in output
+    assert f"Biên nhận {late.receipt_code}: phiếu bình chọn nằm trong lô số 5 (" in output
     assert f"Biên nhận {closed.withdrawn.withdrawal_receipt}: việc rút phiếu nằm trong lô số 2." in output
     assert "Số mốc đầu chuỗi đối chiếu: 1" in output
     # The receipt's batch, never its nominee.
