@@ -1,0 +1,76 @@
+"""Issuing an award decision recognises its models; revoking the award withdraws the recognition."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from dvkheo.awards.models import NominationForward
+from dvkheo.certificates.models import Certificate
+from dvkheo.core.audit import history
+from dvkheo.extensions import db
+from dvkheo.registry.models import ModelStatus, RecognitionLevel, RegisteredModel, SummaryState
+
+from .conftest import issue_award, model_of, revoke_award
+
+
+def test_issuing_registers_each_awarded_model_with_public_fields_only(client, recognised):
+    result, decision = recognised
+    individual, collective = result.passed  # the first passed one is the individual
+    model = model_of(collective)
+
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(RegisteredModel)) == 2
+    assert (model.title, model.nominee_name, model.kind.value) == (collective.title, collective.nominee_name, "collective")
+    assert (model.unit_id, model.province_id, model.commune_id) == (collective.unit_id, result.campaign.organising_unit_id, collective.unit_id)
+    assert (model.field_id, model.locality) == (collective.field_id, collective.locality)
+    assert (model.first_year, model.last_year, model.highest_level) == (2026, 2026, RecognitionLevel.PROVINCE)
+    assert model.is_recognised and model.status is ModelStatus.MAINTAINED and model.recognised_at is not None
+    # The report's texts are internal until the unit writes a summary and the committee approves it.
+    assert (model.public_summary, model.summary_state) == ("", SummaryState.NONE)
+    [recognition] = model.recognitions
+    line = next(line for line in decision.awardees if line.nomination_id == collective.id)
+    certificate = db.session.scalar(sa.select(Certificate).where(Certificate.awardee_id == line.id))
+    assert (recognition.awardee_id, recognition.decision_id, recognition.certificate_id) == (line.id, decision.id, certificate.id)
+    assert (recognition.decision_number, recognition.decided_on.isoformat(), recognition.award_form_name) == (
+        decision.number_label, "2026-11-20", result.award_form.name,
+    )
+    assert [e.action for e in history("registered_model", model.id)] == ["create", "recognise"]
+
+    page = client.get(f"/mo-hinh/{model.id}").get_data(as_text=True)
+    assert collective.title in page and f"/verify/{certificate.serial}" in page
+    assert collective.method not in page and collective.results not in page
+
+
+def test_a_forwarded_nomination_awarded_above_is_the_same_model(make_council_result, recognised):
+    result, decision = recognised
+    origin = result.passed[1]
+    above = make_council_result(passed=1)
+    copy = above.passed[0]
+    db.session.add(NominationForward(source=origin, target=copy, history={}))
+    db.session.commit()
+
+    issue_award(above)
+
+    model = model_of(origin)
+    assert model_of(copy).id == model.id
+    assert model.unit_id == origin.unit_id  # the unit that built it, not the committee that forwarded it
+    assert len(model.live_recognitions) == 2
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(RegisteredModel)) == 2
+
+
+def test_revoking_the_only_award_takes_the_model_off_the_registry(client, recognised):
+    result, decision = recognised
+    individual, collective = result.passed
+    line = next(line for line in decision.awardees if line.nomination_id == collective.id)
+    model = model_of(collective)
+    kept = model_of(individual)
+
+    revoke_award(result, decision, line)
+
+    db.session.refresh(model)
+    assert not model.is_recognised and model.recognitions[0].revoked_at is not None
+    assert [e.action for e in history("registered_model", model.id)][-2:] == ["revoke_recognition", "unrecognise"]
+    listing = client.get("/mo-hinh").get_data(as_text=True)
+    assert collective.title not in listing and individual.title in listing
+    gone = client.get(f"/mo-hinh/{model.id}")
+    assert gone.status_code == 410 and "không còn được công nhận" in gone.get_data(as_text=True)
+    assert client.get(f"/mo-hinh/{kept.id}").status_code == 200
+    assert f"/mo-hinh/{model.id}" not in client.get("/mo-hinh/moi.atom").get_data(as_text=True)
