@@ -10,6 +10,7 @@ from datetime import timezone
 
 from flask import Blueprint, abort, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+import sqlalchemy.orm as so
 
 from dvkheo import access
 from dvkheo.campaigns.models import NomineeKind
@@ -179,7 +180,8 @@ def summaries():
         query = access.editable_models(current_user)
         waiting = SummaryState.RETURNED
     page = paginate(
-        query.order_by((RegisteredModel.summary_state == waiting).desc(), RegisteredModel.id.desc()),
+        query.options(so.joinedload(RegisteredModel.unit))
+        .order_by((RegisteredModel.summary_state == waiting).desc(), RegisteredModel.id.desc()),
         per_page=queries.PAGE_SIZE,
     )
     return render_template("registry/summaries.html", page=page, waiting=waiting)

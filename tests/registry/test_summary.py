@@ -109,3 +109,16 @@ def test_who_may_write_and_who_may_approve(client, auth, login_as, make_unit, ma
     page = client.get(f"/mo-hinh/{model.id}/tom-tat")
     assert page.status_code == 200 and "Lưu bản nháp" in page.get_data(as_text=True)
     assert post(client, model, "edit", text="").status_code == 422
+
+
+def test_waiting_summaries_are_on_the_committee_todo_page(client, auth, make_user, model):
+    result, model = model
+    owner = make_user(Role.UNIT_SUBMITTER, model.unit)
+    workflow.apply(model, workflow.A.EDIT, owner, text=FIRST)
+    workflow.apply(model, workflow.A.SUBMIT, owner)
+    db.session.commit()
+
+    auth.login(result.chair)
+    page = client.get("/").get_data(as_text=True)
+    assert "Tóm tắt mô hình chờ duyệt" in page and f"/mo-hinh/{model.id}/tom-tat" in page
+    assert client.get("/mo-hinh?q=hien+dat").get_data(as_text=True).count(model.title) == 0  # not public yet
