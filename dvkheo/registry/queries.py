@@ -128,7 +128,7 @@ def load_model(model_id: int) -> RegisteredModel | None:
         RegisteredModel, model_id,
         options=[
             so.joinedload(RegisteredModel.unit), so.joinedload(RegisteredModel.field),
-            so.selectinload(RegisteredModel.recognitions).joinedload(Recognition.certificate),
+            so.selectinload(RegisteredModel.recognitions),
         ],
     )
 
@@ -171,3 +171,17 @@ def photos(model: RegisteredModel) -> list:
             seen.add(attachment.sha256)
             unique.append(attachment)
     return unique
+
+
+def valid_certificates(recognitions: list[Recognition]) -> dict[int, "Certificate"]:  # noqa: F821
+    """The certificate now valid for each recognition's decision line (a reissued one after a loss), by
+    recognition id, in one query."""
+    from dvkheo.certificates.models import Certificate, CertificateStatus
+
+    by_line = {r.awardee_id: r.id for r in recognitions if r.awardee_id is not None}
+    if not by_line:
+        return {}
+    rows = db.session.scalars(
+        sa.select(Certificate).where(Certificate.awardee_id.in_(by_line), Certificate.status == CertificateStatus.VALID)
+    )
+    return {by_line[c.awardee_id]: c for c in rows}

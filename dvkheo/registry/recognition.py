@@ -86,7 +86,7 @@ def _recognise(line: DecisionAwardee, decision: Decision, actor) -> None:
         decision_id=decision.id,
         certificate_id=_certificate_id(line.id),
         award_form_name=line.award_form.name,
-        issuing_body=decision.issuing_body or "",
+        issuing_body=(decision.issuer_in_text or decision.issuing_body or "")[:255],
         decision_number=decision.number_label,
         decided_on=decision.decided_on,
         year=decision.decided_on.year if decision.decided_on else decision.year,

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from datetime import timezone
 
+import sqlalchemy.orm as so
 from flask import Blueprint, abort, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-import sqlalchemy.orm as so
 
 from dvkheo import access
 from dvkheo.campaigns.models import NomineeKind
@@ -76,6 +76,7 @@ def model(model_id: int):
         "registry/model.html",
         model=model,
         recognitions=queries.forwarded_from(model),
+        certificates=queries.valid_certificates(model.live_recognitions),
         photos=photos,
         small=SIZES["small"],
         og_url=absolute(url_for("registry.model", model_id=model.id)),

@@ -121,3 +121,27 @@ def test_feed_is_atom_with_absolute_links(app, client, recognised):
     for entry in entries:
         assert entry.find(f"{ATOM}link").get("href").startswith(f"{base}/mo-hinh/")
         assert entry.find(f"{ATOM}id").text == entry.find(f"{ATOM}link").get("href")
+
+
+def test_photos_are_the_public_evidence_images_resized(app, client, make_council_result):
+    from tests.conftest import PNG_BYTES, add_stored_attachment
+
+    result = make_council_result(passed=2)
+    shown, other = result.passed
+    photo = add_stored_attachment(app, shown, "Ảnh con đường.png", PNG_BYTES)
+    minutes = add_stored_attachment(app, shown, "Biên bản họp dân.png", PNG_BYTES + b"\0", purpose="review_minutes")
+    elsewhere = add_stored_attachment(app, other, "Ảnh khác.png", PNG_BYTES + b"\0\0")
+    db.session.commit()
+    issue_award(result)
+    model = model_of(shown)
+    base = app.config["PUBLIC_BASE_URL"].rstrip("/")
+
+    page = client.get(f"/mo-hinh/{model.id}").get_data(as_text=True)
+    assert f"/mo-hinh/{model.id}/anh/{photo.id}/small.jpg" in page
+    assert f'<meta property="og:image" content="{base}/mo-hinh/{model.id}/anh/{photo.id}/medium.jpg">' in page
+    response = client.get(f"/mo-hinh/{model.id}/anh/{photo.id}/small.jpg")
+    assert response.status_code == 200 and response.mimetype == "image/jpeg"
+    # Never the minutes, never another model's photo through this model's address.
+    assert client.get(f"/mo-hinh/{model.id}/anh/{minutes.id}/small.jpg").status_code == 404
+    assert client.get(f"/mo-hinh/{model.id}/anh/{elsewhere.id}/small.jpg").status_code == 404
+    assert client.get(f"/mo-hinh/{model.id}/anh/{photo.id}/original.jpg").status_code == 404

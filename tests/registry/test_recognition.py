@@ -74,3 +74,25 @@ def test_revoking_the_only_award_takes_the_model_off_the_registry(client, recogn
     assert gone.status_code == 410 and "không còn được công nhận" in gone.get_data(as_text=True)
     assert client.get(f"/mo-hinh/{kept.id}").status_code == 200
     assert f"/mo-hinh/{model.id}" not in client.get("/mo-hinh/moi.atom").get_data(as_text=True)
+
+
+def test_a_lost_certificate_revoked_and_reissued_keeps_the_model_and_links_the_new_one(client, recognised):
+    from dvkheo.awards import revocation
+    from dvkheo.awards import workflow as decision_workflow
+    from dvkheo.core.timeutil import today_in_vietnam
+
+    result, decision = recognised
+    collective = result.passed[1]
+    line = next(line for line in decision.awardees if line.nomination_id == collective.id)
+    old = db.session.scalar(sa.select(Certificate).where(Certificate.awardee_id == line.id))
+    draft = revocation.draft_revocation(decision, [(line.id, "certificate", old.id)], "Giấy khen bị hư hỏng do ngập lụt.", result.secretary)
+    db.session.commit()
+    decision_workflow.apply(draft, decision_workflow.DecisionAction.APPROVE, result.chair)
+    decision_workflow.apply(draft, decision_workflow.DecisionAction.ISSUE, result.chair, decided_on=today_in_vietnam())
+    new = revocation.reissue_certificate(line, result.secretary)
+    db.session.commit()
+
+    model = model_of(collective)
+    assert model.is_recognised and model.recognitions[0].revoked_at is None
+    page = client.get(f"/mo-hinh/{model.id}").get_data(as_text=True)
+    assert f"/verify/{new.serial}" in page and f"/verify/{old.serial}" not in page
