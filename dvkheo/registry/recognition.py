@@ -104,6 +104,15 @@ def _correct(line: DecisionAwardee, actor) -> None:
     recognition.awardee_id = line.id
     recognition.award_form_name = line.award_form.name
     recognition.certificate_id = _certificate_id(line.id)
+    model = recognition.model
+    if line.recipient_name and line.recipient_name != model.nominee_name:
+        # The decision corrected the name it awards: the registry names the model as the decision now does.
+        audit.record(
+            "registered_model", model.id, "correct", actor,
+            details={"nominee_name": [model.nominee_name, line.recipient_name], "decision_id": line.decision_id},
+        )
+        model.nominee_name = line.recipient_name
+        model.refresh_search_text()
 
 
 def _withdraw(decision: Decision, actor) -> None:

@@ -1,11 +1,17 @@
 """Issuing an award decision recognises its models; revoking the award withdraws the recognition."""
 from __future__ import annotations
 
+from datetime import date
+
 import sqlalchemy as sa
 
+from dvkheo.awards import decisions as ops
+from dvkheo.awards import revocation
+from dvkheo.awards import workflow as decision_workflow
 from dvkheo.awards.models import NominationForward
 from dvkheo.certificates.models import Certificate
 from dvkheo.core.audit import history
+from dvkheo.core.timeutil import today_in_vietnam
 from dvkheo.extensions import db
 from dvkheo.registry.models import ModelStatus, RecognitionLevel, RegisteredModel, SummaryState
 
@@ -77,10 +83,6 @@ def test_revoking_the_only_award_takes_the_model_off_the_registry(client, recogn
 
 
 def test_a_lost_certificate_revoked_and_reissued_keeps_the_model_and_links_the_new_one(client, recognised):
-    from dvkheo.awards import revocation
-    from dvkheo.awards import workflow as decision_workflow
-    from dvkheo.core.timeutil import today_in_vietnam
-
     result, decision = recognised
     collective = result.passed[1]
     line = next(line for line in decision.awardees if line.nomination_id == collective.id)
@@ -96,3 +98,35 @@ def test_a_lost_certificate_revoked_and_reissued_keeps_the_model_and_links_the_n
     assert model.is_recognised and model.recognitions[0].revoked_at is None
     page = client.get(f"/mo-hinh/{model.id}").get_data(as_text=True)
     assert f"/verify/{new.serial}" in page and f"/verify/{old.serial}" not in page
+
+
+def test_an_amendment_corrects_the_named_recipient_and_recognises_an_added_one(client, make_council_result):
+    result = make_council_result(passed=2)
+    corrected, added = result.passed
+    original = issue_award(result, [corrected])
+    amendment = ops.draft_amendment(original, result.secretary)
+    db.session.commit()
+    [copy] = amendment.awardees
+    ops.update_draft(
+        amendment,
+        ops.DraftInput(
+            lines=[ops.LineInput(copy.id, "Ban Công tác Mặt trận thôn Phú Lộc Mới", copy.recipient_detail, copy.reason)],
+            add_nomination_ids=[added.id],
+        ),
+        result.secretary,
+    )
+    db.session.commit()
+    decision_workflow.apply(amendment, decision_workflow.DecisionAction.APPROVE, result.chair)
+    decision_workflow.apply(amendment, decision_workflow.DecisionAction.ISSUE, result.chair, decided_on=date(2026, 11, 21))
+    db.session.commit()
+
+    model = model_of(corrected)
+    [recognition] = model.recognitions
+    line = next(line for line in amendment.awardees if line.nomination_id == corrected.id)
+    certificate = db.session.scalar(sa.select(Certificate).where(Certificate.awardee_id == line.id))
+    assert (recognition.awardee_id, recognition.decision_number) == (line.id, original.number_label)
+    assert model.nominee_name == "Ban Công tác Mặt trận thôn Phú Lộc Mới"
+    assert f"/verify/{certificate.serial}" in client.get(f"/mo-hinh/{model.id}").get_data(as_text=True)
+    assert "Phú Lộc Mới" in client.get("/mo-hinh?q=phu+loc+moi").get_data(as_text=True)
+    added_model = model_of(added)
+    assert added_model.is_recognised and added_model.recognitions[0].decision_number == amendment.number_label
