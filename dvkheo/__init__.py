@@ -156,6 +156,7 @@ def _register_blueprints(app: Flask) -> None:
     from dvkheo.documents.views import bp as documents_bp
     from dvkheo.nominations.views import bp as nominations_bp
     from dvkheo.privacy.views import bp as privacy_bp
+    from dvkheo.registry.views import bp as registry_bp
     from dvkheo.review.views import bp as review_bp
     from dvkheo.units.views import bp as units_bp
     from dvkheo.voting.views import bp as voting_bp
@@ -174,6 +175,7 @@ def _register_blueprints(app: Flask) -> None:
     # Public verification lives at /verify/<serial> (printed in every QR code), so no prefix.
     app.register_blueprint(certificates_bp)
     app.register_blueprint(privacy_bp)
+    app.register_blueprint(registry_bp)
     if app.config.get("BENCH_ENDPOINTS"):
         from dvkheo.core.bench_views import bp as bench_bp
 

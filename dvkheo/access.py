@@ -433,6 +433,60 @@ def can_manage_recovery(user: User | None, certificate) -> bool:
     return is_campaign_secretary(user, certificate.decision.campaign)
 
 
+def can_edit_model_summary(user: User | None, model) -> bool:
+    """Writing and submitting a registered model's public summary: the staff of the unit that owns it."""
+    return (
+        _authenticated(user)
+        and user.role is Role.UNIT_SUBMITTER
+        and user.unit_id is not None
+        and user.unit_id == model.unit_id
+    )
+
+
+def model_committee_unit_ids(model) -> set[int]:
+    """The organising units of the committees whose standing awards recognise `model`."""
+    return {
+        recognition.decision.campaign.organising_unit_id
+        for recognition in model.recognitions
+        if recognition.revoked_at is None and recognition.decision is not None
+    }
+
+
+def can_review_model_summary(user: User | None, model) -> bool:
+    """Approving or returning a model's public summary: the secretary or chair of a committee that awarded it."""
+    return (
+        _authenticated(user)
+        and user.role in COMMITTEE_ROLES
+        and user.unit_id is not None
+        and user.unit_id in model_committee_unit_ids(model)
+    )
+
+
+def reviewable_models(user: User) -> sa.Select:
+    """The registered models whose summary `user`'s committee may approve (see `can_review_model_summary`)."""
+    from dvkheo.awards.models import Decision
+    from dvkheo.registry.models import Recognition, RegisteredModel
+
+    if not _authenticated(user) or user.role not in COMMITTEE_ROLES or user.unit_id is None:
+        return sa.select(RegisteredModel).where(sa.false())
+    awarded = (
+        sa.select(Recognition.model_id)
+        .join(Decision, Recognition.decision_id == Decision.id)
+        .join(Campaign, Decision.campaign_id == Campaign.id)
+        .where(Recognition.revoked_at.is_(None), Campaign.organising_unit_id == user.unit_id)
+    )
+    return sa.select(RegisteredModel).where(RegisteredModel.id.in_(awarded))
+
+
+def editable_models(user: User) -> sa.Select:
+    """The registered models whose summary `user` may write (see `can_edit_model_summary`)."""
+    from dvkheo.registry.models import RegisteredModel
+
+    if not _authenticated(user) or user.role is not Role.UNIT_SUBMITTER or user.unit_id is None:
+        return sa.select(RegisteredModel).where(sa.false())
+    return sa.select(RegisteredModel).where(RegisteredModel.unit_id == user.unit_id)
+
+
 # --- view helpers -----------------------------------------------------------------------
 
 

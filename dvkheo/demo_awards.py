@@ -14,7 +14,7 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 from flask import current_app
 
-from dvkheo.accounts.models import User
+from dvkheo.accounts.models import Role, User
 from dvkheo.campaigns import operations as campaign_ops
 from dvkheo.campaigns import workflow as campaign_workflow
 from dvkheo.campaigns.models import Campaign, CampaignStatus, ReferenceItem
@@ -180,7 +180,29 @@ def seed_award_stage(province: Unit, users: dict[str, User], today: date, eviden
         acknowledge_warnings=True,
     )
     db.session.flush()
+    _approve_a_public_summary(dossiers[0], users, chair)
     return len(dossiers)
+
+
+def _approve_a_public_summary(nomination: Nomination, users: dict[str, User], chair: User) -> None:
+    """The first awarded model's unit writes its public summary and the committee approves it, so the registry
+    shows one model with its summary (and the others without one yet)."""
+    from dvkheo.registry import workflow as summary_workflow
+    from dvkheo.registry.models import Recognition, RegisteredModel
+
+    model = db.session.scalar(
+        sa.select(RegisteredModel).join(Recognition).where(Recognition.nomination_id == nomination.id)
+    )
+    writer = next(
+        (user for user in users.values() if user.role is Role.UNIT_SUBMITTER and user.unit_id == model.unit_id), None
+    ) if model is not None else None
+    if writer is None:
+        return
+    text = " ".join(part for part in (nomination.method, nomination.results) if part).strip()
+    summary_workflow.apply(model, summary_workflow.A.EDIT, writer, text=text[:summary_workflow.MAX_SUMMARY])
+    summary_workflow.apply(model, summary_workflow.A.SUBMIT, writer)
+    summary_workflow.apply(model, summary_workflow.A.APPROVE, chair)
+    db.session.flush()
 
 
 def _hold_public_vote(campaign: Campaign, dossiers: list[Nomination], secretary: User, today: date) -> None:
@@ -307,4 +329,5 @@ def seed_commune_award_stage(province: Unit, users: dict[str, User], today: date
         acknowledge_warnings=True,
     )
     db.session.flush()
+    _approve_a_public_summary(dossiers[0], users, chair)
     return len(dossiers)

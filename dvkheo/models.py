@@ -15,3 +15,4 @@ from dvkheo.review.models import NominationHold, ReviewAssignment, Score  # noqa
 from dvkheo.units.models import Unit  # noqa: F401
 from dvkheo.voting.models import EmailCode, Objection, Vote, VoteBatch, VoteChain, Voter, VoterListEntry  # noqa: F401
 from dvkheo.privacy.models import DataRequest  # noqa: F401
+from dvkheo.registry.models import Recognition, RegisteredModel  # noqa: F401

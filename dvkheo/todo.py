@@ -433,15 +433,38 @@ def _admin_cards(user: User, today: date) -> list[TodoCard]:
     return cards
 
 
+# --- the registry of models: public summaries --------------------------------------------------------
+
+
+def _summaries_card(user: User) -> TodoCard:
+    """For a committee, the summaries its awarded models' units submitted; for a unit, those returned to it."""
+    from dvkheo.registry.models import RegisteredModel, SummaryState
+
+    if user.role is Role.UNIT_SUBMITTER:
+        scope, state = access.editable_models(user), SummaryState.RETURNED
+        title, empty, detail = "Tóm tắt mô hình bị trả lại", "Không có tóm tắt nào bị trả lại.", "Sửa theo yêu cầu rồi gửi duyệt lại"
+    else:
+        scope, state = access.reviewable_models(user), SummaryState.SUBMITTED
+        title, empty, detail = "Tóm tắt mô hình chờ duyệt", "Không có tóm tắt mô hình nào chờ duyệt.", "Duyệt để công khai hoặc trả lại"
+    ids = scope.with_only_columns(RegisteredModel.id).where(RegisteredModel.summary_state == state)
+    rows, count, _ = _rows(
+        sa.select(RegisteredModel.id, RegisteredModel.title).where(RegisteredModel.id.in_(ids)).order_by(RegisteredModel.id)
+    )
+    return TodoCard(
+        "summaries", title, count, empty, url_for("registry.summaries"),
+        [TodoItem(row.title, url_for("registry.summary", model_id=row.id), detail) for row in rows],
+    )
+
+
 def cards_for(user: User) -> list[TodoCard]:
     """The cards of `user`'s "Việc cần làm" page, most pressing first within each role."""
     today = today_in_vietnam()
     if user.role is Role.UNIT_SUBMITTER:
-        return _unit_cards(user, today) if user.unit_id is not None else []
+        return [*_unit_cards(user, today), _summaries_card(user)] if user.unit_id is not None else []
     if user.role is Role.SECRETARY:
-        return _secretary_cards(user, today)
+        return [*_secretary_cards(user, today), _summaries_card(user)]
     if user.role is Role.CHAIR:
-        return [*_chair_cards(user, today), _scoring_card(user, today), _votes_card(user, today)]
+        return [*_chair_cards(user, today), _summaries_card(user), _scoring_card(user, today), _votes_card(user, today)]
     if user.role is Role.REVIEWER:
         return [_scoring_card(user, today), _votes_card(user, today)]
     if user.role is Role.ADMIN:

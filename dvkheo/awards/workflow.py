@@ -20,6 +20,7 @@ from dvkheo.core.timeutil import format_date, today_in_vietnam, utcnow
 from dvkheo.extensions import db
 from dvkheo.nominations.states import AWARDED_STATES
 from dvkheo.nominations.states import NominationState as NS
+from dvkheo.registry import recognition
 
 
 class DecisionAction(str, enum.Enum):
@@ -227,7 +228,8 @@ BEFORE: dict[A, Callable[[Decision, User, dict], None]] = {
 }
 # Run after the new status is flushed.
 EFFECTS: dict[A, tuple[Callable[[Decision, User], None], ...]] = {
-    A.ISSUE: (decisions.issue_effects,),
+    # The registry of models reads what the decision's own effects did (certificates, revocations).
+    A.ISSUE: (decisions.issue_effects, recognition.on_issue),
 }
 
 

@@ -140,7 +140,7 @@ def test_progress_bar_fills_to_the_share_of_finalised_sheets(page: Page, seven_o
 # --- every role's main pages ------------------------------------------------------------------
 
 # Links not followed: files (PDF, spreadsheets, attachments), logging out, the development outbox.
-NOT_PAGES = re.compile(r"\.(pdf|xlsx|csv|png|jpe?g|svg)$|/pdf$|/download$|/attachments/|/anh/|/mau\.|/logout$|/thoat$|/dev/|/static/")
+NOT_PAGES = re.compile(r"\.(pdf|xlsx|csv|png|jpe?g|svg|atom)$|/pdf$|/download$|/attachments/|/anh/|/mau\.|/logout$|/thoat$|/dev/|/static/")
 PAGES_PER_ROLE = 45
 
 
@@ -212,8 +212,9 @@ def test_the_check_sees_what_the_csp_refuses(page: Page):
 # Each role: the email's local part (None: nobody logged in), the pages to start from, and the kinds of
 # page it must have reached (so that a change in the links cannot let the sweep pass by missing them).
 ROLES = {
-    "anonymous": (None, ["/", "/binh-chon/", "/verify", "/verify/{serial}", "/login"],
-                  {"/", "/binh-chon/", "/binh-chon/dot/N", "/binh-chon/ho-so/N", "/binh-chon/dot/N/ket-qua", "/verify", "/verify/N"}),
+    "anonymous": (None, ["/", "/binh-chon/", "/mo-hinh", "/verify", "/verify/{serial}", "/login"],
+                  {"/", "/binh-chon/", "/binh-chon/dot/N", "/binh-chon/ho-so/N", "/binh-chon/dot/N/ket-qua", "/mo-hinh", "/mo-hinh/N",
+                   "/verify", "/verify/N"}),
     "unit_submitter": ("coso", ["/", "/nominations/", "/binh-chon/ho-tro"],
                        {"/", "/nominations/", "/nominations/N", "/nominations/new", "/nominations/spreadsheet"}),
     "secretary": ("thuky", ["/", "/campaigns/", "/council/campaigns/{awarded}/ballots", "/campaigns/{review}",
@@ -222,7 +223,8 @@ ROLES = {
                    "/review/campaigns/N/progress", "/review/campaigns/N/ranking", "/council/campaigns/N/members",
                    "/council/campaigns/N/ballots", "/council/ballots/N", "/awards/decisions/N", "/certificates/decisions/N"}),
     "reviewer": ("hoidong1", ["/", "/review/queue"], {"/review/queue", "/review/assignments/N"}),
-    "chair": ("chutich", ["/", "/campaigns/", "/review/queue"], {"/campaigns/", "/review/campaigns/N/ranking", "/awards/decisions/N"}),
+    "chair": ("chutich", ["/", "/campaigns/", "/review/queue", "/mo-hinh/tom-tat"],
+              {"/campaigns/", "/review/campaigns/N/ranking", "/awards/decisions/N", "/mo-hinh/tom-tat", "/mo-hinh/N/tom-tat"}),
     "citizen": ("nguoidan", ["/", "/binh-chon/"], {"/binh-chon/dot/N"}),
     "admin": ("admin", ["/", "/admin/units/", "/admin/users", "/campaigns/reference-lists"], {"/admin/units/", "/admin/users", "/campaigns/reference-lists"}),
 }

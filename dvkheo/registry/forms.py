@@ -1,0 +1,19 @@
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import TextAreaField
+from wtforms.validators import Length
+
+from dvkheo.core.fields import PlainText
+from dvkheo.core.forms import TOO_LONG
+from dvkheo.registry.workflow import MAX_SUMMARY
+
+
+class SummaryForm(FlaskForm):
+    text = TextAreaField(
+        "Tóm tắt công khai", validators=[Length(max=MAX_SUMMARY, message=TOO_LONG), PlainText(multiline=True)]
+    )
+
+
+class ReturnForm(FlaskForm):
+    reason = TextAreaField("Lý do trả lại", validators=[Length(max=2000, message=TOO_LONG), PlainText(multiline=True)])

@@ -1,0 +1,188 @@
+"""The registry of models: public pages (no login) and the unit's and committee's work on a model's summary.
+
+Public: /mo-hinh (search, filters, pages), /mo-hinh/<id> (a model's page, 410 once it is no longer
+recognised), /mo-hinh/moi.atom (newly recognised models). Staff: /mo-hinh/<id>/tom-tat (write, submit,
+approve, return: `dvkheo.registry.workflow`), /mo-hinh/tom-tat (the summaries waiting for me).
+"""
+from __future__ import annotations
+
+from datetime import timezone
+
+import sqlalchemy.orm as so
+from flask import Blueprint, abort, current_app, flash, make_response, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from dvkheo import access
+from dvkheo.campaigns.models import NomineeKind
+from dvkheo.core.filestore import store
+from dvkheo.core.images import SIZES, ensure_thumbnail
+from dvkheo.core.rules import RuleRefused
+from dvkheo.core.timeutil import utcnow
+from dvkheo.core.urls import paginate
+from dvkheo.extensions import db
+from dvkheo.registry import queries, workflow
+from dvkheo.registry.forms import ReturnForm, SummaryForm
+from dvkheo.registry.models import ModelStatus, RecognitionLevel, RegisteredModel, SummaryState
+
+from dvkheo.voting.gallery_views import PHOTO_MAX_AGE
+
+bp = Blueprint("registry", __name__)
+
+
+@bp.app_template_filter("atom_time")
+def atom_time(value) -> str:
+    """RFC 3339 in UTC, as Atom wants ("2026-11-20T08:30:00Z"); none means now."""
+    value = value or utcnow()
+    if value.tzinfo is None:  # SQLite gives back the UTC wall time
+        value = value.replace(tzinfo=timezone.utc)
+    return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def absolute(path: str) -> str:
+    base = (current_app.config.get("PUBLIC_BASE_URL") or request.host_url).rstrip("/")
+    return f"{base}{path}"
+
+
+@bp.route("/mo-hinh")
+def index():
+    filters = queries.RegistryFilters.parse(request.args)
+    page = paginate(queries.list_query(filters), per_page=queries.PAGE_SIZE)
+    return render_template(
+        "registry/index.html",
+        page=page,
+        filters=filters,
+        filter_args=filters.as_args(),
+        choices=queries.filter_choices(filters),
+        kinds=list(NomineeKind),
+        levels=list(RecognitionLevel),
+        statuses=list(ModelStatus),
+    )
+
+
+@bp.route("/mo-hinh/<int:model_id>")
+def model(model_id: int):
+    model = queries.load_model(model_id)
+    if model is None:
+        abort(404)
+    if not model.is_recognised:
+        # Gone on purpose, said so (a search engine drops it): its awards were all revoked.
+        return render_template("registry/gone.html", model=model), 410
+    photos = [photo for photo in queries.photos(model) if ensure_thumbnail(photo.stored_name, "small") is not None]
+    og_image = (
+        absolute(url_for("registry.photo", model_id=model.id, attachment_id=photos[0].id, size="medium"))
+        if photos else absolute(url_for("static", filename="img/emblem.svg"))
+    )
+    return render_template(
+        "registry/model.html",
+        model=model,
+        recognitions=queries.forwarded_from(model),
+        certificates=queries.valid_certificates(model.live_recognitions),
+        photos=photos,
+        small=SIZES["small"],
+        og_url=absolute(url_for("registry.model", model_id=model.id)),
+        og_image=og_image,
+        can_edit=access.can_edit_model_summary(current_user, model),
+        can_review=access.can_review_model_summary(current_user, model),
+    )
+
+
+@bp.route("/mo-hinh/<int:model_id>/anh/<int:attachment_id>/<any(small, medium):size>.jpg")
+def photo(model_id: int, attachment_id: int, size: str):
+    """A resized JPEG of a recognised model's public photo (resized and cached as the gallery's are)."""
+    model = queries.load_model(model_id)
+    if model is None or not model.is_recognised:
+        abort(404)
+    attachment = next((p for p in queries.photos(model) if p.id == attachment_id), None)
+    key = ensure_thumbnail(attachment.stored_name, size) if attachment is not None else None
+    if key is None:
+        abort(404)
+    response = store().send(key, mimetype="image/jpeg", etag=f"{attachment.sha256[:32]}-{size}", max_age=PHOTO_MAX_AGE)
+    response.cache_control.public = True
+    return response
+
+
+@bp.route("/mo-hinh/moi.atom")
+def feed():
+    models = queries.newest()
+    body = render_template(
+        "registry/feed.atom",
+        models=models,
+        feed_url=absolute(url_for("registry.feed")),
+        home_url=absolute(url_for("registry.index")),
+        absolute=absolute,
+    )
+    response = make_response(body)
+    response.headers["Content-Type"] = "application/atom+xml; charset=utf-8"
+    return response
+
+
+# --- the public summary -------------------------------------------------------------------------
+
+
+def _load_for_summary(model_id: int) -> RegisteredModel:
+    model = queries.load_model(model_id)
+    if model is None:
+        abort(404)
+    if not (access.can_edit_model_summary(current_user, model) or access.can_review_model_summary(current_user, model)):
+        abort(404)  # another unit learns nothing
+    return model
+
+
+@bp.route("/mo-hinh/<int:model_id>/tom-tat", methods=["GET", "POST"])
+@login_required
+def summary(model_id: int):
+    model = _load_for_summary(model_id)
+    form = SummaryForm(prefix="s")
+    return_form = ReturnForm(prefix="r")
+    problems = []
+    if request.method == "GET":
+        form.text.data = model.summary_draft or model.public_summary
+    else:
+        action = request.form.get("action", "")
+        if action not in workflow.A._value2member_map_:
+            abort(400)
+        action = workflow.A(action)
+        valid = form.validate_on_submit() if action is workflow.A.EDIT else return_form.validate_on_submit() if action is workflow.A.RETURN else SummaryForm(prefix="x").validate_on_submit()
+        if valid:
+            try:
+                workflow.apply(
+                    model, action, current_user,
+                    reason=return_form.reason.data if action is workflow.A.RETURN else None,
+                    text=form.text.data,
+                )
+            except RuleRefused as refused:
+                db.session.rollback()
+                problems = [p.message for p in refused.problems]
+            else:
+                db.session.commit()
+                flash(action.done, "success")
+                return redirect(url_for("registry.summary", model_id=model.id))
+    return render_template(
+        "registry/summary.html",
+        model=model,
+        form=form,
+        return_form=return_form,
+        problems=problems,
+        actions=workflow.available_actions(model, current_user),
+        A=workflow.A,
+    ), (422 if problems else 200)
+
+
+@bp.route("/mo-hinh/tom-tat")
+@login_required
+def summaries():
+    """The models whose summary I write (my unit's) or approve (my committee's awards), waiting ones first."""
+    if access.is_admin(current_user) or current_user.role not in (*workflow.UNIT, *workflow.COMMITTEE):
+        abort(403)
+    if current_user.role in workflow.COMMITTEE:
+        query = access.reviewable_models(current_user)
+        waiting = SummaryState.SUBMITTED
+    else:
+        query = access.editable_models(current_user)
+        waiting = SummaryState.RETURNED
+    page = paginate(
+        query.options(so.joinedload(RegisteredModel.unit))
+        .order_by((RegisteredModel.summary_state == waiting).desc(), RegisteredModel.id.desc()),
+        per_page=queries.PAGE_SIZE,
+    )
+    return render_template("registry/summaries.html", page=page, waiting=waiting)

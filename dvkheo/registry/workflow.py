@@ -1,0 +1,129 @@
+"""The public summary of a model: one table of (state, action) -> new state, who may take it, what must hold.
+
+The owning unit's staff write a draft and submit it; the committee that issued an award of the model
+approves it (the draft becomes the public text) or returns it with a reason. A new draft never replaces
+the public text until it is approved. `apply()` is the only code that changes `summary_state`.
+"""
+from __future__ import annotations
+
+import enum
+from typing import Callable
+
+from dvkheo import access
+from dvkheo.accounts.models import Role, User
+from dvkheo.core import audit
+from dvkheo.core.rules import Problem, Transition, TransitionRefused
+from dvkheo.core.timeutil import utcnow
+from dvkheo.registry.models import RegisteredModel, SummaryState
+
+MAX_SUMMARY = 4000
+
+
+class SummaryAction(str, enum.Enum):
+    EDIT = "edit"
+    SUBMIT = "submit"
+    APPROVE = "approve"
+    RETURN = "return"
+
+    @property
+    def label(self) -> str:
+        return {
+            SummaryAction.EDIT: "Lưu bản nháp",
+            SummaryAction.SUBMIT: "Gửi duyệt",
+            SummaryAction.APPROVE: "Duyệt, công khai",
+            SummaryAction.RETURN: "Trả lại để sửa",
+        }[self]
+
+    @property
+    def done(self) -> str:
+        return {
+            SummaryAction.EDIT: "Đã lưu bản nháp tóm tắt.",
+            SummaryAction.SUBMIT: "Đã gửi tóm tắt để Hội đồng duyệt.",
+            SummaryAction.APPROVE: "Đã duyệt; tóm tắt được công khai.",
+            SummaryAction.RETURN: "Đã trả lại tóm tắt để đơn vị sửa.",
+        }[self]
+
+
+A = SummaryAction
+S = SummaryState
+Guard = Callable[[RegisteredModel, User, dict], list[Problem]]
+
+
+def _text_given(model: RegisteredModel, actor: User, options: dict) -> list[Problem]:
+    text = (options.get("text") or "").strip()
+    if not text:
+        return [Problem("text", "Vui lòng nhập nội dung tóm tắt.", "text")]
+    if len(text) > MAX_SUMMARY:
+        return [Problem("text", f"Tóm tắt không dài quá {MAX_SUMMARY} ký tự.", "text")]
+    return []
+
+
+def _draft_present(model: RegisteredModel, actor: User, options: dict) -> list[Problem]:
+    if not (model.summary_draft or "").strip():
+        return [Problem("text", "Bản nháp tóm tắt còn trống.")]
+    return []
+
+
+def _still_recognised(model: RegisteredModel, actor: User, options: dict) -> list[Problem]:
+    if not model.is_recognised:
+        return [Problem("recognised", "Mô hình không còn được công nhận.")]
+    return []
+
+
+UNIT = frozenset({Role.UNIT_SUBMITTER})
+COMMITTEE = frozenset({Role.SECRETARY, Role.CHAIR})
+_unit = access.can_edit_model_summary
+_committee = access.can_review_model_summary
+
+TRANSITIONS: dict[tuple[S, A], Transition] = {
+    **{(state, A.EDIT): Transition(S.DRAFT, UNIT, _unit, (_text_given,)) for state in (S.NONE, S.DRAFT, S.RETURNED, S.APPROVED)},
+    (S.DRAFT, A.SUBMIT): Transition(S.SUBMITTED, UNIT, _unit, (_draft_present, _still_recognised)),
+    (S.SUBMITTED, A.APPROVE): Transition(S.APPROVED, COMMITTEE, _committee, (_draft_present, _still_recognised)),
+    (S.SUBMITTED, A.RETURN): Transition(S.RETURNED, COMMITTEE, _committee, reason_required=True),
+}
+
+
+def _permitted(model: RegisteredModel, action: A, actor: User | None) -> Transition | None:
+    rule = TRANSITIONS.get((model.summary_state, action))
+    if rule is None or actor is None or getattr(actor, "role", None) not in rule.roles or not rule.permission(actor, model):
+        return None
+    return rule
+
+
+def available_actions(model: RegisteredModel, actor: User | None) -> list[A]:
+    return [action for action in A if _permitted(model, action, actor)]
+
+
+def apply(model: RegisteredModel, action: A, actor: User, reason: str | None = None, **options) -> S:
+    """Move the summary by `action` (EDIT takes `text`). Audits ("registered_model", id, "summary_<action>",
+    from, to, reason). Does not commit."""
+    action = A(action)
+    rule = TRANSITIONS.get((model.summary_state, action))
+    if rule is None:
+        raise TransitionRefused(
+            [Problem("transition", f"Không thể “{action.label.lower()}” khi tóm tắt đang ở trạng thái “{model.summary_state.label}”.")]
+        )
+    if _permitted(model, action, actor) is None:
+        raise TransitionRefused([Problem("permission", "Bạn không có quyền thực hiện thao tác này với tóm tắt của mô hình.")])
+    reason = (reason or "").strip() or None
+    if rule.reason_required and not reason:
+        raise TransitionRefused([Problem("reason", "Vui lòng ghi rõ lý do trả lại.", "reason")])
+    problems = [problem for guard in rule.guards for problem in guard(model, actor, options)]
+    if problems:
+        raise TransitionRefused(problems)
+    previous = model.summary_state
+    if action is A.EDIT:
+        model.summary_draft = options["text"].strip()
+    elif action is A.APPROVE:
+        model.public_summary = model.summary_draft
+        model.summary_approved_at = utcnow()
+        model.summary_return_reason = None
+        model.refresh_search_text()
+    elif action is A.RETURN:
+        model.summary_return_reason = reason
+    model.summary_state = rule.target
+    audit.record(
+        "registered_model", model.id, f"summary_{action.value}", actor,
+        from_state=previous.value, to_state=rule.target.value, reason=reason,
+    )
+    return rule.target
