@@ -145,3 +145,16 @@ def test_photos_are_the_public_evidence_images_resized(app, client, make_council
     assert client.get(f"/mo-hinh/{model.id}/anh/{minutes.id}/small.jpg").status_code == 404
     assert client.get(f"/mo-hinh/{model.id}/anh/{elsewhere.id}/small.jpg").status_code == 404
     assert client.get(f"/mo-hinh/{model.id}/anh/{photo.id}/original.jpg").status_code == 404
+
+
+def test_feed_escapes_titles_and_summaries(client, recognised):
+    """A "&" in a title or markup in an approved summary is text in the feed: it neither breaks the XML nor adds to it."""
+    result, _ = recognised
+    model = model_of(result.passed[0])
+    model.title = "Hội LHPN & Đoàn TN <cùng làm>"
+    model.public_summary = '<img src=x onerror=alert(1)></summary><link href="https://evil.example/"/> dân vận & "x"'
+    db.session.commit()
+    feed = ET.fromstring(client.get("/mo-hinh/moi.atom").data)
+    entry = next(e for e in feed.findall(f"{ATOM}entry") if e.find(f"{ATOM}title").text == model.title)
+    assert model.public_summary in entry.find(f"{ATOM}summary").text
+    assert all("evil.example" not in (link.get("href") or "") for link in feed.iter(f"{ATOM}link"))

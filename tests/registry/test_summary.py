@@ -122,3 +122,19 @@ def test_waiting_summaries_are_on_the_committee_todo_page(client, auth, make_use
     page = client.get("/").get_data(as_text=True)
     assert "Tóm tắt mô hình chờ duyệt" in page and f"/mo-hinh/{model.id}/tom-tat" in page
     assert client.get("/mo-hinh?q=hien+dat").get_data(as_text=True).count(model.title) == 0  # not public yet
+
+
+def test_the_committee_reads_a_draft_only_once_the_unit_sends_it(client, auth, login_as, model):
+    result, model = model
+    login_as(Role.UNIT_SUBMITTER, model.unit)
+    post(client, model, "edit", text=SECOND)
+    auth.logout()
+    auth.login(result.chair)
+    url = f"/mo-hinh/{model.id}/tom-tat"
+    assert SECOND not in client.get(url).get_data(as_text=True)  # still being written
+    auth.logout()
+    login_as(Role.UNIT_SUBMITTER, model.unit)
+    post(client, model, "submit")
+    auth.logout()
+    auth.login(result.chair)
+    assert SECOND in client.get(url).get_data(as_text=True)
