@@ -185,10 +185,7 @@ def ledger_head(decision: Decision) -> dict | None:
 
     if decision.kind is not DecisionKind.AWARD:
         return None
-    if decision.status is DecisionStatus.ISSUED:
-        head = checkpoint.printed(decision.ledger_head)
-    else:
-        head = checkpoint.printed(checkpoint.capture(decision.campaign))
+    head = checkpoint.head_to_print(decision.campaign, decision.ledger_head, frozen=decision.status is DecisionStatus.ISSUED)
     if head is None:
         return None
     return {

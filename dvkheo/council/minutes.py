@@ -82,10 +82,7 @@ def ledger_head_block(ballot: CouncilBallot) -> dict | None:
     Closed minutes print the head frozen at the close (`CouncilBallot.ledger_head`), never the ledger's now."""
     from dvkheo.voting import checkpoint
 
-    if ballot.status is BallotStatus.CLOSED:
-        head = checkpoint.printed(ballot.ledger_head)
-    else:
-        head = checkpoint.printed(checkpoint.capture(ballot.campaign))
+    head = checkpoint.head_to_print(ballot.campaign, ballot.ledger_head, frozen=ballot.status is BallotStatus.CLOSED)
     if head is None:
         return None
     return {

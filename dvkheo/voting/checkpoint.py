@@ -61,6 +61,12 @@ def printed(snapshot: dict | None) -> dict | None:
     }
 
 
+def head_to_print(campaign, stored: dict | None, *, frozen: bool) -> dict | None:
+    """What a document prints (see `printed`): the head stored when it was issued or closed (`frozen`), or for a
+    draft the ledger's head now."""
+    return printed(stored if frozen else capture(campaign))
+
+
 def stored_heads(campaign_id: int) -> list[tuple[str, int, str]]:
     """Every head a closed ballot's minutes or an issued decision printed: (document, batch number, hash).
     `flask votes verify` checks each is still in the ledger (two queries)."""

@@ -31,7 +31,7 @@ from dvkheo.voting import ledger_verifier
 from dvkheo.voting.ledger_verifier import (
     batch_hash, counts_digest, entries_commitment, entry_line, list_digest, receipt_digest,
 )
-from dvkheo.voting.models import GENESIS_HASH, Vote, VoteBatch, VoteChain, VoteChannel, Voter
+from dvkheo.voting.models import CAST_WAITING, GENESIS_HASH, WITHDRAWAL_WAITING, Vote, VoteBatch, VoteChain, VoteChannel, Voter
 
 RECEIPT_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud at a commune office
 
@@ -224,9 +224,9 @@ def chain_head(campaign_id: int) -> tuple[int, str]:
 
 def pending(campaign_id: int) -> int:
     """Casts and withdrawals recorded but not yet sealed in a batch (one query)."""
-    casts = sa.select(sa.func.count()).select_from(Vote).where(Vote.campaign_id == campaign_id, Vote.cast_batch.is_(None))
+    casts = sa.select(sa.func.count()).select_from(Vote).where(Vote.campaign_id == campaign_id, CAST_WAITING)
     withdrawals = sa.select(sa.func.count()).select_from(Vote).where(
-        Vote.campaign_id == campaign_id, Vote.withdrawn_at.is_not(None), Vote.withdrawal_batch.is_(None)
+        Vote.campaign_id == campaign_id, WITHDRAWAL_WAITING
     )
     return int(db.session.scalar(sa.select(casts.scalar_subquery() + withdrawals.scalar_subquery())) or 0)
 

@@ -141,6 +141,11 @@ class Vote(db.Model):
     )
 
 
+# What the sealer has not published yet (the partial indexes ix_votes_unsealed_* serve exactly these).
+CAST_WAITING = Vote.cast_batch.is_(None)
+WITHDRAWAL_WAITING = sa.and_(Vote.withdrawn_at.is_not(None), Vote.withdrawal_batch.is_(None))
+
+
 class VoteBatch(db.Model):
     """A sealed, published batch of votes and withdrawals ("lô phiếu"), chained to the one before.
 

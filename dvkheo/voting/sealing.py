@@ -32,7 +32,7 @@ from dvkheo.voting import ledger
 from dvkheo.voting.ledger_verifier import (
     batch_hash, counts_digest, entries_commitment, entry_line, list_digest, receipt_digest,
 )
-from dvkheo.voting.models import GENESIS_HASH, Vote, VoteBatch, VoteChain
+from dvkheo.voting.models import CAST_WAITING, GENESIS_HASH, WITHDRAWAL_WAITING, Vote, VoteBatch, VoteChain
 
 
 def _lock_chain(campaign_id: int) -> VoteChain:
@@ -61,10 +61,8 @@ def _plan_claim(campaign_id: int, *, keep: int, voters: int, minimum: int) -> tu
     people, not entries, keeps one voter who votes and withdraws over and over from making up a
     whole batch, whose counts would then prove their choice to a buyer."""
     rows = db.session.execute(
-        sa.select(Vote.id, Vote.voter_id, Vote.cast_batch.is_(None), Vote.withdrawn_at.is_not(None) & Vote.withdrawal_batch.is_(None))
-        .where(Vote.campaign_id == campaign_id, sa.or_(
-            Vote.cast_batch.is_(None), sa.and_(Vote.withdrawn_at.is_not(None), Vote.withdrawal_batch.is_(None))
-        ))
+        sa.select(Vote.id, Vote.voter_id, CAST_WAITING, WITHDRAWAL_WAITING)
+        .where(Vote.campaign_id == campaign_id, sa.or_(CAST_WAITING, WITHDRAWAL_WAITING))
     ).all()
     entries = sorted(
         [(vote_id, 0, voter_id) for vote_id, voter_id, cast_waits, _ in rows if cast_waits]
@@ -113,13 +111,12 @@ def seal(
     seq = chain.seq + 1
     claim = db.session.begin_nested()  # undone alone if the claim comes out too small
     casts = db.session.execute(
-        sa.update(Vote).where(Vote.campaign_id == campaign_id, Vote.cast_batch.is_(None), *cast_bound).values(cast_batch=seq)
+        sa.update(Vote).where(Vote.campaign_id == campaign_id, CAST_WAITING, *cast_bound).values(cast_batch=seq)
         .returning(Vote.receipt_code, Vote.nomination_id, Vote.cast_at).execution_options(synchronize_session=False)
     ).all()
     withdrawals = db.session.execute(
         sa.update(Vote).where(
-            Vote.campaign_id == campaign_id, Vote.withdrawn_at.is_not(None), Vote.withdrawal_batch.is_(None),
-            *withdrawal_bound,
+            Vote.campaign_id == campaign_id, WITHDRAWAL_WAITING, *withdrawal_bound,
         ).values(withdrawal_batch=seq)
         .returning(Vote.withdrawal_receipt, Vote.nomination_id, Vote.withdrawn_at).execution_options(synchronize_session=False)
     ).all()
@@ -203,7 +200,7 @@ def seal_job(campaign_id: int) -> None:
 
 
 def campaigns_with_pending() -> list[int]:
-    unsealed = sa.or_(Vote.cast_batch.is_(None), sa.and_(Vote.withdrawn_at.is_not(None), Vote.withdrawal_batch.is_(None)))
+    unsealed = sa.or_(CAST_WAITING, WITHDRAWAL_WAITING)
     return list(db.session.scalars(sa.select(Vote.campaign_id).where(unsealed).distinct().order_by(Vote.campaign_id)))
 
 
