@@ -33,11 +33,7 @@ from dvkheo.core.rules import RuleRefused
 from dvkheo.extensions import db, limiter
 from dvkheo.nominations.models import Nomination
 from dvkheo.voting import ledger, results, sealing
-from dvkheo.voting.ballot_forms import (
-    CastForm,
-    ReceiptLookupForm,
-    WithdrawForm,
-)
+from dvkheo.voting.ballot_forms import ReceiptLookupForm, WithdrawForm, read_cast
 from dvkheo.voting.models import Vote, VoteBatch, Voter
 from dvkheo.voting.session import current_voter, session_voter
 from dvkheo.voting.views import bp
@@ -138,12 +134,12 @@ def cast(campaign_id: int):
     voter_id, version = session_voter(campaign_id)
     if voter_id is None or version is None:
         return _ballot_page(_public_campaign(campaign_id), None, status=401, error=NOT_IDENTIFIED)
-    form = CastForm()
-    if not form.validate():
+    nomination_id, problem = read_cast(request.form)
+    if problem:
         campaign = _public_campaign(campaign_id)
-        return _refused(campaign, current_voter(campaign.id), _first_error(form), 422)
+        return _refused(campaign, current_voter(campaign.id), problem, 422)
     try:
-        receipt, title = ledger.cast_online(campaign_id, voter_id, form.nomination_number, session_version=version)
+        receipt, title = ledger.cast_online(campaign_id, voter_id, nomination_id, session_version=version)
         db.session.commit()
         sealing.note_votes(campaign_id)
     except RuleRefused as refused:

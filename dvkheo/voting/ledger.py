@@ -38,7 +38,10 @@ RECEIPT_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud
 
 def new_receipt_code() -> str:
     """A receipt code such as "BC-7KQ4-M9TZ-2HWX": 12 random symbols, about 60 bits."""
-    symbols = "".join(secrets.choice(RECEIPT_ALPHABET) for _ in range(12))
+    # One 64-bit draw cut into twelve 5-bit symbols (the alphabet has exactly 32): a tenth of the
+    # cost of twelve `secrets.choice` calls on the busiest route, with the same uniform spread.
+    bits = int.from_bytes(secrets.token_bytes(8), "big")
+    symbols = "".join(RECEIPT_ALPHABET[(bits >> (5 * i)) & 31] for i in range(12))
     return f"BC-{symbols[:4]}-{symbols[4:8]}-{symbols[8:]}"
 
 

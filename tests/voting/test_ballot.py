@@ -115,7 +115,8 @@ def test_filled_honeypot_is_422_and_records_nothing(client, voting_campaign, mak
     assert votes_in_db() == 0
 
 
-@pytest.mark.parametrize("nomination_id", ["", "abc", "999999"])
+# "²" is a digit to str.isdigit but not to int(); "99999999999" is past the database's integer key.
+@pytest.mark.parametrize("nomination_id", ["", "abc", "999999", "0", "-3", "²", "99999999999", "1e3"])
 def test_missing_or_unknown_nominee_is_422(client, voting_campaign, make_voter, as_voter, nomination_id):
     as_voter(make_voter())
     response = client.post(
@@ -124,6 +125,7 @@ def test_missing_or_unknown_nominee_is_422(client, voting_campaign, make_voter, 
     assert response.status_code == 422
     html = response.get_data(as_text=True)
     assert "Vui lòng chọn một mô hình, điển hình để bình chọn." in html or "không có trong danh sách bình chọn" in html
+    assert votes_in_db() == 0
 
 
 def test_nominee_of_another_campaign_is_422(client, voting_campaign, make_campaign, make_nominee, make_voter, as_voter):

@@ -322,3 +322,13 @@ def test_times_given_in_vietnam_time_are_stored_and_hashed_as_utc(voting_campaig
     report = ledger.verify(voting_campaign.id)
     assert report.ok, report.problems
     assert ledger.moment_text(ledger.batches(voting_campaign.id)[0].sealed_at) == ledger.moment_text(opens + timedelta(minutes=30))
+
+
+def test_receipt_codes_use_only_the_read_aloud_alphabet_and_every_symbol_of_it():
+    codes = [ledger.new_receipt_code() for _ in range(400)]
+    symbols = "".join(code[3:].replace("-", "") for code in codes)
+    assert all(len(code) == len("BC-XXXX-XXXX-XXXX") and code.startswith("BC-") for code in codes)
+    # 4,800 draws over 32 symbols: a symbol never drawn would mean part of the alphabet (and of the
+    # code's 60 bits) is lost; 0, O, 1 and I would be misread at the commune office.
+    assert set(symbols) == set(ledger.RECEIPT_ALPHABET)
+    assert len(set(codes)) == len(codes)
