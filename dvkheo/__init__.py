@@ -12,7 +12,7 @@ from markupsafe import Markup
 
 from config import BASE_DIR, CONFIGS, Config, ProductionConfig
 from dvkheo.core.urls import register_url_converters
-from dvkheo.extensions import babel, csrf, db, limiter, login_manager, migrate
+from dvkheo.extensions import babel, csrf, db, include_in_schema, limiter, login_manager, migrate
 
 
 def create_app(config_class: type[Config] | None = None, **overrides) -> Flask:
@@ -82,7 +82,7 @@ def _configure_logging(app: Flask) -> None:
 
 def _init_extensions(app: Flask) -> None:
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"), render_as_batch=True)
+    migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"), render_as_batch=True, include_object=include_in_schema)
     csrf.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"

@@ -31,3 +31,17 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+
+def include_in_schema(obj, name, type_, reflected, compare_to) -> bool:
+    """Alembic's filter: an index built only on PostgreSQL (`ddl_if(dialect="postgresql")`, e.g. the
+    registry's trigram index) is no difference on SQLite, where it does not exist on purpose."""
+    if type_ == "index" and not reflected and obj is not None:
+        only_on = getattr(getattr(obj, "_ddl_if", None), "dialect", None)
+        if only_on and _dialect_name() not in (only_on if isinstance(only_on, (list, tuple, set)) else (only_on,)):
+            return False
+    return True
+
+
+def _dialect_name() -> str:
+    return db.engine.dialect.name

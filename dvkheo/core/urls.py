@@ -16,7 +16,9 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from flask import Flask, abort, current_app, request
-from flask_sqlalchemy.pagination import Pagination
+from flask_sqlalchemy.pagination import Pagination, SelectPagination
+from sqlalchemy import func, literal
+from sqlalchemy import select as sa_select
 from werkzeug.routing import IntegerConverter
 
 INT_MAX = 2**31 - 1  # PostgreSQL INTEGER, the type of every id column
@@ -86,13 +88,72 @@ def page_number(name: str = "page") -> int:
     return max(1, INT_MAX if len(digits) > len(str(INT_MAX)) else min(int(digits), INT_MAX))
 
 
-def paginate(query, per_page: int | None = None) -> Pagination:
+def paginate(query, per_page: int | None = None, count_limit: int | None = None) -> Pagination:
     """`db.paginate` of `query` at `?page=`, the last page when the number is past it (one extra
-    count and select only then)."""
+    count and select only then).
+
+    With `count_limit`, at most that many rows are counted (and paged through): `page.capped` says
+    there are more. A word search matching half of 100,000 rows would otherwise read them all to
+    print a number nobody pages through.
+    """
     from dvkheo.extensions import db
 
     per_page = per_page or current_app.config["LIST_PAGE_SIZE"]
-    page = db.paginate(query, page=page_number(), per_page=per_page, max_per_page=per_page, error_out=False)
+
+    def one(number: int) -> Pagination:
+        if count_limit is None:
+            return db.paginate(query, page=number, per_page=per_page, max_per_page=per_page, error_out=False)
+        return CappedPagination(
+            page=min(number, -(-count_limit // per_page)), per_page=per_page, max_per_page=per_page, error_out=False,
+            count=True, select=query, session=db.session(), count_limit=count_limit,
+        )
+
+    page = one(page_number())
     if page.page > 1 and not page.items and page.pages:
-        page = db.paginate(query, page=page.pages, per_page=per_page, max_per_page=per_page, error_out=False)
+        page = one(page.pages)
     return page
+
+
+class CappedPagination(SelectPagination):
+    """A page of a select whose count stops at `count_limit` (`capped` when it reached it).
+
+    The count runs first: when the matches are many, the page is read by walking the select's order
+    (its index) rather than through the word index, which would fetch every match to sort them.
+    PostgreSQL cannot tell, as it cannot estimate how many rows a `LIKE '% word %'` matches.
+    """
+
+    def __init__(self, *, count_limit: int, **kwargs: Any) -> None:
+        self.count_limit = count_limit
+        self.capped = False
+        self._total: int | None = None
+        super().__init__(**kwargs)
+
+    def _query_items(self) -> list[Any]:
+        from sqlalchemy import text
+
+        total = self._query_count()
+        room = max(0, total - self._query_offset)
+        if not room:
+            return []
+        session = self._query_args["session"]
+        select = self._query_args["select"].limit(min(self.per_page, room)).offset(self._query_offset)
+        walk_the_order = self.capped and session.get_bind().dialect.name == "postgresql"
+        if walk_the_order:
+            session.execute(text("SET LOCAL enable_bitmapscan = off; SET LOCAL enable_seqscan = off"))
+        try:
+            return list(session.execute(select).unique().scalars())
+        finally:
+            if walk_the_order:
+                session.execute(text("SET LOCAL enable_bitmapscan = DEFAULT; SET LOCAL enable_seqscan = DEFAULT"))
+
+    def _query_count(self) -> int:
+        if self._total is not None:
+            return self._total
+        from sqlalchemy import orm
+
+        select = self._query_args["select"]
+        first = select.options(orm.lazyload("*")).order_by(None).with_only_columns(literal(1), maintain_column_froms=True).limit(self.count_limit + 1)
+        total = self._query_args["session"].execute(sa_select(func.count()).select_from(first.subquery())).scalar() or 0
+        self.capped = total > self.count_limit
+        self._total = min(total, self.count_limit)
+        return self._total

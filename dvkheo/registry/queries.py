@@ -17,6 +17,7 @@ from dvkheo.registry.models import ModelStatus, Recognition, RecognitionLevel, R
 from dvkheo.units.models import Unit
 
 PAGE_SIZE = 20
+SEARCH_COUNT_LIMIT = 1000  # a word search counts (and pages through) this many at most
 FEED_SIZE = 30
 YEAR_MIN, YEAR_MAX = 1990, 2100
 
@@ -67,13 +68,8 @@ def list_query(filters: RegistryFilters) -> sa.Select:
     """Recognised models matching the search and filters, most recently recognised first."""
     query = public_models().options(so.joinedload(RegisteredModel.unit), so.joinedload(RegisteredModel.field))
     if filters.q:
-        query = query.where(
-            search.matches(
-                filters.q,
-                RegisteredModel.search_text,
-                lambda pattern: RegisteredModel.unit_id.in_(sa.select(Unit.id).where(Unit.search_text.like(pattern))),
-            )
-        )
+        # The model's stored words include its places' names (`refresh_search_text`): one indexed column.
+        query = query.where(search.matches(filters.q, RegisteredModel.search_text))
     if filters.field_id is not None:
         query = query.where(RegisteredModel.field_id == filters.field_id)
     if filters.province_id is not None:
@@ -103,24 +99,35 @@ class Choices:
 
 
 def filter_choices(filters: RegistryFilters) -> Choices:
-    """What the filters offer: the fields, places and years of recognised models (four queries)."""
-    recognised = public_models()
+    """What the filters offer: the fields, the provinces with a recognised model, the communes with one in
+    the chosen province (none before a province is chosen: the country has thousands), and the years from
+    the first recognition to the last. Four queries, each answered from an index whatever the registry's size."""
     fields = db.session.scalars(
         sa.select(ReferenceItem).where(ReferenceItem.kind == ReferenceKind.FIELD, ReferenceItem.active.is_(True))
         .order_by(ReferenceItem.position, ReferenceItem.id)
     ).all()
-    province_ids = sa.select(RegisteredModel.province_id).where(RegisteredModel.is_recognised.is_(True))
-    provinces = db.session.scalars(sa.select(Unit).where(Unit.id.in_(province_ids)).order_by(Unit.name)).all()
-    commune_ids = sa.select(RegisteredModel.commune_id).where(RegisteredModel.is_recognised.is_(True))
-    if filters.province_id is not None:
-        commune_ids = commune_ids.where(RegisteredModel.province_id == filters.province_id)
-    communes = db.session.scalars(sa.select(Unit).where(Unit.id.in_(commune_ids)).order_by(Unit.name)).all()
-    years = db.session.scalars(
-        sa.select(Recognition.year).distinct()
-        .where(Recognition.revoked_at.is_(None), Recognition.model_id.in_(recognised.with_only_columns(RegisteredModel.id)))
-        .order_by(Recognition.year.desc())
+    provinces = db.session.scalars(
+        sa.select(Unit).where(
+            Unit.kind == "province",
+            sa.exists().where(RegisteredModel.province_id == Unit.id, RegisteredModel.is_recognised.is_(True)),
+        ).order_by(Unit.name)
     ).all()
-    return Choices(list(fields), list(provinces), list(communes), list(years))
+    communes: list[Unit] = []
+    if filters.province_id is not None:
+        communes = db.session.scalars(
+            sa.select(Unit).where(
+                Unit.id.in_(
+                    sa.select(RegisteredModel.commune_id).where(
+                        RegisteredModel.province_id == filters.province_id, RegisteredModel.is_recognised.is_(True)
+                    )
+                )
+            ).order_by(Unit.name)
+        ).all()
+    first, last = db.session.execute(
+        sa.select(sa.func.min(Recognition.year), sa.func.max(Recognition.year)).where(Recognition.revoked_at.is_(None))
+    ).one()
+    years = list(range(last, first - 1, -1)) if first is not None else []
+    return Choices(list(fields), list(provinces), list(communes), years)
 
 
 def load_model(model_id: int) -> RegisteredModel | None:

@@ -46,7 +46,10 @@ def absolute(path: str) -> str:
 @bp.route("/mo-hinh")
 def index():
     filters = queries.RegistryFilters.parse(request.args)
-    page = paginate(queries.list_query(filters), per_page=queries.PAGE_SIZE)
+    page = paginate(
+        queries.list_query(filters), per_page=queries.PAGE_SIZE,
+        count_limit=queries.SEARCH_COUNT_LIMIT if filters.q else None,
+    )
     return render_template(
         "registry/index.html",
         page=page,

@@ -349,6 +349,7 @@ def apply_rows(rows: list[UnitRow], db_parents: dict[str, str | None], *, actor:
     db.session.flush()  # one INSERT for all new units: their ids are needed for the paths
 
     depth = _depths([row.code for row in rows], _final_parents(rows, db_parents))
+    renamed: list[int] = []
     for row in sorted(rows, key=lambda r: depth[r.code]):
         unit = units[row.code]
         parent = units[row.parent_code] if row.parent_code else None
@@ -373,11 +374,17 @@ def apply_rows(rows: list[UnitRow], db_parents: dict[str, str | None], *, actor:
             rewrite_descendant_paths(old_path, unit.path, unit.depth - old_depth)
         if changes:
             unit.refresh_search_text()
+            if "name" in changes:
+                renamed.append(unit.id)
             result.updated += 1
             audit.record("unit", unit.id, "update", actor, details={"source": source, **changes})
         else:
             result.unchanged += 1
     db.session.flush()
+    if renamed:
+        from dvkheo.registry.models import refresh_place_names
+
+        refresh_place_names(renamed)
     return result
 
 

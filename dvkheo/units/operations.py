@@ -173,6 +173,10 @@ def update_unit(
         return changes
     unit.refresh_search_text()
     db.session.flush()
+    if "name" in changes:
+        from dvkheo.registry.models import refresh_place_names
+
+        refresh_place_names([unit.id])
     audit.record("unit", unit.id, "update", actor, details=changes)
     return changes
 

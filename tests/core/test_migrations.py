@@ -14,7 +14,7 @@ from alembic.migration import MigrationContext
 
 from config import TestingConfig
 from dvkheo import create_app
-from dvkheo.extensions import db, limiter
+from dvkheo.extensions import db, include_in_schema, limiter
 
 PG_DEFAULT_SERVER = "postgresql://postgres@127.0.0.1:5432/postgres"
 EXPECTED_TABLES = {table.name for table in db.metadata.sorted_tables}
@@ -50,7 +50,7 @@ def _table_names() -> set[str]:
 
 def _pending_diff() -> list:
     with db.engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        context = MigrationContext.configure(connection, opts={"compare_type": True, "include_object": include_in_schema})
         return compare_metadata(context, db.metadata)
 
 
