@@ -126,8 +126,8 @@ def import_confirm(batch_id: int):
         sheet, checked = importer.check(importer.upload_of(batch), batch.committee_unit)
         return _page(ImportForm(), sheet=sheet, checked=checked, batch=batch, issues=failed.issues)
     flash(
-        f"Đã nhập {checked.created + checked.attached} lần công nhận từ tệp “{batch.filename}”: "
-        f"{checked.created} mô hình, điển hình mới, {checked.attached} thêm vào mô hình đã có.",
+        f"Đã nhập {checked.created + checked.attached} lần công nhận từ tệp “{batch.filename}”; "
+        f"{checked.created} mô hình, điển hình mới được đưa vào danh mục.",
         "success",
     )
     return redirect(url_for("registry.import_detail", batch_id=batch.id))

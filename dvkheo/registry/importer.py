@@ -599,7 +599,13 @@ def plan(sheet: Sheet, committee: Unit) -> Plan:
                 row.summary_used = True
                 summaries[key] = row
 
-    issues = sorted((issue for row in rows for issue in row.errors), key=lambda issue: issue.line or 0)
+    # By row, then left to right ("J" before "K", "Z" before "AA").
+    issues = sorted(
+        (issue for row in rows for issue in row.errors),
+        key=lambda issue: (issue.line or 0, len((issue.column or "").split(" ")[0]), issue.column or ""),
+    )
+    for row in rows:
+        row.errors.sort(key=lambda issue: (len((issue.column or "").split(" ")[0]), issue.column or ""))
     return Plan(rows, issues, units)
 
 
