@@ -648,13 +648,12 @@ def _lock_units(sheet: Sheet, committee: Unit) -> None:
     """Two imports naming the same units wait for each other (PostgreSQL), so that the second sees the first's
     models and recognitions before it decides "new model" or "duplicate". FOR NO KEY UPDATE: rows that merely
     reference the unit (a nomination being saved) are not held up."""
-    texts = {_line(row.cells.get("unit", "")) for row in sheet.rows} - {""}
-    if not texts:
-        return
-    db.session.execute(
-        sa.select(Unit.id).where(subtree_condition(committee), sa.or_(Unit.code.in_(texts), Unit.name.in_(texts)))
-        .order_by(Unit.id).with_for_update(key_share=True)
-    ).all()
+    units = _Units(committee)
+    named = {units.find(_line(row.cells.get("unit", "")))[0] for row in sheet.rows}
+    ids = sorted(unit.id for unit in named if unit is not None)
+    if ids:
+        # In id order, so that two imports never wait for each other crosswise.
+        db.session.execute(sa.select(Unit.id).where(Unit.id.in_(ids)).order_by(Unit.id).with_for_update(key_share=True)).all()
 
 
 def confirm(batch: ImportBatch, actor: User) -> Plan:
