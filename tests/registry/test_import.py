@@ -133,7 +133,7 @@ def test_a_good_file_is_previewed_then_imported_and_shows_on_the_public_list_and
     assert "Dân vận khéo giữ gìn đường làng sạch đẹp" in public and "Điển hình “Dân vận khéo” trong hòa giải" in public
     client.post("/logout")
     sheet = text_of(client.get(f"/mo-hinh/{model.id}"))
-    assert f"Ủy ban nhân dân xã Tịnh Khê" in sheet and f"Quyết định số 125/QĐ-UBND ngày 05/12/{YEAR}" in sheet
+    assert "Ủy ban nhân dân xã Tịnh Khê" in sheet and f"Quyết định số 125/QĐ-UBND ngày 05/12/{YEAR}" in sheet
     assert "Không phát sinh khiếu nại." in sheet
     assert "Xác minh giấy khen" not in sheet and "/verify" not in sheet
 
@@ -366,7 +366,6 @@ def test_a_replayed_confirmation_imports_nothing_more(client, secretary, tree):
 
 def test_of_two_simultaneous_confirmations_the_second_is_refused(secretary, tree):
     from dvkheo.core.rules import TransitionRefused
-    from dvkheo.registry import import_workflow
 
     upload_ = importer.Upload(csv_file([row()]), "csv", "a.csv")
     batch = importer.stage(upload_, importer.read_sheet(upload_), secretary)
