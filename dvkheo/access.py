@@ -444,12 +444,17 @@ def can_edit_model_summary(user: User | None, model) -> bool:
 
 
 def model_committee_unit_ids(model) -> set[int]:
-    """The organising units of the committees whose standing awards recognise `model`."""
-    return {
-        recognition.decision.campaign.organising_unit_id
-        for recognition in model.recognitions
-        if recognition.revoked_at is None and recognition.decision is not None
-    }
+    """The organising units of the committees whose standing awards recognise `model`, and of those that imported
+    a standing recognition of it made elsewhere (they answer for what they recorded)."""
+    units = set()
+    for recognition in model.recognitions:
+        if recognition.revoked_at is not None:
+            continue
+        if recognition.decision is not None:
+            units.add(recognition.decision.campaign.organising_unit_id)
+        elif recognition.import_batch is not None:
+            units.add(recognition.import_batch.committee_unit_id)
+    return units
 
 
 def can_review_model_summary(user: User | None, model) -> bool:
@@ -469,13 +474,20 @@ def reviewable_models(user: User) -> sa.Select:
 
     if not _authenticated(user) or user.role not in COMMITTEE_ROLES or user.unit_id is None:
         return sa.select(RegisteredModel).where(sa.false())
+    from dvkheo.registry.models import ImportBatch
+
     awarded = (
         sa.select(Recognition.model_id)
         .join(Decision, Recognition.decision_id == Decision.id)
         .join(Campaign, Decision.campaign_id == Campaign.id)
         .where(Recognition.revoked_at.is_(None), Campaign.organising_unit_id == user.unit_id)
     )
-    return sa.select(RegisteredModel).where(RegisteredModel.id.in_(awarded))
+    imported = (
+        sa.select(Recognition.model_id)
+        .join(ImportBatch, Recognition.import_batch_id == ImportBatch.id)
+        .where(Recognition.revoked_at.is_(None), ImportBatch.committee_unit_id == user.unit_id)
+    )
+    return sa.select(RegisteredModel).where(sa.or_(RegisteredModel.id.in_(awarded), RegisteredModel.id.in_(imported)))
 
 
 def editable_models(user: User) -> sa.Select:
@@ -485,6 +497,31 @@ def editable_models(user: User) -> sa.Select:
     if not _authenticated(user) or user.role is not Role.UNIT_SUBMITTER or user.unit_id is None:
         return sa.select(RegisteredModel).where(sa.false())
     return sa.select(RegisteredModel).where(RegisteredModel.unit_id == user.unit_id)
+
+
+def can_import_models(user: User | None) -> bool:
+    """Recording in the registry the models that a committee's lower levels recognised outside the app (from a
+    spreadsheet): the secretary or chair of an organising committee, for the units of its own subtree."""
+    return _authenticated(user) and user.role in COMMITTEE_ROLES and user.unit_id is not None and user.unit is not None
+
+
+def can_import_into(user: User | None, unit) -> bool:
+    """A committee records recognitions of its own unit and the units below it, never of another branch."""
+    return can_import_models(user) and unit.is_within(user.unit)
+
+
+def can_handle_import(user: User | None, batch) -> bool:
+    """An uploaded file, its preview, confirmation and history: the staff of the committee that uploaded it."""
+    return can_import_models(user) and user.unit_id == batch.committee_unit_id
+
+
+def import_batches(user: User) -> sa.Select:
+    """The import files `user`'s committee uploaded (see `can_handle_import`)."""
+    from dvkheo.registry.models import ImportBatch
+
+    if not can_import_models(user):
+        return sa.select(ImportBatch).where(sa.false())
+    return sa.select(ImportBatch).where(ImportBatch.committee_unit_id == user.unit_id)
 
 
 # --- view helpers -----------------------------------------------------------------------

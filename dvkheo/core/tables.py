@@ -63,7 +63,7 @@ def decode_text(data: bytes, display_name: str) -> str:
     raise UploadRejected(f"Không đọc được bảng mã của tệp “{display_name}”. Vui lòng lưu lại dạng CSV UTF-8.")
 
 
-def csv_table(data: bytes, display_name: str) -> list[list[str]]:
+def csv_table(data: bytes, display_name: str, cell: Callable[[str], Any] = clean_cell) -> list[list[Any]]:
     text = decode_text(data, display_name)
     if any(unicodedata.category(ch) == "Cc" and ch not in "\t\r\n" for ch in text[:100_000]):
         raise UploadRejected(f"Tệp “{display_name}” không phải tệp CSV hoặc Excel (.xlsx).")
@@ -73,7 +73,7 @@ def csv_table(data: bytes, display_name: str) -> list[list[str]]:
     table: list[list[str]] = []
     try:
         for cells in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter):
-            table.append([clean_cell(cell) for cell in cells])
+            table.append([cell(text) for text in cells])
             if len(table) > MAX_ROWS + 1:
                 raise _too_many_rows()
     except csv.Error:
@@ -81,16 +81,19 @@ def csv_table(data: bytes, display_name: str) -> list[list[str]]:
     return table
 
 
-def xlsx_table(data: bytes, display_name: str, cell: Callable[[Any], Any] = clean_cell) -> list[list[Any]]:
+def xlsx_table(
+    data: bytes, display_name: str, cell: Callable[[Any], Any] = clean_cell, *, formulas_as_text: bool = False
+) -> list[list[Any]]:
     """The first sheet's rows, each value passed through `cell` (text by default; an importer that
-    needs real dates or numbers passes its own)."""
+    needs real dates or numbers passes its own). `formulas_as_text`: a formula cell gives its formula
+    ("=HYPERLINK(…)"), never the result some spreadsheet program cached in the file."""
     unreadable = UploadRejected(f"Không đọc được tệp Excel “{display_name}”; tệp có thể bị hỏng.")
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             problem = zip_problem(archive, display_name)
         if problem:
             raise UploadRejected(problem)
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=not formulas_as_text)
     except UploadRejected:
         raise
     except Exception:  # openpyxl raises many kinds of errors on a damaged file

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from wtforms import TextAreaField
 from wtforms.validators import Length
 
@@ -17,3 +18,10 @@ class SummaryForm(FlaskForm):
 
 class ReturnForm(FlaskForm):
     reason = TextAreaField("Lý do trả lại", validators=[Length(max=2000, message=TOO_LONG), PlainText(multiline=True)])
+
+
+class ImportForm(FlaskForm):
+    file = FileField(
+        "Tệp danh sách mô hình, điển hình đã được công nhận (CSV hoặc Excel .xlsx)",
+        validators=[FileRequired("Vui lòng chọn tệp cần nhập.")],
+    )

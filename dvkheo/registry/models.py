@@ -109,6 +109,57 @@ class RecognitionSource(str, enum.Enum):
         return "Quyết định khen thưởng" if self is RecognitionSource.AWARD else "Công nhận bên ngoài"
 
 
+class ImportState(str, enum.Enum):
+    """A file of recognitions made elsewhere: checked and waiting for the committee's confirmation, then
+    imported (or dropped). See `dvkheo.registry.import_workflow`."""
+
+    PENDING = "pending"
+    IMPORTED = "imported"
+    DISCARDED = "discarded"
+
+    @property
+    def label(self) -> str:
+        return {
+            ImportState.PENDING: "Chờ xác nhận",
+            ImportState.IMPORTED: "Đã nhập",
+            ImportState.DISCARDED: "Đã hủy",
+        }[self]
+
+    @property
+    def tone(self) -> str:
+        return {ImportState.PENDING: "warning", ImportState.IMPORTED: "success", ImportState.DISCARDED: "muted"}[self]
+
+
+class ImportBatch(db.Model):
+    """One uploaded spreadsheet of models that a committee's lower levels recognised outside the app.
+
+    The file itself is kept (at most `importer.MAX_BYTES`): the preview and the confirmation both read it
+    again, so what is imported is exactly what was shown, checked against the registry as it is then.
+    A discarded file's content is dropped.
+    """
+
+    __tablename__ = "model_import_batches"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    committee_unit_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("units.id", ondelete="RESTRICT"), index=True)
+    state: so.Mapped[ImportState] = so.mapped_column(_enum(ImportState, 12), default=ImportState.PENDING, index=True)
+    filename: so.Mapped[str] = so.mapped_column(sa.String(255), default="")
+    file_kind: so.Mapped[str] = so.mapped_column(sa.String(8))  # "xlsx" or "csv", from the content
+    size_bytes: so.Mapped[int] = so.mapped_column(default=0)
+    sha256: so.Mapped[str] = so.mapped_column(sa.String(64))
+    content: so.Mapped[bytes | None] = so.mapped_column(sa.LargeBinary)
+    row_count: so.Mapped[int] = so.mapped_column(default=0)
+    created_count: so.Mapped[int] = so.mapped_column(default=0)  # new models (the other rows attached to existing ones)
+    uploaded_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    uploaded_at: so.Mapped[datetime] = so.mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    imported_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    imported_at: so.Mapped[datetime | None] = so.mapped_column(sa.DateTime(timezone=True), index=True)
+
+    committee_unit: so.Mapped["Unit"] = so.relationship()  # noqa: F821
+    uploaded_by: so.Mapped["User | None"] = so.relationship(foreign_keys=[uploaded_by_id])  # noqa: F821
+    imported_by: so.Mapped["User | None"] = so.relationship(foreign_keys=[imported_by_id])  # noqa: F821
+
+
 class RegisteredModel(db.Model):
     __tablename__ = "registered_models"
     # On PostgreSQL, word search (LIKE '% word %', see dvkheo.core.search) uses a trigram index instead of
@@ -176,7 +227,8 @@ class RegisteredModel(db.Model):
 
 
 class Recognition(db.Model):
-    """One award of a model: a line of an issued decision, or (later) one typed in from elsewhere."""
+    """One award of a model: a line of an issued decision, or one recognised elsewhere and imported from a file
+    (source EXTERNAL, `import_batch_id` set, no decision line or certificate here)."""
 
     __tablename__ = "model_recognitions"
 
@@ -188,6 +240,9 @@ class Recognition(db.Model):
     awardee_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("decision_awardees.id", ondelete="RESTRICT"), index=True)
     decision_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("decisions.id", ondelete="RESTRICT"), index=True)
     certificate_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("certificates.id", ondelete="SET NULL"))
+    import_batch_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("model_import_batches.id", ondelete="RESTRICT"), index=True
+    )
     award_form_name: so.Mapped[str] = so.mapped_column(sa.String(120), default="")
     issuing_body: so.Mapped[str] = so.mapped_column(sa.String(255), default="")
     decision_number: so.Mapped[str] = so.mapped_column(sa.String(80), default="")
@@ -201,6 +256,7 @@ class Recognition(db.Model):
     awardee: so.Mapped["DecisionAwardee | None"] = so.relationship()  # noqa: F821
     decision: so.Mapped["Decision | None"] = so.relationship()  # noqa: F821
     certificate: so.Mapped["Certificate | None"] = so.relationship()  # noqa: F821
+    import_batch: so.Mapped[ImportBatch | None] = so.relationship()
 
 
 # Created with the table (tests, `create_all`); the migration creates it in production.

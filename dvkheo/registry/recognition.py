@@ -151,6 +151,11 @@ def refresh(model: RegisteredModel, actor) -> None:
     """Years, highest level and whether the model is recognised, from its standing recognitions; audited when
     the model enters or leaves the registry (the system's move, caused by `actor`'s decision)."""
     db.session.refresh(model, ["recognitions"])
+    recount(model, actor)
+
+
+def recount(model: RegisteredModel, actor) -> None:
+    """`refresh` on recognitions already loaded in the session (an import adds many without reading each back)."""
     live = model.live_recognitions
     was = model.is_recognised
     model.is_recognised = bool(live)

@@ -142,8 +142,8 @@ def summary(model_id: int):
         form.text.data = model.summary_draft or model.public_summary
     else:
         action = request.form.get("action", "")
-        if action not in workflow.A._value2member_map_:
-            abort(400)
+        if action not in workflow.A._value2member_map_ or action == workflow.A.IMPORT.value:
+            abort(400)  # a summary arrives by import only with its file (import_views)
         action = workflow.A(action)
         valid = form.validate_on_submit() if action is workflow.A.EDIT else return_form.validate_on_submit() if action is workflow.A.RETURN else SummaryForm(prefix="x").validate_on_submit()
         if valid:
@@ -189,3 +189,6 @@ def summaries():
         per_page=queries.PAGE_SIZE,
     )
     return render_template("registry/summaries.html", page=page, waiting=waiting)
+
+
+from dvkheo.registry import import_views  # noqa: E402,F401  (routes on this blueprint)

@@ -2,7 +2,9 @@
 
 The owning unit's staff write a draft and submit it; the committee that issued an award of the model
 approves it (the draft becomes the public text) or returns it with a reason. A new draft never replaces
-the public text until it is approved. `apply()` is the only code that changes `summary_state`.
+the public text until it is approved. A committee importing recognitions made elsewhere may bring a
+model's first summary along: it is the approver, and it approved the text when it confirmed the file's
+preview (IMPORT, only while the model has no summary at all). `apply()` is the only code that changes `summary_state`.
 """
 from __future__ import annotations
 
@@ -24,6 +26,7 @@ class SummaryAction(str, enum.Enum):
     SUBMIT = "submit"
     APPROVE = "approve"
     RETURN = "return"
+    IMPORT = "import"
 
     @property
     def label(self) -> str:
@@ -32,6 +35,7 @@ class SummaryAction(str, enum.Enum):
             SummaryAction.SUBMIT: "Gửi duyệt",
             SummaryAction.APPROVE: "Duyệt, công khai",
             SummaryAction.RETURN: "Trả lại để sửa",
+            SummaryAction.IMPORT: "Nhập tóm tắt từ tệp",
         }[self]
 
     @property
@@ -41,6 +45,7 @@ class SummaryAction(str, enum.Enum):
             SummaryAction.SUBMIT: "Đã gửi tóm tắt để Hội đồng duyệt.",
             SummaryAction.APPROVE: "Đã duyệt; tóm tắt được công khai.",
             SummaryAction.RETURN: "Đã trả lại tóm tắt để đơn vị sửa.",
+            SummaryAction.IMPORT: "Đã nhập và công khai tóm tắt.",
         }[self]
 
 
@@ -80,6 +85,7 @@ TRANSITIONS: dict[tuple[S, A], Transition] = {
     (S.DRAFT, A.SUBMIT): Transition(S.SUBMITTED, UNIT, _unit, (_draft_present, _still_recognised)),
     (S.SUBMITTED, A.APPROVE): Transition(S.APPROVED, COMMITTEE, _committee, (_draft_present, _still_recognised)),
     (S.SUBMITTED, A.RETURN): Transition(S.RETURNED, COMMITTEE, _committee, reason_required=True),
+    (S.NONE, A.IMPORT): Transition(S.APPROVED, COMMITTEE, _committee, (_text_given, _still_recognised)),
 }
 
 
@@ -91,11 +97,12 @@ def _permitted(model: RegisteredModel, action: A, actor: User | None) -> Transit
 
 
 def available_actions(model: RegisteredModel, actor: User | None) -> list[A]:
-    return [action for action in A if _permitted(model, action, actor)]
+    """The buttons of the summary page (an import brings its summary only through the import)."""
+    return [action for action in A if action is not A.IMPORT and _permitted(model, action, actor)]
 
 
 def apply(model: RegisteredModel, action: A, actor: User, reason: str | None = None, **options) -> S:
-    """Move the summary by `action` (EDIT takes `text`). Audits ("registered_model", id, "summary_<action>",
+    """Move the summary by `action` (EDIT and IMPORT take `text`). Audits ("registered_model", id, "summary_<action>",
     from, to, reason). Does not commit."""
     action = A(action)
     rule = TRANSITIONS.get((model.summary_state, action))
@@ -114,6 +121,10 @@ def apply(model: RegisteredModel, action: A, actor: User, reason: str | None = N
     previous = model.summary_state
     if action is A.EDIT:
         model.summary_draft = options["text"].strip()
+    elif action is A.IMPORT:
+        model.summary_draft = model.public_summary = options["text"].strip()
+        model.summary_approved_at = utcnow()
+        model.refresh_search_text()
     elif action is A.APPROVE:
         model.public_summary = model.summary_draft
         model.summary_approved_at = utcnow()
