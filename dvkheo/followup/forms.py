@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, MultipleFileField, SelectField, TextAreaField
+from wtforms import HiddenField, MultipleFileField, SelectChoice, SelectField, TextAreaField
 from wtforms.validators import InputRequired, Length
 
 from dvkheo.core.fields import PlainText, VNDateField, VNIntegerField
@@ -20,7 +20,7 @@ def _limits(name: str) -> dict:
 class AnswerForm(FlaskForm):
     reported_status = SelectField(
         "Tình trạng hiện nay của mô hình",
-        choices=[("", "— Chọn tình trạng —")] + [(s.value, s.label) for s in ModelStatus],
+        choices=[SelectChoice("", "— Chọn tình trạng —")] + [SelectChoice(s.value, s.label) for s in ModelStatus],
     )
     people_reached = VNIntegerField("Số người được tiếp cận, hưởng lợi", **_limits("people_reached"))
     money_vnd = VNIntegerField("Kinh phí huy động, đóng góp (đồng)", **_limits("money_vnd"))
