@@ -24,6 +24,7 @@ from dvkheo.campaigns import operations as campaign_ops
 from dvkheo.campaigns.models import Campaign, CampaignStatus, NomineeKind, ReferenceItem, ReferenceKind
 from dvkheo.core.storage import store_upload
 from dvkheo.demo_awards import seed_award_stage, seed_commune_award_stage
+from dvkheo.demo_followup import seed_followup_stage
 from dvkheo.demo_review import seed_public_stage, seed_review_stage
 from dvkheo.core.timeutil import today_in_vietnam
 from dvkheo.documents.models import ensure_builtin_systems
@@ -396,6 +397,7 @@ def seed_demo(today: date | None = None) -> SeedReport:
         added = seed_stage(units[PROVINCE[0]], users, today, evidence_png)
         report.nominations += added
         report.campaigns += 1 if added else 0
+    seed_followup_stage(units[PROVINCE[0]], [units[TINH_KHE], units[CAM_THANH], units[VILLAGES[0][0]]], users, today)
     db.session.commit()
     return report
 

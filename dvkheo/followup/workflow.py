@@ -201,8 +201,9 @@ def default_due_on() -> date:
     return today_in_vietnam() + timedelta(days=DEFAULT_DAYS)
 
 
-def _new_request(model: RegisteredModel, committee_unit_id: int, period_year: int, round_year: int | None,
+def new_request(model: RegisteredModel, committee_unit_id: int, period_year: int, round_year: int | None,
                  due_on: date, actor: User | None) -> FollowUp:
+    """One request, audited as opened; no check (callers check who asks and the deadline). Does not commit."""
     followup = FollowUp(
         model=model, committee_unit_id=committee_unit_id, period_year=period_year, round_year=round_year,
         due_on=due_on, state=S.REQUESTED, requested_by=actor,
@@ -232,7 +233,7 @@ def open_on_demand(model: RegisteredModel, actor: User, due_on: date | None = No
     )
     if waiting is not None:
         raise RuleRefused([Problem("open", "Mô hình đang có một yêu cầu theo dõi chưa hoàn tất.")])
-    return _new_request(model, access.followup_committee_unit_id(actor), today_in_vietnam().year, None, due_on, actor)
+    return new_request(model, access.followup_committee_unit_id(actor), today_in_vietnam().year, None, due_on, actor)
 
 
 def open_round(committee_unit, year: int, actor: User | None, due_on: date | None = None) -> list[FollowUp]:
@@ -257,4 +258,4 @@ def open_round(committee_unit, year: int, actor: User | None, due_on: date | Non
         )
         .order_by(RegisteredModel.id)
     ).all()
-    return [_new_request(model, committee_unit.id, year, year, due_on, actor) for model in models]
+    return [new_request(model, committee_unit.id, year, year, due_on, actor) for model in models]
