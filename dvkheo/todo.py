@@ -479,7 +479,7 @@ def _followup_answer_card(user: User, today: date) -> TodoCard:
     return TodoCard(
         "followups", "Báo cáo theo dõi mô hình cần gửi", count, "Không có yêu cầu báo cáo theo dõi nào.",
         url_for("followup.index"), items,
-        hint="Báo cáo tình trạng mô hình và kết quả đạt được để Ban Chỉ đạo đánh giá.",
+        hint="Báo cáo tình trạng mô hình và kết quả đạt được để Hội đồng đánh giá.",
     )
 
 

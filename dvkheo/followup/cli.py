@@ -15,7 +15,7 @@ followup_cli = AppGroup("followup", help="Theo dõi, đánh giá định kỳ m�
 
 @followup_cli.command("open-round")
 @click.option("--year", type=click.IntRange(YEAR_MIN, YEAR_MAX), required=True, help="Năm theo dõi.")
-@click.option("--unit", "unit_id", type=click.IntRange(1, 2**31 - 1), required=True, help="Mã số (id) đơn vị có Ban Chỉ đạo gửi yêu cầu.")
+@click.option("--unit", "unit_id", type=click.IntRange(1, 2**31 - 1), required=True, help="Mã số (id) đơn vị có Hội đồng gửi yêu cầu.")
 def open_round_command(year: int, unit_id: int) -> None:
     """Gửi yêu cầu báo cáo theo dõi năm YEAR cho mọi mô hình được công nhận thuộc đơn vị (chạy lại không gửi trùng)."""
     unit = db.session.get(Unit, unit_id)

@@ -29,7 +29,7 @@ class AnswerForm(FlaskForm):
         "Kết quả khác", validators=[Length(max=MAX_TEXT, message=TOO_LONG), PlainText(multiline=True)]
     )
     internal_note = TextAreaField(
-        "Ghi chú gửi Ban Chỉ đạo (không công khai)",
+        "Ghi chú gửi Hội đồng (không công khai)",
         validators=[Length(max=MAX_TEXT, message=TOO_LONG), PlainText(multiline=True)],
     )
     evidence = MultipleFileField("Tệp minh chứng (không công khai)")

@@ -132,7 +132,7 @@ class Chart:
     baseline: int
 
 
-CHART_HEIGHT, TOP, BOTTOM, SLOT, GAP = 180, 24, 30, 64, 16
+CHART_HEIGHT, TOP, BOTTOM, SLOT, GAP = 160, 24, 30, 80, 24
 
 
 def vn_number(value: int) -> str:

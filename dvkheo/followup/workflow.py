@@ -57,7 +57,7 @@ class FollowUpAction(str, enum.Enum):
     def done(self) -> str:
         return {
             FollowUpAction.SAVE: "Đã lưu bản nháp báo cáo theo dõi.",
-            FollowUpAction.SEND: "Đã gửi báo cáo theo dõi để Ban Chỉ đạo xem xét.",
+            FollowUpAction.SEND: "Đã gửi báo cáo theo dõi để Hội đồng xem xét.",
             FollowUpAction.ACCEPT: "Đã chấp nhận báo cáo; tình trạng và số liệu của mô hình được cập nhật.",
             FollowUpAction.RETURN: "Đã trả lại báo cáo để đơn vị sửa.",
             FollowUpAction.CANCEL: "Đã hủy yêu cầu theo dõi.",
