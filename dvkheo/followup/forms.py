@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, MultipleFileField, SelectChoice, SelectField, TextAreaField
-from wtforms.validators import InputRequired, Length
+from wtforms.validators import InputRequired, Length, ValidationError
 
 from dvkheo.core.fields import PlainText, VNDateField, VNIntegerField
 from dvkheo.core.forms import TOO_LONG
@@ -21,6 +21,7 @@ class AnswerForm(FlaskForm):
     reported_status = SelectField(
         "Tình trạng hiện nay của mô hình",
         choices=[SelectChoice("", "— Chọn tình trạng —")] + [SelectChoice(s.value, s.label) for s in ModelStatus],
+        validate_choice=False,  # checked below with a Vietnamese message (WTForms has none)
     )
     people_reached = VNIntegerField("Số người được tiếp cận, hưởng lợi", **_limits("people_reached"))
     money_vnd = VNIntegerField("Kinh phí huy động, đóng góp (đồng)", **_limits("money_vnd"))
@@ -34,6 +35,10 @@ class AnswerForm(FlaskForm):
     )
     evidence = MultipleFileField("Tệp minh chứng (không công khai)")
     staged_uploads = HiddenField()
+
+    def validate_reported_status(self, field) -> None:
+        if field.data and field.data not in ModelStatus._value2member_map_:
+            raise ValidationError("Tình trạng không hợp lệ; vui lòng chọn lại.")
 
     def values(self) -> dict:
         raw = self.reported_status.data or ""

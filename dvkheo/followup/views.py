@@ -134,7 +134,9 @@ def _answer(followup: FollowUp, action, form: AnswerForm, staged: list, problems
     """Save or send the unit's answer with its new files; on any refusal keep what was typed and the files accepted."""
     form_ok = form.validate_on_submit()
     already = len(staged)
-    for upload in form.evidence.data or []:
+    # Someone who may not answer gets the workflow's refusal below, and none of their files is stored.
+    may_answer = action in workflow.available_actions(followup, current_user)
+    for upload in (form.evidence.data or []) if may_answer else []:
         if upload is None or not getattr(upload, "filename", ""):
             continue
         try:

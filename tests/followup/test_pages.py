@@ -135,11 +135,15 @@ def test_a_good_file_survives_a_refused_figure(client, world):
     assert followup.state is S.SUBMITTED and [f.original_name for f in followup.files] == ["Biên bản.pdf"]
 
 
-@pytest.mark.parametrize("money,message", [("-1", "không được nhỏ hơn 0"), ("2.000.000.000.000", "không được lớn hơn"), ("abc", "số nguyên")])
-def test_money_is_range_checked(client, world, money, message):
+@pytest.mark.parametrize("field,value,message", [
+    ("a-money_vnd", "-1", "không được nhỏ hơn 0"), ("a-money_vnd", "2.000.000.000.000", "không được lớn hơn"),
+    ("a-money_vnd", "abc", "số nguyên"), ("a-people_reached", "99999999999", "không được lớn hơn"),
+    ("a-reported_status", "closed", "Tình trạng không hợp lệ"),
+])
+def test_figures_are_range_checked(client, world, field, value, message):
     followup = add_followup(world.model, world.province)
     login(client, world.unit_staff)
-    response = client.post(f"/theo-doi/{followup.id}", data=ANSWER_FORM | {"action": "save", "a-money_vnd": money})
+    response = client.post(f"/theo-doi/{followup.id}", data=ANSWER_FORM | {"action": "save", field: value})
     assert response.status_code == 422 and message in response.get_data(as_text=True)
     assert only_followup().state is S.REQUESTED
 
@@ -190,3 +194,17 @@ def test_list_costs_the_same_for_2_and_12_requests(client, world, make_model, co
     for _ in range(10):
         add_followup(make_model(world.other_commune), world.province, due_in_days=-1)
     assert cost() == few
+
+
+def test_the_committee_cannot_answer_for_the_unit_nor_the_unit_accept(client, world):
+    followup = add_followup(world.model, world.province)
+    login(client, world.secretary)
+    response = client.post(f"/theo-doi/{followup.id}", data=ANSWER_FORM | {
+        "action": "send", "a-evidence": (io.BytesIO(PDF_BYTES), "Biên bản.pdf")}, content_type="multipart/form-data")
+    assert response.status_code == 422 and "không có quyền" in response.get_data(as_text=True)
+    assert "Biên bản.pdf" not in response.get_data(as_text=True)  # not even staged
+    assert only_followup().state is S.REQUESTED and only_followup().files == []
+    submitted = add_followup(world.model, world.province, state=S.SUBMITTED, reported_status=ModelStatus.PAUSED)
+    login(client, world.unit_staff)
+    assert client.post(f"/theo-doi/{submitted.id}", data={"action": "accept"}).status_code == 422
+    assert world.model.status is ModelStatus.MAINTAINED
