@@ -154,6 +154,7 @@ def _register_blueprints(app: Flask) -> None:
     from dvkheo.core.views import bp as main_bp
     from dvkheo.council.views import bp as council_bp
     from dvkheo.documents.views import bp as documents_bp
+    from dvkheo.followup.views import bp as followup_bp
     from dvkheo.nominations.views import bp as nominations_bp
     from dvkheo.privacy.views import bp as privacy_bp
     from dvkheo.registry.views import bp as registry_bp
@@ -176,6 +177,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(certificates_bp)
     app.register_blueprint(privacy_bp)
     app.register_blueprint(registry_bp)
+    app.register_blueprint(followup_bp)
     if app.config.get("BENCH_ENDPOINTS"):
         from dvkheo.core.bench_views import bp as bench_bp
 

@@ -524,6 +524,91 @@ def import_batches(user: User) -> sa.Select:
     return sa.select(ImportBatch).where(ImportBatch.committee_unit_id == user.unit_id)
 
 
+# --- follow-up of recognised models (issue 15) ---------------------------------------------------
+
+
+def followup_committee_unit_id(user: User | None) -> int | None:
+    """The unit whose organising committee `user` serves as secretary or chair (who asks for follow-ups)."""
+    if _authenticated(user) and user.role in COMMITTEE_ROLES and user.unit_id is not None:
+        return user.unit_id
+    return None
+
+
+def can_request_followup(user: User | None, model) -> bool:
+    """Asking a model's unit for a follow-up: a committee whose tree holds the model, while the model is
+    recognised and not ended (an ended model is no longer followed)."""
+    from dvkheo.registry.models import ModelStatus
+
+    return (
+        followup_committee_unit_id(user) is not None
+        and user.unit is not None
+        and model.is_recognised
+        and model.status is not ModelStatus.ENDED
+        and model.unit.is_within(user.unit)
+    )
+
+
+def can_answer_followup(user: User | None, followup) -> bool:
+    """Writing and sending the answer: the staff of the unit that owns the model."""
+    return (
+        _authenticated(user)
+        and user.role is Role.UNIT_SUBMITTER
+        and user.unit_id is not None
+        and user.unit_id == followup.model.unit_id
+    )
+
+
+def can_review_followup(user: User | None, followup) -> bool:
+    """Accepting, returning, cancelling, moving the deadline: the committee that asked."""
+    return followup_committee_unit_id(user) is not None and user.unit_id == followup.committee_unit_id
+
+
+def can_view_followup(user: User | None, followup) -> bool:
+    return is_admin(user) or can_answer_followup(user, followup) or can_review_followup(user, followup)
+
+
+def visible_followups(user: User) -> sa.Select:
+    """SELECT of the follow-up requests `user` may list: all for an administrator, their unit's models for a
+    unit, the requests their committee sent for a committee; nothing for anyone else."""
+    from dvkheo.followup.models import FollowUp
+    from dvkheo.registry.models import RegisteredModel
+
+    query = sa.select(FollowUp)
+    if is_admin(user):
+        return query
+    if _authenticated(user) and user.role is Role.UNIT_SUBMITTER and user.unit_id is not None:
+        return query.where(FollowUp.model_id.in_(sa.select(RegisteredModel.id).where(RegisteredModel.unit_id == user.unit_id)))
+    committee = followup_committee_unit_id(user)
+    if committee is not None:
+        return query.where(FollowUp.committee_unit_id == committee)
+    return query.where(sa.false())
+
+
+def followed_models(user: User) -> sa.Select:
+    """SELECT of the recognised models in the tree of `user`'s committee (what it may ask to follow up)."""
+    from dvkheo.registry.models import RegisteredModel
+    from dvkheo.units.models import Unit
+
+    committee = followup_committee_unit_id(user)
+    if committee is None or user.unit is None:
+        return sa.select(RegisteredModel).where(sa.false())
+    return (
+        sa.select(RegisteredModel)
+        .join(Unit, RegisteredModel.unit_id == Unit.id)
+        .where(RegisteredModel.is_recognised.is_(True), Unit.path.startswith(user.unit.path, autoescape=True))
+    )
+
+
+def load_followup(followup_id: int, *options):
+    """A follow-up request the current user may open, else 404: another unit learns nothing, not even that it exists."""
+    from dvkheo.followup.models import FollowUp
+
+    followup = get_or_404(FollowUp, followup_id, *options)
+    if not can_view_followup(current_user, followup):
+        abort(404)
+    return followup
+
+
 # --- view helpers -----------------------------------------------------------------------
 
 

@@ -52,6 +52,9 @@ def register_cli(app: Flask) -> None:
     from dvkheo.review.cli import review_cli
 
     app.cli.add_command(review_cli)
+    from dvkheo.followup.cli import followup_cli
+
+    app.cli.add_command(followup_cli)
     from dvkheo.core.backup import backup_command, restore_command
 
     app.cli.add_command(backup_command)

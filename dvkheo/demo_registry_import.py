@@ -58,6 +58,17 @@ HISTORY = [
      "Phường Nghĩa Lộ", "Xây dựng nông thôn mới, đô thị văn minh", "2024", "Ủy ban nhân dân tỉnh Quảng Ngãi",
      "Cấp tỉnh", "1588/QĐ-UBND", "14/10/2024", "12 tuyến phố không rác, không lấn chiếm vỉa hè; "
      "người dân góp 460 triệu đồng lắp đèn chiếu sáng và trồng cây xanh."),
+    # The three the follow-up demo reports on (`dvkheo.demo_followup`); the last one nobody followed since.
+    ("Tổ tự quản “Ngõ phố bình yên”: Nhân dân tự giữ an ninh trật tự khu dân cư", "Mô hình",
+     "Khu dân cư số 4, phường Cẩm Thành", "Phường Cẩm Thành", "Quốc phòng, an ninh", "2023",
+     "Ban Dân vận Tỉnh ủy Quảng Ngãi", "Cấp tỉnh", "215-QĐ/BDVTU", "15/10/2023",
+     "Nhân dân khu dân cư số 4 tự tổ chức tuần tra, lắp đèn và camera ở các ngõ; ba năm không xảy ra trộm cắp."),
+    ("Phụ nữ xã Tịnh Khê góp vốn xoay vòng giúp nhau thoát nghèo", "Mô hình", "Hội Liên hiệp Phụ nữ xã Tịnh Khê",
+     "Xã Tịnh Khê", "Giảm nghèo bền vững", "2024", "Ban Dân vận Tỉnh ủy Quảng Ngãi", "Cấp tỉnh", "187-QĐ/BDVTU",
+     "15/10/2024", "Hội viên góp vốn xoay vòng không lãi cho hộ nghèo mua giống, mở lớp dạy nghề."),
+    ("Thôn Trường Thọ vận động Nhân dân trồng cây xanh dọc đê biển", "Mô hình",
+     "Ban công tác Mặt trận thôn Trường Thọ", "Thôn Trường Thọ", "Bảo vệ môi trường", "2023",
+     "Ban Dân vận Tỉnh ủy Quảng Ngãi", "Cấp tỉnh", "204-QĐ/BDVTU", "15/10/2023", ""),
     ("Hợp tác xã tỏi Lý Sơn liên kết bao tiêu cho nông dân", "Mô hình", "Hợp tác xã Nông nghiệp Lý Sơn",
      "Đặc khu Lý Sơn", "Phát triển kinh tế - xã hội", "2025", "Ban Dân vận Tỉnh ủy Quảng Ngãi", "Cấp tỉnh",
      "610-QĐ/BDVTU", "15/10/2025", "Liên kết 312 hộ trồng tỏi theo quy trình an toàn, bao tiêu sản phẩm "

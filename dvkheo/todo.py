@@ -456,15 +456,87 @@ def _summaries_card(user: User) -> TodoCard:
     )
 
 
+# --- follow-up of recognised models ----------------------------------------------------------------------
+
+
+def _followup_answer_card(user: User, today: date) -> TodoCard:
+    """For a unit: the follow-up requests it has to answer (returned ones too), nearest deadline first."""
+    from dvkheo.followup.models import AWAITING_UNIT, FollowUp, FollowUpState
+    from dvkheo.registry.models import RegisteredModel
+
+    rows, count, _ = _rows(
+        sa.select(FollowUp.id, FollowUp.period_year, FollowUp.due_on, FollowUp.state, RegisteredModel.title)
+        .join(RegisteredModel, FollowUp.model_id == RegisteredModel.id)
+        .where(RegisteredModel.unit_id == user.unit_id, FollowUp.state.in_(AWAITING_UNIT))
+        .order_by(FollowUp.due_on, FollowUp.id)
+    )
+    items = []
+    for row in rows:
+        left, urgent = _days_left(row.due_on, today)
+        what = "bị trả lại, sửa rồi gửi lại" if row.state is FollowUpState.RETURNED else f"báo cáo năm {row.period_year}"
+        items.append(TodoItem(row.title, url_for("followup.show", followup_id=row.id), f"{what}: {left}",
+                              urgent or row.state is FollowUpState.RETURNED))
+    return TodoCard(
+        "followups", "Báo cáo theo dõi mô hình cần gửi", count, "Không có yêu cầu báo cáo theo dõi nào.",
+        url_for("followup.index"), items,
+        hint="Báo cáo tình trạng mô hình và kết quả đạt được để Hội đồng đánh giá.",
+    )
+
+
+def _followup_review_card(user: User) -> TodoCard:
+    """For a committee: the follow-up reports its units sent, waiting for its decision."""
+    from dvkheo.followup.models import FollowUp, FollowUpState
+    from dvkheo.registry.models import RegisteredModel
+
+    rows, count, _ = _rows(
+        sa.select(FollowUp.id, FollowUp.period_year, RegisteredModel.title)
+        .join(RegisteredModel, FollowUp.model_id == RegisteredModel.id)
+        .where(FollowUp.committee_unit_id == user.unit_id, FollowUp.state == FollowUpState.SUBMITTED)
+        .order_by(FollowUp.submitted_at, FollowUp.id)
+    )
+    return TodoCard(
+        "followup_review", "Báo cáo theo dõi chờ xem xét", count, "Không có báo cáo theo dõi nào chờ xem xét.",
+        url_for("followup.index", **{"trang-thai": FollowUpState.SUBMITTED.value}),
+        [TodoItem(row.title, url_for("followup.show", followup_id=row.id), f"Báo cáo năm {row.period_year}: chấp nhận hoặc trả lại")
+         for row in rows],
+    )
+
+
+def _unfollowed_card(user: User, today: date) -> TodoCard:
+    """For a committee: the models of its tree without an accepted follow-up for two periods."""
+    from dvkheo.followup.queries import UNFOLLOWED_PERIODS, unfollowed_query
+    from dvkheo.registry.models import RegisteredModel
+
+    query = unfollowed_query(user, today.year)
+    rows, count, _ = _rows(
+        query.with_only_columns(RegisteredModel.id, RegisteredModel.title, RegisteredModel.last_year).options()
+    )
+    return TodoCard(
+        "unfollowed", "Mô hình chưa được theo dõi", count, "Mọi mô hình đều được theo dõi đúng kỳ.",
+        url_for("followup.unfollowed"),
+        [TodoItem(row.title, url_for("registry.model", model_id=row.id),
+                  f"Không có kết quả theo dõi {UNFOLLOWED_PERIODS} kỳ; công nhận năm {row.last_year}", urgent=True)
+         for row in rows],
+        hint="Gửi yêu cầu báo cáo theo dõi từ trang mô hình, hoặc mở đợt theo dõi hằng năm.",
+    )
+
+
+def _committee_followup_cards(user: User, today: date) -> list[TodoCard]:
+    if user.unit_id is None:
+        return []
+    return [_followup_review_card(user), _unfollowed_card(user, today)]
+
+
 def cards_for(user: User) -> list[TodoCard]:
     """The cards of `user`'s "Việc cần làm" page, most pressing first within each role."""
     today = today_in_vietnam()
     if user.role is Role.UNIT_SUBMITTER:
-        return [*_unit_cards(user, today), _summaries_card(user)] if user.unit_id is not None else []
+        return [*_unit_cards(user, today), _followup_answer_card(user, today), _summaries_card(user)] if user.unit_id is not None else []
     if user.role is Role.SECRETARY:
-        return [*_secretary_cards(user, today), _summaries_card(user)]
+        return [*_secretary_cards(user, today), _summaries_card(user), *_committee_followup_cards(user, today)]
     if user.role is Role.CHAIR:
-        return [*_chair_cards(user, today), _summaries_card(user), _scoring_card(user, today), _votes_card(user, today)]
+        return [*_chair_cards(user, today), _summaries_card(user), *_committee_followup_cards(user, today),
+                _scoring_card(user, today), _votes_card(user, today)]
     if user.role is Role.REVIEWER:
         return [_scoring_card(user, today), _votes_card(user, today)]
     if user.role is Role.ADMIN:

@@ -80,6 +80,9 @@ def list_query(filters: RegistryFilters) -> sa.Select:
         query = query.where(RegisteredModel.kind == filters.kind)
     if filters.status is not None:
         query = query.where(RegisteredModel.status == filters.status)
+    else:
+        # An ended model is no longer held up: it keeps its page, but the list shows it only when asked for.
+        query = query.where(RegisteredModel.status != ModelStatus.ENDED)
     if filters.level is not None or filters.year is not None:
         live = sa.select(Recognition.model_id).where(Recognition.revoked_at.is_(None))
         if filters.level is not None:

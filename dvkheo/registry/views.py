@@ -86,7 +86,24 @@ def model(model_id: int):
         og_image=og_image,
         can_edit=access.can_edit_model_summary(current_user, model),
         can_review=access.can_review_model_summary(current_user, model),
+        **_followup_context(model),
     )
+
+
+def _followup_context(model: RegisteredModel) -> dict:
+    """The public history of accepted follow-ups (one query, capped), and for a committee that may ask, its
+    request in progress (one more query) and the form to ask."""
+    from dvkheo.followup import queries as followup_queries, workflow as followup_workflow
+    from dvkheo.followup.forms import DeadlineForm
+
+    history = followup_queries.history(model)
+    context = {"history": history, "charts": followup_queries.history_charts(history), "ask_form": None, "pending": None}
+    if access.can_request_followup(current_user, model):
+        context["pending"] = followup_queries.pending_for_model(model)
+        form = DeadlineForm(prefix="ask")
+        form.due_on.data = followup_workflow.default_due_on()
+        context["ask_form"] = form
+    return context
 
 
 @bp.route("/mo-hinh/<int:model_id>/anh/<int:attachment_id>/<any(small, medium):size>.jpg")
