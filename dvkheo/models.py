@@ -16,3 +16,4 @@ from dvkheo.units.models import Unit  # noqa: F401
 from dvkheo.voting.models import EmailCode, Objection, Vote, VoteBatch, VoteChain, Voter, VoterListEntry  # noqa: F401
 from dvkheo.privacy.models import DataRequest  # noqa: F401
 from dvkheo.registry.models import Recognition, RegisteredModel  # noqa: F401
+from dvkheo.replication.models import Replication, ReplicationFile  # noqa: F401
