@@ -460,7 +460,7 @@ def _replications_card(user: User) -> TodoCard:
     """For a committee, the replications its units below declared and wait for confirmation; for a unit, its
     declarations returned to it."""
     from dvkheo.registry.models import RegisteredModel
-    from dvkheo.replication.models import Replication, ReplicationState
+    from dvkheo.replication.models import Replication, ReplicationState, quoted
     from dvkheo.units.models import Unit
 
     if user.role is Role.UNIT_SUBMITTER:
@@ -479,7 +479,7 @@ def _replications_card(user: User) -> TodoCard:
     )
     return TodoCard(
         "replications", title, count, empty, url_for("replication.index"),
-        [TodoItem(f"{row.unit_name}: “{row.title}”", url_for("replication.show", replication_id=row.id), detail,
+        [TodoItem(f"{row.unit_name}: {quoted(row.title)}", url_for("replication.show", replication_id=row.id), detail,
                   urgent=state is ReplicationState.RETURNED) for row in rows],
     )
 

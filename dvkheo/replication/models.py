@@ -45,6 +45,11 @@ class ReplicationState(str, enum.Enum):
         }[self]
 
 
+def quoted(title: str) -> str:
+    """A model's title in quotation marks, unless it already carries its own (“Hũ gạo tình thương” và ...)."""
+    return title if "“" in title else f"“{title}”"
+
+
 EDITABLE_STATES = frozenset({ReplicationState.DRAFT, ReplicationState.RETURNED})
 
 
@@ -96,6 +101,11 @@ class Replication(db.Model):
         """"Xã Tịnh Khê, Tỉnh Quảng Ngãi": the commune and province of the unit, else the unit's name."""
         parts = [u.name for u in (self.commune, self.province) if u is not None]
         return ", ".join(parts) or self.unit.name
+
+    @property
+    def wider_place(self) -> str:
+        """The commune and province around the unit, without repeating the unit itself."""
+        return ", ".join(u.name for u in (self.commune, self.province) if u is not None and u.id != self.unit_id)
 
     @property
     def total_file_bytes(self) -> int:

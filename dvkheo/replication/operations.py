@@ -9,7 +9,7 @@ from dvkheo.campaigns.models import Campaign
 from dvkheo.core import audit
 from dvkheo.core.storage import StoredFile, UploadRejected
 from dvkheo.extensions import db
-from dvkheo.replication.models import Replication, ReplicationFile, ReplicationState
+from dvkheo.replication.models import Replication, ReplicationFile, ReplicationState, quoted
 
 FIELDS = ("started_on", "adaptation", "scale", "people_reached", "first_results")
 
@@ -88,14 +88,14 @@ def nominate_from(replication: Replication, campaign: Campaign, actor: User):
     nomination.source_replication_id = replication.id
     field_id = model.field_id if any(f.id == model.field_id for f in campaign.allowed_fields) else None
     values = {
-        "title": f"Nhân rộng mô hình “{model.title}” tại {replication.unit.name}"[:300],
+        "title": f"Nhân rộng mô hình {quoted(model.title)} tại {replication.unit.name}"[:300],
         "nominee_name": replication.unit.name if model.kind.value == "collective" else "",
         "locality": replication.place[:255],
         "started_on": replication.started_on,
         "method": replication.adaptation,
         "results": replication.first_results,
         "replication": (
-            f"Mô hình được nhân rộng từ mô hình “{model.title}” của {model.unit.name}. Quy mô: {replication.scale}"
+            f"Mô hình được nhân rộng từ mô hình {quoted(model.title)} của {model.unit.name}. Quy mô: {replication.scale}"
             + (f"; {replication.people_reached} người được hưởng lợi, tham gia." if replication.people_reached else ".")
         ),
         "field_id": field_id,

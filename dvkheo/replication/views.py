@@ -25,10 +25,11 @@ from dvkheo.registry import queries as registry_queries
 from dvkheo.registry.models import RegisteredModel
 from dvkheo.replication import operations, queries, workflow
 from dvkheo.replication.forms import ReplicationForm, ReturnForm
-from dvkheo.replication.models import Replication, ReplicationFile, ReplicationState
+from dvkheo.replication.models import EDITABLE_STATES, Replication, ReplicationState, quoted
 from dvkheo.voting.gallery_views import PHOTO_MAX_AGE
 
 bp = Blueprint("replication", __name__)
+bp.add_app_template_filter(quoted, "quoted")
 
 
 @bp.route("/nhan-rong")
@@ -73,6 +74,16 @@ def declare(model_id: int):
         flash("Đơn vị không thể kê khai nhân rộng mô hình của chính mình.", "warning")
         return redirect(url_for("registry.model", model_id=model.id))
     access.require(access.can_declare_replication(current_user, model))
+    unfinished = db.session.scalar(
+        sa.select(Replication).where(
+            Replication.source_model_id == model.id, Replication.unit_id == current_user.unit_id,
+            Replication.status.in_(EDITABLE_STATES),
+        ).order_by(Replication.id.desc()).limit(1)
+    )
+    if unfinished is not None:
+        # One declaration per model at a time: the unit continues the one it began rather than starting over.
+        flash("Đơn vị đã có bản kê khai nhân rộng mô hình này chưa gửi xong; vui lòng tiếp tục bản kê khai đó.", "info")
+        return redirect(url_for(".edit", replication_id=unfinished.id))
     return _edit_form(model, None)
 
 

@@ -134,6 +134,13 @@ def test_anonymous_is_sent_to_log_in_and_sees_no_unconfirmed_public_page(client,
     assert replication.status is S.SUBMITTED
 
 
+def test_a_second_declaration_of_the_same_model_continues_the_unfinished_one(client, login, world):
+    draft = world.declare(send=False)
+    login(world.staff)
+    response = client.get(f"/nhan-rong/moi/{world.model.id}")
+    assert response.status_code == 302 and response.headers["Location"].endswith(f"/nhan-rong/{draft.id}/sua")
+
+
 def test_own_model_has_no_button_and_is_refused(client, login, world):
     login(world.model_staff)
     assert "Nhân rộng mô hình này" not in text(client.get(f"/mo-hinh/{world.model.id}"))
