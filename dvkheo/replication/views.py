@@ -55,11 +55,10 @@ def choose():
     """Find the model to replicate: the registry's word search, without my unit's own models."""
     access.require(access.can_nominate(current_user))
     q = (request.args.get("q") or "").strip()[:200]
-    page = None
-    if q:
-        filters = registry_queries.RegistryFilters(q=q)
-        query = registry_queries.list_query(filters).where(RegisteredModel.unit_id != current_user.unit_id)
-        page = paginate(query, per_page=registry_queries.PAGE_SIZE)
+    query = registry_queries.list_query(registry_queries.RegistryFilters(q=q)).where(
+        RegisteredModel.unit_id != current_user.unit_id
+    )
+    page = paginate(query, per_page=registry_queries.PAGE_SIZE)
     return render_template("replication/choose.html", q=q, page=page)
 
 
