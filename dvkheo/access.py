@@ -609,6 +609,97 @@ def load_followup(followup_id: int, *options):
     return followup
 
 
+# --- replication of registered models (issue 15) -------------------------------------------------
+
+
+def is_replication_unit_staff(user: User | None, replication) -> bool:
+    """Staff of the unit that declared the replication: they write, submit, withdraw it."""
+    return (
+        _authenticated(user)
+        and user.role is Role.UNIT_SUBMITTER
+        and user.unit_id is not None
+        and user.unit_id == replication.unit_id
+    )
+
+
+def can_declare_replication(user: User | None, model) -> bool:
+    """A unit's staff declare that their unit applies a recognised model of another unit. A unit with no level
+    above it has no committee to confirm it, so it cannot declare one."""
+    return (
+        _authenticated(user)
+        and user.role is Role.UNIT_SUBMITTER
+        and user.unit is not None
+        and user.unit.parent_id is not None
+        and model.is_recognised
+        and user.unit_id != model.unit_id
+    )
+
+
+def is_committee_above(user: User | None, unit_id: int, parent_id: int | None) -> bool:
+    """Secretary or chair of the organising committee of the unit's parent level."""
+    return (
+        _authenticated(user)
+        and user.role in COMMITTEE_ROLES
+        and user.unit_id is not None
+        and parent_id is not None
+        and user.unit_id == parent_id
+    )
+
+
+def can_confirm_replication(user: User | None, replication) -> bool:
+    """Confirming or returning a replication: the committee above the declaring unit."""
+    return is_committee_above(user, replication.unit_id, replication.unit.parent_id)
+
+
+def can_view_replication(user: User | None, replication) -> bool:
+    """Its unit always; the committee above once it was sent (never a draft); an administrator."""
+    from dvkheo.replication.models import ReplicationState
+
+    if is_replication_unit_staff(user, replication) or is_admin(user):
+        return True
+    return replication.status is not ReplicationState.DRAFT and can_confirm_replication(user, replication)
+
+
+def can_download_replication_file(user: User | None, replication) -> bool:
+    return can_view_replication(user, replication)
+
+
+def visible_replications(user: User) -> sa.Select:
+    """SELECT of the replications `user` may list: their unit's, or (committee) those of the units right below
+    their own once sent; an administrator all."""
+    from dvkheo.replication.models import Replication, ReplicationState
+    from dvkheo.units.models import Unit
+
+    query = sa.select(Replication)
+    if is_admin(user):
+        return query
+    if not _authenticated(user) or user.unit_id is None:
+        return query.where(sa.false())
+    if user.role is Role.UNIT_SUBMITTER:
+        return query.where(Replication.unit_id == user.unit_id)
+    if user.role in COMMITTEE_ROLES:
+        below = sa.select(Unit.id).where(Unit.parent_id == user.unit_id)
+        return query.where(Replication.unit_id.in_(below), Replication.status != ReplicationState.DRAFT)
+    return query.where(sa.false())
+
+
+def can_nominate_from_replication(user: User | None, replication) -> bool:
+    """Writing a dossier from a confirmed replication: the staff of the unit that replicated."""
+    from dvkheo.replication.models import ReplicationState
+
+    return replication.status is ReplicationState.CONFIRMED and is_replication_unit_staff(user, replication)
+
+
+def load_replication(replication_id: int):
+    """A replication the current user may see, or 404 (another unit learns nothing)."""
+    from dvkheo.replication.models import Replication
+
+    replication = get_or_404(Replication, replication_id)
+    if not can_view_replication(current_user, replication):
+        abort(404)
+    return replication
+
+
 # --- view helpers -----------------------------------------------------------------------
 
 

@@ -26,6 +26,7 @@ from dvkheo.core.storage import store_upload
 from dvkheo.demo_awards import seed_award_stage, seed_commune_award_stage
 from dvkheo.demo_registry_import import seed_registry_import
 from dvkheo.demo_followup import seed_followup_stage
+from dvkheo.demo_replication import seed_replications
 from dvkheo.demo_review import seed_public_stage, seed_review_stage
 from dvkheo.core.timeutil import today_in_vietnam
 from dvkheo.documents.models import ensure_builtin_systems
@@ -384,7 +385,7 @@ def seed_demo(today: date | None = None) -> SeedReport:
 
     Side effects, in order: reference lists, units (with path and search text), accounts,
     the open campaign with its rubric, nominations with their evidence files stored under
-    UPLOAD_DIR and their workflow moves (all audited).
+    UPLOAD_DIR and their workflow moves (all audited), then replications of the recognised models.
     """
     today = today or today_in_vietnam()
     report = SeedReport()
@@ -400,6 +401,7 @@ def seed_demo(today: date | None = None) -> SeedReport:
         report.campaigns += 1 if added else 0
     seed_registry_import(users)
     seed_followup_stage(units[PROVINCE[0]], [units[TINH_KHE], units[CAM_THANH], units[VILLAGES[0][0]]], users, today)
+    seed_replications(users, today, evidence_png)
     db.session.commit()
     return report
 

@@ -527,15 +527,43 @@ def _committee_followup_cards(user: User, today: date) -> list[TodoCard]:
     return [_followup_review_card(user), _unfollowed_card(user, today)]
 
 
+def _replications_card(user: User) -> TodoCard:
+    """For a committee, the replications its units below declared and wait for confirmation; for a unit, its
+    declarations returned to it."""
+    from dvkheo.registry.models import RegisteredModel
+    from dvkheo.replication.models import Replication, ReplicationState, quoted
+    from dvkheo.units.models import Unit
+
+    if user.role is Role.UNIT_SUBMITTER:
+        state = ReplicationState.RETURNED
+        title, empty, detail = "Bản kê khai nhân rộng bị trả lại", "Không có bản kê khai nhân rộng nào bị trả lại.", "Bổ sung theo yêu cầu rồi gửi lại"
+    else:
+        state = ReplicationState.SUBMITTED
+        title, empty, detail = "Bản nhân rộng chờ xác nhận", "Không có bản kê khai nhân rộng nào chờ xác nhận.", "Xác nhận hoặc trả lại"
+    ids = access.visible_replications(user).with_only_columns(Replication.id).where(Replication.status == state)
+    rows, count, _ = _rows(
+        sa.select(Replication.id, RegisteredModel.title, Unit.name.label("unit_name"))
+        .join(RegisteredModel, Replication.source_model_id == RegisteredModel.id)
+        .join(Unit, Replication.unit_id == Unit.id)
+        .where(Replication.id.in_(ids))
+        .order_by(Replication.updated_at, Replication.id)
+    )
+    return TodoCard(
+        "replications", title, count, empty, url_for("replication.index"),
+        [TodoItem(f"{row.unit_name}: {quoted(row.title)}", url_for("replication.show", replication_id=row.id), detail,
+                  urgent=state is ReplicationState.RETURNED) for row in rows],
+    )
+
+
 def cards_for(user: User) -> list[TodoCard]:
     """The cards of `user`'s "Việc cần làm" page, most pressing first within each role."""
     today = today_in_vietnam()
     if user.role is Role.UNIT_SUBMITTER:
-        return [*_unit_cards(user, today), _followup_answer_card(user, today), _summaries_card(user)] if user.unit_id is not None else []
+        return [*_unit_cards(user, today), _followup_answer_card(user, today), _summaries_card(user), _replications_card(user)] if user.unit_id is not None else []
     if user.role is Role.SECRETARY:
-        return [*_secretary_cards(user, today), _summaries_card(user), *_committee_followup_cards(user, today)]
+        return [*_secretary_cards(user, today), _summaries_card(user), _replications_card(user), *_committee_followup_cards(user, today)]
     if user.role is Role.CHAIR:
-        return [*_chair_cards(user, today), _summaries_card(user), *_committee_followup_cards(user, today),
+        return [*_chair_cards(user, today), _summaries_card(user), _replications_card(user), *_committee_followup_cards(user, today),
                 _scoring_card(user, today), _votes_card(user, today)]
     if user.role is Role.REVIEWER:
         return [_scoring_card(user, today), _votes_card(user, today)]

@@ -66,6 +66,13 @@ class Nomination(db.Model):
     created_at: so.Mapped[datetime] = so.mapped_column(sa.DateTime(timezone=True), default=utcnow)
     updated_at: so.Mapped[datetime] = so.mapped_column(sa.DateTime(timezone=True), default=utcnow, onupdate=utcnow)
     submitted_at: so.Mapped[datetime | None] = so.mapped_column(sa.DateTime(timezone=True))
+    # A dossier written from a confirmed replication carries its lineage to the registry.
+    source_model_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey(
+        "registered_models.id", ondelete="SET NULL", use_alter=True, name="fk_nominations_source_model_id_registered_models"
+    ))
+    source_replication_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey(
+        "replications.id", ondelete="SET NULL", use_alter=True, name="fk_nominations_source_replication_id_replications"
+    ))
 
     campaign: so.Mapped["Campaign"] = so.relationship()  # noqa: F821
     unit: so.Mapped["Unit"] = so.relationship()  # noqa: F821
@@ -73,6 +80,8 @@ class Nomination(db.Model):
     field: so.Mapped["ReferenceItem | None"] = so.relationship(foreign_keys=[field_id])  # noqa: F821
     collective_type: so.Mapped["ReferenceItem | None"] = so.relationship(foreign_keys=[collective_type_id])  # noqa: F821
     individual_category: so.Mapped["ReferenceItem | None"] = so.relationship(foreign_keys=[individual_category_id])  # noqa: F821
+    source_model: so.Mapped["RegisteredModel | None"] = so.relationship(foreign_keys=[source_model_id])  # noqa: F821
+    source_replication: so.Mapped["Replication | None"] = so.relationship(foreign_keys=[source_replication_id])  # noqa: F821
     attachments: so.Mapped[list["Attachment"]] = so.relationship(
         back_populates="nomination", order_by="Attachment.id", cascade="all, delete-orphan"
     )

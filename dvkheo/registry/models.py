@@ -198,12 +198,17 @@ class RegisteredModel(db.Model):
     search_text: so.Mapped[str] = so.mapped_column(sa.Text, default="")
     created_at: so.Mapped[datetime] = so.mapped_column(sa.DateTime(timezone=True), default=utcnow)
     recognised_at: so.Mapped[datetime | None] = so.mapped_column(sa.DateTime(timezone=True), index=True)
+    # Confirmed replications elsewhere, kept by `dvkheo.replication.workflow` so the list never counts rows.
+    replication_count: so.Mapped[int] = so.mapped_column(default=0, server_default="0")
+    # A model that began as a replication of another one ("Nhân rộng từ mô hình ...").
+    source_model_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("registered_models.id", ondelete="SET NULL"))
 
-    origin_nomination: so.Mapped["Nomination | None"] = so.relationship()  # noqa: F821
+    origin_nomination: so.Mapped["Nomination | None"] = so.relationship(foreign_keys=[origin_nomination_id])  # noqa: F821
     unit: so.Mapped["Unit"] = so.relationship(foreign_keys=[unit_id])  # noqa: F821
     province: so.Mapped["Unit | None"] = so.relationship(foreign_keys=[province_id])  # noqa: F821
     commune: so.Mapped["Unit | None"] = so.relationship(foreign_keys=[commune_id])  # noqa: F821
     field: so.Mapped["ReferenceItem | None"] = so.relationship()  # noqa: F821
+    source_model: so.Mapped["RegisteredModel | None"] = so.relationship(remote_side=[id])
     recognitions: so.Mapped[list["Recognition"]] = so.relationship(
         back_populates="model", order_by="Recognition.id", cascade="all, delete-orphan"
     )

@@ -34,7 +34,7 @@ def origin_of(nomination: Nomination) -> Nomination:
         nomination = source
 
 
-def _places(unit: Unit) -> tuple[int | None, int | None]:
+def places(unit: Unit) -> tuple[int | None, int | None]:
     """The province and the commune (xã, phường, đặc khu...) the unit is in or is, for the filters."""
     ids = [int(part) for part in (unit.path or "").strip("/").split("/") if part] or [unit.id]
     units = {u.id: u for u in db.session.scalars(sa.select(Unit).where(Unit.id.in_(ids)))}
@@ -48,7 +48,7 @@ def _model_for(nomination: Nomination, actor) -> RegisteredModel:
     model = db.session.scalar(sa.select(RegisteredModel).where(RegisteredModel.origin_nomination_id == origin.id))
     if model is not None:
         return model
-    province_id, commune_id = _places(origin.unit)
+    province_id, commune_id = places(origin.unit)
     # Public fields only: never scores, reviewers' notes, contact details or files.
     model = RegisteredModel(
         origin_nomination_id=origin.id,
@@ -60,11 +60,15 @@ def _model_for(nomination: Nomination, actor) -> RegisteredModel:
         commune_id=commune_id,
         locality=nomination.locality or "",
         field_id=nomination.field_id,
+        source_model_id=origin.source_model_id,
     )
     model.refresh_search_text()
     db.session.add(model)
     db.session.flush()
-    audit.record("registered_model", model.id, "create", actor, details={"origin_nomination_id": origin.id})
+    audit.record(
+        "registered_model", model.id, "create", actor,
+        details={"origin_nomination_id": origin.id, "source_model_id": origin.source_model_id},
+    )
     return model
 
 

@@ -22,6 +22,7 @@ from dvkheo.core.urls import paginate
 from dvkheo.extensions import db
 from dvkheo.registry import queries, workflow
 from dvkheo.registry.forms import ReturnForm, SummaryForm
+from dvkheo.replication import queries as replication_queries
 from dvkheo.registry.models import ModelStatus, RecognitionLevel, RegisteredModel, SummaryState
 
 from dvkheo.voting.gallery_views import PHOTO_MAX_AGE
@@ -87,6 +88,8 @@ def model(model_id: int):
         can_edit=access.can_edit_model_summary(current_user, model),
         can_review=access.can_review_model_summary(current_user, model),
         **_followup_context(model),
+        replications=replication_queries.confirmed_of(model) if model.replication_count else [],
+        can_replicate=access.can_declare_replication(current_user, model),
     )
 
 
