@@ -143,7 +143,10 @@ def seed_award_stage(province: Unit, users: dict[str, User], today: date, eviden
         )
         operations.update_report(nomination, values, submitter)
         picture = store_upload(io.BytesIO(evidence_png(300 + number)), f"Ảnh minh chứng - {report['nominee_name']}.png")
-        operations.attach_files(nomination, [(picture, "evidence", None)], submitter)
+        files = [(picture, "evidence", None)]
+        if number == 1:  # the model whose summary is approved shows two photos on its page and sheet
+            files.append((store_upload(io.BytesIO(evidence_png(350)), "Ảnh hiện trường sau khi hoàn thành.png"), "evidence", None))
+        operations.attach_files(nomination, files, submitter)
         workflow.apply(nomination, A.SUBMIT, submitter)
         dossiers.append(nomination)
     db.session.flush()
