@@ -76,11 +76,16 @@ class Sheet:
             document = layout_html(html, resources=resources)
             return document if len(document.pages) == 1 else None
 
-        for step in STEPS:
-            document = fits(self.first_html if step == STEPS[0] else self._html(step, self.paragraphs))
-            if document is not None:
-                return write_document(document)
+        document = fits(self.first_html)
+        if document is not None:
+            return write_document(document)
         smallest = STEPS[-1]
+        # The smallest size next: when even it overflows (a long summary), the sizes between are not worth a try.
+        if fits(self._html(smallest, self.paragraphs)) is not None:
+            for step in STEPS[1:]:
+                document = fits(self._html(step, self.paragraphs))
+                if document is not None:
+                    return write_document(document)
         words = " \n ".join(self.paragraphs).split(" ")
         best = fits(self._html(smallest, []))
         low, high = 0, len(words)  # `low` words fit (none at worst), `high` do not
