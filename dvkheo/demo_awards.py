@@ -143,7 +143,10 @@ def seed_award_stage(province: Unit, users: dict[str, User], today: date, eviden
         )
         operations.update_report(nomination, values, submitter)
         picture = store_upload(io.BytesIO(evidence_png(300 + number)), f"Ảnh minh chứng - {report['nominee_name']}.png")
-        operations.attach_files(nomination, [(picture, "evidence", None)], submitter)
+        files = [(picture, "evidence", None)]
+        if number == 1:  # the model whose summary is approved shows two photos on its page and sheet
+            files.append((store_upload(io.BytesIO(evidence_png(350)), "Ảnh hiện trường sau khi hoàn thành.png"), "evidence", None))
+        operations.attach_files(nomination, files, submitter)
         workflow.apply(nomination, A.SUBMIT, submitter)
         dossiers.append(nomination)
     db.session.flush()
@@ -185,8 +188,10 @@ def seed_award_stage(province: Unit, users: dict[str, User], today: date, eviden
 
 
 def _approve_a_public_summary(nomination: Nomination, users: dict[str, User], chair: User) -> None:
-    """The first awarded model's unit writes its public summary and the committee approves it, so the registry
-    shows one model with its summary (and the others without one yet)."""
+    """The first awarded model's unit writes its public summary, chooses its evidence pictures for the public page
+    and the committee approves both, so the registry shows one model with its summary and photos (and the others
+    without them yet: evidence is never public unless chosen and approved)."""
+    from dvkheo.registry import queries as registry_queries
     from dvkheo.registry import workflow as summary_workflow
     from dvkheo.registry.models import Recognition, RegisteredModel
 
@@ -199,7 +204,10 @@ def _approve_a_public_summary(nomination: Nomination, users: dict[str, User], ch
     if writer is None:
         return
     text = " ".join(part for part in (nomination.method, nomination.results) if part).strip()
-    summary_workflow.apply(model, summary_workflow.A.EDIT, writer, text=text[:summary_workflow.MAX_SUMMARY])
+    photo_ids = [photo.id for photo in registry_queries.candidate_photos(model)]
+    summary_workflow.apply(
+        model, summary_workflow.A.EDIT, writer, text=text[:summary_workflow.MAX_SUMMARY], photo_ids=photo_ids
+    )
     summary_workflow.apply(model, summary_workflow.A.SUBMIT, writer)
     summary_workflow.apply(model, summary_workflow.A.APPROVE, chair)
     db.session.flush()

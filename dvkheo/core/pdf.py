@@ -130,3 +130,16 @@ def render_html_pdf(
     document = kind(string=html, base_url=base_url(), url_fetcher=url_fetcher(resources))
     with _RENDER_LOCK:
         return document.write_pdf(target, font_config=FONT_CONFIG)
+
+
+def layout_html(html: str, *, resources: dict[str, tuple[bytes, str]] | None = None):
+    """Lay out an HTML string without writing it: a caller that must fit a page counts `document.pages` and
+    tries again smaller; `write_document` then writes the one it keeps."""
+    document = weasyprint.HTML(string=html, base_url=base_url(), url_fetcher=url_fetcher(resources))
+    with _RENDER_LOCK:
+        return document.render(font_config=FONT_CONFIG)
+
+
+def write_document(document) -> bytes:
+    with _RENDER_LOCK:
+        return document.write_pdf()

@@ -212,6 +212,9 @@ class RegisteredModel(db.Model):
     recognitions: so.Mapped[list["Recognition"]] = so.relationship(
         back_populates="model", order_by="Recognition.id", cascade="all, delete-orphan"
     )
+    photo_choices: so.Mapped[list["ModelPhoto"]] = so.relationship(
+        back_populates="model", order_by="ModelPhoto.attachment_id", cascade="all, delete-orphan"
+    )
 
     def refresh_search_text(self) -> None:
         """The model's words and those of its places: "thu gom rác Tịnh Khê" finds the commune's model
@@ -262,6 +265,29 @@ class Recognition(db.Model):
     decision: so.Mapped["Decision | None"] = so.relationship()  # noqa: F821
     certificate: so.Mapped["Certificate | None"] = so.relationship()  # noqa: F821
     import_batch: so.Mapped[ImportBatch | None] = so.relationship()
+
+
+class ModelPhoto(db.Model):
+    """An evidence image of the model's nominations the unit chose for its public page.
+
+    Evidence was sent to a committee, not to the public: an image is public only once the committee approves the
+    summary it was chosen with (`is_public`); the unit's current choice (`in_draft`) waits for that approval as
+    the draft text does. A row with neither flag set is deleted.
+    """
+
+    __tablename__ = "registered_model_photos"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    model_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("registered_models.id", ondelete="CASCADE"), index=True)
+    attachment_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("attachments.id", ondelete="CASCADE"), index=True)
+    in_draft: so.Mapped[bool] = so.mapped_column(default=False)
+    is_public: so.Mapped[bool] = so.mapped_column(default=False, index=True)
+
+    model: so.Mapped[RegisteredModel] = so.relationship(back_populates="photo_choices")
+    attachment: so.Mapped["Attachment"] = so.relationship()  # noqa: F821
+
+    __table_args__ = (sa.UniqueConstraint("model_id", "attachment_id"),)
+
 
 
 # Created with the table (tests, `create_all`); the migration creates it in production.

@@ -157,13 +157,17 @@ def newest(limit: int = FEED_SIZE) -> list[RegisteredModel]:
     )
 
 
-def photos(model: RegisteredModel) -> list:
-    """The image evidence of the model's recognised nominations (the public photos of the gallery), each file once
-    (a forwarded nomination carries copies of its origin's files)."""
+def _live_nomination_ids(model: RegisteredModel) -> list[int]:
+    return [r.nomination_id for r in model.live_recognitions if r.nomination_id is not None]
+
+
+def candidate_photos(model: RegisteredModel) -> list:
+    """The image evidence of the model's recognised nominations, each file once (a forwarded nomination carries
+    copies of its origin's files): what the unit may choose to publish. Not public by itself."""
     from dvkheo.core.images import IMAGE_CONTENT_TYPES
     from dvkheo.nominations.models import Attachment
 
-    nomination_ids = [r.nomination_id for r in model.live_recognitions if r.nomination_id is not None]
+    nomination_ids = _live_nomination_ids(model)
     if not nomination_ids:
         return []
     rows = db.session.scalars(
@@ -181,6 +185,32 @@ def photos(model: RegisteredModel) -> list:
             seen.add(attachment.sha256)
             unique.append(attachment)
     return unique
+
+
+def photos(model: RegisteredModel) -> list:
+    """The model's public photos: those the unit chose and the committee approved with the summary, still evidence
+    of a standing recognition (one query)."""
+    from dvkheo.core.images import IMAGE_CONTENT_TYPES
+    from dvkheo.nominations.models import Attachment
+    from dvkheo.registry.models import ModelPhoto
+
+    nomination_ids = _live_nomination_ids(model)
+    if not nomination_ids:
+        return []
+    return list(
+        db.session.scalars(
+            sa.select(Attachment)
+            .join(ModelPhoto, ModelPhoto.attachment_id == Attachment.id)
+            .where(
+                ModelPhoto.model_id == model.id,
+                ModelPhoto.is_public.is_(True),
+                Attachment.nomination_id.in_(nomination_ids),
+                Attachment.purpose == "evidence",
+                Attachment.content_type.in_(IMAGE_CONTENT_TYPES),
+            )
+            .order_by(Attachment.id)
+        )
+    )
 
 
 def valid_certificates(recognitions: list[Recognition]) -> dict[int, "Certificate"]:  # noqa: F821

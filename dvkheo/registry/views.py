@@ -1,7 +1,7 @@
 """The registry of models: public pages (no login) and the unit's and committee's work on a model's summary.
 
 Public: /mo-hinh (search, filters, pages), /mo-hinh/<id> (a model's page, 410 once it is no longer
-recognised), /mo-hinh/moi.atom (newly recognised models). Staff: /mo-hinh/<id>/tom-tat (write, submit,
+recognised), /mo-hinh/<id>/phieu.pdf (its one-page printable sheet), /mo-hinh/moi.atom (newly recognised models). Staff: /mo-hinh/<id>/tom-tat (write, submit,
 approve, return: `dvkheo.registry.workflow`), /mo-hinh/tom-tat (the summaries waiting for me).
 """
 from __future__ import annotations
@@ -28,6 +28,9 @@ from dvkheo.registry.models import ModelStatus, RecognitionLevel, RegisteredMode
 from dvkheo.voting.gallery_views import PHOTO_MAX_AGE
 
 bp = Blueprint("registry", __name__)
+
+# Shared links need a raster picture (an SVG is not shown by social networks): this one, when a model has none.
+DEFAULT_OG_IMAGE = "img/og-mo-hinh.png"
 
 
 @bp.app_template_filter("atom_time")
@@ -57,6 +60,8 @@ def index():
         filters=filters,
         filter_args=filters.as_args(),
         choices=queries.filter_choices(filters),
+        og_url=absolute(url_for("registry.index")),
+        og_image=absolute(url_for("static", filename=DEFAULT_OG_IMAGE)),
         kinds=list(NomineeKind),
         levels=list(RecognitionLevel),
         statuses=list(ModelStatus),
@@ -74,7 +79,7 @@ def model(model_id: int):
     photos = [photo for photo in queries.photos(model) if ensure_thumbnail(photo.stored_name, "small") is not None]
     og_image = (
         absolute(url_for("registry.photo", model_id=model.id, attachment_id=photos[0].id, size="medium"))
-        if photos else absolute(url_for("static", filename="img/emblem.svg"))
+        if photos else absolute(url_for("static", filename=DEFAULT_OG_IMAGE))
     )
     return render_template(
         "registry/model.html",
@@ -124,6 +129,30 @@ def photo(model_id: int, attachment_id: int, size: str):
     return response
 
 
+@bp.route("/mo-hinh/<int:model_id>/phieu.pdf")
+def sheet(model_id: int):
+    """The printable one-page model sheet (public data only); answered 304 while nothing on it changed."""
+    model = queries.load_model(model_id)
+    if model is None:
+        abort(404)
+    if not model.is_recognised:
+        return render_template("registry/gone.html", model=model), 410
+    # Imported here: WeasyPrint takes about a second to import (see dvkheo.core.pdf).
+    from dvkheo.registry.sheet import Sheet
+
+    prepared = Sheet(model)
+    if request.if_none_match.contains(prepared.etag):
+        response = make_response("", 304)
+    else:
+        response = make_response(prepared.pdf())
+        response.mimetype = "application/pdf"
+        response.headers["Content-Disposition"] = f'inline; filename="phieu-gioi-thieu-mo-hinh-{model.id}.pdf"'
+    response.set_etag(prepared.etag)
+    # Public data: shared caches may keep it, but must ask again (a summary or photo can be approved any day).
+    response.headers["Cache-Control"] = "public, no-cache"
+    return response
+
+
 @bp.route("/mo-hinh/moi.atom")
 def feed():
     models = queries.newest()
@@ -155,24 +184,34 @@ def _load_for_summary(model_id: int) -> RegisteredModel:
 @login_required
 def summary(model_id: int):
     model = _load_for_summary(model_id)
-    form = SummaryForm(prefix="s")
+    candidates = queries.candidate_photos(model)
+    form = SummaryForm(prefix="s", candidates=candidates)
     return_form = ReturnForm(prefix="r")
     problems = []
     if request.method == "GET":
         form.text.data = model.summary_draft or model.public_summary
+        form.photos.data = sorted(workflow.draft_photo_ids(model))
     else:
         action = request.form.get("action", "")
         if action not in workflow.A._value2member_map_ or action == workflow.A.IMPORT.value:
             abort(400)  # a summary arrives by import only with its file (import_views)
         action = workflow.A(action)
-        valid = form.validate_on_submit() if action is workflow.A.EDIT else return_form.validate_on_submit() if action is workflow.A.RETURN else SummaryForm(prefix="x").validate_on_submit()
+        if action in (workflow.A.EDIT, workflow.A.SUBMIT):
+            valid = form.validate_on_submit()
+        elif action is workflow.A.RETURN:
+            valid = return_form.validate_on_submit()
+        else:
+            valid = SummaryForm(prefix="x").validate_on_submit()
         if valid:
             try:
-                workflow.apply(
-                    model, action, current_user,
-                    reason=return_form.reason.data if action is workflow.A.RETURN else None,
-                    text=form.text.data,
-                )
+                if action is workflow.A.SUBMIT:
+                    _save_typed_and_submit(model, form)
+                else:
+                    workflow.apply(
+                        model, action, current_user,
+                        reason=return_form.reason.data if action is workflow.A.RETURN else None,
+                        text=form.text.data, photo_ids=form.photos.data,
+                    )
             except RuleRefused as refused:
                 db.session.rollback()
                 problems = [p.message for p in refused.problems]
@@ -180,15 +219,49 @@ def summary(model_id: int):
                 db.session.commit()
                 flash(action.done, "success")
                 return redirect(url_for("registry.summary", model_id=model.id))
+        elif action in (workflow.A.EDIT, workflow.A.SUBMIT):
+            problems = [error for field in form for error in field.errors if field.name != "csrf_token"] or [
+                "Phiên làm việc đã hết hạn; vui lòng gửi lại."
+            ]
+    actions = workflow.available_actions(model, current_user)
     return render_template(
         "registry/summary.html",
         model=model,
         form=form,
         return_form=return_form,
         problems=problems,
-        actions=workflow.available_actions(model, current_user),
+        actions=actions,
+        # Sending what is on screen saves it first: offered wherever the unit may write.
+        can_send=workflow.A.EDIT in actions or workflow.A.SUBMIT in actions,
+        candidates=candidates,
+        public_photo_ids={photo.id for photo in queries.photos(model)},
+        draft_ids=workflow.draft_photo_ids(model),
         A=workflow.A,
     ), (422 if problems else 200)
+
+
+def _save_typed_and_submit(model: RegisteredModel, form: SummaryForm) -> None:
+    """ "Gửi duyệt" sends what the unit sees: the typed text and ticked photos are saved as the draft first (when
+    they differ from it), in the same transaction as the submission."""
+    typed = (form.text.data or "").strip()
+    chosen = set(form.photos.data or [])
+    if model.summary_state is not SummaryState.DRAFT or typed != model.summary_draft or chosen != workflow.draft_photo_ids(model):
+        workflow.apply(model, workflow.A.EDIT, current_user, text=typed, photo_ids=sorted(chosen))
+    workflow.apply(model, workflow.A.SUBMIT, current_user)
+
+
+@bp.route("/mo-hinh/<int:model_id>/tom-tat/anh/<int:attachment_id>.jpg")
+@login_required
+def candidate_photo(model_id: int, attachment_id: int):
+    """A small copy of an evidence image the unit may choose, for the unit and the committee only (not public)."""
+    model = _load_for_summary(model_id)
+    attachment = next((p for p in queries.candidate_photos(model) if p.id == attachment_id), None)
+    key = ensure_thumbnail(attachment.stored_name, "small") if attachment is not None else None
+    if key is None:
+        abort(404)
+    response = store().send(key, mimetype="image/jpeg", etag=f"{attachment.sha256[:32]}-small", max_age=0)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 @bp.route("/mo-hinh/tom-tat")

@@ -63,6 +63,15 @@ def _text_given(model: RegisteredModel, actor: User, options: dict) -> list[Prob
     return []
 
 
+def _photos_are_evidence(model: RegisteredModel, actor: User, options: dict) -> list[Problem]:
+    from dvkheo.registry.queries import candidate_photos
+
+    chosen = options.get("photo_ids")
+    if chosen is not None and not set(chosen) <= {photo.id for photo in candidate_photos(model)}:
+        return [Problem("photos", "Chỉ chọn được ảnh minh chứng trong hồ sơ của mô hình.", "photos")]
+    return []
+
+
 def _draft_present(model: RegisteredModel, actor: User, options: dict) -> list[Problem]:
     if not (model.summary_draft or "").strip():
         return [Problem("text", "Bản nháp tóm tắt còn trống.")]
@@ -81,7 +90,7 @@ _unit = access.can_edit_model_summary
 _committee = access.can_review_model_summary
 
 TRANSITIONS: dict[tuple[S, A], Transition] = {
-    **{(state, A.EDIT): Transition(S.DRAFT, UNIT, _unit, (_text_given,)) for state in (S.NONE, S.DRAFT, S.RETURNED, S.APPROVED)},
+    **{(state, A.EDIT): Transition(S.DRAFT, UNIT, _unit, (_text_given, _photos_are_evidence)) for state in (S.NONE, S.DRAFT, S.RETURNED, S.APPROVED)},
     (S.DRAFT, A.SUBMIT): Transition(S.SUBMITTED, UNIT, _unit, (_draft_present, _still_recognised)),
     (S.SUBMITTED, A.APPROVE): Transition(S.APPROVED, COMMITTEE, _committee, (_draft_present, _still_recognised)),
     (S.SUBMITTED, A.RETURN): Transition(S.RETURNED, COMMITTEE, _committee, reason_required=True),
@@ -96,13 +105,37 @@ def _permitted(model: RegisteredModel, action: A, actor: User | None) -> Transit
     return rule
 
 
+def _choose_photos(model: RegisteredModel, chosen: set[int]) -> None:
+    from dvkheo.registry.models import ModelPhoto
+
+    rows = {row.attachment_id: row for row in model.photo_choices}
+    for attachment_id in chosen - rows.keys():
+        model.photo_choices.append(ModelPhoto(attachment_id=attachment_id, in_draft=True, is_public=False))
+    for attachment_id, row in rows.items():
+        row.in_draft = attachment_id in chosen
+        if not row.in_draft and not row.is_public:
+            model.photo_choices.remove(row)
+
+
+def _publish_photos(model: RegisteredModel) -> None:
+    for row in list(model.photo_choices):
+        row.is_public = row.in_draft
+        if not row.is_public:
+            model.photo_choices.remove(row)
+
+
+def draft_photo_ids(model: RegisteredModel) -> set[int]:
+    return {row.attachment_id for row in model.photo_choices if row.in_draft}
+
+
 def available_actions(model: RegisteredModel, actor: User | None) -> list[A]:
     """The buttons of the summary page (an import brings its summary only through the import)."""
     return [action for action in A if action is not A.IMPORT and _permitted(model, action, actor)]
 
 
 def apply(model: RegisteredModel, action: A, actor: User, reason: str | None = None, **options) -> S:
-    """Move the summary by `action` (EDIT and IMPORT take `text`). Audits ("registered_model", id, "summary_<action>",
+    """Move the summary by `action` (EDIT takes `text` and, to change the chosen photos, `photo_ids`; IMPORT takes
+    `text`; APPROVE publishes the text and the chosen photos together). Audits ("registered_model", id, "summary_<action>",
     from, to, reason). Does not commit."""
     action = A(action)
     rule = TRANSITIONS.get((model.summary_state, action))
@@ -121,12 +154,15 @@ def apply(model: RegisteredModel, action: A, actor: User, reason: str | None = N
     previous = model.summary_state
     if action is A.EDIT:
         model.summary_draft = options["text"].strip()
+        if options.get("photo_ids") is not None:
+            _choose_photos(model, set(options["photo_ids"]))
     elif action is A.IMPORT:
         model.summary_draft = model.public_summary = options["text"].strip()
         model.summary_approved_at = utcnow()
         model.refresh_search_text()
     elif action is A.APPROVE:
         model.public_summary = model.summary_draft
+        _publish_photos(model)
         model.summary_approved_at = utcnow()
         model.summary_return_reason = None
         model.refresh_search_text()
@@ -136,5 +172,6 @@ def apply(model: RegisteredModel, action: A, actor: User, reason: str | None = N
     audit.record(
         "registered_model", model.id, f"summary_{action.value}", actor,
         from_state=previous.value, to_state=rule.target.value, reason=reason,
+        details={"photo_ids": sorted(draft_photo_ids(model))} if action in (A.EDIT, A.APPROVE) else None,
     )
     return rule.target

@@ -123,28 +123,69 @@ def test_feed_is_atom_with_absolute_links(app, client, recognised):
         assert entry.find(f"{ATOM}id").text == entry.find(f"{ATOM}link").get("href")
 
 
-def test_photos_are_the_public_evidence_images_resized(app, client, make_council_result):
+def test_photos_are_public_only_once_chosen_and_approved_with_the_summary(app, client, auth, login_as, make_council_result):
+    from dvkheo.accounts.models import Role
     from tests.conftest import PNG_BYTES, add_stored_attachment
 
     result = make_council_result(passed=2)
     shown, other = result.passed
     photo = add_stored_attachment(app, shown, "Ảnh con đường.png", PNG_BYTES)
+    kept_back = add_stored_attachment(app, shown, "Ảnh chưa muốn đăng.png", PNG_BYTES + b"\0\0\0")
     minutes = add_stored_attachment(app, shown, "Biên bản họp dân.png", PNG_BYTES + b"\0", purpose="review_minutes")
     elsewhere = add_stored_attachment(app, other, "Ảnh khác.png", PNG_BYTES + b"\0\0")
     db.session.commit()
     issue_award(result)
     model = model_of(shown)
     base = app.config["PUBLIC_BASE_URL"].rstrip("/")
+    url = f"/mo-hinh/{model.id}"
 
-    page = client.get(f"/mo-hinh/{model.id}").get_data(as_text=True)
-    assert f"/mo-hinh/{model.id}/anh/{photo.id}/small.jpg" in page
-    assert f'<meta property="og:image" content="{base}/mo-hinh/{model.id}/anh/{photo.id}/medium.jpg">' in page
-    response = client.get(f"/mo-hinh/{model.id}/anh/{photo.id}/small.jpg")
+    def public_photo(attachment) -> int:
+        return client.get(f"{url}/anh/{attachment.id}/small.jpg").status_code
+
+    # Evidence went to a committee, not to the public: nothing shows until chosen and approved.
+    page = client.get(url).get_data(as_text=True)
+    assert f"/anh/{photo.id}/" not in page and public_photo(photo) == 404
+    assert f'<meta property="og:image" content="{base}/static/img/og-mo-hinh.png">' in page
+    assert client.get(f"{url}/tom-tat/anh/{photo.id}.jpg").status_code == 302  # the unit's preview needs a login
+
+    login_as(Role.UNIT_SUBMITTER, model.unit)
+    form = client.get(f"{url}/tom-tat").get_data(as_text=True)
+    assert f'value="{photo.id}"' in form and f'value="{kept_back.id}"' in form and f'value="{minutes.id}"' not in form
+    assert client.get(f"{url}/tom-tat/anh/{photo.id}.jpg").status_code == 200
+    refused = client.post(f"{url}/tom-tat", data={"action": "edit", "s-text": "Tóm tắt.", "s-photos": [str(minutes.id)]})
+    assert refused.status_code == 422 and "Lựa chọn không hợp lệ" in refused.get_data(as_text=True)
+    sent = client.post(f"{url}/tom-tat", data={"action": "submit", "s-text": "Tóm tắt.", "s-photos": [str(photo.id)]})
+    assert sent.status_code == 302
+    auth.logout()
+    assert public_photo(photo) == 404  # chosen, not yet approved
+
+    auth.login(result.chair)
+    review = client.get(f"{url}/tom-tat").get_data(as_text=True)
+    assert f"/tom-tat/anh/{photo.id}.jpg" in review and f"/tom-tat/anh/{kept_back.id}.jpg" not in review
+    assert client.post(f"{url}/tom-tat", data={"action": "approve"}).status_code == 302
+    auth.logout()
+
+    page = client.get(url).get_data(as_text=True)
+    assert f"{url}/anh/{photo.id}/small.jpg" in page and f"/anh/{kept_back.id}/" not in page
+    assert f'<meta property="og:image" content="{base}{url}/anh/{photo.id}/medium.jpg">' in page
+    response = client.get(f"{url}/anh/{photo.id}/small.jpg")
     assert response.status_code == 200 and response.mimetype == "image/jpeg"
-    # Never the minutes, never another model's photo through this model's address.
-    assert client.get(f"/mo-hinh/{model.id}/anh/{minutes.id}/small.jpg").status_code == 404
-    assert client.get(f"/mo-hinh/{model.id}/anh/{elsewhere.id}/small.jpg").status_code == 404
-    assert client.get(f"/mo-hinh/{model.id}/anh/{photo.id}/original.jpg").status_code == 404
+    # Never the unchosen one, the minutes, another model's photo through this address, nor an unknown size.
+    assert public_photo(kept_back) == 404 and public_photo(minutes) == 404 and public_photo(elsewhere) == 404
+    assert client.get(f"{url}/anh/{photo.id}/original.jpg").status_code == 404
+
+
+def test_list_page_has_open_graph_tags_and_its_default_picture(app, client, recognised):
+    base = app.config["PUBLIC_BASE_URL"].rstrip("/")
+    page = client.get("/mo-hinh").get_data(as_text=True)
+
+    assert '<meta property="og:site_name" content="Dân vận khéo">' in page
+    assert '<meta property="og:title" content="Mô hình, điển hình “Dân vận khéo”">' in page
+    assert f'<meta property="og:url" content="{base}/mo-hinh">' in page
+    assert f'<meta property="og:image" content="{base}/static/img/og-mo-hinh.png">' in page
+    assert re.search(r'<meta property="og:description" content="[^"]*học tập, nhân rộng[^"]*">', page)
+    picture = client.get("/static/img/og-mo-hinh.png")
+    assert picture.status_code == 200 and picture.mimetype == "image/png"
 
 
 def test_feed_escapes_titles_and_summaries(client, recognised):

@@ -24,8 +24,8 @@ def model(recognised):
 
 def post(client, model, action: str, **data):
     fields = {"action": action}
-    if action == "edit":
-        fields["s-text"] = data.get("text", "")
+    if action in ("edit", "submit"):  # "Gửi duyệt" is a button of the draft's form: it sends the text on screen
+        fields["s-text"] = data["text"] if "text" in data else model.summary_draft
     if action == "return":
         fields["r-reason"] = data.get("reason", "")
     return client.post(f"/mo-hinh/{model.id}/tom-tat", data=fields)
@@ -138,3 +138,45 @@ def test_the_committee_reads_a_draft_only_once_the_unit_sends_it(client, auth, l
     auth.logout()
     auth.login(result.chair)
     assert SECOND in client.get(url).get_data(as_text=True)
+
+
+def test_sending_saves_what_was_typed_and_a_refusal_keeps_it(client, auth, login_as, model):
+    result, model = model
+    login_as(Role.UNIT_SUBMITTER, model.unit)
+    url = f"/mo-hinh/{model.id}/tom-tat"
+    assert "Gửi duyệt" in client.get(url).get_data(as_text=True)  # offered before anything is saved
+
+    # Typed, never saved, sent at once: saved and submitted in one go.
+    assert post(client, model, "submit", text=FIRST).status_code == 302
+    db.session.refresh(model)
+    assert (model.summary_state, model.summary_draft) == (SummaryState.SUBMITTED, FIRST)
+    assert [e.action for e in history("registered_model", model.id)][-2:] == ["summary_edit", "summary_submit"]
+
+    # Back for a rewrite: a text too long is refused, and what was typed is still on the screen; nothing changed.
+    model.summary_state = SummaryState.RETURNED
+    db.session.commit()
+    too_long = "Nội dung dài " + "x" * workflow.MAX_SUMMARY
+    refused = post(client, model, "submit", text=too_long)
+    assert refused.status_code == 422 and too_long in refused.get_data(as_text=True)
+    refused = post(client, model, "submit", text="   ")
+    assert refused.status_code == 422 and "Vui lòng nhập nội dung tóm tắt." in refused.get_data(as_text=True)
+    db.session.refresh(model)
+    assert (model.summary_state, model.summary_draft) == (SummaryState.RETURNED, FIRST)
+
+    # Edited after a return and sent: the committee reads the new text.
+    assert post(client, model, "submit", text=SECOND).status_code == 302
+    auth.logout()
+    auth.login(result.chair)
+    assert SECOND in client.get(url).get_data(as_text=True)
+
+
+def test_committee_staff_reach_the_waiting_summaries_from_the_menu(client, auth, login_as, model):
+    result, model = model
+    auth.login(result.secretary)
+    assert 'href="/mo-hinh/tom-tat"' in client.get("/").get_data(as_text=True)
+    auth.logout()
+    auth.login(result.chair)
+    assert 'href="/mo-hinh/tom-tat"' in client.get("/").get_data(as_text=True)
+    auth.logout()
+    login_as(Role.REVIEWER, result.campaign.organising_unit)
+    assert 'href="/mo-hinh/tom-tat"' not in client.get("/").get_data(as_text=True)
