@@ -46,6 +46,7 @@ from dvkheo.core.tables import csv_table, xlsx_table
 from dvkheo.core.text import fold
 from dvkheo.core.timeutil import VIETNAM_TZ, format_date, today_in_vietnam
 from dvkheo.extensions import db
+from dvkheo.nominations.dossier import vn_number
 from dvkheo.registry import import_workflow, workflow
 from dvkheo.registry.models import (
     COMMUNE_KINDS,
@@ -272,7 +273,7 @@ def read_sheet(upload: Upload) -> Sheet:
         raise ImportFailed([ImportIssue("Tệp chỉ có dòng tiêu đề, chưa có mô hình nào.", header_index + 1)])
     if len(rows) > MAX_ROWS:
         raise ImportFailed([ImportIssue(
-            f"Tệp có {len(rows):,} dòng; mỗi lần nhập tối đa {MAX_ROWS:,} dòng, vui lòng chia thành nhiều tệp.".replace(",", ".")
+            f"Tệp có {vn_number(len(rows))} dòng; mỗi lần nhập tối đa {vn_number(MAX_ROWS)} dòng, vui lòng chia thành nhiều tệp."
         )])
     columns = {key: f"{get_column_letter(p + 1)} “{_line(header[p])}”" for key, p in positions.items()}
     return Sheet(rows, columns)

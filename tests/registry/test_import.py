@@ -313,6 +313,7 @@ def test_more_rows_than_allowed_are_refused(client, secretary, tree):
     data = csv_file([["A", "", "", "", "", "", "", "", "", "", ""]] * (importer.MAX_ROWS + 1), delimiter=",")
     page = text_of(upload(client, data))
     assert "Tệp có 5.001 dòng; mỗi lần nhập tối đa 5.000 dòng" in page
+    assert "5.000 dòng, vui lòng chia thành nhiều tệp" in page  # thousands grouped, the sentence's comma kept
 
 
 def test_cells_starting_with_formula_signs_are_kept_as_text(client, secretary, tree):
