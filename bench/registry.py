@@ -156,8 +156,42 @@ def seed_models(count: int, places: list[tuple[int, int]]) -> None:
 
 
 def seed_followers(count: int, models: int) -> dict[str, int]:
-    """Replications and follow-ups, where those domains exist, spread over the models (SQL only: a million rows)."""
-    return {}
+    """`count` replications (four in five confirmed) and `count` accepted follow-ups (one per model and yearly
+    round), spread over the models, written by SQL on the server: a million rows each in seconds."""
+    if db.engine.dialect.name != "postgresql" or count <= 0:
+        return {}
+    communes = "(SELECT array_agg(id ORDER BY id) AS ids, count(*) AS n FROM units WHERE kind = 'commune')"
+    db.session.execute(sa.text(f"""
+        INSERT INTO replications (source_model_id, unit_id, commune_id, status, started_on, adaptation, scale,
+                                  people_reached, first_results, created_at, updated_at, submitted_at, confirmed_at)
+        SELECT 1 + g % :models, c.ids[1 + (g * 7) % c.n], c.ids[1 + (g * 7) % c.n],
+               CASE WHEN g % 5 = 4 THEN 'submitted' ELSE 'confirmed' END, DATE '2024-01-01' + (g % 700),
+               'Vận dụng cách làm cho địa bàn mình', 'Hai thôn', 100 + g % 900, 'Kết quả bước đầu tốt',
+               now(), now(), now(), CASE WHEN g % 5 = 4 THEN NULL ELSE now() END
+        FROM generate_series(0, :count - 1) AS g, {communes} AS c
+    """), {"models": models, "count": count})
+    db.session.execute(sa.text("""
+        UPDATE registered_models AS m SET replication_count = r.n
+        FROM (SELECT source_model_id, count(*) AS n FROM replications WHERE status = 'confirmed' GROUP BY source_model_id) AS r
+        WHERE r.source_model_id = m.id
+    """))
+    rounds = max(1, count // models)
+    db.session.execute(sa.text("""
+        INSERT INTO model_followups (model_id, committee_unit_id, period_year, round_year, due_on, state,
+                                     reported_status, people_reached, money_vnd, working_days, other_results,
+                                     internal_note, created_at, submitted_at, accepted_at)
+        SELECT m.id, m.province_id, 2026 - y, 2026 - y, make_date(2026 - y, 12, 15), 'accepted',
+               CASE WHEN (m.id + y) % 4 = 0 THEN 'scaled_up' ELSE 'maintained' END,
+               200 + (m.id * 13 + y * 17) % 2000, 1000000 * ((m.id + y) % 90), (m.id + y) % 400, '', '',
+               now(), now(), now()
+        FROM registered_models AS m, generate_series(0, :rounds - 1) AS y
+        WHERE m.province_id IS NOT NULL
+    """), {"rounds": rounds})
+    db.session.commit()
+    return {
+        "nhân rộng": db.session.scalar(sa.text("SELECT count(*) FROM replications")),
+        "theo dõi": db.session.scalar(sa.text("SELECT count(*) FROM model_followups")),
+    }
 
 
 def measure(client, engine: sa.Engine, url: str, repeat: int, warmup: int = 3) -> dict:
