@@ -16,7 +16,7 @@ from dvkheo import access
 from dvkheo.accounts.models import Role, User
 from dvkheo.core import audit
 from dvkheo.core.rules import Problem, Transition, TransitionRefused
-from dvkheo.core.timeutil import utcnow
+from dvkheo.core.timeutil import today_in_vietnam, utcnow
 from dvkheo.extensions import db
 from dvkheo.replication.models import Replication, ReplicationState
 
@@ -60,6 +60,7 @@ REQUIRED = (
     ("scale", "Vui lòng nêu quy mô áp dụng."),
     ("first_results", "Vui lòng nêu kết quả bước đầu."),
 )
+EARLIEST_START_YEAR = 1990
 
 
 def _complete(replication: Replication, actor: User, options: dict) -> list[Problem]:
@@ -68,6 +69,12 @@ def _complete(replication: Replication, actor: User, options: dict) -> list[Prob
         value = getattr(replication, name)
         if value is None or (isinstance(value, str) and not value.strip()):
             problems.append(Problem(name, message, name))
+    started_on = replication.started_on
+    # A year typed wrong (2099, 1800) would be published on the model's page as the day it began.
+    if started_on is not None and not (EARLIEST_START_YEAR <= started_on.year and started_on <= today_in_vietnam()):
+        problems.append(Problem(
+            "started_on", f"Ngày bắt đầu áp dụng phải từ năm {EARLIEST_START_YEAR} đến hôm nay.", "started_on"
+        ))
     return problems
 
 
