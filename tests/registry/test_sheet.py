@@ -132,3 +132,18 @@ def test_unknown_or_no_longer_recognised_models_have_no_sheet(client, awarded):
 def test_the_public_page_links_its_sheet(client, awarded):
     model = awarded[3]
     assert f'href="/mo-hinh/{model.id}/phieu.pdf"' in client.get(f"/mo-hinh/{model.id}").get_data(as_text=True)
+
+
+def test_a_recognition_without_an_award_form_name_prints_what_the_public_page_prints(client, awarded):
+    """Imported recognitions carry no award form name: the page says "Công nhận mô hình “Dân vận khéo”", and
+    the sheet printed a bare "· Cấp tỉnh" with nothing before it."""
+    from dvkheo.extensions import db
+
+    result, decision, collective, model, writer = awarded
+    for recognition in model.recognitions:
+        recognition.award_form_name = ""
+    db.session.commit()
+
+    text = " ".join(pdf_text(sheet(client, model).data).split())
+    assert "Công nhận mô hình “Dân vận khéo” · Cấp tỉnh" in text
+    assert "• ·" not in text
