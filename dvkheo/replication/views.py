@@ -21,6 +21,8 @@ from dvkheo.core.transition_views import perform
 from dvkheo.core.urls import paginate
 from dvkheo.extensions import db
 from dvkheo.nominations import operations as nomination_ops
+from dvkheo.nominations.models import Nomination
+from dvkheo.nominations.states import NominationState
 from dvkheo.registry import queries as registry_queries
 from dvkheo.registry.models import RegisteredModel
 from dvkheo.replication import operations, queries, workflow
@@ -244,6 +246,15 @@ def nominate(replication_id: int):
         if chosen is None:
             flash("Vui lòng chọn một đợt bình xét đang nhận hồ sơ của đơn vị.", "error")
         else:
+            # A double click or a resent form opens the dossier already written from it, not a second one.
+            existing = db.session.scalar(sa.select(Nomination).where(
+                Nomination.source_replication_id == replication.id, Nomination.campaign_id == chosen.id,
+                Nomination.status != NominationState.WITHDRAWN,
+            ).limit(1))
+            if existing is not None:
+                flash("Đơn vị đã lập hồ sơ từ bản nhân rộng này trong đợt bình xét đã chọn; đây là hồ sơ đó.", "info")
+                endpoint = "nominations.edit" if existing.status is NominationState.DRAFT else "nominations.show"
+                return redirect(url_for(endpoint, nomination_id=existing.id))
             nomination = operations.nominate_from(replication, chosen, current_user)
             db.session.commit()
             flash("Đã lập hồ sơ nháp từ bản nhân rộng; vui lòng bổ sung các mục còn thiếu rồi nộp.", "success")
