@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -139,7 +140,36 @@ def vn_number(value: int) -> str:
     return f"{value:,}".replace(",", ".")
 
 
-def bar_chart(title: str, unit: str, points: list[tuple[str, int | None]]) -> Chart | None:
+def _figure(value: int | float | None) -> str:
+    """A bar's number as written in Vietnamese: 1.200; 0,4; 2,5 (a fraction only where there is one)."""
+    if value is None:
+        return "—"
+    if value == int(value):
+        return vn_number(int(value))
+    return f"{value:.2f}".rstrip("0").replace(".", ",")
+
+
+def _millions(amount: int | None) -> float | None:
+    """Đồng as millions, exact enough that a small contribution is never drawn as 0: two decimals under one
+    million, one under ten, whole millions above (rounded half up, as people round money)."""
+    if amount is None:
+        return None
+    places = Decimal("0.01") if amount < 1_000_000 else Decimal("0.1") if amount < 10_000_000 else Decimal("1")
+    return float((Decimal(amount) / 1_000_000).quantize(places, rounding=ROUND_HALF_UP))
+
+
+def _period_labels(points: list[FollowUp]) -> list[str]:
+    """The year of each accepted report; a second report of the same year (asked on demand) is "2025 (2)"."""
+    seen: dict[int, int] = {}
+    labels = []
+    for followup in points:
+        seen[followup.period_year] = seen.get(followup.period_year, 0) + 1
+        count = seen[followup.period_year]
+        labels.append(str(followup.period_year) if count == 1 else f"{followup.period_year} ({count})")
+    return labels
+
+
+def bar_chart(title: str, unit: str, points: list[tuple[str, int | float | None]]) -> Chart | None:
     """Bars of one figure per period, sized in Python so the SVG needs no script; None without any figure."""
     if not any(value for _, value in points):
         return None
@@ -151,17 +181,17 @@ def bar_chart(title: str, unit: str, points: list[tuple[str, int | None]]) -> Ch
         height = round(drawable * (value or 0) / largest) if largest else 0
         bars.append(Bar(
             x=index * SLOT + GAP // 2, y=baseline - height, width=SLOT - GAP, height=height,
-            label=label, value=vn_number(value) if value is not None else "—",
+            label=label, value=_figure(value),
         ))
     return Chart(title, unit, bars, width=max(len(points), 3) * SLOT, height=CHART_HEIGHT, baseline=baseline)
 
 
 def history_charts(points: list[FollowUp]) -> list[Chart]:
-    labels = [str(f.period_year) for f in points]
+    labels = _period_labels(points)
     charts = [
         bar_chart("Số người được tiếp cận, hưởng lợi", "người", list(zip(labels, [f.people_reached for f in points]))),
         bar_chart("Kinh phí huy động, đóng góp", "triệu đồng",
-                  list(zip(labels, [round(f.money_vnd / 1_000_000) if f.money_vnd is not None else None for f in points]))),
+                  list(zip(labels, [_millions(f.money_vnd) for f in points]))),
         bar_chart("Ngày công đóng góp", "ngày công", list(zip(labels, [f.working_days for f in points]))),
     ]
     return [chart for chart in charts if chart is not None]
