@@ -15,7 +15,6 @@ import json
 import logging
 import os
 import random
-import statistics
 import subprocess
 import sys
 import time
@@ -35,6 +34,7 @@ from dvkheo.core.search import search_text  # noqa: E402
 from dvkheo.extensions import db  # noqa: E402
 from dvkheo.registry.models import ModelStatus, Recognition, RecognitionLevel, RegisteredModel, SummaryState  # noqa: E402
 from dvkheo.units.models import Unit  # noqa: E402
+from list_page import measure  # noqa: E402  (same timing and query count as the nomination list bench)
 
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/dvkheo_bench_registry"
 BATCH = 5000
@@ -50,14 +50,6 @@ SUMMARY = (
     "chung của khu dân cư; nhiều đơn vị bạn đã đến học tập và áp dụng."
 )
 LEVELS = [RecognitionLevel.COMMUNE, RecognitionLevel.DISTRICT, RecognitionLevel.PROVINCE, RecognitionLevel.CENTRAL]
-
-
-class QueryCounter:
-    def __init__(self):
-        self.count = 0
-
-    def __call__(self, *args):
-        self.count += 1
 
 
 def fresh_database(url: str) -> None:
@@ -191,31 +183,6 @@ def seed_followers(count: int, models: int) -> dict[str, int]:
     return {
         "nhân rộng": db.session.scalar(sa.text("SELECT count(*) FROM replications")),
         "theo dõi": db.session.scalar(sa.text("SELECT count(*) FROM model_followups")),
-    }
-
-
-def measure(client, engine: sa.Engine, url: str, repeat: int, warmup: int = 3) -> dict:
-    counter = QueryCounter()
-    for _ in range(warmup):
-        response = client.get(url)
-        assert response.status_code == 200, (url, response.status_code)
-    timings = []
-    sa.event.listen(engine, "before_cursor_execute", counter)
-    try:
-        for _ in range(repeat):
-            started = time.perf_counter()
-            response = client.get(url)
-            timings.append((time.perf_counter() - started) * 1000)
-            assert response.status_code == 200, (url, response.status_code)
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", counter)
-    timings.sort()
-    return {
-        "url": url,
-        "median_ms": round(statistics.median(timings), 2),
-        "p90_ms": round(timings[int(len(timings) * 0.9) - 1], 2),
-        "queries": counter.count / repeat,
-        "bytes": len(response.data),
     }
 
 

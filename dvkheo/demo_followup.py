@@ -33,19 +33,13 @@ class Report:
 
 @dataclass(frozen=True)
 class ImportedModel:
-    title: str
-    nominee_name: str
-    unit_code_index: int  # 0: Xã Tịnh Khê, 1: Phường Cẩm Thành, 2: Thôn Trường Thọ
-    field_code: str
-    recognised_years_ago: int
-    decision_number: str
+    title: str  # as in `dvkheo.demo_registry_import.HISTORY`, which brings the model into the registry
     reports: tuple[Report, ...]
 
 
 IMPORTED = (
     ImportedModel(
         "Tổ tự quản “Ngõ phố bình yên”: Nhân dân tự giữ an ninh trật tự khu dân cư",
-        "Khu dân cư số 4, phường Cẩm Thành", 1, "defence_security", 3, "215-QĐ/BDVTU",
         (
             Report(3, ModelStatus.MAINTAINED, 420, 48_000_000, 260, "Lắp 12 camera an ninh ở các ngõ."),
             Report(2, ModelStatus.SCALED_UP, 980, 115_000_000, 410, "Hai khu dân cư lân cận áp dụng cách làm."),
@@ -54,7 +48,6 @@ IMPORTED = (
     ),
     ImportedModel(
         "Phụ nữ xã Tịnh Khê góp vốn xoay vòng giúp nhau thoát nghèo",
-        "Hội Liên hiệp Phụ nữ xã Tịnh Khê", 0, "poverty_reduction", 2, "187-QĐ/BDVTU",
         (
             Report(2, ModelStatus.MAINTAINED, 65, 240_000_000, 120, "11 hộ thoát nghèo."),
             Report(1, ModelStatus.MAINTAINED, 92, 310_000_000, 150, "Thêm 8 hộ thoát nghèo; mở lớp dạy nghề may."),
@@ -62,7 +55,6 @@ IMPORTED = (
     ),
     ImportedModel(
         "Thôn Trường Thọ vận động Nhân dân trồng cây xanh dọc đê biển",
-        "Ban công tác Mặt trận thôn Trường Thọ", 2, "environment", 3, "204-QĐ/BDVTU",
         (),  # nobody followed it since: the committee's to-do page flags it
     ),
 )
