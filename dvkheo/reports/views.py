@@ -17,7 +17,7 @@ from dvkheo.core.timeutil import today_in_vietnam
 from dvkheo.core.urls import query_int
 from dvkheo.extensions import db
 from dvkheo.reports.cache import figure_cache
-from dvkheo.reports.periods import KIND_LABELS, ROMAN, Period, parse_period
+from dvkheo.reports.periods import KIND_LABELS, ROMAN, parse_period
 from dvkheo.reports.statistics import OUTCOME_LABELS, OUTCOMES, STAGE_LABELS, STAGES, WHOLE_COUNTRY, StageCounts
 from dvkheo.units.models import Unit
 
@@ -100,5 +100,5 @@ def dashboard():
         outcome_labels=OUTCOME_LABELS, kind_labels=KIND_LABELS, roman=ROMAN,
         period_args=period.query_args(), root_arg=(root.id if root is not None else 0),
         years=list(range(today.year, today.year - 10, -1)),
-        quarter_now=(today.month - 1) // 3 + 1, Period=Period,
+        quarter_now=(today.month - 1) // 3 + 1,
     )
