@@ -132,6 +132,8 @@ class Config:
     OBJECTION_RATE_LIMIT = os.environ.get("OBJECTION_RATE_LIMIT", "10 per hour")
     # The public certificate check (form and result page, one budget per address); settable like its siblings.
     VERIFY_RATE_LIMIT = os.environ.get("VERIFY_RATE_LIMIT", "60 per minute")
+    # The public JSON API and its CSV files (/api/v1), per client address.
+    API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "300 per minute")
     # Personal data (Law 91/2025): the public request form's limit, and the days a request must be answered in.
     DATA_REQUEST_RATE_LIMIT = os.environ.get("DATA_REQUEST_RATE_LIMIT", "5 per hour")
     DATA_REQUEST_DAYS = int(os.environ.get("DATA_REQUEST_DAYS", "15"))
@@ -179,6 +181,7 @@ class TestingConfig(Config):
     PASSWORD_RESET_RATE_LIMIT = "1000 per minute"
     DATA_REQUEST_RATE_LIMIT = "1000 per minute"
     VERIFY_RATE_LIMIT = "1000 per minute"
+    API_RATE_LIMIT = "100000 per minute"
     SIGNED_PDF_TRUST_ROOTS: list[str] = []  # tests configure their own root when they need one
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # fast hashing keeps the suite quick
 
