@@ -7,14 +7,15 @@ import csv
 import io
 from typing import Iterable, Iterator
 
-from flask import Response, request, stream_with_context
+from flask import Response, current_app, url_for
 
 from dvkheo.api import http, serialize
-from dvkheo.api.views import _public_campaign, bp, registry_filters
+from dvkheo.api.views import _public_campaign, after_model, bp, registry_filters
 from dvkheo.core.exports import cells
 from dvkheo.extensions import db
 from dvkheo.registry import queries as registry_queries
 from dvkheo.replication import queries as replication_queries
+from dvkheo.replication.models import Replication
 from dvkheo.voting.publication import LICENCE
 
 CHUNK = 1000
@@ -51,20 +52,30 @@ def _flat(item: dict, key: str):
     return "" if value is None else value
 
 
-def _stream(columns, items: Iterator[dict]) -> Iterator[bytes]:
-    yield ("\ufeff" + _line(label for _, label in columns)).encode("utf-8")
-    chunk: list[str] = []
-    for item in items:
-        chunk.append(_line(_flat(item, key) for key, _ in columns))
-        if len(chunk) >= 100:
-            yield "".join(chunk).encode("utf-8")
-            chunk = []
-    if chunk:
-        yield "".join(chunk).encode("utf-8")
+def _streamed(columns, fetch) -> Iterator[bytes]:
+    """The header, then one chunk of lines per `fetch(last) -> (items, last)` call until it returns no item.
+
+    Each chunk is read in an application context of its own, opened and closed between two yields: the rows are
+    fetched while the answer is sent, after the request's context has ended, and no context outlives a chunk
+    (links come from `registry_url`, taken during the request)."""
+    app = current_app._get_current_object()
+
+    def body():
+        yield ("\ufeff" + _line(label for _, label in columns)).encode("utf-8")
+        last = None
+        while True:
+            with app.app_context():
+                items, last = fetch(last)
+                chunk = "".join(_line(_flat(item, key) for key, _ in columns) for item in items).encode("utf-8")
+            if not items:
+                return
+            yield chunk
+
+    return body()
 
 
 def _csv_response(body, filename: str) -> Response:
-    response = Response(stream_with_context(body) if not isinstance(body, bytes) else body, mimetype="text/csv")
+    response = Response(body, mimetype="text/csv")
     response.headers["Content-Type"] = "text/csv; charset=utf-8"
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     response.headers["Link"] = f'<{LICENCE["url"]}>; rel="license"'
@@ -74,29 +85,36 @@ def _csv_response(body, filename: str) -> Response:
 
 @bp.route("/models.csv")
 def models_csv():
-    """Every model the list shows with these filters (no pages), newest recognised first."""
+    """Every model the list shows with these filters (no pages), newest recognised first, read by keyset chunks."""
     filters = registry_filters()
-    query = registry_queries.list_query(filters).execution_options(yield_per=CHUNK)
+    registry_url = url_for("registry.index", _external=True)
 
-    def rows():
-        for model in db.session.scalars(query):
-            yield serialize.model_item(model)
+    def fetch(last_id):
+        query = after_model(registry_queries.list_query(filters), last_id).limit(CHUNK)
+        models = db.session.scalars(query).unique().all()
+        return [serialize.model_item(m, registry_url) for m in models], (models[-1].id if models else last_id)
 
-    return _csv_response(_stream(MODEL_COLUMNS, rows()), "mo-hinh-dan-van-kheo.csv")
+    return _csv_response(_streamed(MODEL_COLUMNS, fetch), "mo-hinh-dan-van-kheo.csv")
 
 
 @bp.route("/replications.csv")
 def replications_csv():
     """Every confirmed replication of a recognised model."""
-    query = replication_queries.all_public().execution_options(yield_per=CHUNK)
+    registry_url = url_for("registry.index", _external=True)
 
-    def rows():
-        for replication in db.session.scalars(query):
-            item = serialize.replication_item(replication)
+    def fetch(last_id):
+        query = replication_queries.all_public()
+        if last_id is not None:
+            query = query.where(Replication.id > last_id)
+        found = db.session.scalars(query.limit(CHUNK)).unique().all()
+        items = []
+        for replication in found:
+            item = serialize.replication_item(replication, registry_url)
             item["model_title"] = replication.source_model.title
-            yield item
+            items.append(item)
+        return items, (found[-1].id if found else last_id)
 
-    return _csv_response(_stream(REPLICATION_COLUMNS, rows()), "nhan-rong-mo-hinh-dan-van-kheo.csv")
+    return _csv_response(_streamed(REPLICATION_COLUMNS, fetch), "nhan-rong-mo-hinh-dan-van-kheo.csv")
 
 
 @bp.route("/campaigns/<int:campaign_id>/results.csv")
@@ -106,5 +124,7 @@ def campaign_results_csv(campaign_id: int):
 
     campaign = _public_campaign(campaign_id)
     document = serialize.results_document(campaign, results.public_results(campaign))
-    body = b"".join(_stream(RESULT_COLUMNS, iter(document["rows"])))
+    lines = [_line(label for _, label in RESULT_COLUMNS)]
+    lines += [_line(_flat(row, key) for key, _ in RESULT_COLUMNS) for row in document["rows"]]
+    body = ("\ufeff" + "".join(lines)).encode("utf-8")
     return http.conditional(_csv_response(body, f"ket-qua-binh-chon-dot-{campaign.id}.csv"))

@@ -23,11 +23,12 @@ def iso_moment(value: datetime | None) -> str | None:
     return as_vietnam(value).isoformat(timespec="minutes") if value is not None else None
 
 
-def model_item(m) -> dict:
-    """A model as its card on /mo-hinh and the facts at the top of /mo-hinh/<id> show it."""
+def model_item(m, registry_url: str | None = None) -> dict:
+    """A model as its card on /mo-hinh and the facts at the top of /mo-hinh/<id> show it. `registry_url` (the
+    absolute /mo-hinh) lets a CSV stream build links outside the request."""
     return {
         "id": m.id,
-        "url": url_for("registry.model", model_id=m.id, _external=True),
+        "url": f"{registry_url}/{m.id}" if registry_url else url_for("registry.model", model_id=m.id, _external=True),
         "title": m.title,
         "kind": m.kind.value,
         "kind_label": m.kind.label,
@@ -69,12 +70,13 @@ def model_detail(m, recognitions, certificates) -> dict:
     return item
 
 
-def replication_item(r) -> dict:
+def replication_item(r, registry_url: str | None = None) -> dict:
     """A confirmed replication as /mo-hinh/<id>/nhan-rong/<rid> shows it."""
     return {
         "id": r.id,
         "model_id": r.source_model_id,
-        "url": url_for("replication.public", model_id=r.source_model_id, replication_id=r.id, _external=True),
+        "url": (f"{registry_url}/{r.source_model_id}/nhan-rong/{r.id}" if registry_url
+                else url_for("replication.public", model_id=r.source_model_id, replication_id=r.id, _external=True)),
         "unit_name": r.unit.name,
         "place": r.place,
         "started_on": iso_date(r.started_on),

@@ -28,7 +28,7 @@ from dvkheo.replication.models import Replication, ReplicationState
 
 bp = Blueprint("api", __name__)
 
-limiter.limit(http.api_rate_limit)(bp)
+limiter.shared_limit(http.api_rate_limit, scope="api")(bp)  # one budget per client for the whole API
 bp.after_app_request(http.add_cors)  # also on the JSON errors of the routing and the limiter
 
 
