@@ -20,7 +20,7 @@ def iso_date(value: date | datetime | None) -> str | None:
 
 
 def iso_moment(value: datetime | None) -> str | None:
-    return as_vietnam(value).isoformat(timespec="minutes") if value is not None else None
+    return as_vietnam(value).isoformat(timespec="seconds") if value is not None else None
 
 
 def model_item(m, registry_url: str | None = None) -> dict:

@@ -124,7 +124,7 @@ def assert_shown(value, page: str, where: str = "") -> None:
     elif isinstance(value, str):
         if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
             assert vn_date(value) in page, f"{where}={value!r} not on the page"
-        elif re.fullmatch(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}\+07:00", value):
+        elif re.fullmatch(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\+07:00", value):
             assert f"{value[11:16]} {vn_date(value)}" in page, f"{where}={value!r} not on the page"
         elif value.startswith("http://localhost/api/v1/"):
             return  # the API's own links (to its other answers) are navigation, not data
