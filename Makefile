@@ -23,7 +23,7 @@ endif
 STAMP_APP := $(VENV)/.stamp-app
 STAMP_TEST := $(VENV)/.stamp-test
 
-.PHONY: help run test bench bench-registry bench-votes bench-certificates bench-soak install install-test system-packages postgres db clean
+.PHONY: help run test bench bench-registry bench-api bench-votes bench-certificates bench-soak install install-test system-packages postgres db clean
 
 help:
 	@echo "make run    - cài đặt (lần đầu), nâng cấp CSDL, nạp dữ liệu mẫu, chạy http://$(HOST):$(PORT)"
@@ -32,6 +32,7 @@ help:
 	@echo "make bench-certificates - thời gian in mỗi giấy khen theo lô (500, 2.000) so với nền WeasyPrint một tài liệu và nền LibreOffice trộn thư, và bộ nhớ đỉnh"
 	@echo "make bench-soak - chạy bền 20 phút tải hỗn hợp qua nginx tới hai máy chủ ứng dụng: bộ nhớ từng tiến trình, số lỗi, chuỗi phiếu"
 	@echo "make bench-registry - sổ mô hình với 100.000 mô hình trên PostgreSQL: trung vị trang danh sách, tìm kiếm, lọc và trang mô hình so với /healthz"
+	@echo "make bench-api - API công khai với 100.000 mô hình trên PostgreSQL, gunicorn 4 tiến trình, wrk: số yêu cầu mỗi giây, p50/p99, so với /healthz"
 	@echo "make bench  - đo thời gian trang danh sách hồ sơ (1.000 và 10.000 hồ sơ) và các trang của Hội đồng (5.000 hồ sơ, 50 thành viên)"
 
 $(BIN)/python:
@@ -74,6 +75,11 @@ bench: $(STAMP_APP)
 
 bench-registry: $(STAMP_APP) postgres
 	$(BIN)/python bench/registry.py
+
+# The public JSON API under gunicorn (4 workers) with wrk, beside /healthz (needs wrk, PostgreSQL).
+bench-api: $(STAMP_APP) postgres
+	@bash scripts/ensure_system_packages.sh
+	$(BIN)/python bench/api.py
 
 bench-certificates: $(STAMP_APP)
 	@bash scripts/ensure_system_packages.sh app
