@@ -119,13 +119,14 @@ def main() -> int:
         with urllib.request.urlopen(server.url + "/api/v1/models", timeout=30) as response:
             cursor = json.load(response)["next_cursor"]
         addresses["second page"] = addresses["second page"].format(cursor=cursor)
+        run_wrk(server.url + "/healthz", 3, args.connections, 2)  # warm-up: workers, connections, caches (not reported)
         for name, path in [("healthz", "/healthz"), *addresses.items(), ("healthz (sau)", "/healthz")]:
             with urllib.request.urlopen(server.url + path, timeout=30) as response:  # warm, and check it answers 200
                 assert response.status == 200, path
             result = run_wrk(server.url + path, args.seconds, args.connections, 2)
             runs.append({"name": name, "path": path, **result})
 
-    floor = runs[0]["rps"]
+    floor = runs[0]["rps"]  # the floor before; the one after shows whether the machine's load changed meanwhile
     print(f"API công khai, {args.models:,} mô hình trên PostgreSQL; gunicorn {args.workers} tiến trình, wrk "
           f"{args.connections} kết nối × {args.seconds} s mỗi địa chỉ (cùng máy); nạp dữ liệu {seed_seconds} s.")
     if followers:

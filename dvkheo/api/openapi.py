@@ -21,7 +21,7 @@ DESCRIPTION = (
     "Dữ liệu công khai của phong trào thi đua “Dân vận khéo”, chỉ đọc: sổ mô hình, điển hình đã được công nhận, "
     "các nơi nhân rộng, các đợt bình xét đã công khai cùng kết quả bình chọn và sổ cái bình chọn, tra cứu giấy khen. "
     "Mỗi điểm cuối trả đúng những gì trang công khai tương ứng hiển thị, không hơn. Danh sách phân trang bằng con trỏ "
-    "(`next_cursor`); mỗi câu trả lời có ETag và Last-Modified (trả 304 khi không đổi); giới hạn số yêu cầu theo từng "
+    "(next_cursor); mỗi câu trả lời có ETag và Last-Modified (trả 304 khi không đổi); giới hạn số yêu cầu theo từng "
     "địa chỉ (429 kèm Retry-After); cho phép gọi từ mọi trang web (CORS) với GET."
 )
 
