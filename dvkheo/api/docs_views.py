@@ -13,7 +13,6 @@ bp = Blueprint("open_data", __name__)
 
 def _examples() -> dict[str, str]:
     """Real ids for the examples' placeholders, when there is something public to name (a few small queries)."""
-    from dvkheo import access
     from dvkheo.campaigns.models import Campaign
     from dvkheo.registry.models import RegisteredModel
     from dvkheo.replication.models import Replication, ReplicationState
@@ -33,7 +32,6 @@ def _examples() -> dict[str, str]:
         sa.select(Campaign.id).where(Campaign.has_public_stage.is_(True), Campaign.status.in_(PUBLIC_CAMPAIGN_STATES))
         .order_by(Campaign.year.desc(), Campaign.id.desc()).limit(1)
     )
-    del access
     values = {"campaign_id": campaign_id, "serial": "DVK26-XXXX-XXXX"}
     if replication is not None:
         values.update(model_id=replication[0], replication_id=replication[1])

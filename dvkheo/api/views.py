@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
-from flask import Blueprint, current_app, request
+from flask import Blueprint, request
 
 from dvkheo.api import http, serialize
 from dvkheo.api.http import ApiError
@@ -24,7 +24,8 @@ from dvkheo.extensions import db, limiter
 from dvkheo.registry import queries as registry_queries
 from dvkheo.registry.models import ModelStatus, RecognitionLevel, RegisteredModel
 from dvkheo.replication import queries as replication_queries
-from dvkheo.replication.models import Replication, ReplicationState
+from dvkheo.certificates.verify_views import verify_limited
+from dvkheo.replication.models import Replication
 
 bp = Blueprint("api", __name__)
 
@@ -193,14 +194,8 @@ def campaign_ledger(campaign_id: int):
 # --- certificates --------------------------------------------------------------------------------------
 
 
-def _verify_limit() -> str:
-    from dvkheo.certificates.verify_views import _verify_limit as page_limit
-
-    return page_limit()
-
-
 @bp.route("/certificates/<serial>")
-@limiter.shared_limit(_verify_limit, scope="certificate-verify")  # the check page's budget, shared with it
+@verify_limited  # the check page's budget per address, shared with it: serials are not enumerated faster here
 def certificate(serial: str):
     from dvkheo.certificates import verify_views
 
