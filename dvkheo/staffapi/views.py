@@ -9,10 +9,11 @@ Shapes: dvkheo/staffapi/spec.py.
 from __future__ import annotations
 
 import re
+from datetime import datetime, timezone
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
-from flask import Blueprint, current_app, g, request, url_for
+from flask import Blueprint, abort, current_app, g, request, url_for
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import HTTPException
 
@@ -90,7 +91,13 @@ def _ref(item) -> dict | None:
 
 
 def _iso(value) -> str | None:
-    return None if value is None else value.isoformat()
+    """A date as yyyy-mm-dd; a moment as RFC 3339 in UTC (SQLite hands back naive UTC datetimes)."""
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        moment = value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+        return moment.astimezone(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+    return value.isoformat()
 
 
 def nomination_summary(n: Nomination) -> dict:
@@ -178,10 +185,15 @@ def nominations():
     return body
 
 
-@bp.get("/nominations/<int:nomination_id>")
-def nomination(nomination_id: int):
+@bp.get("/nominations/<nomination_id>")
+def nomination(nomination_id: str):
+    # Read as text and range-checked here (core/urls.parse_int), not by `<int:…>`: an id past 2³¹−1 fails
+    # that converter inside routing, before this blueprint, and the answer would be the HTML 404 page.
+    number = parse_int(nomination_id, minimum=1)
+    if number is None:
+        abort(404)
     user = g.api_user
-    n = access.load_nomination(nomination_id, user=user)  # 404 when the page would say 404
+    n = access.load_nomination(number, user=user)  # 404 when the page would say 404
     return nomination_detail(n, user)
 
 
