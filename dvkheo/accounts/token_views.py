@@ -44,7 +44,7 @@ def api_tokens_page():
         issued = api_tokens.create_token(current_user, form.name.data, scopes, form.days.data)
         db.session.commit()
         # Shown in this answer only (never in a flash message: that travels in the session cookie).
-        return _page(_form(), 201, issued)
+        return _page(ApiTokenForm(formdata=None, may_draft="allow_draft" in form), 201, issued)
     return _page(form)
 
 

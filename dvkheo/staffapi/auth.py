@@ -7,8 +7,9 @@ cross-site request can act with a browser's sign-in) and drops any Set-Cookie fr
 from __future__ import annotations
 
 import hashlib
+import json
 
-from flask import g, jsonify, request
+from flask import current_app, g, request
 from flask_limiter.util import get_remote_address
 
 from dvkheo.accounts import api_tokens
@@ -57,10 +58,15 @@ def rate_limit_key() -> str:
     return "staffapi-ip:" + get_remote_address()
 
 
+def as_json(body: dict, status: int = 200):
+    """JSON with Vietnamese letters as they are (a person reading curl's output reads them too)."""
+    return current_app.response_class(
+        json.dumps(body, ensure_ascii=False, separators=(",", ":")), status=status, mimetype="application/json",
+    )
+
+
 def error(status: int, code: str, message: str, **extra):
-    response = jsonify({"error": code, "message": message, **extra})
-    response.status_code = status
-    return response
+    return as_json({"error": code, "message": message, **extra}, status)
 
 
 def unauthorized(message: str, invalid: bool):

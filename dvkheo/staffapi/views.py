@@ -29,7 +29,7 @@ from dvkheo.nominations.forms import build_form
 from dvkheo.nominations.models import Nomination
 from dvkheo.nominations.states import NominationState
 from dvkheo.staffapi import auth
-from dvkheo.staffapi.auth import error
+from dvkheo.staffapi.auth import as_json, error
 
 bp = Blueprint("staffapi", __name__)
 csrf.exempt(bp)  # no cookie is read here (auth.NoCookies): a cross-site form cannot carry the bearer token
@@ -182,7 +182,7 @@ def nominations():
     if next_cursor:
         args = {k: v for k, v in request.args.items() if k in ("status", "campaign", "limit") and v}
         body["next"] = url_for("staffapi.nominations", cursor=next_cursor, **args)
-    return body
+    return as_json(body)
 
 
 @bp.get("/nominations/<nomination_id>")
@@ -194,7 +194,7 @@ def nomination(nomination_id: str):
         abort(404)
     user = g.api_user
     n = access.load_nomination(number, user=user)  # 404 when the page would say 404
-    return nomination_detail(n, user)
+    return as_json(nomination_detail(n, user))
 
 
 KNOWN_INPUT = frozenset(("campaign_id", "kind", "nominee_consent") + operations.REPORT_FIELDS + operations.CHOICE_FIELDS)
@@ -273,12 +273,13 @@ def create_nomination():
         formdata[name] = formdata.get(name) or "0"  # "— Chọn —", as the page posts an untouched list
     if consent is True:
         formdata["nominee_consent"] = "y"
-    if errors or campaign is None or kind is None:
+    if campaign is None or kind is None:
         return _refused(errors)
 
+    # The page's form, whole: every field's own message at once, with the errors found above.
     form = build_form(campaign, kind, operations.reference_lists(), formdata=formdata, meta={"csrf": False})
-    if not form.validate():
-        return _refused({name: list(messages) for name, messages in form.errors.items()})
+    if not form.validate() or errors:
+        return _refused({**{name: list(messages) for name, messages in form.errors.items()}, **errors})
     values = operations.form_values(form)
     if not values.get("locality"):
         values["locality"] = user.unit.name  # the page's form starts with the unit's name there too
@@ -291,7 +292,7 @@ def create_nomination():
         details={"nomination_id": n.id, "prefix": g.api_token.prefix},
     )
     db.session.commit()
-    response = current_app.make_response((nomination_detail(n, user), 201))
+    response = as_json(nomination_detail(n, user), 201)
     response.headers["Location"] = url_for("staffapi.nomination", nomination_id=n.id)
     return response
 
@@ -305,7 +306,7 @@ def campaigns():
     user = g.api_user
     open_campaigns = operations.open_campaigns_for(user.unit) if access.can_nominate(user) else []
     reference = operations.reference_lists()
-    return {
+    return as_json({
         "items": [
             {
                 "id": c.id, "title": c.title, "year": c.year,
@@ -319,7 +320,7 @@ def campaigns():
         ],
         "collective_types": [_ref(i) for i in reference["collective_type"]],
         "individual_categories": [_ref(i) for i in reference["individual_category"]],
-    }
+    })
 
 
 # --- anything else under the prefix: JSON too ------------------------------------------------

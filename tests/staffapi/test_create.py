@@ -72,7 +72,7 @@ def test_the_forms_own_messages_come_back_per_field(api, staff, issue_token, mak
     response = api.post("/nominations", secret, json={
         "campaign_id": campaign.id, "kind": "collective",
         "title": "x" * 301, "started_on": "31/02/2024", "households_count": "nhiều",
-        "review_attendees": 10, "review_votes_cast": 12, "review_votes_for": 13,
+        "review_attendees": 10, "review_votes_cast": 12, "review_votes_for": 13, "unit_id": 7,
     })
     assert response.status_code == 422
     body = response.get_json()
@@ -83,6 +83,7 @@ def test_the_forms_own_messages_come_back_per_field(api, staff, issue_token, mak
     assert errors["review_votes_for"] == ["Số phiếu đồng ý không thể lớn hơn số phiếu biểu quyết."]
     assert errors["review_votes_cast"] == ["Số phiếu biểu quyết không thể lớn hơn số người dự họp."]
     assert "households_count" in errors
+    assert errors["unit_id"] == ["Trường này không có trong hồ sơ đề nghị (tệp minh chứng tải lên ở trang sửa hồ sơ)."]
     assert db.session.query(Nomination).count() == 0
 
 

@@ -33,6 +33,7 @@ def test_page_creates_a_token_shows_it_once_and_stores_only_its_hash(client, api
     secret = _secret_from(page)
     assert secret.startswith("dvk_") and len(secret) == 4 + 43
     assert "Khóa chỉ hiện một lần này" in page
+    assert 'value="Phần mềm một cửa xã"' not in page  # the form is empty again for the next token
     assert response.headers["Cache-Control"] == "no-store"
 
     # Never again: the list shows the name and the prefix only.
