@@ -116,6 +116,6 @@ class ApiTokenForm(FlaskForm):
         from dvkheo.accounts import api_tokens
 
         super().__init__(*args, **kwargs)
-        self.days.choices = [(d, f"{d} ngày") for d in api_tokens.EXPIRY_CHOICES]
+        self.days.choices = [SelectChoice(d, f"{d} ngày") for d in api_tokens.EXPIRY_CHOICES]
         if not may_draft:
             del self.allow_draft

@@ -20,7 +20,7 @@ from werkzeug.exceptions import HTTPException
 from dvkheo import access
 from dvkheo.accounts import api_tokens
 from dvkheo.campaigns.models import Campaign, NomineeKind
-from dvkheo.core import audit
+from dvkheo.core import audit, security_log
 from dvkheo.core.errors import ERROR_TEXT
 from dvkheo.core.urls import parse_int
 from dvkheo.extensions import csrf, db, limiter
@@ -56,6 +56,8 @@ def _never_cached(response):
 
 def _http_error(exc: HTTPException):
     code = exc.code or 500
+    if code in (403, 429):  # as the pages' handler logs them (core/errors.py)
+        security_log.event("access_denied" if code == 403 else "rate_limited")
     title, message = ERROR_TEXT.get(code, (exc.name, exc.description))
     if code == 404:
         message = "Không tìm thấy hồ sơ hoặc địa chỉ này, hoặc bạn không có quyền xem."
