@@ -58,7 +58,7 @@ def _http_error(exc: HTTPException):
     code = exc.code or 500
     if code in (403, 429):  # as the pages' handler logs them (core/errors.py)
         security_log.event("access_denied" if code == 403 else "rate_limited")
-    title, message = ERROR_TEXT.get(code, (exc.name, exc.description))
+    _title, message = ERROR_TEXT.get(code, (exc.name, exc.description))
     if code == 404:
         message = "Không tìm thấy hồ sơ hoặc địa chỉ này, hoặc bạn không có quyền xem."
     response = error(code, {404: "not_found", 403: "forbidden", 405: "method_not_allowed", 429: "rate_limited",
@@ -200,6 +200,7 @@ def nomination(nomination_id: str):
 
 
 KNOWN_INPUT = frozenset(("campaign_id", "kind", "nominee_consent") + operations.REPORT_FIELDS + operations.CHOICE_FIELDS)
+NOT_LISTED = "Không có trong danh mục của đợt bình xét này (xem GET /api/v1/staff/campaigns)."
 INVALID_FORM = "Hồ sơ chưa được lưu: vui lòng sửa các trường được nêu trong “errors”."
 
 
@@ -281,7 +282,11 @@ def create_nomination():
     # The page's form, whole: every field's own message at once, with the errors found above.
     form = build_form(campaign, kind, operations.reference_lists(), formdata=formdata, meta={"csrf": False})
     if not form.validate() or errors:
-        return _refused({**{name: list(messages) for name, messages in form.errors.items()}, **errors})
+        found = {name: list(messages) for name, messages in form.errors.items()}
+        for name in operations.CHOICE_FIELDS:
+            if name in found:  # WTForms' own "Not a valid choice", which no page shows a person who picks from a list
+                found[name] = [NOT_LISTED]
+        return _refused({**found, **errors})
     values = operations.form_values(form)
     if not values.get("locality"):
         values["locality"] = user.unit.name  # the page's form starts with the unit's name there too

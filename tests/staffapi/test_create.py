@@ -94,6 +94,7 @@ def test_the_forms_own_messages_come_back_per_field(api, staff, issue_token, mak
     ({"campaign_id": 999999, "kind": "collective"}, "campaign_id", "Đợt bình xét này hiện không nhận hồ sơ từ đơn vị của bạn."),
     ({"kind": "group"}, "kind", "Loại hồ sơ phải là “collective” (tập thể) hoặc “individual” (cá nhân)."),
     ({"kind": "collective", "title": ["a"]}, "title", "Giá trị phải là chuỗi, số nguyên hoặc null."),
+    ({"kind": "collective", "field_id": 2**31 - 1}, "field_id", "Không có trong danh mục của đợt bình xét này (xem GET /api/v1/staff/campaigns)."),
     ({"kind": "collective", "status": "submitted"}, "status", "Trường này không có trong hồ sơ đề nghị (tệp minh chứng tải lên ở trang sửa hồ sơ)."),
 ])
 def test_malformed_bodies_are_refused_by_field(api, staff, issue_token, make_campaign, body, field, message):
