@@ -180,6 +180,9 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(registry_bp)
     app.register_blueprint(followup_bp)
     app.register_blueprint(replication_bp)
+    from dvkheo.staffapi.views import init_app as init_staff_api
+
+    init_staff_api(app)  # /api/v1/staff: bearer tokens only, never a cookie
     if app.config.get("BENCH_ENDPOINTS"):
         from dvkheo.core.bench_views import bp as bench_bp
 
