@@ -99,6 +99,9 @@ class Config:
     WTF_CSRF_TIME_LIMIT = None  # a long form on a slow commune connection must not expire
 
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute")
+    # Staff API (/api/v1/staff): requests per personal token, and refused tokens (401) per address.
+    STAFF_API_RATE_LIMIT = os.environ.get("STAFF_API_RATE_LIMIT", "300 per minute")
+    STAFF_API_REFUSED_RATE_LIMIT = os.environ.get("STAFF_API_REFUSED_RATE_LIMIT", "30 per minute")
     # "N per minute" means at most N in any 60 seconds (a fixed window would allow 2N across its edge).
     RATELIMIT_STRATEGY = os.environ.get("RATELIMIT_STRATEGY", "moving-window")
     RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX", "dvkheo")  # counters' names in a shared Redis
@@ -182,6 +185,8 @@ class TestingConfig(Config):
     DATA_REQUEST_RATE_LIMIT = "1000 per minute"
     VERIFY_RATE_LIMIT = "1000 per minute"
     API_RATE_LIMIT = "100000 per minute"
+    STAFF_API_RATE_LIMIT = "10000 per minute"
+    STAFF_API_REFUSED_RATE_LIMIT = "10000 per minute"
     SIGNED_PDF_TRUST_ROOTS: list[str] = []  # tests configure their own root when they need one
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # fast hashing keeps the suite quick
 

@@ -184,6 +184,9 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(replication_bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")  # the public read-only JSON API (dvkheo/api)
     app.register_blueprint(open_data_bp)  # /du-lieu-mo: the API's description for people, the CSV links
+    from dvkheo.staffapi.views import init_app as init_staff_api
+
+    init_staff_api(app)  # /api/v1/staff: bearer tokens only, never a cookie
     if app.config.get("BENCH_ENDPOINTS"):
         from dvkheo.core.bench_views import bp as bench_bp
 

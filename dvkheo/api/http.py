@@ -197,9 +197,13 @@ CORS_HEADERS = {
 }
 
 
+# The staff API answers only its token's owner: no page of another site is invited to call it.
+NO_CORS = ("/api/v1/staff",)
+
+
 def add_cors(response: Response) -> Response:
     """Any origin may read the public data; no credentials (no cookie is ever needed or allowed)."""
-    if request.path.startswith("/api/"):
+    if request.path.startswith("/api/") and not request.path.startswith(NO_CORS):
         for name, value in CORS_HEADERS.items():
             response.headers[name] = value
         response.headers.pop("Access-Control-Allow-Credentials", None)

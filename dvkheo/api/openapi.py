@@ -2,7 +2,8 @@
 package's (the staff API adds its own). A fragment is a dict with "paths" and "components" (and optionally
 "tags"); fragments are merged in order, and a path or component named twice is an error, never a silent overwrite.
 
-To add a fragment, name it in `FRAGMENT_SOURCES` as "module:attribute" (a dict, or a function returning one).
+To add a fragment, name it in `FRAGMENT_SOURCES` as "module:attribute" (a dict, or a function returning one). Its
+paths are relative to /api/v1 (written in full, the prefix is dropped).
 """
 from __future__ import annotations
 
@@ -14,7 +15,10 @@ from dvkheo.voting.publication import LICENCE
 
 FRAGMENT_SOURCES: list[str] = [
     "dvkheo.api.openapi:public_fragment",
+    "dvkheo.staffapi.spec:FRAGMENT",  # the staff API (personal tokens)
 ]
+# Paths are relative to the server URL (…/api/v1); a fragment may write them in full ("/api/v1/staff/…").
+BASE_PATH = "/api/v1"
 
 TITLE = "API dữ liệu mở Dân vận khéo"
 DESCRIPTION = (
@@ -279,6 +283,8 @@ def merge(fragments: list[dict]) -> dict:
     tags: list[dict] = []
     for fragment in fragments:
         for path, item in fragment.get("paths", {}).items():
+            if path.startswith(BASE_PATH + "/"):
+                path = path.removeprefix(BASE_PATH)
             if path in paths:
                 raise ValueError(f"OpenAPI: đường dẫn {path} được khai báo hai lần")
             paths[path] = copy.deepcopy(item)
