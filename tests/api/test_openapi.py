@@ -74,3 +74,13 @@ def test_the_open_data_page_gives_the_licence_csv_links_and_curl_lines_that_work
         assert answer.status_code in (200, 404), line  # 404: the example certificate serial only
         if answer.status_code == 404:
             assert "/certificates/" in path
+
+
+def test_the_staff_api_is_in_the_document_but_not_on_the_public_page_nor_open_to_other_sites(client):
+    document = client.get("/api/v1/openapi.json").get_json()
+    assert {"/staff/nominations", "/staff/campaigns"} <= set(document["paths"])
+    assert "bearerAuth" in document["components"]["securitySchemes"]
+    assert "/staff/" not in client.get("/du-lieu-mo").get_data(as_text=True)
+    refused = client.get("/api/v1/staff/nominations")
+    assert refused.status_code == 401
+    assert "Access-Control-Allow-Origin" not in refused.headers
