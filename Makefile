@@ -25,7 +25,7 @@ STAMP_TEST := $(VENV)/.stamp-test
 # Chart.js for the statistics page, fetched from npm at the version pinned in the script (sha512 checked).
 CHARTJS := static/vendor/chartjs/VERSION
 
-.PHONY: help run test bench bench-dashboard bench-registry bench-votes bench-certificates bench-soak install install-test system-packages postgres db clean
+.PHONY: help run test bench bench-dashboard bench-registry bench-api bench-votes bench-certificates bench-soak install install-test system-packages postgres db clean
 
 help:
 	@echo "make run    - cài đặt (lần đầu), nâng cấp CSDL, nạp dữ liệu mẫu, chạy http://$(HOST):$(PORT)"
@@ -35,6 +35,7 @@ help:
 	@echo "make bench-soak - chạy bền 20 phút tải hỗn hợp qua nginx tới hai máy chủ ứng dụng: bộ nhớ từng tiến trình, số lỗi, chuỗi phiếu"
 	@echo "make bench-registry - sổ mô hình với 100.000 mô hình trên PostgreSQL: trung vị trang danh sách, tìm kiếm, lọc và trang mô hình so với /healthz"
 	@echo "make bench-dashboard - trang Thống kê với 34 tỉnh, 3.321 xã, 200.000 hồ sơ trên PostgreSQL: trung vị toàn quốc và một tỉnh, khi chưa có và khi đã có bộ nhớ đệm, so với /healthz"
+	@echo "make bench-api - API công khai với 100.000 mô hình trên PostgreSQL, gunicorn 4 tiến trình, wrk: số yêu cầu mỗi giây, p50/p99, so với /healthz"
 	@echo "make bench  - đo thời gian trang danh sách hồ sơ (1.000 và 10.000 hồ sơ) và các trang của Hội đồng (5.000 hồ sơ, 50 thành viên)"
 
 $(BIN)/python:
@@ -84,6 +85,11 @@ bench-registry: $(STAMP_APP) postgres
 # The statistics page at national scale (34 provinces, 3,321 communes, 200,000 dossiers) on PostgreSQL, cold and warm.
 bench-dashboard: $(STAMP_APP) postgres
 	$(BIN)/python bench/dashboard.py
+
+# The public JSON API under gunicorn (4 workers) with wrk, beside /healthz (needs wrk, PostgreSQL).
+bench-api: $(STAMP_APP) postgres
+	@bash scripts/ensure_system_packages.sh
+	$(BIN)/python bench/api.py
 
 bench-certificates: $(STAMP_APP)
 	@bash scripts/ensure_system_packages.sh app

@@ -102,6 +102,9 @@ class Config:
     WTF_CSRF_TIME_LIMIT = None  # a long form on a slow commune connection must not expire
 
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute")
+    # Staff API (/api/v1/staff): requests per personal token, and refused tokens (401) per address.
+    STAFF_API_RATE_LIMIT = os.environ.get("STAFF_API_RATE_LIMIT", "300 per minute")
+    STAFF_API_REFUSED_RATE_LIMIT = os.environ.get("STAFF_API_REFUSED_RATE_LIMIT", "30 per minute")
     # "N per minute" means at most N in any 60 seconds (a fixed window would allow 2N across its edge).
     RATELIMIT_STRATEGY = os.environ.get("RATELIMIT_STRATEGY", "moving-window")
     RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX", "dvkheo")  # counters' names in a shared Redis
@@ -135,6 +138,8 @@ class Config:
     OBJECTION_RATE_LIMIT = os.environ.get("OBJECTION_RATE_LIMIT", "10 per hour")
     # The public certificate check (form and result page, one budget per address); settable like its siblings.
     VERIFY_RATE_LIMIT = os.environ.get("VERIFY_RATE_LIMIT", "60 per minute")
+    # The public JSON API and its CSV files (/api/v1), per client address.
+    API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "300 per minute")
     # Personal data (Law 91/2025): the public request form's limit, and the days a request must be answered in.
     DATA_REQUEST_RATE_LIMIT = os.environ.get("DATA_REQUEST_RATE_LIMIT", "5 per hour")
     DATA_REQUEST_DAYS = int(os.environ.get("DATA_REQUEST_DAYS", "15"))
@@ -182,6 +187,9 @@ class TestingConfig(Config):
     PASSWORD_RESET_RATE_LIMIT = "1000 per minute"
     DATA_REQUEST_RATE_LIMIT = "1000 per minute"
     VERIFY_RATE_LIMIT = "1000 per minute"
+    API_RATE_LIMIT = "100000 per minute"
+    STAFF_API_RATE_LIMIT = "10000 per minute"
+    STAFF_API_REFUSED_RATE_LIMIT = "10000 per minute"
     SIGNED_PDF_TRUST_ROOTS: list[str] = []  # tests configure their own root when they need one
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # fast hashing keeps the suite quick
 

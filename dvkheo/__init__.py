@@ -147,6 +147,8 @@ def _tune_sqlite(engine: sa.Engine) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from dvkheo.accounts.views import bp as accounts_bp
+    from dvkheo.api.docs_views import bp as open_data_bp
+    from dvkheo.api.views import bp as api_bp
     from dvkheo.awards.views import bp as awards_bp
     from dvkheo.campaigns.views import bp as campaigns_bp
     from dvkheo.certificates.views import bp as certificates_bp
@@ -182,6 +184,11 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(followup_bp)
     app.register_blueprint(replication_bp)
     app.register_blueprint(reports_bp)  # /thong-ke
+    app.register_blueprint(api_bp, url_prefix="/api/v1")  # the public read-only JSON API (dvkheo/api)
+    app.register_blueprint(open_data_bp)  # /du-lieu-mo: the API's description for people, the CSV links
+    from dvkheo.staffapi.views import init_app as init_staff_api
+
+    init_staff_api(app)  # /api/v1/staff: bearer tokens only, never a cookie
     if app.config.get("BENCH_ENDPOINTS"):
         from dvkheo.core.bench_views import bp as bench_bp
 

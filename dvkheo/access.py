@@ -749,12 +749,14 @@ def require(allowed: bool) -> None:
         abort(403)
 
 
-def load_nomination(nomination_id: int, *, for_edit: bool = False) -> Nomination:
-    """Load a nomination the current user may see, or 404 (other units learn nothing)."""
+def load_nomination(nomination_id: int, *, for_edit: bool = False, user: User | None = None) -> Nomination:
+    """Load a nomination the current user (or `user`: a staff API token's owner) may see, or 404
+    (other units learn nothing)."""
+    user = current_user if user is None else user
     nomination = get_or_404(Nomination, nomination_id)
-    if not can_view_nomination(current_user, nomination):
+    if not can_view_nomination(user, nomination):
         abort(404)
-    if for_edit and not can_edit_nomination(current_user, nomination):
+    if for_edit and not can_edit_nomination(user, nomination):
         abort(403)
     return nomination
 

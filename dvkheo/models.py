@@ -1,5 +1,6 @@
 """Import every domain's models so the metadata (and Alembic) sees all tables."""
 from dvkheo.accounts.models import LoginThrottle, PasswordResetToken, User  # noqa: F401
+from dvkheo.accounts.api_tokens import ApiToken  # noqa: F401
 from dvkheo.awards.models import (  # noqa: F401
     AwardForm, Decision, DecisionAwardee, LegalBasis, NominationForward, RevocationItem, SignedCopy,
 )

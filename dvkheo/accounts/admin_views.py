@@ -12,6 +12,7 @@ from flask import current_app, flash, redirect, render_template, request, sessio
 from flask_login import current_user, login_user
 
 from dvkheo.access import admin_required, get_or_404
+from dvkheo.accounts import api_tokens
 from dvkheo.accounts.forms import UserForm
 from dvkheo.accounts.models import ROLE_LABELS, Role, User
 from dvkheo.accounts.views import bp
@@ -115,6 +116,8 @@ def save_user(
     if password:
         user.set_password(password)
         changes["password"] = [None, "đã đặt mới"]
+        if not creating:  # an administrator's reset ends the account's API tokens, as the person's own reset does
+            api_tokens.revoke_all(user, actor, api_tokens.REVOKED_BY_PASSWORD)
         # A password someone else chose is changed by its owner at the next login.
         if not _is_actor(user, actor):
             user.must_change_password = True

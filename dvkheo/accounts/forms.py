@@ -100,3 +100,22 @@ class UserForm(FlaskForm):
 
     def personal_words(self) -> list[str]:
         return passwords.personal_words(self.full_name.data, self.email.data)
+
+
+class ApiTokenForm(FlaskForm):
+    """A personal token for the staff API: a name to recognise it, what it may do, how long it lives."""
+
+    name = StringField(
+        "Tên gợi nhớ",
+        validators=[DataRequired("Vui lòng đặt tên cho khóa (ví dụ: phần mềm một cửa của xã)."), Length(max=100, message="Tên tối đa 100 ký tự.")],
+    )
+    allow_draft = BooleanField("Cho phép tạo bản nháp hồ sơ đề nghị của đơn vị")
+    days = SelectField("Thời hạn", coerce=int, default=90)
+
+    def __init__(self, *args, may_draft: bool, **kwargs):
+        from dvkheo.accounts import api_tokens
+
+        super().__init__(*args, **kwargs)
+        self.days.choices = [SelectChoice(d, f"{d} ngày") for d in api_tokens.EXPIRY_CHOICES]
+        if not may_draft:
+            del self.allow_draft

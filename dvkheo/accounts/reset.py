@@ -15,7 +15,7 @@ from datetime import datetime, timedelta, timezone
 import sqlalchemy as sa
 from flask import current_app, url_for
 
-from dvkheo.accounts import auth
+from dvkheo.accounts import api_tokens, auth
 from dvkheo.accounts.models import PasswordResetToken, User
 from dvkheo.core import audit
 from dvkheo.core.notifications import send_email
@@ -95,7 +95,7 @@ def complete_reset(record: PasswordResetToken, password: str) -> bool:
 
     Side effects: the link marked used with one conditional UPDATE (two tabs posting at once reset
     once), the password hashed, every session of the account ended, its other links deleted, its
-    login throttle cleared, the forced-change flag cleared, a `user/password_reset` audit event.
+    login throttle cleared, its API tokens revoked, the forced-change flag cleared, a `user/password_reset` audit event.
     Flushes; the caller commits.
     """
     claimed = db.session.execute(
@@ -113,6 +113,7 @@ def complete_reset(record: PasswordResetToken, password: str) -> bool:
         sa.delete(PasswordResetToken).where(PasswordResetToken.user_id == user.id, PasswordResetToken.id != record.id)
     )
     auth.clear(user.email)
+    api_tokens.revoke_all(user, user, api_tokens.REVOKED_BY_PASSWORD)
     audit.record("user", user.id, "password_reset", user)
     db.session.flush()
     return True

@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, current_app, flash, make_response, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user, user_loaded_from_cookie
 
-from dvkheo.accounts import auth, reset
+from dvkheo.accounts import api_tokens, auth, reset
 from dvkheo.accounts.forms import LoginForm, PasswordChangeForm
 from dvkheo.core import audit, security_log
 from dvkheo.core.forms import EmptyForm
@@ -168,7 +168,7 @@ def logout():
 @login_required
 def change_password():
     """Change one's own password (also the forced first change). Side effects: the password,
-    every other session ended, reset links deleted, the forced-change flag cleared, a
+    every other session ended, reset links deleted, every API token revoked, the forced-change flag cleared, a
     `user/password_change` audit event, one commit; this browser stays signed in."""
     form = PasswordChangeForm()
     if request.method == "POST":
@@ -194,6 +194,7 @@ def change_password():
                 current_user.set_password(form.new_password.data)
                 current_user.must_change_password = False
                 reset.invalidate(current_user)
+                api_tokens.revoke_all(current_user, current_user, api_tokens.REVOKED_BY_PASSWORD)
                 audit.record("user", current_user.id, "password_change", current_user)
                 db.session.commit()
                 # session_version changed: sign in again under the new token (other devices drop out),
@@ -214,3 +215,4 @@ def _password_page(form) -> str:
 
 from dvkheo.accounts import admin_views  # noqa: E402,F401  (account administration routes on this blueprint)
 from dvkheo.accounts import reset_views  # noqa: E402,F401  (password reset by emailed link)
+from dvkheo.accounts import token_views  # noqa: E402,F401  (personal API tokens)

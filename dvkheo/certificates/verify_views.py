@@ -152,10 +152,15 @@ def _signed_links(certificate: Certificate) -> dict:
     return {"decision_signed": facts(certificate.decision), "revoked_by_signed": facts(certificate.revoked_by_decision)}
 
 
+def public_answer(certificate: Certificate) -> dict:
+    """Everything the check page says of a found certificate, as plain values (the page and the API read this)."""
+    return _public_facts(certificate) | _signed_links(certificate)
+
+
 def _page(form: VerifyForm, certificate: Certificate | None = None, *, searched: str = "", status: int = 200):
     facts = None
     if certificate is not None:
-        facts = _public_facts(certificate) | _signed_links(certificate)
+        facts = public_answer(certificate)
     response = current_app.make_response((
         render_template(
             "certificates/verify.html",

@@ -65,6 +65,10 @@ _PRIVATE_PATHS = ("/nominations", "/admin", "/account", "/review", "/council", "
 def _error_page(code: int):
     if code in _SECURITY_EVENTS:
         security_log.event(_SECURITY_EVENTS[code])
+    if request.path.startswith("/api/"):  # the JSON API answers errors in JSON (dvkheo/api/http.py)
+        from dvkheo.api.http import error_response
+
+        return error_response(code)
     return _render(code)
 
 

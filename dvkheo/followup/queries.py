@@ -15,6 +15,7 @@ from dvkheo import access
 from dvkheo.accounts.models import User
 from dvkheo.extensions import db
 from dvkheo.followup.models import AWAITING_UNIT, FollowUp, FollowUpState
+from dvkheo.nominations.dossier import vn_number
 from dvkheo.registry.models import ModelStatus, RegisteredModel
 
 PAGE_SIZE = 20
@@ -134,10 +135,6 @@ class Chart:
 
 
 CHART_HEIGHT, TOP, BOTTOM, SLOT, GAP = 160, 24, 30, 80, 24
-
-
-def vn_number(value: int) -> str:
-    return f"{value:,}".replace(",", ".")
 
 
 def _figure(value: int | float | None) -> str:

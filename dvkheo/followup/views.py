@@ -21,6 +21,7 @@ from dvkheo.followup.forms import AnswerForm, DeadlineForm, ReturnForm, RoundFor
 from dvkheo.followup.models import FollowUp, FollowUpFile, FollowUpState
 from dvkheo.nominations import operations as staging
 from dvkheo.registry import queries as registry_queries
+from dvkheo.registry.views import render_model_page
 
 bp = Blueprint("followup", __name__)
 
@@ -38,13 +39,19 @@ def _staff_only() -> None:
 @login_required
 def index():
     _staff_only()
+    return _render_index()
+
+
+def _render_index(round_form: RoundForm | None = None):
+    """The list; `round_form` is a refused round, shown again with what the committee typed."""
     today = today_in_vietnam()
     filters = queries.ListFilters.parse(request.args)
     page = paginate(queries.list_query(current_user, filters, today), per_page=queries.PAGE_SIZE)
-    round_form = RoundForm(prefix="round")
-    if access.followup_committee_unit_id(current_user) is not None:
-        round_form.year.data = today.year
-        round_form.due_on.data = workflow.default_due_on()
+    if round_form is None:
+        round_form = RoundForm(prefix="round")
+        if access.followup_committee_unit_id(current_user) is not None:
+            round_form.year.data = today.year
+            round_form.due_on.data = workflow.default_due_on()
     return render_template(
         "followup/index.html", page=page, filters=filters, filter_args=filters.as_args(), today=today,
         states=list(FollowUpState), round_form=round_form,
@@ -69,11 +76,10 @@ def open_round():
             db.session.commit()
             flash(f"Đã gửi {len(opened)} yêu cầu theo dõi năm {form.year.data}." if opened
                   else f"Mọi mô hình đều đã có yêu cầu theo dõi năm {form.year.data}; không gửi thêm.", "success")
+            return redirect(url_for("followup.index"))
     else:
-        for errors in form.errors.values():
-            for message in errors:
-                flash(message, "error")
-    return redirect(url_for("followup.index"))
+        flash("Chưa mở được đợt theo dõi: xem lỗi dưới từng ô.", "error")
+    return _render_index(form), 422
 
 
 @bp.route("/mo-hinh/<int:model_id>/theo-doi", methods=["POST"])
@@ -84,17 +90,15 @@ def request_model(model_id: int):
         abort(404)
     form = DeadlineForm(prefix="ask")
     if not form.validate_on_submit():
-        for errors in form.errors.values():
-            for message in errors:
-                flash(message, "error")
-        return redirect(url_for("registry.model", model_id=model.id))
+        flash("Chưa gửi được yêu cầu: xem lỗi dưới ô hạn trả lời.", "error")
+        return render_model_page(model, ask_form=form), 422
     try:
         followup = workflow.open_on_demand(model, current_user, form.due_on.data)
     except RuleRefused as refused:
         db.session.rollback()
         for problem in refused.problems:
             flash(problem.message, "error")
-        return redirect(url_for("registry.model", model_id=model.id))
+        return render_model_page(model, ask_form=form), 422
     db.session.commit()
     flash("Đã gửi yêu cầu báo cáo theo dõi tới đơn vị.", "success")
     return redirect(url_for("followup.show", followup_id=followup.id))

@@ -57,6 +57,14 @@ def create_draft(campaign: Campaign, kind: NomineeKind, unit: Unit, actor: User)
     return nomination
 
 
+def form_values(form) -> dict:
+    """The report values of a validated NominationForm (the page's and the staff API's)."""
+    values = {name: form[name].data for name in REPORT_FIELDS}
+    for name in CHOICE_FIELDS:
+        values[name] = form[name].data or None
+    return values
+
+
 def update_report(nomination: Nomination, values: dict, actor: User) -> list[str]:
     """Write report values (already typed) onto the nomination; returns the names that changed."""
     changed = []

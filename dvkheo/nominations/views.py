@@ -178,19 +178,12 @@ def _discard_unsaved(new_files: list, error: sa.exc.DBAPIError) -> None:
         discard(stored.stored_name)
 
 
-def _form_values(form) -> dict:
-    values = {name: form[name].data for name in operations.REPORT_FIELDS}
-    for name in operations.CHOICE_FIELDS:
-        values[name] = form[name].data or None
-    return values
-
-
 def _save(form, campaign: Campaign, kind: NomineeKind, nomination: Nomination | None, staged: list):
     """One transaction: create or update the draft, attach staged files, then submit if asked."""
     creating = nomination is None
     if creating:
         nomination = operations.create_draft(campaign, kind, current_user.unit, current_user)
-    operations.update_report(nomination, _form_values(form), current_user)
+    operations.update_report(nomination, operations.form_values(form), current_user)
     operations.record_nominee_consent(nomination, bool(form.nominee_consent.data), current_user)
     if staged:
         operations.attach_files(nomination, staged, current_user)

@@ -76,6 +76,11 @@ def model(model_id: int):
     if not model.is_recognised:
         # Gone on purpose, said so (a search engine drops it): its awards were all revoked.
         return render_template("registry/gone.html", model=model), 410
+    return render_model_page(model)
+
+
+def render_model_page(model: RegisteredModel, ask_form=None) -> str:
+    """The model's public page; `ask_form` is a committee's refused follow-up request, shown with what it typed."""
     photos = [photo for photo in queries.photos(model) if ensure_thumbnail(photo.stored_name, "small") is not None]
     og_image = (
         absolute(url_for("registry.photo", model_id=model.id, attachment_id=photos[0].id, size="medium"))
@@ -92,13 +97,13 @@ def model(model_id: int):
         og_image=og_image,
         can_edit=access.can_edit_model_summary(current_user, model),
         can_review=access.can_review_model_summary(current_user, model),
-        **_followup_context(model),
+        **_followup_context(model, ask_form),
         replications=replication_queries.confirmed_of(model) if model.replication_count else [],
         can_replicate=access.can_declare_replication(current_user, model),
     )
 
 
-def _followup_context(model: RegisteredModel) -> dict:
+def _followup_context(model: RegisteredModel, ask_form=None) -> dict:
     """The public history of accepted follow-ups (one query, capped), and for a committee that may ask, its
     request in progress (one more query) and the form to ask."""
     from dvkheo.followup import queries as followup_queries, workflow as followup_workflow
@@ -108,9 +113,10 @@ def _followup_context(model: RegisteredModel) -> dict:
     context = {"history": history, "charts": followup_queries.history_charts(history), "ask_form": None, "pending": None}
     if access.can_request_followup(current_user, model):
         context["pending"] = followup_queries.pending_for_model(model)
-        form = DeadlineForm(prefix="ask")
-        form.due_on.data = followup_workflow.default_due_on()
-        context["ask_form"] = form
+        if ask_form is None:
+            ask_form = DeadlineForm(prefix="ask")
+            ask_form.due_on.data = followup_workflow.default_due_on()
+        context["ask_form"] = ask_form
     return context
 
 

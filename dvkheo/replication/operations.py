@@ -9,6 +9,7 @@ from dvkheo.campaigns.models import Campaign
 from dvkheo.core import audit
 from dvkheo.core.storage import StoredFile, UploadRejected
 from dvkheo.extensions import db
+from dvkheo.nominations.dossier import vn_number
 from dvkheo.replication.models import Replication, ReplicationFile, ReplicationState, quoted
 
 FIELDS = ("started_on", "adaptation", "scale", "people_reached", "first_results")
@@ -96,7 +97,7 @@ def nominate_from(replication: Replication, campaign: Campaign, actor: User):
         "results": replication.first_results,
         "replication": (
             f"Mô hình được nhân rộng từ mô hình {quoted(model.title)} của {model.unit.name}. Quy mô: {replication.scale}"
-            + (f"; {replication.people_reached} người được hưởng lợi, tham gia." if replication.people_reached else ".")
+            + (f"; {vn_number(replication.people_reached)} người được hưởng lợi, tham gia." if replication.people_reached else ".")
         ),
         "field_id": field_id,
     }

@@ -53,3 +53,26 @@ def history(replication: Replication) -> list[AuditEvent]:
             .order_by(AuditEvent.id)
         )
     )
+
+
+def public_of(model_id: int) -> sa.Select:
+    """Every confirmed replication of a model, by id (each has its public page); the caller checks the model is
+    recognised. The API pages through it; the model's page shows the newest `SHOWN_ON_MODEL_PAGE`."""
+    return (
+        sa.select(Replication)
+        .where(Replication.source_model_id == model_id, Replication.status == ReplicationState.CONFIRMED)
+        .options(so.joinedload(Replication.unit), so.joinedload(Replication.province), so.joinedload(Replication.commune))
+        .order_by(Replication.id)
+    )
+
+
+def all_public() -> sa.Select:
+    """Every confirmed replication of a recognised model, by id (the open data's CSV)."""
+    return (
+        sa.select(Replication)
+        .join(RegisteredModel, RegisteredModel.id == Replication.source_model_id)
+        .where(Replication.status == ReplicationState.CONFIRMED, RegisteredModel.is_recognised.is_(True))
+        .options(so.joinedload(Replication.unit), so.joinedload(Replication.province), so.joinedload(Replication.commune),
+                 so.contains_eager(Replication.source_model))
+        .order_by(Replication.id)
+    )

@@ -14,7 +14,6 @@ then the ledger's own statements; nothing else.
 from __future__ import annotations
 
 import sqlalchemy as sa
-import sqlalchemy.orm as so
 from flask import (
     abort,
     current_app,
@@ -34,7 +33,7 @@ from dvkheo.extensions import db, limiter
 from dvkheo.nominations.models import Nomination
 from dvkheo.voting import ledger, results, sealing
 from dvkheo.voting.ballot_forms import ReceiptLookupForm, WithdrawForm, read_cast
-from dvkheo.voting.models import Vote, VoteBatch, Voter
+from dvkheo.voting.models import Vote, Voter
 from dvkheo.voting.session import current_voter, session_voter
 from dvkheo.voting.views import bp
 
@@ -206,33 +205,23 @@ def results_page(campaign_id: int):
 
 
 def _results(campaign: Campaign, report: ledger.VerificationReport | None = None):
-    final = results.voting_closed(campaign)
-    sealing.seal_if_closed(campaign)
-    visible = results.tallies_visible(campaign)
-    tallies = (ledger.published_tallies(campaign.id) if final else ledger.tallies(campaign.id)) if visible else None
-    nominees = results.published_nominees(campaign.id)
-    seq, head = ledger.chain_head(campaign.id)
-    opens, closes = campaign.voting_window()
-    recent = db.session.scalars(
-        sa.select(VoteBatch).where(VoteBatch.campaign_id == campaign.id).order_by(VoteBatch.seq.desc()).limit(RECENT_BATCHES)
-        .options(so.load_only(VoteBatch.seq, VoteBatch.sealed_at, VoteBatch.hash))
-    ).all()
+    shown = results.public_results(campaign, recent_batches=RECENT_BATCHES)
     return render_template(
         "voting/results.html",
         campaign=campaign,
-        rows=results.result_rows(campaign, nominees, tallies),
-        visible=visible,
-        final=final,
-        total=sum(tallies.values()) if tallies else 0,
-        chain_seq=seq,
-        chain_head=head,
-        recent_batches=recent,
-        pending=ledger.pending(campaign.id) if visible and not final else 0,
-        opens=opens,
-        closes=closes,
+        rows=shown.rows,
+        visible=shown.visible,
+        final=shown.final,
+        total=shown.total,
+        chain_seq=shown.chain_seq,
+        chain_head=shown.chain_head,
+        recent_batches=shown.recent_batches,
+        pending=shown.pending,
+        opens=shown.opens,
+        closes=shown.closes,
         lookup=ReceiptLookupForm(formdata=None),
         report=report,
-        titles={n.nomination_id: n.title for n in nominees},
+        titles={row.nominee.nomination_id: row.nominee.title for row in shown.rows},
     )
 
 

@@ -214,3 +214,55 @@ def result_rows(campaign: Campaign, nominees: list[NomineeRow], tallies: dict[in
             place, previous = position, votes
         rows.append(ResultRow(place, nominee, votes))
     return rows
+
+
+# --- the public results page (and the API's copy of it) ------------------------------------------
+
+
+@dataclass
+class PublicResults:
+    """What the public results page shows of a campaign's vote, as plain values (`ballot_views._results`, the API)."""
+
+    rows: list[ResultRow]
+    visible: bool
+    final: bool
+    total: int
+    chain_seq: int
+    chain_head: str
+    recent_batches: list
+    pending: int
+    opens: datetime | None
+    closes: datetime | None
+
+
+def public_results(campaign: Campaign, recent_batches: int = 10) -> PublicResults:
+    """Seals a closed vote's last batch first (`sealing.seal_if_closed`), then reads the counts (final ones from the
+    ledger once voting is over), the nominees, the chain's head and its most recent batches: a fixed number of queries."""
+    import sqlalchemy.orm as so
+
+    from dvkheo.voting import sealing
+    from dvkheo.voting.models import VoteBatch
+
+    final = voting_closed(campaign)
+    sealing.seal_if_closed(campaign)
+    visible = tallies_visible(campaign)
+    tallies = (ledger.published_tallies(campaign.id) if final else ledger.tallies(campaign.id)) if visible else None
+    nominees = published_nominees(campaign.id)
+    seq, head = ledger.chain_head(campaign.id)
+    opens, closes = campaign.voting_window()
+    recent = db.session.scalars(
+        sa.select(VoteBatch).where(VoteBatch.campaign_id == campaign.id).order_by(VoteBatch.seq.desc()).limit(recent_batches)
+        .options(so.load_only(VoteBatch.seq, VoteBatch.sealed_at, VoteBatch.hash))
+    ).all()
+    return PublicResults(
+        rows=result_rows(campaign, nominees, tallies),
+        visible=visible,
+        final=final,
+        total=sum(tallies.values()) if tallies else 0,
+        chain_seq=seq,
+        chain_head=head,
+        recent_batches=list(recent),
+        pending=ledger.pending(campaign.id) if visible and not final else 0,
+        opens=opens,
+        closes=closes,
+    )

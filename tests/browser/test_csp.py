@@ -139,8 +139,8 @@ def test_progress_bar_fills_to_the_share_of_finalised_sheets(page: Page, seven_o
 
 # --- every role's main pages ------------------------------------------------------------------
 
-# Links not followed: files (PDF, spreadsheets, attachments), logging out, the development outbox.
-NOT_PAGES = re.compile(r"\.(pdf|xlsx|csv|png|jpe?g|svg|atom)$|/pdf$|/download$|/attachments/|/anh/|/mau\.|/logout$|/thoat$|/dev/|/static/")
+# Links not followed: files (PDF, spreadsheets, attachments), logging out, the development outbox, the JSON API.
+NOT_PAGES = re.compile(r"\.(pdf|xlsx|csv|png|jpe?g|svg|atom)$|/pdf$|/download$|/attachments/|/anh/|/mau\.|/logout$|/thoat$|/dev/|/static/|^/api/")
 PAGES_PER_ROLE = 45
 
 

@@ -31,9 +31,12 @@ def test_the_whole_conversation(client, world):
     page = client.get(f"/mo-hinh/{world.model.id}").get_data(as_text=True)
     assert "Yêu cầu đơn vị báo cáo theo dõi" in page
     response = client.post(f"/mo-hinh/{world.model.id}/theo-doi", data={"ask-due_on": ""})
-    assert only_followup_count() == 0 and response.status_code == 302  # no deadline: told, nothing made
+    assert only_followup_count() == 0 and response.status_code == 422  # no deadline: told, nothing made
+    assert "Vui lòng nhập hạn trả lời." in response.get_data(as_text=True)
     response = client.post(f"/mo-hinh/{world.model.id}/theo-doi", data={"ask-due_on": "31/12/2099"})
-    assert only_followup_count() == 0  # beyond a year: refused
+    assert only_followup_count() == 0 and response.status_code == 422  # beyond a year: refused
+    refused = response.get_data(as_text=True)
+    assert 'value="31/12/2099"' in refused and world.model.title in refused  # the model's page, with what was typed
     default_due = re.search(r'name="ask-due_on"[^>]*value="([^"]+)"', page).group(1)
     response = client.post(f"/mo-hinh/{world.model.id}/theo-doi", data={"ask-due_on": default_due})
     followup = only_followup()

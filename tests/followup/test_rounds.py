@@ -27,16 +27,17 @@ def test_round_asks_each_model_of_the_tree_once(client, world, make_model, make_
     page = client.get("/theo-doi").get_data(as_text=True)
     assert "Mở đợt theo dõi hằng năm" in page
     yesterday = (today_in_vietnam() - timedelta(days=1)).strftime("%d/%m/%Y")
-    client.post("/theo-doi/mo-dot", data={"round-year": "2026", "round-due_on": yesterday})
-    assert requests_of(2026) == []
+    refused = client.post("/theo-doi/mo-dot", data={"round-year": "2026", "round-due_on": yesterday})
+    assert requests_of(2026) == [] and refused.status_code == 422
+    assert f'value="{yesterday}"' in refused.get_data(as_text=True)  # shown again as typed
     due = (today_in_vietnam().replace(year=THIS_YEAR + 1, month=1, day=15)).strftime("%d/%m/%Y")
     client.post("/theo-doi/mo-dot", data={"round-year": "2026", "round-due_on": due})
     client.post("/theo-doi/mo-dot", data={"round-year": "2026", "round-due_on": due})
     assert requests_of(2026) == [(world.model.id, world.province.id), (second.id, world.province.id)]
     assert elsewhere.id not in [m for m, _ in requests_of(2026)]
     assert "đều đã có yêu cầu theo dõi năm 2026" in client.get("/theo-doi").get_data(as_text=True)
-    client.post("/theo-doi/mo-dot", data={"round-year": "99999", "round-due_on": due})
-    assert requests_of(99999) == []
+    refused = client.post("/theo-doi/mo-dot", data={"round-year": "99999", "round-due_on": due})
+    assert requests_of(99999) == [] and 'value="99999"' in refused.get_data(as_text=True)
     login(client, world.unit_staff)
     assert client.post("/theo-doi/mo-dot", data={"round-year": "2027", "round-due_on": due}).status_code == 403
 

@@ -232,6 +232,8 @@ def test_model_page_and_list_cost_the_same_with_2_or_12_replications(client, wor
 def test_a_dossier_from_a_replication_carries_its_source_to_the_registry(client, login, world, make_campaign,
                                                                          make_council_result):
     replication = world.confirmed()
+    replication.people_reached = 1240
+    db.session.commit()
     campaign = make_campaign(title="Bình xét mô hình “Dân vận khéo” năm sau")
     login(world.other_staff)
     assert client.get(f"/nhan-rong/{replication.id}/lap-ho-so").status_code == 404
@@ -245,6 +247,7 @@ def test_a_dossier_from_a_replication_carries_its_source_to_the_registry(client,
     assert response.headers["Location"].endswith(f"/nominations/{nomination.id}/edit")
     assert nomination.source_model_id == world.model.id and nomination.unit_id == world.unit.id
     assert nomination.started_on == replication.started_on and nomination.method == replication.adaptation
+    assert "1.240 người được hưởng lợi, tham gia." in nomination.replication  # written as the unit would
     shown = text(client.get(f"/nominations/{nomination.id}"))
     assert f'Nhân rộng từ mô hình <a href="/mo-hinh/{world.model.id}">“{world.model.title}”</a>' in shown
 
