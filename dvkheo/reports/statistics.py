@@ -1,0 +1,474 @@
+"""The movement's figures for one unit's subtree and one period ("Thống kê").
+
+Public interface (kept stable; the periodic report builds its tables on it; names may be added, never renamed):
+
+    dashboard_figures(root: Unit, period: Period, today: date | None = None) -> DashboardFigures
+
+`DashboardFigures` (plain dataclasses of ints and strings, safe to cache):
+- `root_id`, `root_name`, `period`, `previous` (`Period`), `computed_at` (UTC datetime).
+- `funnel: list[FunnelRow]` one row per campaign, `funnel_total: StageCounts`. A `FunnelRow` has
+  `campaign_id`, `title`, `year`, `organiser_id`, `organiser_name`, `organised_within` (run by a committee in
+  the subtree) and `counts: StageCounts` with `submitted, accepted, scored, shortlisted, passed, awarded`
+  (a dossier counts in every stage it reached) and `rejected, returned, on_hold, withdrawn` (where it stands now).
+- `units: list[UnitRow]` one row per direct subordinate unit of root, each rolling up that unit's whole subtree,
+  in the tree's code order, then a row for dossiers and models of root itself (`is_root_itself`) if it has any.
+  A `UnitRow` has `unit_id, name, code, kind, registered, recognised, commended, commended_by` ({`AwardKey`: n}),
+  `replications, followups_due, followups_late, models_total` and `has_model`.
+- `without_model: list[UnitRow]` the subordinate units (of `units`) with no model at all.
+- `award_keys: list[AwardKey]` (form name, level, level label) the columns of `commended_by`.
+- `fields: list[FieldRow]`: per field and nominee kind, `submitted`/`previous_submitted` and
+  `commended`/`previous_commended`, with `.submitted_change` and `.commended_change`.
+- `trend: list[TrendPoint]` (`label, start, end, submitted, commended`) over `period.buckets()`.
+- `totals: UnitRow` the sum of `units` (name "Tổng cộng").
+
+What is counted (decisions, stated once here):
+- A dossier is in the root's figures when the unit that owns it lies in root's subtree, whoever runs the campaign:
+  a province sees the dossiers of its communes in its own campaigns and in campaigns its communes ran
+  themselves; a commune looking at a province's campaign sees only its own dossiers there. The funnel lists
+  every campaign that received such a dossier.
+- A dossier belongs to the period in which it was (last) submitted (`submitted_at`); drafts are never counted.
+- The stage a dossier reached comes from its status (there is no per-dossier history table): a dossier on hold
+  counts up to the state it was held from; "not awarded" counts as passed only when its council ballot passed it;
+  a revoked award was awarded; a withdrawn dossier counts as submitted only.
+- "registered" (Mô hình đăng ký) = dossiers submitted in the period, a dossier forwarded upward counted once
+  (its copy in the higher campaign belongs to the funnel, not to this count).
+- "recognised" = models of the registry (by the unit that owns them) with a standing recognition decided in the
+  period; "commended" = those recognitions, by award form and level. A recognition typed in without a date
+  counts in a period that covers its whole year.
+- "replications" = replications confirmed in the period, by the replicating unit.
+- "followups_due" = follow-up requests due in the period (not cancelled) for the unit's models;
+  "followups_late" = those still waiting for the unit after their due date (as of `today`).
+- "has_model": the unit's subtree has a recognised model in the registry, or submitted a dossier in the period.
+
+Cost: a fixed number of aggregate queries (GROUP BY unit, campaign, field, bucket), whatever the data size;
+the roll-up of per-unit rows to root's children is done over the unit tree in Python.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+import sqlalchemy as sa
+
+from dvkheo.awards.models import NominationForward
+from dvkheo.campaigns.models import Campaign, NomineeKind, ReferenceItem, ReferenceKind
+from dvkheo.council.models import BallotItem
+from dvkheo.core.timeutil import today_in_vietnam, utcnow
+from dvkheo.extensions import db
+from dvkheo.followup.models import AWAITING_UNIT, FollowUp, FollowUpState
+from dvkheo.nominations.models import Nomination
+from dvkheo.nominations.states import NominationState as S
+from dvkheo.registry.models import Recognition, RecognitionLevel, RegisteredModel
+from dvkheo.replication.models import Replication, ReplicationState
+from dvkheo.reports.periods import Period
+from dvkheo.units.models import Unit
+
+STAGES = ("submitted", "accepted", "scored", "shortlisted", "passed", "awarded")
+STAGE_LABELS = {
+    "submitted": "Đã nộp",
+    "accepted": "Đã tiếp nhận",
+    "scored": "Đã chấm điểm",
+    "shortlisted": "Vào danh sách đề cử",
+    "passed": "Hội đồng thông qua",
+    "awarded": "Được khen thưởng",
+}
+OUTCOMES = ("rejected", "returned", "on_hold", "withdrawn")
+OUTCOME_LABELS = {
+    "rejected": "Không tiếp nhận",
+    "returned": "Trả lại để bổ sung",
+    "on_hold": "Tạm dừng xét",
+    "withdrawn": "Đã rút",
+}
+
+_AWARDED = {S.AWARDED, S.FORWARDED, S.REVOKED}
+_PASSED = _AWARDED | {S.PASSED_COUNCIL}
+_SHORTLISTED = _PASSED | {S.SHORTLISTED, S.FAILED_COUNCIL, S.NOT_AWARDED}
+_SCORED = _SHORTLISTED | {S.SCORED, S.NOT_SHORTLISTED}
+_ACCEPTED = _SCORED | {S.ACCEPTED, S.IN_REVIEW}
+_OUTCOME_STATE = {S.REJECTED: "rejected", S.RETURNED: "returned", S.ON_HOLD: "on_hold", S.WITHDRAWN: "withdrawn"}
+
+
+def stages_reached(status: S, before_hold: S | None = None, ballot_passed: bool = False) -> set[str]:
+    """The funnel stages a submitted dossier in `status` went through (see the module docstring)."""
+    effective = (before_hold or S.SUBMITTED) if status is S.ON_HOLD else status
+    reached = {"submitted"}
+    if effective in _ACCEPTED:
+        reached.add("accepted")
+    if effective in _SCORED:
+        reached.add("scored")
+    if effective in _SHORTLISTED:
+        reached.add("shortlisted")
+    if effective in _PASSED or (effective is S.NOT_AWARDED and ballot_passed):
+        reached.add("passed")
+    if effective in _AWARDED:
+        reached.add("awarded")
+    return reached
+
+
+@dataclass
+class StageCounts:
+    submitted: int = 0
+    accepted: int = 0
+    scored: int = 0
+    shortlisted: int = 0
+    passed: int = 0
+    awarded: int = 0
+    rejected: int = 0
+    returned: int = 0
+    on_hold: int = 0
+    withdrawn: int = 0
+
+    def add(self, status: S, before_hold: S | None, ballot_passed: bool, count: int) -> None:
+        for stage in stages_reached(status, before_hold, ballot_passed):
+            setattr(self, stage, getattr(self, stage) + count)
+        outcome = _OUTCOME_STATE.get(status)
+        if outcome:
+            setattr(self, outcome, getattr(self, outcome) + count)
+
+    def merge(self, other: "StageCounts") -> None:
+        for name in STAGES + OUTCOMES:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+
+@dataclass
+class FunnelRow:
+    campaign_id: int
+    title: str
+    year: int
+    organiser_id: int
+    organiser_name: str
+    organised_within: bool
+    counts: StageCounts = field(default_factory=StageCounts)
+
+
+@dataclass(frozen=True, order=True)
+class AwardKey:
+    """A column of the commendation table: the award form's name and the recognising level."""
+
+    level_rank: int
+    form_name: str
+    level: str
+    level_label: str
+
+
+@dataclass
+class UnitRow:
+    unit_id: int
+    name: str
+    code: str = ""
+    kind: str = ""
+    is_root_itself: bool = False
+    registered: int = 0
+    recognised: int = 0
+    commended: int = 0
+    commended_by: dict[AwardKey, int] = field(default_factory=dict)
+    replications: int = 0
+    followups_due: int = 0
+    followups_late: int = 0
+    models_total: int = 0
+
+    @property
+    def has_model(self) -> bool:
+        return self.models_total > 0 or self.registered > 0
+
+    def merge(self, other: "UnitRow") -> None:
+        for name in ("registered", "recognised", "commended", "replications", "followups_due", "followups_late",
+                     "models_total"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        for key, count in other.commended_by.items():
+            self.commended_by[key] = self.commended_by.get(key, 0) + count
+
+
+@dataclass
+class FieldRow:
+    field_id: int | None
+    field_name: str
+    kind: str  # NomineeKind value
+    kind_label: str
+    submitted: int = 0
+    previous_submitted: int = 0
+    commended: int = 0
+    previous_commended: int = 0
+
+    @property
+    def submitted_change(self) -> int:
+        return self.submitted - self.previous_submitted
+
+    @property
+    def commended_change(self) -> int:
+        return self.commended - self.previous_commended
+
+
+@dataclass
+class TrendPoint:
+    label: str
+    start: date
+    end: date
+    submitted: int = 0
+    commended: int = 0
+
+
+@dataclass
+class DashboardFigures:
+    root_id: int
+    root_name: str
+    period: Period
+    previous: Period
+    computed_at: datetime
+    funnel: list[FunnelRow]
+    funnel_total: StageCounts
+    units: list[UnitRow]
+    without_model: list[UnitRow]
+    award_keys: list[AwardKey]
+    fields: list[FieldRow]
+    trend: list[TrendPoint]
+    totals: UnitRow
+
+
+# --- conditions ---------------------------------------------------------------------------------
+
+
+def _in_subtree(root: Unit):
+    return Unit.path.startswith(root.path, autoescape=True)
+
+
+def _submitted_between(start: datetime, end_before: datetime):
+    return sa.and_(Nomination.submitted_at >= start, Nomination.submitted_at < end_before)
+
+
+def _not_a_forwarded_copy():
+    return ~sa.exists().where(NominationForward.target_nomination_id == Nomination.id)
+
+
+def _recognition_in(first: date, last: date):
+    """A standing recognition decided between `first` and `last`; an undated one when its whole year is covered."""
+    years = [y for y in range(first.year, last.year + 1) if first <= date(y, 1, 1) and date(y, 12, 31) <= last]
+    dated = Recognition.decided_on.between(first, last)
+    condition = dated if not years else sa.or_(dated, sa.and_(Recognition.decided_on.is_(None), Recognition.year.in_(years)))
+    return sa.and_(Recognition.revoked_at.is_(None), condition)
+
+
+def _bucket_of(column, buckets, instants: bool):
+    """CASE giving the index of the trend bucket `column` falls in (`instants`: a timestamp, else a date)."""
+    if instants:
+        from dvkheo.reports.periods import _instant
+        from datetime import timedelta
+
+        whens = [(column < _instant(b.end + timedelta(days=1)), index) for index, b in enumerate(buckets)]
+    else:
+        whens = [(column <= b.end, index) for index, b in enumerate(buckets)]
+    return sa.case(*whens, else_=None)
+
+
+# --- the figures ----------------------------------------------------------------------------------
+
+
+def dashboard_figures(root: Unit, period: Period, today: date | None = None) -> DashboardFigures:
+    """Every figure of the dashboard for `root`'s subtree and `period` (reads only; see the module docstring)."""
+    today = today or today_in_vietnam()
+    previous = period.previous()
+    session = db.session
+    in_period = _submitted_between(period.starts_at, period.ends_before)
+
+    # 1. The tree under root: which child of root each unit rolls up to.
+    tree = session.execute(
+        sa.select(Unit.id, Unit.path, Unit.name, Unit.code, Unit.kind, Unit.parent_id).where(_in_subtree(root))
+    ).all()
+    child_depth_index = root.depth + 1
+    rows: dict[int, UnitRow] = {}
+    for unit in tree:
+        if unit.parent_id == root.id:
+            rows[unit.id] = UnitRow(unit.id, unit.name, unit.code, unit.kind)
+    own = UnitRow(root.id, f"{root.name} (trực tiếp)", root.code, root.kind, is_root_itself=True)
+    owner: dict[int, UnitRow] = {root.id: own}
+    for unit in tree:
+        if unit.id == root.id:
+            continue
+        parts = unit.path.strip("/").split("/")
+        owner[unit.id] = rows[int(parts[child_depth_index])] if len(parts) > child_depth_index else own
+
+    def row_of(unit_id: int) -> UnitRow:
+        return owner.get(unit_id, own)
+
+    # 2. The funnel: dossiers of the subtree submitted in the period, by campaign and state.
+    ballot_passed = sa.case(
+        (
+            Nomination.status == S.NOT_AWARDED,
+            sa.exists().where(BallotItem.nomination_id == Nomination.id, BallotItem.passed.is_(True)),
+        ),
+        else_=sa.false(),
+    ).label("ballot_passed")
+    held_from = sa.case((Nomination.status == S.ON_HOLD, Nomination.status_before_hold), else_=None).label("held_from")
+    funnel_rows = session.execute(
+        sa.select(Nomination.campaign_id, Nomination.status, held_from, ballot_passed, sa.func.count())
+        .join(Unit, Nomination.unit_id == Unit.id)
+        .where(_in_subtree(root), in_period)
+        .group_by(Nomination.campaign_id, Nomination.status, held_from, ballot_passed)
+    ).all()
+    counts_by_campaign: dict[int, StageCounts] = defaultdict(StageCounts)
+    for campaign_id, status, before_hold, passed_flag, count in funnel_rows:
+        before = S(before_hold) if before_hold is not None and not isinstance(before_hold, S) else before_hold
+        counts_by_campaign[campaign_id].add(S(status), before, bool(passed_flag), count)
+    funnel: list[FunnelRow] = []
+    if counts_by_campaign:
+        campaigns = session.execute(
+            sa.select(Campaign.id, Campaign.title, Campaign.year, Campaign.organising_unit_id, Unit.name, Unit.path)
+            .join(Unit, Campaign.organising_unit_id == Unit.id)
+            .where(Campaign.id.in_(list(counts_by_campaign)))
+        ).all()
+        for c in campaigns:
+            funnel.append(FunnelRow(c.id, c.title, c.year, c.organising_unit_id, c.name, c.path.startswith(root.path),
+                                    counts_by_campaign[c.id]))
+    funnel.sort(key=lambda r: (-r.year, not r.organised_within, r.organiser_name, r.title, r.campaign_id))
+    funnel_total = StageCounts()
+    for row in funnel:
+        funnel_total.merge(row.counts)
+
+    # 3. Per unit: dossiers registered (a forwarded copy not twice).
+    for unit_id, count in session.execute(
+        sa.select(Nomination.unit_id, sa.func.count())
+        .join(Unit, Nomination.unit_id == Unit.id)
+        .where(_in_subtree(root), in_period, _not_a_forwarded_copy())
+        .group_by(Nomination.unit_id)
+    ):
+        row_of(unit_id).registered += count
+
+    # 4. Recognitions in the period, by the model's unit, award form and level.
+    recognitions_now = _recognition_in(period.start, period.end)
+    levels = {level.value: level for level in RecognitionLevel}
+    award_keys: set[AwardKey] = set()
+    for unit_id, form_name, level, count in session.execute(
+        sa.select(RegisteredModel.unit_id, Recognition.award_form_name, Recognition.level, sa.func.count())
+        .join(RegisteredModel, Recognition.model_id == RegisteredModel.id)
+        .join(Unit, RegisteredModel.unit_id == Unit.id)
+        .where(_in_subtree(root), recognitions_now)
+        .group_by(RegisteredModel.unit_id, Recognition.award_form_name, Recognition.level)
+    ):
+        level = levels[level.value if isinstance(level, RecognitionLevel) else level]
+        key = AwardKey(-level.rank, form_name or "Khen thưởng", level.value, level.label)
+        award_keys.add(key)
+        row = row_of(unit_id)
+        row.commended += count
+        row.commended_by[key] = row.commended_by.get(key, 0) + count
+    for unit_id, count in session.execute(
+        sa.select(RegisteredModel.unit_id, sa.func.count(sa.distinct(RegisteredModel.id)))
+        .join(Recognition, Recognition.model_id == RegisteredModel.id)
+        .join(Unit, RegisteredModel.unit_id == Unit.id)
+        .where(_in_subtree(root), recognitions_now)
+        .group_by(RegisteredModel.unit_id)
+    ):
+        row_of(unit_id).recognised += count
+
+    # 5. Models of the registry (any time): who has none.
+    for unit_id, count in session.execute(
+        sa.select(RegisteredModel.unit_id, sa.func.count())
+        .join(Unit, RegisteredModel.unit_id == Unit.id)
+        .where(_in_subtree(root), RegisteredModel.is_recognised.is_(True))
+        .group_by(RegisteredModel.unit_id)
+    ):
+        row_of(unit_id).models_total += count
+
+    # 6. Replications confirmed in the period, by the replicating unit.
+    for unit_id, count in session.execute(
+        sa.select(Replication.unit_id, sa.func.count())
+        .join(Unit, Replication.unit_id == Unit.id)
+        .where(
+            _in_subtree(root), Replication.status == ReplicationState.CONFIRMED,
+            Replication.confirmed_at >= period.starts_at, Replication.confirmed_at < period.ends_before,
+        )
+        .group_by(Replication.unit_id)
+    ):
+        row_of(unit_id).replications += count
+
+    # 7. Follow-ups due in the period, and those late.
+    late = sa.case((sa.and_(FollowUp.state.in_(AWAITING_UNIT), FollowUp.due_on < today), 1), else_=0)
+    for unit_id, due, late_count in session.execute(
+        sa.select(RegisteredModel.unit_id, sa.func.count(), sa.func.coalesce(sa.func.sum(late), 0))
+        .join(RegisteredModel, FollowUp.model_id == RegisteredModel.id)
+        .join(Unit, RegisteredModel.unit_id == Unit.id)
+        .where(_in_subtree(root), FollowUp.due_on.between(period.start, period.end),
+               FollowUp.state != FollowUpState.CANCELLED)
+        .group_by(RegisteredModel.unit_id)
+    ):
+        row = row_of(unit_id)
+        row.followups_due += due
+        row.followups_late += int(late_count)
+
+    # 8. Per field and kind, this period and the previous one.
+    field_names = dict(session.execute(
+        sa.select(ReferenceItem.id, ReferenceItem.name).where(ReferenceItem.kind == ReferenceKind.FIELD)
+    ).all())
+    field_rows: dict[tuple[int | None, str], FieldRow] = {}
+
+    def field_row(field_id, kind) -> FieldRow:
+        kind = NomineeKind(kind.value if isinstance(kind, NomineeKind) else kind)
+        key = (field_id, kind.value)
+        if key not in field_rows:
+            name = field_names.get(field_id, "Chưa xác định lĩnh vực") if field_id is not None else "Chưa xác định lĩnh vực"
+            field_rows[key] = FieldRow(field_id, name, kind.value, kind.label)
+        return field_rows[key]
+
+    current = sa.case((Nomination.submitted_at >= period.starts_at, 1), else_=0).label("current")
+    for field_id, kind, is_current, count in session.execute(
+        sa.select(Nomination.field_id, Nomination.kind, current, sa.func.count())
+        .join(Unit, Nomination.unit_id == Unit.id)
+        .where(_in_subtree(root), _submitted_between(previous.starts_at, period.ends_before), _not_a_forwarded_copy())
+        .group_by(Nomination.field_id, Nomination.kind, current)
+    ):
+        row = field_row(field_id, kind)
+        if is_current:
+            row.submitted += count
+        else:
+            row.previous_submitted += count
+    rec_current = sa.case((_recognition_in(period.start, period.end), 1), else_=0).label("current")
+    for field_id, kind, is_current, count in session.execute(
+        sa.select(RegisteredModel.field_id, RegisteredModel.kind, rec_current, sa.func.count())
+        .join(RegisteredModel, Recognition.model_id == RegisteredModel.id)
+        .join(Unit, RegisteredModel.unit_id == Unit.id)
+        .where(_in_subtree(root), _recognition_in(previous.start, period.end))
+        .group_by(RegisteredModel.field_id, RegisteredModel.kind, rec_current)
+    ):
+        row = field_row(field_id, kind)
+        if is_current:
+            row.commended += count
+        else:
+            row.previous_commended += count
+    kind_order = {NomineeKind.COLLECTIVE.value: 0, NomineeKind.INDIVIDUAL.value: 1}
+    fields = sorted(field_rows.values(), key=lambda r: (r.field_id is None, r.field_name, kind_order[r.kind]))
+
+    # 9. The trend: dossiers submitted and recognitions decided, per bucket.
+    buckets = period.buckets()
+    trend = [TrendPoint(b.label, b.start, b.end) for b in buckets]
+    bucket = _bucket_of(Nomination.submitted_at, buckets, instants=True).label("bucket")
+    for index, count in session.execute(
+        sa.select(bucket, sa.func.count())
+        .join(Unit, Nomination.unit_id == Unit.id)
+        .where(_in_subtree(root), in_period, _not_a_forwarded_copy())
+        .group_by(bucket)
+    ):
+        if index is not None:
+            trend[int(index)].submitted += count
+    rec_bucket = _bucket_of(Recognition.decided_on, buckets, instants=False).label("bucket")
+    for index, count in session.execute(
+        sa.select(rec_bucket, sa.func.count())
+        .join(RegisteredModel, Recognition.model_id == RegisteredModel.id)
+        .join(Unit, RegisteredModel.unit_id == Unit.id)
+        .where(_in_subtree(root), Recognition.revoked_at.is_(None), Recognition.decided_on.between(period.start, period.end))
+        .group_by(rec_bucket)
+    ):
+        if index is not None:
+            trend[int(index)].commended += count
+
+    units = sorted(rows.values(), key=lambda r: (r.code, r.name))
+    if own.registered or own.commended or own.models_total or own.replications or own.followups_due:
+        units.append(own)
+    totals = UnitRow(root.id, "Tổng cộng", root.code, root.kind)
+    for row in units:
+        totals.merge(row)
+    return DashboardFigures(
+        root_id=root.id, root_name=root.name, period=period, previous=previous, computed_at=utcnow(),
+        funnel=funnel, funnel_total=funnel_total, units=units,
+        without_model=[row for row in units if not row.is_root_itself and not row.has_model],
+        award_keys=sorted(award_keys), fields=fields, trend=trend, totals=totals,
+    )
