@@ -43,12 +43,19 @@ def _latest_award_form(unit):
     ).first()
 
 
+def place_of_unit(unit) -> str:
+    """"Tỉnh Quảng Ngãi" -> "Quảng Ngãi", "Huyện Sơn Tịnh" -> "Sơn Tịnh"."""
+    from dvkheo.nominations.dossier import _ADMIN_PREFIX
+
+    return _ADMIN_PREFIX.sub("", unit.name.strip()) or unit.name
+
+
 def issuer_of(unit) -> dict:
     """Who writes the unit's report and how: {format (dict), parent_body, issuing_body, code, place, in_text,
     archive, signature {authority, title, name}}."""
     from dvkheo.awards.models import signature_lines
-    from dvkheo.awards.operations import initials_code, place_of, province_committee
-    from dvkheo.documents.models import DocumentSystem
+    from dvkheo.awards.operations import initials_code, province_committee
+    from dvkheo.documents.letterhead import unit_format
     from dvkheo.nominations.dossier import place_name
 
     form = _latest_award_form(unit)
@@ -65,21 +72,22 @@ def issuer_of(unit) -> dict:
             "archive": (form.archive or "").strip() or fmt.default_archive,
             "signature": {"authority": " ".join(authority), "title": title or "", "name": form.signer_name or ""},
         }
-    committee = province_committee(unit)
+    committee = province_committee(unit) or ("Huyện ủy" if unit.kind == "district" else None)
     if committee is not None:
-        # A place does not issue: a province's movement is run by its Party committee's Ban Dân vận.
+        # A place does not issue: a province's (a district's) movement is run by its Party committee's Ban Dân vận.
         fmt = PARTY
-        parent, issuing = f"{committee.upper()} {place_of(unit).upper()}", "BAN DÂN VẬN"
+        parent, issuing = f"{committee.upper()} {place_of_unit(unit).upper()}", "BAN DÂN VẬN"
         code, in_text, title = f"BDV{initials_code(committee)}", f"Ban Dân vận {committee}", "TRƯỞNG BAN"
     else:
-        from dvkheo.awards.operations import unit_system_id
-
-        system_id = unit_system_id(unit)
-        system = db.session.get(DocumentSystem, system_id) if system_id is not None else None
-        fmt = system.format if system is not None else PARTY
-        parent = unit.parent.name.upper() if unit.parent is not None else ""
-        issuing, code, in_text = unit.name.upper(), initials_code(unit.name), unit.name
-        title = "THỦ TRƯỞNG ĐƠN VỊ"
+        # A commune, ward or agency writes in its own system (dvkheo.documents.letterhead.unit_format): as a
+        # People's Committee in the State's, else under its own name.
+        fmt = unit_format(unit)
+        territorial = unit.kind in ("commune", "ward", "town", "special_zone")
+        parent = "" if territorial else (unit.parent.name.upper() if unit.parent is not None else "")
+        issuing = f"ỦY BAN NHÂN DÂN {unit.name.upper()}" if territorial and not fmt.is_party else unit.name.upper()
+        code = "UBND" if territorial and not fmt.is_party else initials_code(unit.name)
+        in_text = f"Ủy ban nhân dân {unit.name[:1].lower()}{unit.name[1:]}" if territorial and not fmt.is_party else unit.name
+        title = "CHỦ TỊCH" if territorial and not fmt.is_party else "THỦ TRƯỞNG ĐƠN VỊ"
     return {
         "format": fmt.as_dict(), "parent_body": parent, "issuing_body": issuing, "code": code,
         "place": place_name(unit), "in_text": in_text, "archive": fmt.default_archive,

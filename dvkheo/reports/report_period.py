@@ -11,34 +11,38 @@ from datetime import date
 
 from dvkheo.core.timeutil import format_date, today_in_vietnam
 from dvkheo.reports.models import PeriodKind
+from dvkheo.reports.periods import Period
 
 ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
 MOVEMENT = "phong trào thi đua “Dân vận khéo”"
 YEAR_MIN, YEAR_MAX = 2000, 2100
 
 
-def _month_end(year: int, month: int) -> date:
-    return date(year, month, calendar.monthrange(year, month)[1])
-
-
 def bounds(kind: PeriodKind, year: int, number: int | None = None,
            first_month: date | None = None, last_month: date | None = None) -> tuple[date, date]:
-    """(first day, last day) of the period. Raises ValueError on a choice that names no period."""
+    """(first day, last day) of the period, as the dashboard's `Period` builds it; a range runs over whole months.
+    Raises ValueError on a choice that names no period."""
     if not YEAR_MIN <= year <= YEAR_MAX:
         raise ValueError("year")
     if kind is PeriodKind.QUARTER:
         if number not in (1, 2, 3, 4):
             raise ValueError("quarter")
-        return date(year, 3 * number - 2, 1), _month_end(year, 3 * number)
-    if kind is PeriodKind.HALF:
+        period = Period.quarter(year, number)
+    elif kind is PeriodKind.HALF:
         if number not in (1, 2):
             raise ValueError("half")
-        return date(year, 6 * number - 5, 1), _month_end(year, 6 * number)
-    if kind is PeriodKind.YEAR:
-        return date(year, 1, 1), date(year, 12, 31)
-    if first_month is None or last_month is None or first_month > last_month:
-        raise ValueError("range")
-    return date(first_month.year, first_month.month, 1), _month_end(last_month.year, last_month.month)
+        period = Period.half(year, number)
+    elif kind is PeriodKind.YEAR:
+        period = Period.year(year)
+    else:
+        if first_month is None or last_month is None or first_month > last_month:
+            raise ValueError("range")
+        period = Period.range(date(first_month.year, first_month.month, 1), _month_end(last_month))
+    return period.start, period.end
+
+
+def _month_end(day: date) -> date:
+    return date(day.year, day.month, calendar.monthrange(day.year, day.month)[1])
 
 
 def label(kind: PeriodKind, starts_on: date, ends_on: date) -> str:
@@ -76,14 +80,6 @@ def in_words(kind: PeriodKind, starts_on: date, ends_on: date) -> str:
     if kind is PeriodKind.RANGE:
         return f"Từ ngày {format_date(starts_on)} đến ngày {format_date(ends_on)}"
     return f"Trong {label(kind, starts_on, ends_on)}"
-
-
-def same_period_before(kind: PeriodKind, starts_on: date, ends_on: date) -> tuple[date, date]:
-    """The same period one year earlier ("cùng kỳ năm trước")."""
-    def back(value: date, end: bool) -> date:
-        return _month_end(value.year - 1, value.month) if end else date(value.year - 1, value.month, 1)
-
-    return back(starts_on, False), back(ends_on, True)
 
 
 def default_year() -> int:
