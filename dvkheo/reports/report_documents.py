@@ -133,10 +133,12 @@ def period_label(report: PeriodicReport) -> str:
     return report_period.label(report.period_kind, report.starts_on, report.ends_on)
 
 
-def _cell_text(value, numeric: bool) -> str:
+def _cell_text(value, column: dict) -> str:
     if value is None:
         return ""
-    return report_figures.vn_number(value) if numeric else str(value)
+    if column.get("signed") and isinstance(value, int) and value > 0:
+        return f"+{report_figures.vn_number(value)}"
+    return report_figures.vn_number(value) if column.get("numeric") else str(value)
 
 
 def formatted_tables(figures: dict) -> list[dict]:
@@ -144,10 +146,10 @@ def formatted_tables(figures: dict) -> list[dict]:
     tables = []
     for table in figures.get("tables") or []:
         columns = table.get("columns") or []
-        rows = [[_cell_text(row.get(c["key"]), c.get("numeric", False)) for c in columns] for row in table.get("rows") or []]
+        rows = [[_cell_text(row.get(c["key"]), c) for c in columns] for row in table.get("rows") or []]
         total = None
         if table.get("total"):
-            total = [_cell_text(table["total"].get(c["key"]), c.get("numeric", False)) for c in columns]
+            total = [_cell_text(table["total"].get(c["key"]), c) for c in columns]
         tables.append({
             "number": table.get("number", ""), "title": table.get("title", ""), "note": table.get("note", ""),
             "heading": f"Biểu số {table.get('number', '')}", "columns": columns, "rows": rows, "total": total,
@@ -168,7 +170,7 @@ def report_context(report: PeriodicReport) -> dict:
     figures = report_figures.figures_of(report)
     summary = report_period.report_summary(report.period_kind, report.starts_on, report.ends_on)
     parent = report.unit.parent
-    recipients = [f"{parent.name} (để báo cáo)" if parent is not None else "", "Các đơn vị trực thuộc"]
+    recipients = [f"{issuer_of(parent)['in_text']} (để báo cáo)" if parent is not None else "", "Các đơn vị trực thuộc"]
     taken = figures.get("taken_at")
     return {
         "id": report.id,
@@ -264,6 +266,10 @@ def report_docx(report: PeriodicReport) -> bytes:
         for table in r["tables"]:
             out.paragraph(f"{table['heading']}. {table['title']}", align="left", bold=True, before=10, after=4,
                           keep_next=True)
+            if not (table["rows"] or table["total"]):
+                if table["note"]:
+                    out.paragraph(table["note"], align="left", italic=True, size=11, before=2)
+                continue
             widths = _column_widths(table["columns"], width)
             rows = list(table["rows"])
             if table["total"]:

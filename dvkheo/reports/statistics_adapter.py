@@ -82,9 +82,9 @@ def table_fields(f: DashboardFigures) -> dict:
     columns = [
         STT, _text("field", "Lĩnh vực"), _text("kind", "Tập thể, cá nhân"),
         _numeric("submitted", "Đăng ký trong kỳ"), _numeric("previous_submitted", f"Đăng ký kỳ trước ({previous})"),
-        _numeric("submitted_change", "Tăng (+), giảm (-)"),
+        {**_numeric("submitted_change", "Tăng (+), giảm (-)"), "signed": True},
         _numeric("commended", "Khen thưởng trong kỳ"), _numeric("previous_commended", f"Khen thưởng kỳ trước ({previous})"),
-        _numeric("commended_change", "Tăng (+), giảm (-)"),
+        {**_numeric("commended_change", "Tăng (+), giảm (-)"), "signed": True},
     ]
     keys = ("submitted", "previous_submitted", "submitted_change", "commended", "previous_commended", "commended_change")
     rows = [{"stt": str(index), "field": row.field_name, "kind": row.kind_label, **{k: getattr(row, k) for k in keys}}
