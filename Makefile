@@ -22,8 +22,10 @@ endif
 # pip runs again only when pyproject.toml is newer than these stamps.
 STAMP_APP := $(VENV)/.stamp-app
 STAMP_TEST := $(VENV)/.stamp-test
+# Chart.js for the statistics page, fetched from npm at the version pinned in the script (sha512 checked).
+CHARTJS := static/vendor/chartjs/VERSION
 
-.PHONY: help run test bench bench-registry bench-votes bench-certificates bench-soak install install-test system-packages postgres db clean
+.PHONY: help run test bench bench-dashboard bench-registry bench-votes bench-certificates bench-soak install install-test system-packages postgres db clean
 
 help:
 	@echo "make run    - cài đặt (lần đầu), nâng cấp CSDL, nạp dữ liệu mẫu, chạy http://$(HOST):$(PORT)"
@@ -32,6 +34,7 @@ help:
 	@echo "make bench-certificates - thời gian in mỗi giấy khen theo lô (500, 2.000) so với nền WeasyPrint một tài liệu và nền LibreOffice trộn thư, và bộ nhớ đỉnh"
 	@echo "make bench-soak - chạy bền 20 phút tải hỗn hợp qua nginx tới hai máy chủ ứng dụng: bộ nhớ từng tiến trình, số lỗi, chuỗi phiếu"
 	@echo "make bench-registry - sổ mô hình với 100.000 mô hình trên PostgreSQL: trung vị trang danh sách, tìm kiếm, lọc và trang mô hình so với /healthz"
+	@echo "make bench-dashboard - trang Thống kê với 34 tỉnh, 3.321 xã, 200.000 hồ sơ trên PostgreSQL: trung vị toàn quốc và một tỉnh, khi chưa có và khi đã có bộ nhớ đệm, so với /healthz"
 	@echo "make bench  - đo thời gian trang danh sách hồ sơ (1.000 và 10.000 hồ sơ) và các trang của Hội đồng (5.000 hồ sơ, 50 thành viên)"
 
 $(BIN)/python:
@@ -45,10 +48,13 @@ $(STAMP_TEST): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --disable-pip-version-check -q -e '.[test]'
 	@touch $@ $(STAMP_APP)
 
-install: $(STAMP_APP)
-install-test: $(STAMP_TEST)
+$(CHARTJS): scripts/vendor_chartjs.sh
+	@bash scripts/vendor_chartjs.sh
 
-db: $(STAMP_APP)
+install: $(STAMP_APP) $(CHARTJS)
+install-test: $(STAMP_TEST) $(CHARTJS)
+
+db: $(STAMP_APP) $(CHARTJS)
 	@bash scripts/ensure_system_packages.sh app
 	$(FLASK) db upgrade
 	PUBLIC_BASE_URL='$(PUBLIC_BASE_URL)' $(FLASK) seed-demo
@@ -63,7 +69,7 @@ system-packages:
 postgres:
 	@bash scripts/ensure_postgres.sh
 
-test: system-packages $(STAMP_TEST) postgres
+test: system-packages $(STAMP_TEST) $(CHARTJS) postgres
 	@bash scripts/run_tests.sh
 
 bench: $(STAMP_APP)
@@ -74,6 +80,10 @@ bench: $(STAMP_APP)
 
 bench-registry: $(STAMP_APP) postgres
 	$(BIN)/python bench/registry.py
+
+# The statistics page at national scale (34 provinces, 3,321 communes, 200,000 dossiers) on PostgreSQL, cold and warm.
+bench-dashboard: $(STAMP_APP) postgres
+	$(BIN)/python bench/dashboard.py
 
 bench-certificates: $(STAMP_APP)
 	@bash scripts/ensure_system_packages.sh app
@@ -89,4 +99,4 @@ bench-soak: system-packages $(STAMP_TEST) postgres
 	$(BIN)/python bench/soak.py
 
 clean:
-	rm -rf $(VENV) dvkheo.egg-info .pytest_cache test-artifacts bench/results
+	rm -rf $(VENV) dvkheo.egg-info .pytest_cache test-artifacts bench/results static/vendor

@@ -43,6 +43,9 @@ class Config:
     SQLALCHEMY_DATABASE_URI = _database_url(f"sqlite:///{INSTANCE_DIR / 'dvkheo.sqlite'}")
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
     REDIS_URL = os.environ.get("REDIS_URL", "")
+    # The statistics page's figures are computed at most once per this many seconds per unit and period (shared
+    # through Redis when REDIS_URL is set); 0: computed on every request. See dvkheo/reports/cache.py.
+    STATS_CACHE_SECONDS = int(os.environ.get("STATS_CACHE_SECONDS", "60"))
     # The RQ queue's name ("dvkheo" when empty): two installations sharing one Redis keep their jobs apart.
     JOBS_QUEUE = os.environ.get("JOBS_QUEUE", "")
     UPLOAD_DIR = os.environ.get("UPLOAD_DIR", str(INSTANCE_DIR / "uploads"))

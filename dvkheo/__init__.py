@@ -160,6 +160,7 @@ def _register_blueprints(app: Flask) -> None:
     from dvkheo.registry.views import bp as registry_bp
     from dvkheo.replication.views import bp as replication_bp
     from dvkheo.reports.report_views import bp as periodic_reports_bp
+    from dvkheo.reports.views import bp as reports_bp
     from dvkheo.review.views import bp as review_bp
     from dvkheo.units.views import bp as units_bp
     from dvkheo.voting.views import bp as voting_bp
@@ -182,6 +183,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(followup_bp)
     app.register_blueprint(replication_bp)
     app.register_blueprint(periodic_reports_bp)
+    app.register_blueprint(reports_bp)  # /thong-ke
     if app.config.get("BENCH_ENDPOINTS"):
         from dvkheo.core.bench_views import bp as bench_bp
 

@@ -782,6 +782,39 @@ def load_report(report_id: int):
     return report
 
 
+# --- statistics ("Thống kê", issue 16) ---------------------------------------------------------
+
+STATISTICS_ROLES = (Role.UNIT_SUBMITTER, Role.SECRETARY, Role.CHAIR, Role.REVIEWER)
+
+
+def can_use_statistics(user: User | None) -> bool:
+    """The statistics page at all: administrators, and the staff of a unit. Citizens never."""
+    return is_admin(user) or (_authenticated(user) and user.role in STATISTICS_ROLES and user.unit_id is not None)
+
+
+def can_view_statistics(user: User | None, unit) -> bool:
+    """The figures of `unit`'s subtree (`unit` None: the whole tree). Staff see their own unit and anything below
+    it, never a sibling or a level above; administrators see any unit and the whole tree."""
+    if is_admin(user):
+        return True
+    if unit is None or not can_use_statistics(user):
+        return False
+    return unit.is_within(user.unit)
+
+
+def statistics_root(user: User | None):
+    """Where the statistics page opens: the staff's own unit; for an administrator the only top-level unit when
+    the tree has one, else None (the whole tree, "Toàn quốc")."""
+    from dvkheo.units.models import Unit
+
+    if not can_use_statistics(user):
+        return None
+    if not is_admin(user):
+        return user.unit
+    tops = db.session.scalars(sa.select(Unit).where(Unit.parent_id.is_(None)).order_by(Unit.code).limit(2)).all()
+    return tops[0] if len(tops) == 1 else None
+
+
 # --- view helpers -----------------------------------------------------------------------
 
 

@@ -112,8 +112,18 @@ def show(report_id: int):
         figures=figures, narrative=narrative, return_form=return_form, problems=problems,
         actions=report_workflow.available_actions(report, current_user), A=A,
         history=audit.history("periodic_report", report.id),
-        issuer=report_documents.issuer_for(report),
+        issuer=report_documents.issuer_for(report), dashboard_url=_dashboard_url(report),
     ), (422 if problems else 200)
+
+
+def _dashboard_url(report: PeriodicReport) -> str | None:
+    """The statistics page ("Thống kê") of the same unit and period, where the viewer may open it."""
+    from dvkheo.reports.periods import Period
+
+    if not access.can_view_statistics(current_user, report.unit):
+        return None
+    period = Period(report.period_kind.value, report.starts_on, report.ends_on)
+    return url_for("reports.dashboard", **{"don-vi": report.unit_id}, **period.query_args())
 
 
 def _act(report: PeriodicReport, action, narrative: NarrativeForm, return_form: ReturnForm, problems: list[str]):

@@ -2,7 +2,9 @@
 
 Public interface (kept stable; the periodic report builds its tables on it; names may be added, never renamed):
 
-    dashboard_figures(root: Unit, period: Period, today: date | None = None) -> DashboardFigures
+    dashboard_figures(root: Unit | None, period: Period, today: date | None = None) -> DashboardFigures
+
+`root=None` is the whole tree ("Toàn quốc"): its subordinate units are the top-level units (the provinces).
 
 `DashboardFigures` (plain dataclasses of ints and strings, safe to cache):
 - `root_id`, `root_name`, `period`, `previous` (`Period`), `computed_at` (UTC datetime).
@@ -211,7 +213,7 @@ class TrendPoint:
 
 @dataclass
 class DashboardFigures:
-    root_id: int
+    root_id: int | None  # None: the whole tree
     root_name: str
     period: Period
     previous: Period
@@ -229,8 +231,11 @@ class DashboardFigures:
 # --- conditions ---------------------------------------------------------------------------------
 
 
-def _in_subtree(root: Unit):
-    return Unit.path.startswith(root.path, autoescape=True)
+WHOLE_COUNTRY = "Toàn quốc"
+
+
+def _in_subtree(root: Unit | None):
+    return sa.true() if root is None else Unit.path.startswith(root.path, autoescape=True)
 
 
 def _submitted_between(start: datetime, end_before: datetime):
@@ -264,7 +269,7 @@ def _bucket_of(column, buckets, instants: bool):
 # --- the figures ----------------------------------------------------------------------------------
 
 
-def dashboard_figures(root: Unit, period: Period, today: date | None = None) -> DashboardFigures:
+def dashboard_figures(root: Unit | None, period: Period, today: date | None = None) -> DashboardFigures:
     """Every figure of the dashboard for `root`'s subtree and `period` (reads only; see the module docstring)."""
     today = today or today_in_vietnam()
     previous = period.previous()
@@ -275,15 +280,19 @@ def dashboard_figures(root: Unit, period: Period, today: date | None = None) -> 
     tree = session.execute(
         sa.select(Unit.id, Unit.path, Unit.name, Unit.code, Unit.kind, Unit.parent_id).where(_in_subtree(root))
     ).all()
-    child_depth_index = root.depth + 1
+    root_id = root.id if root is not None else None
+    root_name = root.name if root is not None else WHOLE_COUNTRY
+    root_path = root.path if root is not None else "/"
+    child_depth_index = root.depth + 1 if root is not None else 0
     rows: dict[int, UnitRow] = {}
     for unit in tree:
-        if unit.parent_id == root.id:
+        if unit.parent_id == root_id:
             rows[unit.id] = UnitRow(unit.id, unit.name, unit.code, unit.kind)
-    own = UnitRow(root.id, f"{root.name} (trực tiếp)", root.code, root.kind, is_root_itself=True)
-    owner: dict[int, UnitRow] = {root.id: own}
+    own = UnitRow(root_id or 0, f"{root_name} (trực tiếp)", root.code if root else "", root.kind if root else "",
+                  is_root_itself=True)
+    owner: dict[int, UnitRow] = {root_id: own} if root_id is not None else {}
     for unit in tree:
-        if unit.id == root.id:
+        if unit.id == root_id:
             continue
         parts = unit.path.strip("/").split("/")
         owner[unit.id] = rows[int(parts[child_depth_index])] if len(parts) > child_depth_index else own
@@ -318,7 +327,7 @@ def dashboard_figures(root: Unit, period: Period, today: date | None = None) -> 
             .where(Campaign.id.in_(list(counts_by_campaign)))
         ).all()
         for c in campaigns:
-            funnel.append(FunnelRow(c.id, c.title, c.year, c.organising_unit_id, c.name, c.path.startswith(root.path),
+            funnel.append(FunnelRow(c.id, c.title, c.year, c.organising_unit_id, c.name, c.path.startswith(root_path),
                                     counts_by_campaign[c.id]))
     funnel.sort(key=lambda r: (-r.year, not r.organised_within, r.organiser_name, r.title, r.campaign_id))
     funnel_total = StageCounts()
@@ -463,11 +472,11 @@ def dashboard_figures(root: Unit, period: Period, today: date | None = None) -> 
     units = sorted(rows.values(), key=lambda r: (r.code, r.name))
     if own.registered or own.commended or own.models_total or own.replications or own.followups_due:
         units.append(own)
-    totals = UnitRow(root.id, "Tổng cộng", root.code, root.kind)
+    totals = UnitRow(root_id or 0, "Tổng cộng", own.code, own.kind)
     for row in units:
         totals.merge(row)
     return DashboardFigures(
-        root_id=root.id, root_name=root.name, period=period, previous=previous, computed_at=utcnow(),
+        root_id=root_id, root_name=root_name, period=period, previous=previous, computed_at=utcnow(),
         funnel=funnel, funnel_total=funnel_total, units=units,
         without_model=[row for row in units if not row.is_root_itself and not row.has_model],
         award_keys=sorted(award_keys), fields=fields, trend=trend, totals=totals,

@@ -22,6 +22,7 @@ from dvkheo.reports import report_documents
 from dvkheo.reports.models import PeriodKind
 from tests.documents.test_docx import docx_text, squash
 from tests.pdf_layout import page_texts
+from tests.reports.periodic_fixtures import make_report, tree  # noqa: F401  (fixtures)
 
 YEAR_2026 = (PeriodKind.YEAR, date(2026, 1, 1), date(2026, 12, 31))
 

@@ -15,6 +15,7 @@ from dvkheo.reports.periods import Period
 from dvkheo.reports.statistics import STAGES, dashboard_figures
 from dvkheo.core.timeutil import utcnow
 from tests.reports.test_statistics import build_world  # noqa: F401  (the dashboard's own test world)
+from tests.reports.periodic_fixtures import login, make_report, tree  # noqa: F401  (fixtures)
 
 YEAR_2026 = (PeriodKind.YEAR, date(2026, 1, 1), date(2026, 12, 31))
 

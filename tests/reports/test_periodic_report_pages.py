@@ -7,7 +7,7 @@ from dvkheo.accounts.models import Role
 from dvkheo.extensions import db
 from dvkheo.reports import report_workflow
 from dvkheo.reports.models import PeriodicReport, PeriodKind, ReportState
-from tests.reports.conftest import HALF_2026
+from tests.reports.periodic_fixtures import HALF_2026, login, make_report, tree  # noqa: F401  (fixtures)
 
 SUBMITTED, DRAFT = True, False
 

@@ -12,6 +12,7 @@ from dvkheo.extensions import db
 from dvkheo.reports import report_workflow
 from dvkheo.reports.models import PeriodKind, ReportState
 from dvkheo.reports.report_workflow import A
+from tests.reports.periodic_fixtures import make_report, tree  # noqa: F401  (fixtures)
 
 S = ReportState
 

@@ -1,0 +1,69 @@
+"""The statistics page ("Thống kê"): figures of a unit's subtree for a period, for staff.
+
+/thong-ke?don-vi=<unit id>&ky=quarter|half|year|range&nam=&quy=&nua=&tu=&den=
+`don-vi` absent: the user's own unit (an administrator: the only top-level unit, else the whole tree);
+`don-vi=0`: the whole tree (administrators). A unit outside the user's subtree: 403.
+"""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, render_template, request
+from flask_login import current_user, login_required
+
+from dvkheo import access
+from dvkheo.core.timeutil import today_in_vietnam
+from dvkheo.core.urls import query_int
+from dvkheo.extensions import db
+from dvkheo.reports.cache import figure_cache
+from dvkheo.reports.periods import KIND_LABELS, ROMAN, Period, parse_period
+from dvkheo.reports.statistics import OUTCOME_LABELS, OUTCOMES, STAGE_LABELS, STAGES, WHOLE_COUNTRY
+from dvkheo.units.models import Unit
+
+bp = Blueprint("reports", __name__)
+
+
+def _root_from_args():
+    unit_id = query_int("don-vi", None, minimum=0)
+    if unit_id is None:
+        return access.statistics_root(current_user)
+    if unit_id == 0:
+        return None
+    unit = db.session.get(Unit, unit_id)
+    if unit is None:
+        abort(404)
+    return unit
+
+
+@bp.route("/thong-ke")
+@login_required
+def dashboard():
+    if not access.can_use_statistics(current_user):
+        abort(403)
+    root = _root_from_args()
+    if not access.can_view_statistics(current_user, root):
+        abort(403)
+    today = today_in_vietnam()
+    period = parse_period(request.args, today)
+    cache = figure_cache()
+    figures = cache.figures(root, period, today)
+
+    # Where the user can go from here: the levels between their own unit (or the top) and the root.
+    is_admin = access.is_admin(current_user)
+    trail = []
+    if root is not None:
+        ids = root.ancestor_ids
+        if not is_admin:
+            ids = ids[ids.index(current_user.unit_id):]
+        by_id = {u.id: u for u in db.session.scalars(sa.select(Unit).where(Unit.id.in_(ids)))}
+        trail = [by_id[i] for i in ids if i in by_id]
+    children = [row for row in figures.units if not row.is_root_itself]
+    ranked = sorted(figures.units, key=lambda r: (-r.recognised, -r.commended, -r.registered, r.name))
+    return render_template(
+        "reports/dashboard.html", figures=figures, root=root, trail=trail, children=children, ranked=ranked,
+        period=period, today=today, cache_seconds=cache.seconds, is_admin=is_admin,
+        whole_country=WHOLE_COUNTRY, stages=STAGES, stage_labels=STAGE_LABELS, outcomes=OUTCOMES,
+        outcome_labels=OUTCOME_LABELS, kind_labels=KIND_LABELS, roman=ROMAN,
+        period_args=period.query_args(), root_arg=(root.id if root is not None else 0),
+        years=list(range(today.year, today.year - 10, -1)),
+        quarter_now=(today.month - 1) // 3 + 1, Period=Period,
+    )
