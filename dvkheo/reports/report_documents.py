@@ -11,6 +11,7 @@ page read.
 """
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import sqlalchemy as sa
@@ -43,6 +44,9 @@ def _latest_award_form(unit):
     ).first()
 
 
+_PERSON = re.compile(r"^(Chủ tịch|Phó Chủ tịch|Trưởng ban|Giám đốc|Thủ trưởng)\s+", re.IGNORECASE)
+
+
 def place_of_unit(unit) -> str:
     """"Tỉnh Quảng Ngãi" -> "Quảng Ngãi", "Huyện Sơn Tịnh" -> "Sơn Tịnh"."""
     from dvkheo.nominations.dossier import _ADMIN_PREFIX
@@ -68,7 +72,8 @@ def issuer_of(unit) -> dict:
             "issuing_body": form.issuing_body.strip().upper(),
             "code": (form.issuer_code or "").strip() or initials_code(unit.name),
             "place": (form.place_name or "").strip() or place_name(unit),
-            "in_text": (form.issuer_in_text or "").strip() or unit.name,
+            # "Chủ tịch Ủy ban nhân dân xã …" names who signs a decision; the report speaks of the body.
+            "in_text": _PERSON.sub("", (form.issuer_in_text or "").strip()) or unit.name,
             "archive": (form.archive or "").strip() or fmt.default_archive,
             "signature": {"authority": " ".join(authority), "title": title or "", "name": form.signer_name or ""},
         }
@@ -275,7 +280,7 @@ def report_docx(report: PeriodicReport) -> bytes:
             if table["total"]:
                 rows.append(table["total"])
             out.grid([(c["label"], w) for c, w in zip(table["columns"], widths)], rows, size=11,
-                     centred={i for i, c in enumerate(table["columns"]) if c.get("numeric")})
+                     centred={i for i, c in enumerate(table["columns"]) if c.get("numeric") or c["key"] == "stt"})
             if table["note"]:
                 out.paragraph(table["note"], align="left", italic=True, size=11, before=2)
     return out.to_bytes()

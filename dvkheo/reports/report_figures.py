@@ -74,7 +74,7 @@ def change_words(current: int, previous: int | None, previous_words: str) -> str
     if previous is None or not previous_words:
         return ""
     if previous == 0:
-        return f" ({previous_words} chưa có mô hình đăng ký)" if current else ""
+        return f", trong khi {previous_words} chưa có mô hình nào đăng ký" if current else ""
     if current == previous:
         return f", bằng {previous_words}"
     change = (current - previous) * 100 / previous
@@ -95,8 +95,9 @@ def prefill(unit, kind: PeriodKind, starts_on: date, ends_on: date, figures: dic
     ]
     if campaigns:
         situation.append(
-            f"{opening}, {area} tổ chức {vn_number(campaigns)} đợt bình xét mô hình, điển hình “Dân vận khéo”; "
-            f"tiếp nhận {vn_number(t.get('submitted', 0))} hồ sơ đề nghị."
+            f"{opening}, {vn_number(campaigns)} đợt bình xét mô hình, điển hình “Dân vận khéo” đã nhận "
+            f"{vn_number(t.get('submitted', 0))} hồ sơ đề nghị của "
+            + ("các đơn vị trực thuộc." if area == "toàn đơn vị" else f"các đơn vị trong {area.removeprefix('toàn ')}.")
         )
     kinds = ""
     if t.get("registered"):

@@ -113,7 +113,7 @@ def totals_of(f: DashboardFigures) -> dict:
     """What the narrative states and the level above sums."""
     by_form: dict[str, int] = {}
     for key in f.award_keys:
-        label = award_label(key)
+        label = f"{key.form_name} {key.level_label.lower()}".strip()
         by_form[label] = by_form.get(label, 0) + f.totals.commended_by.get(key, 0)
     collective = sum(row.submitted for row in f.fields if row.kind == "collective")
     individual = sum(row.submitted for row in f.fields if row.kind == "individual")
@@ -137,7 +137,7 @@ def totals_of(f: DashboardFigures) -> dict:
         "previous_words": previous_words(f.previous),
         "campaigns": len(f.funnel),
         "submitted": f.funnel_total.submitted,
-        "commended_by_form": "; ".join(f"{vn_number(n)} {label}" for label, n in by_form.items() if n),
+        "commended_by_form": ", ".join(f"{vn_number(n)} {label}" for label, n in by_form.items() if n),
         "top_fields": [f"{name} ({vn_number(n)})" for name, n in top_fields],
         "followups_late": f.totals.followups_late,
     }

@@ -127,16 +127,34 @@ def test_summary_rows_are_the_received_reports_totals(build_world, make_user, ma
     assert [u.name for u in summary["missing"]] == [u.name for u in world.districts[2:]]
 
 
-def test_prefilled_results_sentence_uses_vietnamese_numbers(tree, make_report):
+def test_prefilled_sentences_use_vietnamese_numbers(tree, make_report):
     sentence = report_figures.prefill(
         tree.province, PeriodKind.HALF, date(2026, 1, 1), date(2026, 6, 30),
         {"totals": {"registered": 1234, "collective": 1000, "individual": 234, "previous_registered": 1102,
                     "previous_words": "6 tháng cuối năm 2025", "recognised": 56, "commended": 12,
-                    "commended_by_form": "2 Bằng khen (cấp tỉnh); 10 Giấy khen (cấp xã)", "replicated": 9}},
+                    "commended_by_form": "2 Bằng khen cấp tỉnh, 10 Giấy khen cấp xã", "replicated": 9}},
         "Ban Dân vận Tỉnh ủy",
     )["results"].splitlines()[0]
     assert sentence == (
         "Trong 6 tháng đầu năm 2026, toàn tỉnh có 1.234 mô hình, điển hình “Dân vận khéo” đăng ký (1.000 tập thể, "
         "234 cá nhân), tăng 12% so với 6 tháng cuối năm 2025; 56 mô hình, điển hình được công nhận; 12 lượt được "
-        "khen thưởng (2 Bằng khen (cấp tỉnh); 10 Giấy khen (cấp xã)); 9 lượt nhân rộng mô hình."
+        "khen thưởng (2 Bằng khen cấp tỉnh, 10 Giấy khen cấp xã); 9 lượt nhân rộng mô hình."
     )
+
+
+def test_prefill_with_nothing_before_says_so(tree):
+    sections = report_figures.prefill(
+        tree.district, PeriodKind.YEAR, date(2026, 1, 1), date(2026, 12, 31),
+        {"totals": {"registered": 3, "collective": 3, "individual": 0, "previous_registered": 0,
+                    "previous_words": "năm 2025", "campaigns": 2, "submitted": 4, "units_without_model": 1,
+                    "units_without_model_names": ["Xã Tịnh Hòa"], "followups_late": 2}},
+        "Ban Dân vận Huyện ủy",
+    )
+    assert "toàn huyện có 3 mô hình, điển hình “Dân vận khéo” đăng ký (3 tập thể, 0 cá nhân), trong khi năm 2025 " \
+        "chưa có mô hình nào đăng ký;" in sections["results"]
+    assert "Trong năm 2026, 2 đợt bình xét mô hình, điển hình “Dân vận khéo” đã nhận 4 hồ sơ đề nghị của các đơn vị " \
+        "trong huyện." in sections["situation"]
+    assert sections["shortcomings"].splitlines() == [
+        "Còn 1 đơn vị chưa có mô hình, điển hình “Dân vận khéo”: Xã Tịnh Hòa.",
+        "Có 2 báo cáo theo dõi mô hình đã quá hạn mà đơn vị chưa gửi.",
+    ]
