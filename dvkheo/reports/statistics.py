@@ -11,7 +11,8 @@ Public interface (kept stable; the periodic report builds its tables on it; name
 - `funnel: list[FunnelRow]` one row per campaign, `funnel_total: StageCounts`. A `FunnelRow` has
   `campaign_id`, `title`, `year`, `organiser_id`, `organiser_name`, `organised_within` (run by a committee in
   the subtree) and `counts: StageCounts` with `submitted, accepted, scored, shortlisted, passed, awarded`
-  (a dossier counts in every stage it reached) and `rejected, returned, on_hold, withdrawn` (where it stands now).
+  (a dossier counts in every stage it reached) and `rejected, returned, on_hold, withdrawn` (where it stands now),
+  and `organiser_child_id`: the subordinate unit of root under which the organiser sits (None: root or above).
 - `units: list[UnitRow]` one row per direct subordinate unit of root, each rolling up that unit's whole subtree,
   in the tree's code order, then a row for dossiers and models of root itself (`is_root_itself`) if it has any.
   A `UnitRow` has `unit_id, name, code, kind, registered, recognised, commended, commended_by` ({`AwardKey`: n}),
@@ -52,6 +53,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 import sqlalchemy as sa
+from sqlalchemy.orm import aliased
 
 from dvkheo.awards.models import NominationForward
 from dvkheo.campaigns.models import Campaign, NomineeKind, ReferenceItem, ReferenceKind
@@ -142,6 +144,8 @@ class FunnelRow:
     organiser_name: str
     organised_within: bool
     counts: StageCounts = field(default_factory=StageCounts)
+    # The direct subordinate of root whose subtree holds the organiser; None when root itself or a level above runs it.
+    organiser_child_id: int | None = None
 
 
 @dataclass(frozen=True, order=True)
@@ -266,6 +270,104 @@ def _bucket_of(column, buckets, instants: bool):
     return sa.case(*whens, else_=None)
 
 
+NO_FIELD = "Chưa xác định lĩnh vực"
+UNNAMED_FORM = "Công nhận"  # a recognition typed in from elsewhere names no award form
+
+
+def _tagged(tag: str, key, text1=None, text2=None, flag=None, count=None):
+    """One branch of a UNION ALL of totals, as (tag, key, text1, text2, flag, count) with portable types."""
+    def text(value):
+        return sa.cast(value, sa.String) if value is not None else sa.cast(sa.null(), sa.String)
+
+    def number(value):
+        return sa.cast(value, sa.Integer) if value is not None else sa.literal(0, sa.Integer)
+
+    return sa.select(sa.literal(tag, sa.String).label("tag"), sa.cast(key, sa.Integer).label("key"),
+                     text(text1).label("text1"), text(text2).label("text2"), number(flag).label("flag"),
+                     (count if count is not None else sa.func.count()).label("n"))
+
+
+def _dossier_totals(root: Unit | None, period: Period, previous: Period, buckets):
+    """Dossiers of the subtree submitted in `previous` or `period`, read once and summed four ways."""
+    forward = aliased(NominationForward)
+    base = (
+        sa.select(
+            Nomination.campaign_id.label("campaign_id"), Nomination.unit_id.label("unit_id"),
+            sa.cast(Nomination.status, sa.String).label("status"),
+            sa.case((Nomination.status == S.ON_HOLD, sa.cast(Nomination.status_before_hold, sa.String)),
+                    else_=sa.null()).label("held_from"),
+            sa.case((Nomination.status == S.NOT_AWARDED, sa.cast(sa.exists().where(
+                BallotItem.nomination_id == Nomination.id, BallotItem.passed.is_(True)), sa.Integer)),
+                else_=0).label("ballot_passed"),
+            Nomination.field_id.label("field_id"), sa.cast(Nomination.kind, sa.String).label("kind"),
+            sa.case((Nomination.submitted_at >= period.starts_at, 1), else_=0).label("current"),
+            _bucket_of(Nomination.submitted_at, buckets, instants=True).label("bucket"),
+            sa.case((forward.id.is_(None), 0), else_=1).label("is_copy"),
+        )
+        .join(Unit, Nomination.unit_id == Unit.id)
+        .outerjoin(forward, forward.target_nomination_id == Nomination.id)
+        .where(_in_subtree(root), _submitted_between(previous.starts_at, period.ends_before))
+        .cte("dossiers")
+    )
+    d = base.c
+    return sa.union_all(
+        _tagged("f", d.campaign_id, d.status, d.held_from, d.ballot_passed)
+        .where(d.current == 1).group_by(d.campaign_id, d.status, d.held_from, d.ballot_passed),
+        _tagged("u", d.unit_id).where(d.current == 1, d.is_copy == 0).group_by(d.unit_id),
+        _tagged("k", d.field_id, d.kind, None, d.current).where(d.is_copy == 0).group_by(d.field_id, d.kind, d.current),
+        _tagged("t", d.bucket).where(d.current == 1, d.is_copy == 0).group_by(d.bucket),
+    )
+
+
+def _recognition_totals(root: Unit | None, period: Period, previous: Period, buckets):
+    """Standing recognitions of the subtree's models decided in `previous` or `period`, read once, summed four ways."""
+    base = (
+        sa.select(
+            RegisteredModel.unit_id.label("unit_id"), RegisteredModel.id.label("model_id"),
+            RegisteredModel.field_id.label("field_id"), sa.cast(RegisteredModel.kind, sa.String).label("kind"),
+            Recognition.award_form_name.label("form"), sa.cast(Recognition.level, sa.String).label("level"),
+            sa.case((_recognition_in(period.start, period.end), 1), else_=0).label("current"),
+            sa.case((Recognition.decided_on.between(period.start, period.end),
+                     _bucket_of(Recognition.decided_on, buckets, instants=False)), else_=sa.null()).label("bucket"),
+        )
+        .join(RegisteredModel, Recognition.model_id == RegisteredModel.id)
+        .join(Unit, RegisteredModel.unit_id == Unit.id)
+        .where(_in_subtree(root), _recognition_in(previous.start, period.end))
+        .cte("recognitions")
+    )
+    r = base.c
+    return sa.union_all(
+        _tagged("a", r.unit_id, r.form, r.level).where(r.current == 1).group_by(r.unit_id, r.form, r.level),
+        _tagged("m", r.unit_id, count=sa.func.count(sa.distinct(r.model_id))).where(r.current == 1).group_by(r.unit_id),
+        _tagged("k", r.field_id, r.kind, None, r.current).group_by(r.field_id, r.kind, r.current),
+        _tagged("t", r.bucket).where(r.current == 1, r.bucket.is_not(None)).group_by(r.bucket),
+    )
+
+
+def _registry_totals(root: Unit | None, period: Period, today: date):
+    """Per unit: recognised models in the registry (any time), replications confirmed and follow-ups due in the
+    period (with how many are late), in one statement."""
+    late = sa.case((sa.and_(FollowUp.state.in_(AWAITING_UNIT), FollowUp.due_on < today), 1), else_=0)
+    return sa.union_all(
+        _tagged("m", RegisteredModel.unit_id)
+        .join(Unit, RegisteredModel.unit_id == Unit.id)
+        .where(_in_subtree(root), RegisteredModel.is_recognised.is_(True))
+        .group_by(RegisteredModel.unit_id),
+        _tagged("r", Replication.unit_id)
+        .join(Unit, Replication.unit_id == Unit.id)
+        .where(_in_subtree(root), Replication.status == ReplicationState.CONFIRMED,
+               Replication.confirmed_at >= period.starts_at, Replication.confirmed_at < period.ends_before)
+        .group_by(Replication.unit_id),
+        _tagged("d", RegisteredModel.unit_id, flag=sa.func.coalesce(sa.func.sum(late), 0))
+        .select_from(FollowUp)
+        .join(RegisteredModel, FollowUp.model_id == RegisteredModel.id)
+        .join(Unit, RegisteredModel.unit_id == Unit.id)
+        .where(_in_subtree(root), FollowUp.due_on.between(period.start, period.end),
+               FollowUp.state != FollowUpState.CANCELLED)
+        .group_by(RegisteredModel.unit_id),
+    )
+
+
 # --- the figures ----------------------------------------------------------------------------------
 
 
@@ -274,7 +376,6 @@ def dashboard_figures(root: Unit | None, period: Period, today: date | None = No
     today = today or today_in_vietnam()
     previous = period.previous()
     session = db.session
-    in_period = _submitted_between(period.starts_at, period.ends_before)
 
     # 1. The tree under root: which child of root each unit rolls up to.
     tree = session.execute(
@@ -300,25 +401,38 @@ def dashboard_figures(root: Unit | None, period: Period, today: date | None = No
     def row_of(unit_id: int) -> UnitRow:
         return owner.get(unit_id, own)
 
-    # 2. The funnel: dossiers of the subtree submitted in the period, by campaign and state.
-    ballot_passed = sa.case(
-        (
-            Nomination.status == S.NOT_AWARDED,
-            sa.exists().where(BallotItem.nomination_id == Nomination.id, BallotItem.passed.is_(True)),
-        ),
-        else_=sa.false(),
-    ).label("ballot_passed")
-    held_from = sa.case((Nomination.status == S.ON_HOLD, Nomination.status_before_hold), else_=None).label("held_from")
-    funnel_rows = session.execute(
-        sa.select(Nomination.campaign_id, Nomination.status, held_from, ballot_passed, sa.func.count())
-        .join(Unit, Nomination.unit_id == Unit.id)
-        .where(_in_subtree(root), in_period)
-        .group_by(Nomination.campaign_id, Nomination.status, held_from, ballot_passed)
-    ).all()
+    buckets = period.buckets()
+    trend = [TrendPoint(b.label, b.start, b.end) for b in buckets]
+    field_names = dict(session.execute(
+        sa.select(ReferenceItem.id, ReferenceItem.name).where(ReferenceItem.kind == ReferenceKind.FIELD)
+    ).all())
+    field_rows: dict[tuple[int | None, str], FieldRow] = {}
+
+    def field_row(field_id, kind) -> FieldRow:
+        kind = NomineeKind(kind)
+        key = (field_id, kind.value)
+        if key not in field_rows:
+            field_rows[key] = FieldRow(field_id, field_names.get(field_id, NO_FIELD) if field_id is not None else NO_FIELD,
+                                       kind.value, kind.label)
+        return field_rows[key]
+
+    # 2. Dossiers: one reading of the subtree's dossiers submitted in this period or the previous one, summed four
+    # ways at once (funnel by campaign and state, per unit, per field and kind, per trend bucket).
     counts_by_campaign: dict[int, StageCounts] = defaultdict(StageCounts)
-    for campaign_id, status, before_hold, passed_flag, count in funnel_rows:
-        before = S(before_hold) if before_hold is not None and not isinstance(before_hold, S) else before_hold
-        counts_by_campaign[campaign_id].add(S(status), before, bool(passed_flag), count)
+    for tag, key, text1, text2, flag, count in session.execute(_dossier_totals(root, period, previous, buckets)):
+        if tag == "f":
+            before = S(text2) if text2 is not None else None
+            counts_by_campaign[key].add(S(text1), before, bool(flag), count)
+        elif tag == "u":
+            row_of(key).registered += count
+        elif tag == "k":
+            row = field_row(key, text1)
+            if flag:
+                row.submitted += count
+            else:
+                row.previous_submitted += count
+        elif tag == "t" and key is not None:
+            trend[int(key)].submitted += count
     funnel: list[FunnelRow] = []
     if counts_by_campaign:
         campaigns = session.execute(
@@ -327,147 +441,50 @@ def dashboard_figures(root: Unit | None, period: Period, today: date | None = No
             .where(Campaign.id.in_(list(counts_by_campaign)))
         ).all()
         for c in campaigns:
+            child = owner.get(c.organising_unit_id)
             funnel.append(FunnelRow(c.id, c.title, c.year, c.organising_unit_id, c.name, c.path.startswith(root_path),
-                                    counts_by_campaign[c.id]))
+                                    counts_by_campaign[c.id], None if child is None or child is own else child.unit_id))
     funnel.sort(key=lambda r: (-r.year, not r.organised_within, r.organiser_name, r.title, r.campaign_id))
     funnel_total = StageCounts()
     for row in funnel:
         funnel_total.merge(row.counts)
 
-    # 3. Per unit: dossiers registered (a forwarded copy not twice).
-    for unit_id, count in session.execute(
-        sa.select(Nomination.unit_id, sa.func.count())
-        .join(Unit, Nomination.unit_id == Unit.id)
-        .where(_in_subtree(root), in_period, _not_a_forwarded_copy())
-        .group_by(Nomination.unit_id)
-    ):
-        row_of(unit_id).registered += count
-
-    # 4. Recognitions in the period, by the model's unit, award form and level.
-    recognitions_now = _recognition_in(period.start, period.end)
+    # 3. Recognitions standing, decided in this period or the previous one: by unit, form and level; models per
+    # unit; per field and kind; per trend bucket.
     levels = {level.value: level for level in RecognitionLevel}
     award_keys: set[AwardKey] = set()
-    for unit_id, form_name, level, count in session.execute(
-        sa.select(RegisteredModel.unit_id, Recognition.award_form_name, Recognition.level, sa.func.count())
-        .join(RegisteredModel, Recognition.model_id == RegisteredModel.id)
-        .join(Unit, RegisteredModel.unit_id == Unit.id)
-        .where(_in_subtree(root), recognitions_now)
-        .group_by(RegisteredModel.unit_id, Recognition.award_form_name, Recognition.level)
-    ):
-        level = levels[level.value if isinstance(level, RecognitionLevel) else level]
-        key = AwardKey(-level.rank, form_name or "Khen thưởng", level.value, level.label)
-        award_keys.add(key)
-        row = row_of(unit_id)
-        row.commended += count
-        row.commended_by[key] = row.commended_by.get(key, 0) + count
-    for unit_id, count in session.execute(
-        sa.select(RegisteredModel.unit_id, sa.func.count(sa.distinct(RegisteredModel.id)))
-        .join(Recognition, Recognition.model_id == RegisteredModel.id)
-        .join(Unit, RegisteredModel.unit_id == Unit.id)
-        .where(_in_subtree(root), recognitions_now)
-        .group_by(RegisteredModel.unit_id)
-    ):
-        row_of(unit_id).recognised += count
-
-    # 5. Models of the registry (any time): who has none.
-    for unit_id, count in session.execute(
-        sa.select(RegisteredModel.unit_id, sa.func.count())
-        .join(Unit, RegisteredModel.unit_id == Unit.id)
-        .where(_in_subtree(root), RegisteredModel.is_recognised.is_(True))
-        .group_by(RegisteredModel.unit_id)
-    ):
-        row_of(unit_id).models_total += count
-
-    # 6. Replications confirmed in the period, by the replicating unit.
-    for unit_id, count in session.execute(
-        sa.select(Replication.unit_id, sa.func.count())
-        .join(Unit, Replication.unit_id == Unit.id)
-        .where(
-            _in_subtree(root), Replication.status == ReplicationState.CONFIRMED,
-            Replication.confirmed_at >= period.starts_at, Replication.confirmed_at < period.ends_before,
-        )
-        .group_by(Replication.unit_id)
-    ):
-        row_of(unit_id).replications += count
-
-    # 7. Follow-ups due in the period, and those late.
-    late = sa.case((sa.and_(FollowUp.state.in_(AWAITING_UNIT), FollowUp.due_on < today), 1), else_=0)
-    for unit_id, due, late_count in session.execute(
-        sa.select(RegisteredModel.unit_id, sa.func.count(), sa.func.coalesce(sa.func.sum(late), 0))
-        .join(RegisteredModel, FollowUp.model_id == RegisteredModel.id)
-        .join(Unit, RegisteredModel.unit_id == Unit.id)
-        .where(_in_subtree(root), FollowUp.due_on.between(period.start, period.end),
-               FollowUp.state != FollowUpState.CANCELLED)
-        .group_by(RegisteredModel.unit_id)
-    ):
-        row = row_of(unit_id)
-        row.followups_due += due
-        row.followups_late += int(late_count)
-
-    # 8. Per field and kind, this period and the previous one.
-    field_names = dict(session.execute(
-        sa.select(ReferenceItem.id, ReferenceItem.name).where(ReferenceItem.kind == ReferenceKind.FIELD)
-    ).all())
-    field_rows: dict[tuple[int | None, str], FieldRow] = {}
-
-    def field_row(field_id, kind) -> FieldRow:
-        kind = NomineeKind(kind.value if isinstance(kind, NomineeKind) else kind)
-        key = (field_id, kind.value)
-        if key not in field_rows:
-            name = field_names.get(field_id, "Chưa xác định lĩnh vực") if field_id is not None else "Chưa xác định lĩnh vực"
-            field_rows[key] = FieldRow(field_id, name, kind.value, kind.label)
-        return field_rows[key]
-
-    current = sa.case((Nomination.submitted_at >= period.starts_at, 1), else_=0).label("current")
-    for field_id, kind, is_current, count in session.execute(
-        sa.select(Nomination.field_id, Nomination.kind, current, sa.func.count())
-        .join(Unit, Nomination.unit_id == Unit.id)
-        .where(_in_subtree(root), _submitted_between(previous.starts_at, period.ends_before), _not_a_forwarded_copy())
-        .group_by(Nomination.field_id, Nomination.kind, current)
-    ):
-        row = field_row(field_id, kind)
-        if is_current:
-            row.submitted += count
-        else:
-            row.previous_submitted += count
-    rec_current = sa.case((_recognition_in(period.start, period.end), 1), else_=0).label("current")
-    for field_id, kind, is_current, count in session.execute(
-        sa.select(RegisteredModel.field_id, RegisteredModel.kind, rec_current, sa.func.count())
-        .join(RegisteredModel, Recognition.model_id == RegisteredModel.id)
-        .join(Unit, RegisteredModel.unit_id == Unit.id)
-        .where(_in_subtree(root), _recognition_in(previous.start, period.end))
-        .group_by(RegisteredModel.field_id, RegisteredModel.kind, rec_current)
-    ):
-        row = field_row(field_id, kind)
-        if is_current:
+    for tag, key, text1, text2, flag, count in session.execute(_recognition_totals(root, period, previous, buckets)):
+        if tag == "a":
+            level = levels[text2]
+            award = AwardKey(-level.rank, text1 or UNNAMED_FORM, level.value, level.label)
+            award_keys.add(award)
+            row = row_of(key)
             row.commended += count
+            row.commended_by[award] = row.commended_by.get(award, 0) + count
+        elif tag == "m":
+            row_of(key).recognised += count
+        elif tag == "k":
+            row = field_row(key, text1)
+            if flag:
+                row.commended += count
+            else:
+                row.previous_commended += count
+        elif tag == "t" and key is not None:
+            trend[int(key)].commended += count
+
+    # 4. The registry's models (any time), replications confirmed and follow-ups due in the period.
+    for tag, key, _text1, _text2, flag, count in session.execute(_registry_totals(root, period, today)):
+        row = row_of(key)
+        if tag == "m":
+            row.models_total += count
+        elif tag == "r":
+            row.replications += count
         else:
-            row.previous_commended += count
+            row.followups_due += count
+            row.followups_late += int(flag or 0)
+
     kind_order = {NomineeKind.COLLECTIVE.value: 0, NomineeKind.INDIVIDUAL.value: 1}
     fields = sorted(field_rows.values(), key=lambda r: (r.field_id is None, r.field_name, kind_order[r.kind]))
-
-    # 9. The trend: dossiers submitted and recognitions decided, per bucket.
-    buckets = period.buckets()
-    trend = [TrendPoint(b.label, b.start, b.end) for b in buckets]
-    bucket = _bucket_of(Nomination.submitted_at, buckets, instants=True).label("bucket")
-    for index, count in session.execute(
-        sa.select(bucket, sa.func.count())
-        .join(Unit, Nomination.unit_id == Unit.id)
-        .where(_in_subtree(root), in_period, _not_a_forwarded_copy())
-        .group_by(bucket)
-    ):
-        if index is not None:
-            trend[int(index)].submitted += count
-    rec_bucket = _bucket_of(Recognition.decided_on, buckets, instants=False).label("bucket")
-    for index, count in session.execute(
-        sa.select(rec_bucket, sa.func.count())
-        .join(RegisteredModel, Recognition.model_id == RegisteredModel.id)
-        .join(Unit, RegisteredModel.unit_id == Unit.id)
-        .where(_in_subtree(root), Recognition.revoked_at.is_(None), Recognition.decided_on.between(period.start, period.end))
-        .group_by(rec_bucket)
-    ):
-        if index is not None:
-            trend[int(index)].commended += count
 
     units = sorted(rows.values(), key=lambda r: (r.code, r.name))
     if own.registered or own.commended or own.models_total or own.replications or own.followups_due:

@@ -6,6 +6,8 @@
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import sqlalchemy as sa
 from flask import Blueprint, abort, render_template, request
 from flask_login import current_user, login_required
@@ -16,10 +18,43 @@ from dvkheo.core.urls import query_int
 from dvkheo.extensions import db
 from dvkheo.reports.cache import figure_cache
 from dvkheo.reports.periods import KIND_LABELS, ROMAN, Period, parse_period
-from dvkheo.reports.statistics import OUTCOME_LABELS, OUTCOMES, STAGE_LABELS, STAGES, WHOLE_COUNTRY
+from dvkheo.reports.statistics import OUTCOME_LABELS, OUTCOMES, STAGE_LABELS, STAGES, WHOLE_COUNTRY, StageCounts
 from dvkheo.units.models import Unit
 
 bp = Blueprint("reports", __name__)
+
+# Above this many campaigns (the whole country has hundreds: every commune may run its own), the page lists the
+# campaigns of root and above one by one and sums those run below root per subordinate unit, with a link down.
+MAX_FUNNEL_ROWS = 15
+
+
+@dataclass
+class FunnelLine:
+    title: str
+    note: str
+    counts: StageCounts
+    unit_id: int | None = None  # a grouped line: the subordinate unit to drill down to
+
+
+def funnel_lines(figures) -> list[FunnelLine]:
+    def single(row) -> FunnelLine:
+        note = f"{row.organiser_name}{'' if row.organised_within else ' (cấp trên)'} · {row.year}"
+        return FunnelLine(row.title, note, row.counts)
+
+    if len(figures.funnel) <= MAX_FUNNEL_ROWS:
+        return [single(row) for row in figures.funnel]
+    lines = [single(row) for row in figures.funnel if row.organiser_child_id is None]
+    names = {row.unit_id: row.name for row in figures.units}
+    grouped: dict[int, tuple[StageCounts, list]] = {}
+    for row in figures.funnel:
+        if row.organiser_child_id is not None:
+            counts, campaigns = grouped.setdefault(row.organiser_child_id, (StageCounts(), []))
+            counts.merge(row.counts)
+            campaigns.append(row)
+    for unit_id, (counts, campaigns) in sorted(grouped.items(), key=lambda item: -item[1][0].submitted):
+        lines.append(FunnelLine(f"Các đợt do {names.get(unit_id, '')} và cấp dưới tổ chức",
+                                f"{len(campaigns)} đợt", counts, unit_id))
+    return lines
 
 
 def _root_from_args():
@@ -59,7 +94,7 @@ def dashboard():
     children = [row for row in figures.units if not row.is_root_itself]
     ranked = sorted(figures.units, key=lambda r: (-r.recognised, -r.commended, -r.registered, r.name))
     return render_template(
-        "reports/dashboard.html", figures=figures, root=root, trail=trail, children=children, ranked=ranked,
+        "reports/dashboard.html", figures=figures, funnel=funnel_lines(figures), root=root, trail=trail, children=children, ranked=ranked,
         period=period, today=today, cache_seconds=cache.seconds, is_admin=is_admin,
         whole_country=WHOLE_COUNTRY, stages=STAGES, stage_labels=STAGE_LABELS, outcomes=OUTCOMES,
         outcome_labels=OUTCOME_LABELS, kind_labels=KIND_LABELS, roman=ROMAN,

@@ -45,7 +45,9 @@
     var kind = table.getAttribute("data-chart");
     var data = readTable(table);
     if (!data.labels.length) { return; }
-    var horizontal = kind === "bar" && data.labels.length > 8;
+    var wrap = table.closest(".stats-table-wrap") || table;
+    // Bars lie down when there are many units or little width: every unit's name stays readable.
+    var horizontal = kind === "bar" && (data.labels.length > 8 || wrap.parentNode.clientWidth < 560);
     if (kind === "bar" && data.labels.length > MAX_BARS) {
       data.labels = data.labels.slice(0, MAX_BARS);
       data.values = data.values.map(function (v) { return v.slice(0, MAX_BARS); });
@@ -64,7 +66,6 @@
     if (horizontal) {  // one bar row per unit: tall enough to read every name (CSSOM, allowed by the CSP)
       box.style.height = Math.max(320, 60 + data.labels.length * 18 * data.values.length) + "px";
     }
-    var wrap = table.closest(".stats-table-wrap") || table;
     wrap.parentNode.insertBefore(box, wrap);
     var number = new Intl.NumberFormat("vi-VN");
     new window.Chart(canvas, {

@@ -6,6 +6,7 @@ import sqlalchemy as sa
 
 from dvkheo.extensions import db
 from dvkheo.demo_registry_import import HISTORY
+from dvkheo.demo_statistics import THIS_YEAR
 from dvkheo.registry.models import Recognition, RecognitionSource, RegisteredModel, SummaryState
 
 
@@ -30,7 +31,8 @@ def test_seed_demo_imports_earlier_years_once_and_joins_a_model_awarded_again(ru
     runner.invoke(args=["seed-demo"], catch_exceptions=False)  # run again: nothing imported twice
 
     imported = db.session.scalars(sa.select(Recognition).where(Recognition.source == RecognitionSource.EXTERNAL)).all()
-    assert sorted(r.decision_number for r in imported) == sorted(row[8] for row in HISTORY)
+    # Earlier years (the province's paper register) and this year's commune recognitions (the statistics demo).
+    assert sorted(r.decision_number for r in imported) == sorted([row[8] for row in HISTORY] + [row[6] for row in THIS_YEAR])
     # The commune's exemplary party secretary: recognised by the district in 2024, awarded again this year.
     joined = next(r.model for r in imported if r.decision_number == "3016/QĐ-UBND")
     assert {r.source for r in joined.recognitions} == {RecognitionSource.EXTERNAL, RecognitionSource.AWARD}
