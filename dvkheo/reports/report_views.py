@@ -19,7 +19,7 @@ from dvkheo.core.rules import RuleRefused
 from dvkheo.core.urls import paginate
 from dvkheo.extensions import db
 from dvkheo.reports import report_documents, report_figures, report_period, report_workflow
-from dvkheo.reports.models import PeriodicReport, PeriodKind, ReportState
+from dvkheo.reports.models import PeriodicReport
 from dvkheo.reports.report_forms import NarrativeForm, PeriodForm, ReturnForm
 from dvkheo.units.models import Unit
 

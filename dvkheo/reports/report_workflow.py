@@ -15,7 +15,7 @@ from typing import Callable
 import sqlalchemy as sa
 
 from dvkheo import access
-from dvkheo.accounts.models import Role, User
+from dvkheo.accounts.models import User
 from dvkheo.core import audit
 from dvkheo.core.rules import Problem, RuleRefused, Transition, TransitionRefused
 from dvkheo.core.timeutil import today_in_vietnam, utcnow

@@ -5,9 +5,8 @@ import pytest
 
 from dvkheo.accounts.models import Role
 from dvkheo.extensions import db
-from dvkheo.reports import report_workflow
 from dvkheo.reports.models import PeriodicReport, PeriodKind, ReportState
-from tests.reports.periodic_fixtures import HALF_2026, login, make_report, tree  # noqa: F401  (fixtures)
+from tests.reports.periodic_fixtures import login, make_report, tree  # noqa: F401  (fixtures)
 
 SUBMITTED, DRAFT = True, False
 
@@ -160,3 +159,19 @@ def report_workflow_quarter(number: int):
     from dvkheo.reports import report_period
 
     return report_period.bounds(PeriodKind.QUARTER, 2020 + number // 4, number % 4 + 1)
+
+
+def test_summary_query_count_does_not_grow(client, login, tree, make_report, make_unit, make_user, count_queries):
+    url = "/bao-cao/tong-hop?p-period_kind=half&p-year=2026&p-half=1"
+    make_report(tree.commune, tree.staff[("commune", Role.SECRETARY)], submit=True)
+    login(tree.staff[("district", Role.SECRETARY)])
+    client.get(url)
+    with count_queries() as few:
+        assert client.get(url).status_code == 200
+    for number in range(5):
+        unit = make_unit(f"Xã Thêm {number}", parent=tree.district)
+        make_report(unit, make_user(Role.SECRETARY, unit), submit=number % 2 == 0)
+    with count_queries() as many:
+        page = client.get(url).get_data(as_text=True)
+    assert "Đã nhận <strong>4</strong>/7 báo cáo." in page
+    assert many.count <= few.count
