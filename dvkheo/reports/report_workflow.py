@@ -146,7 +146,31 @@ def apply(report: PeriodicReport, action: A, actor: User, reason: str | None = N
         "periodic_report", report.id, action.value, actor,
         from_state=previous.value, to_state=rule.target.value, reason=reason, details=details,
     )
+    if action is A.SUBMIT:
+        _tell(report.unit.parent_id, f"{report.unit.name} đã gửi {_name(report)}.", report)
+    elif action is A.RETURN:
+        _tell(report.unit_id, f"Cấp trên trả lại {_name(report)} để bổ sung: {reason}", report)
     return rule.target
+
+
+def _name(report: PeriodicReport) -> str:
+    from dvkheo.reports.report_documents import title_of
+
+    title = title_of(report)
+    return title[:1].lower() + title[1:]
+
+
+def _tell(unit_id: int | None, message: str, report: PeriodicReport) -> None:
+    """Notify the committee (secretary, chair; active accounts) of `unit_id`, with a link to the report."""
+    from dvkheo.core.notifications import notice_link, notify_all
+
+    if unit_id is None:
+        return
+    committee = db.session.scalars(
+        sa.select(User).where(User.unit_id == unit_id, User.role.in_(access.COMMITTEE_ROLES), User.active.is_(True))
+        .order_by(User.id)
+    ).all()
+    notify_all(committee, message, notice_link("periodic_reports.show", report_id=report.id))
 
 
 def create(unit, kind: PeriodKind, starts_on: date, ends_on: date, actor: User, sections: dict[str, str]) -> PeriodicReport:

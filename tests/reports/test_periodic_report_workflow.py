@@ -121,3 +121,19 @@ def test_only_the_units_own_committee_creates(tree):
     with pytest.raises(TransitionRefused):
         report_workflow.create(tree.commune, PeriodKind.YEAR, date(2026, 1, 1), date(2026, 12, 31),
                                tree.staff[("commune", Role.UNIT_SUBMITTER)], {})
+
+
+def test_submit_and_return_notify_the_other_committee(tree, make_report):
+    from dvkheo.core.notifications import Notification
+
+    report = make_report(tree.commune, tree.staff[("commune", Role.SECRETARY)], submit=True)
+    notices = {(n.user_id, n.message, n.link) for n in db.session.query(Notification)}
+    link = f"/bao-cao/{report.id}"
+    message = "Xã Tịnh Khê đã gửi báo cáo sơ kết 6 tháng đầu năm 2026 phong trào thi đua “Dân vận khéo”."
+    assert notices == {(tree.staff[("district", role)].id, message, link) for role in (Role.SECRETARY, Role.CHAIR)}
+    report_workflow.apply(report, A.RETURN, tree.staff[("district", Role.CHAIR)], reason="Thiếu biểu số 02.")
+    db.session.commit()
+    returned = {(n.user_id, n.message) for n in db.session.query(Notification)} - {(u, m) for u, m, _ in notices}
+    message = ("Cấp trên trả lại báo cáo sơ kết 6 tháng đầu năm 2026 phong trào thi đua “Dân vận khéo” để bổ sung: "
+               "Thiếu biểu số 02.")
+    assert returned == {(tree.staff[("commune", role)].id, message) for role in (Role.SECRETARY, Role.CHAIR)}
