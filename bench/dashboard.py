@@ -253,10 +253,12 @@ def main() -> int:
             measure(client, app_engine, f"/thong-ke?don-vi={province}&ky=quarter&nam=2026&quy=3", args.repeat),
         ]
     results["pages"] = pages
+    results["load_average"] = [round(x, 1) for x in os.getloadavg()]
     print(f"Trang Thống kê, {args.dossiers:,} hồ sơ, {PROVINCES} tỉnh, {COMMUNES:,} xã trên PostgreSQL; trung vị của "
           f"{args.repeat} yêu cầu qua Flask test client; nạp dữ liệu {results['seed_seconds']} s.")
     if results.get("rows"):
         print("  " + ", ".join(f"{name}: {count:,}" for name, count in results["rows"].items()))
+    print(f"  tải máy (load average 1, 5, 15 phút) lúc đo: {results['load_average']} trên {os.cpu_count()} lõi")
     print(f"  dashboard_figures() toàn quốc, năm 2026: {results['function_whole_country_ms']} ms; {results['figures']}")
     print(f"{'bộ nhớ đệm':<11} {'địa chỉ':<52} {'trung vị':>10} {'p90':>9} {'truy vấn':>9} {'× nền':>7}")
     for label, items in pages.items():

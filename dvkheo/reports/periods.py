@@ -12,6 +12,7 @@ Public interface (kept stable; other modules build on it):
   24 months, else quarters, else years.
 - `.starts_at` / `.ends_before`: the UTC instants bounding the period (for timestamp columns).
 - `.query_args()`: the query-string arguments that `parse_period` reads back.
+- `start_of_day(day)`: 00:00 of a day in Vietnam as a UTC datetime.
 - `parse_period(args, today)`: the period named by query arguments `ky` (quarter|half|year|range), `nam`,
   `quy` (1-4), `nua` (1-2), `tu`, `den` (dd/mm/yyyy); anything missing, malformed or out of range gives
   the current year (of `today`).
@@ -40,7 +41,7 @@ class Bucket:
     end: date  # included
 
 
-def _instant(day: date) -> datetime:
+def start_of_day(day: date) -> datetime:
     """00:00 of `day` in Vietnam, as a UTC datetime."""
     return datetime.combine(day, time(), tzinfo=VIETNAM_TZ).astimezone(timezone.utc)
 
@@ -100,11 +101,11 @@ class Period:
 
     @property
     def starts_at(self) -> datetime:
-        return _instant(self.start)
+        return start_of_day(self.start)
 
     @property
     def ends_before(self) -> datetime:
-        return _instant(self.end + timedelta(days=1))
+        return start_of_day(self.end + timedelta(days=1))
 
     def contains(self, day: date) -> bool:
         return self.start <= day <= self.end

@@ -50,7 +50,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
@@ -65,7 +65,7 @@ from dvkheo.nominations.models import Nomination
 from dvkheo.nominations.states import NominationState as S
 from dvkheo.registry.models import Recognition, RecognitionLevel, RegisteredModel
 from dvkheo.replication.models import Replication, ReplicationState
-from dvkheo.reports.periods import Period
+from dvkheo.reports.periods import Period, start_of_day
 from dvkheo.units.models import Unit
 
 STAGES = ("submitted", "accepted", "scored", "shortlisted", "passed", "awarded")
@@ -246,10 +246,6 @@ def _submitted_between(start: datetime, end_before: datetime):
     return sa.and_(Nomination.submitted_at >= start, Nomination.submitted_at < end_before)
 
 
-def _not_a_forwarded_copy():
-    return ~sa.exists().where(NominationForward.target_nomination_id == Nomination.id)
-
-
 def _recognition_in(first: date, last: date):
     """A standing recognition decided between `first` and `last`; an undated one when its whole year is covered."""
     years = [y for y in range(first.year, last.year + 1) if first <= date(y, 1, 1) and date(y, 12, 31) <= last]
@@ -261,10 +257,7 @@ def _recognition_in(first: date, last: date):
 def _bucket_of(column, buckets, instants: bool):
     """CASE giving the index of the trend bucket `column` falls in (`instants`: a timestamp, else a date)."""
     if instants:
-        from dvkheo.reports.periods import _instant
-        from datetime import timedelta
-
-        whens = [(column < _instant(b.end + timedelta(days=1)), index) for index, b in enumerate(buckets)]
+        whens = [(column < start_of_day(b.end + timedelta(days=1)), index) for index, b in enumerate(buckets)]
     else:
         whens = [(column <= b.end, index) for index, b in enumerate(buckets)]
     return sa.case(*whens, else_=None)

@@ -126,3 +126,42 @@ def test_query_count_of_the_page_does_not_grow_with_data(build_world, login_as, 
     finally:
         app.config["STATS_CACHE_SECONDS"] = 60
         app.extensions.pop("dvkheo_figure_cache", None)
+
+
+def test_many_campaigns_run_below_are_summed_per_subordinate_unit(build_world, login_as, client, make_campaign):
+    from datetime import datetime, timezone
+
+    from dvkheo.campaigns.models import NomineeKind
+    from dvkheo.nominations.models import Nomination
+    from dvkheo.nominations.states import NominationState
+
+    world = build_world(dossiers=10)
+    for number, commune in enumerate(world.communes[:4] * 4):  # sixteen more campaigns, run by four communes
+        campaign = make_campaign(organising_unit=commune, title=f"Đợt riêng số {number} của {commune.name}", year=2026)
+        db.session.add(Nomination(campaign=campaign, unit_id=commune.id, kind=NomineeKind.COLLECTIVE,
+                                  status=NominationState.ACCEPTED, title=f"Hồ sơ đợt riêng {number}",
+                                  submitted_at=datetime(2026, 5, 2, tzinfo=timezone.utc)))
+    db.session.commit()
+    login_as(Role.SECRETARY, world.province)
+    response = client.get(f"/thong-ke?{YEAR_2026}")
+    page, html = text_of(response), response.get_data(as_text=True)
+    figures = dashboard_figures(world.province, Period.year(2026))
+    assert len(figures.funnel) > 15
+    assert "Đợt riêng số" not in page  # not listed one by one...
+    # ...but summed under the district whose communes ran them, with a link down to it.
+    district = world.districts[0]
+    assert f'<a href="/thong-ke?ky=year&amp;nam=2026&amp;don-vi={district.id}">Các đợt do Huyện Số 1 và cấp dưới tổ chức</a>' in html
+    assert "Đợt của tỉnh" in page  # the province's own campaign stays on its own line
+    assert f"Tổng cộng {figures.funnel_total.submitted} " in page
+
+
+def test_unit_chooser_offers_only_the_users_subtree(build_world, login_as, client):
+    world = build_world(dossiers=5)
+    district = world.districts[0]
+    login_as(Role.UNIT_SUBMITTER, district)
+    html = client.get(f"/thong-ke?{YEAR_2026}").get_data(as_text=True)
+    chooser = html.split('<select id="don-vi" name="don-vi">')[1].split("</select>")[0]
+    offered = set(re.findall(r'value="(\d+)"', chooser))
+    below = {str(c.id) for c in world.communes if world.parent[c.id] == district.id}
+    assert offered == {str(district.id)} | below
+    assert "Toàn quốc" not in chooser and world.province.name not in chooser
