@@ -161,6 +161,7 @@ def _register_blueprints(app: Flask) -> None:
     from dvkheo.privacy.views import bp as privacy_bp
     from dvkheo.registry.views import bp as registry_bp
     from dvkheo.replication.views import bp as replication_bp
+    from dvkheo.reports.report_views import bp as periodic_reports_bp
     from dvkheo.reports.views import bp as reports_bp
     from dvkheo.review.views import bp as review_bp
     from dvkheo.units.views import bp as units_bp
@@ -183,6 +184,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(registry_bp)
     app.register_blueprint(followup_bp)
     app.register_blueprint(replication_bp)
+    app.register_blueprint(periodic_reports_bp)
     app.register_blueprint(reports_bp)  # /thong-ke
     app.register_blueprint(api_bp, url_prefix="/api/v1")  # the public read-only JSON API (dvkheo/api)
     app.register_blueprint(open_data_bp)  # /du-lieu-mo: the API's description for people, the CSV links

@@ -700,6 +700,88 @@ def load_replication(replication_id: int):
     return replication
 
 
+# --- periodic reports (issue 16) ---------------------------------------------------------------
+
+
+def is_unit_committee(user: User | None, unit_id: int | None) -> bool:
+    """Secretary or chair of the committee of this very unit."""
+    return (
+        _authenticated(user)
+        and user.role in COMMITTEE_ROLES
+        and user.unit_id is not None
+        and unit_id is not None
+        and user.unit_id == unit_id
+    )
+
+
+def can_create_report(user: User | None) -> bool:
+    """A committee writes the periodic report of its own unit (its subtree counted)."""
+    return _authenticated(user) and user.role in COMMITTEE_ROLES and user.unit_id is not None
+
+
+def can_write_report(user: User | None, report) -> bool:
+    """Saving and submitting: the committee of the report's unit, while the report is in its hands."""
+    from dvkheo.reports.models import ReportState
+
+    return is_unit_committee(user, report.unit_id) and report.state in (ReportState.DRAFT, ReportState.RETURNED)
+
+
+def is_report_recipient(user: User | None, report) -> bool:
+    """The committee of the level directly above the report's unit: it receives the report."""
+    return is_committee_above(user, report.unit_id, report.unit.parent_id)
+
+
+def can_return_report(user: User | None, report) -> bool:
+    from dvkheo.reports.models import ReportState
+
+    return report.state is ReportState.SUBMITTED and is_report_recipient(user, report)
+
+
+def can_view_report(user: User | None, report) -> bool:
+    """Its own committee always; the level directly above once it was submitted (never a draft, nor a report
+    returned to its unit for completion); an administrator. Nobody else, not the level above the level above
+    (it reads its own subordinates' sums), not a lower unit."""
+    from dvkheo.reports.models import ReportState
+
+    if is_admin(user) or is_unit_committee(user, report.unit_id):
+        return True
+    return report.state is ReportState.SUBMITTED and is_report_recipient(user, report)
+
+
+def visible_reports(user: User) -> sa.Select:
+    """SELECT of the reports `user` may list: their unit's own, and the submitted ones of the units right below."""
+    from dvkheo.reports.models import PeriodicReport, ReportState
+    from dvkheo.units.models import Unit
+
+    query = sa.select(PeriodicReport)
+    if is_admin(user):
+        return query
+    if not can_create_report(user):
+        return query.where(sa.false())
+    below = sa.select(Unit.id).where(Unit.parent_id == user.unit_id)
+    return query.where(
+        sa.or_(
+            PeriodicReport.unit_id == user.unit_id,
+            sa.and_(PeriodicReport.unit_id.in_(below), PeriodicReport.state == ReportState.SUBMITTED),
+        )
+    )
+
+
+def can_summarise_reports(user: User | None) -> bool:
+    """The "Tổng hợp" page sums what the units right below submitted: a committee."""
+    return can_create_report(user)
+
+
+def load_report(report_id: int):
+    """A report the current user may open, else 404: another unit learns nothing, not even that it exists."""
+    from dvkheo.reports.models import PeriodicReport
+
+    report = get_or_404(PeriodicReport, report_id)
+    if not can_view_report(current_user, report):
+        abort(404)
+    return report
+
+
 # --- statistics ("Thống kê", issue 16) ---------------------------------------------------------
 
 STATISTICS_ROLES = (Role.UNIT_SUBMITTER, Role.SECRETARY, Role.CHAIR, Role.REVIEWER)

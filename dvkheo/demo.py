@@ -27,6 +27,7 @@ from dvkheo.demo_awards import seed_award_stage, seed_commune_award_stage
 from dvkheo.demo_registry_import import seed_registry_import
 from dvkheo.demo_followup import seed_followup_stage
 from dvkheo.demo_replication import seed_replications
+from dvkheo.demo_reports import seed_reports
 from dvkheo.demo_statistics import seed_statistics_stage
 from dvkheo.demo_review import seed_public_stage, seed_review_stage
 from dvkheo.core.timeutil import today_in_vietnam
@@ -404,6 +405,8 @@ def seed_demo(today: date | None = None) -> SeedReport:
     seed_followup_stage(units[PROVINCE[0]], [units[TINH_KHE], units[CAM_THANH], units[VILLAGES[0][0]]], users, today)
     seed_replications(users, today, evidence_png)
     seed_statistics_stage(users, today)
+    # After the statistics' dossiers: the reports are prefilled from (and the commune's frozen with) every figure.
+    seed_reports(units[PROVINCE[0]], units[TINH_KHE], users, today)
     db.session.commit()
     return report
 

@@ -19,3 +19,4 @@ from dvkheo.privacy.models import DataRequest  # noqa: F401
 from dvkheo.registry.models import Recognition, RegisteredModel  # noqa: F401
 from dvkheo.followup.models import FollowUp, FollowUpFile  # noqa: F401
 from dvkheo.replication.models import Replication, ReplicationFile  # noqa: F401
+from dvkheo.reports.models import PeriodicReport  # noqa: F401

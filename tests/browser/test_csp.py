@@ -223,8 +223,10 @@ ROLES = {
                    "/review/campaigns/N/progress", "/review/campaigns/N/ranking", "/council/campaigns/N/members",
                    "/council/campaigns/N/ballots", "/council/ballots/N", "/awards/decisions/N", "/certificates/decisions/N"}),
     "reviewer": ("hoidong1", ["/", "/review/queue"], {"/review/queue", "/review/assignments/N"}),
-    "chair": ("chutich", ["/", "/campaigns/", "/review/queue", "/mo-hinh/tom-tat", "/awards/decisions/{decision}", "/nhan-rong", "/theo-doi"],
-              {"/campaigns/", "/review/campaigns/N/ranking", "/awards/decisions/N", "/mo-hinh/tom-tat", "/mo-hinh/N/tom-tat"}),
+    "chair": ("chutich", ["/", "/campaigns/", "/review/queue", "/mo-hinh/tom-tat", "/awards/decisions/{decision}", "/nhan-rong", "/theo-doi",
+                          "/bao-cao"],
+              {"/campaigns/", "/review/campaigns/N/ranking", "/awards/decisions/N", "/mo-hinh/tom-tat", "/mo-hinh/N/tom-tat",
+               "/bao-cao", "/bao-cao/N"}),
     "citizen": ("nguoidan", ["/", "/binh-chon/"], {"/binh-chon/dot/N"}),
     "admin": ("admin", ["/", "/admin/units/", "/admin/users", "/campaigns/reference-lists"], {"/admin/units/", "/admin/users", "/campaigns/reference-lists"}),
 }

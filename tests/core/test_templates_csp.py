@@ -23,6 +23,7 @@ PDF_ONLY = {
     "review/scoring_sheets_pdf.html": "the paper scoring sheets PDF (dvkheo.review.sheets, via render_pdf)",
     "awards/decision_pdf.html": "the award decision PDF (dvkheo.awards.decision_pdf, via render_pdf)",
     "council/minutes_pdf.html": "the council ballot minutes PDF (dvkheo.council.minutes, via render_pdf)",
+    "reports/report_pdf.html": "the periodic report PDF (dvkheo.reports.report_documents, via render_pdf)",
     "certificates/certificate.html": "certificates on plain paper (dvkheo.certificates.render, via render_html_pdf); "
     "inline styles carry the printer's offsets and the fitted font sizes, computed per certificate",
     "certificates/blank.html": "certificates printed on pre-printed blanks (dvkheo.certificates.render, via render_html_pdf); "
