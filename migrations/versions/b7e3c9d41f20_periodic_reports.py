@@ -1,7 +1,7 @@
 """reports: the periodic report of a committee (Báo cáo sơ kết/tổng kết), its frozen figures and letterhead
 
 Revision ID: b7e3c9d41f20
-Revises: 9d2e4b7c1a30
+Revises: b5d81e3f7a92
 Create Date: 2026-12-06 21:30:00.000000
 
 """
@@ -11,7 +11,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'b7e3c9d41f20'
-down_revision = '9d2e4b7c1a30'
+down_revision = 'b5d81e3f7a92'
 branch_labels = None
 depends_on = None
 
