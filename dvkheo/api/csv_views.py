@@ -3,15 +3,13 @@ through `dvkheo.core.exports`), under the licence of `LICENCE`. The registry and
 chunks: 100,000 models are never held in memory."""
 from __future__ import annotations
 
-import csv
-import io
 from typing import Iterable, Iterator
 
 from flask import Response, current_app, url_for
 
 from dvkheo.api import http, serialize
 from dvkheo.api.views import _public_campaign, after_model, bp, registry_filters
-from dvkheo.core.exports import cells
+from dvkheo.core.exports import csv_line
 from dvkheo.extensions import db
 from dvkheo.registry import queries as registry_queries
 from dvkheo.replication import queries as replication_queries
@@ -39,12 +37,6 @@ RESULT_COLUMNS = [
 ]
 
 
-def _line(values: Iterable) -> str:
-    buffer = io.StringIO(newline="")
-    csv.writer(buffer, lineterminator="\r\n").writerow(cells(values))
-    return buffer.getvalue()
-
-
 def _flat(item: dict, key: str):
     value = item.get(key)
     if isinstance(value, dict):
@@ -61,12 +53,12 @@ def _streamed(columns, fetch) -> Iterator[bytes]:
     app = current_app._get_current_object()
 
     def body():
-        yield ("\ufeff" + _line(label for _, label in columns)).encode("utf-8")
+        yield ("\ufeff" + csv_line(label for _, label in columns)).encode("utf-8")
         last = None
         while True:
             with app.app_context():
                 items, last = fetch(last)
-                chunk = "".join(_line(_flat(item, key) for key, _ in columns) for item in items).encode("utf-8")
+                chunk = "".join(csv_line(_flat(item, key) for key, _ in columns) for item in items).encode("utf-8")
             if not items:
                 return
             yield chunk
@@ -124,7 +116,7 @@ def campaign_results_csv(campaign_id: int):
 
     campaign = _public_campaign(campaign_id)
     document = serialize.results_document(campaign, results.public_results(campaign))
-    lines = [_line(label for _, label in RESULT_COLUMNS)]
-    lines += [_line(_flat(row, key) for key, _ in RESULT_COLUMNS) for row in document["rows"]]
+    lines = [csv_line(label for _, label in RESULT_COLUMNS)]
+    lines += [csv_line(_flat(row, key) for key, _ in RESULT_COLUMNS) for row in document["rows"]]
     body = ("\ufeff" + "".join(lines)).encode("utf-8")
     return http.conditional(_csv_response(body, f"ket-qua-binh-chon-dot-{campaign.id}.csv"))

@@ -75,3 +75,10 @@ def csv_bytes(rows: Iterable[Iterable[Any]], *, bom: bool = True) -> bytes:
     for row in rows:
         writer.writerow(cells(row))
     return buffer.getvalue().encode("utf-8-sig" if bom else "utf-8")
+
+
+def csv_line(values: Iterable[Any]) -> str:
+    """One CSV line (comma, CRLF) of neutralised cells, for exports streamed a chunk at a time."""
+    buffer = io.StringIO(newline="")
+    csv.writer(buffer, lineterminator="\r\n").writerow(cells(values))
+    return buffer.getvalue()
