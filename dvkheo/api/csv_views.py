@@ -3,7 +3,7 @@ through `dvkheo.core.exports`), under the licence of `LICENCE`. The registry and
 chunks: 100,000 models are never held in memory."""
 from __future__ import annotations
 
-from typing import Iterable, Iterator
+from typing import Iterator
 
 from flask import Response, current_app, url_for
 
