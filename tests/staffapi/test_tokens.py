@@ -206,6 +206,20 @@ def test_last_used_is_written_at_most_once_a_minute(api, make_user, make_unit, i
     assert api_tokens._aware(token.last_used_at) > utcnow() - timedelta(seconds=30)
 
 
+def test_the_request_log_names_the_tokens_owner(api, make_user, make_unit, issue_token, caplog):
+    # The log line of every request says which account made it; with a token there is no session to read it from.
+    import json
+    import logging
+
+    user = make_user(Role.UNIT_SUBMITTER, make_unit())
+    secret = issue_token(user)
+    with caplog.at_level(logging.INFO, logger="dvkheo.requests"):
+        assert api.get("/nominations", secret).status_code == 200
+        assert api.get("/nominations", "dvk_" + "0" * 43).status_code == 401
+    lines = [json.loads(r.getMessage()) for r in caplog.records if r.name == "dvkheo.requests"]
+    assert [(line["status"], line["user_id"]) for line in lines] == [(200, user.id), (401, None)]
+
+
 def test_rate_limited_per_token(app, api, make_user, make_unit, issue_token):
     user = make_user(Role.UNIT_SUBMITTER, make_unit())
     busy, quiet = issue_token(user), issue_token(user)
