@@ -191,6 +191,9 @@ def _register_blueprints(app: Flask) -> None:
     from dvkheo.staffapi.views import init_app as init_staff_api
 
     init_staff_api(app)  # /api/v1/staff: bearer tokens only, never a cookie
+    from dvkheo.staffapi.auth import NoCookies
+
+    app.wsgi_app = NoCookies(app.wsgi_app, prefix="/api/v1")  # the public API: no cookie read, none set
     if app.config.get("BENCH_ENDPOINTS"):
         from dvkheo.core.bench_views import bp as bench_bp
 

@@ -27,6 +27,10 @@ def create_admin(email: str, full_name: str, password: str) -> None:
         raise click.ClickException(f"{email} đã là tài khoản với vai trò {user.role.label}.")
     user.set_password(password)
     user.must_change_password = False  # the person running the command chose this password
+    if user.id is not None:  # a reset, as the account page's and the admin's: the account's API tokens end
+        from dvkheo.accounts import api_tokens
+
+        api_tokens.revoke_all(user, None, api_tokens.REVOKED_BY_PASSWORD)
     db.session.commit()
     click.echo(f"Đã tạo/cập nhật quản trị viên {email}.")
 

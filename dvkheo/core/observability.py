@@ -154,6 +154,9 @@ def _method() -> str:
 def _account_id() -> int | None:
     if request.blueprint in _UNNAMED_BLUEPRINTS or request.endpoint in _UNNAMED_ENDPOINTS:
         return None
+    token = g.get("api_token")  # the staff API: the bearer token's owner (no session there)
+    if token is not None:
+        return token.user_id
     # From the session, never current_user: loading the user would be a query, and inside an error
     # handler a second failure. `in` first: reading a visitor's session would add `Vary: Cookie`.
     if "_user_id" not in session:

@@ -21,8 +21,11 @@ def email_tag(email: str) -> str:
 
 
 def _account_id() -> str:
-    # From the session only: loading the user here could run a query inside an error handler.
-    user_id = session.get("_user_id", "") if has_request_context() else ""
+    # From the session (or the staff API's bearer token) only: loading the user could run a query in an error handler.
+    if not has_request_context():
+        return "-"
+    token = g.get("api_token")
+    user_id = token.user_id if token is not None else session.get("_user_id", "")
     return str(user_id).split(":", 1)[0] or "-"
 
 

@@ -27,14 +27,19 @@ NO_SCOPE = "Khóa truy cập này không có quyền “{label}”. Tạo khóa 
 
 
 class NoCookies:
-    """WSGI middleware: requests under PREFIX reach the app without cookies, answers leave without Set-Cookie."""
+    """WSGI middleware: requests under `prefix` reach the app without cookies, answers leave without Set-Cookie.
 
-    def __init__(self, wsgi_app):
+    Also wrapped around the whole public API (/api/v1, dvkheo/__init__.py): its answers may be kept by shared
+    caches, so they must never carry a visitor's session, and a session's state (to renew, idle too long,
+    password to change first) must not turn the data into a redirect to a page."""
+
+    def __init__(self, wsgi_app, prefix: str = PREFIX):
         self.wsgi_app = wsgi_app
+        self.prefix = prefix
 
     def __call__(self, environ, start_response):
         path = environ.get("PATH_INFO", "")
-        if path != PREFIX and not path.startswith(PREFIX + "/"):
+        if path != self.prefix and not path.startswith(self.prefix + "/"):
             return self.wsgi_app(environ, start_response)
         environ.pop("HTTP_COOKIE", None)
 

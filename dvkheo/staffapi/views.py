@@ -236,7 +236,10 @@ def create_nomination():
     user = g.api_user
     if not access.can_nominate(user):
         return error(403, "forbidden", "Chỉ cán bộ đơn vị cơ sở tạo được hồ sơ đề nghị cho đơn vị mình.")
-    body = request.get_json(silent=True)
+    try:
+        body = request.get_json(silent=True)
+    except RecursionError:  # nested past the parser's depth: not a ValueError, so `silent` lets it through
+        body = None
     if not isinstance(body, dict):
         return error(400, "bad_request", "Nội dung gửi lên phải là một đối tượng JSON (Content-Type: application/json).")
 

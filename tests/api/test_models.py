@@ -177,6 +177,30 @@ def test_cors_for_get_head_and_options_without_credentials_and_the_security_head
     assert client.post("/api/v1/models").get_json()["error"]["code"] == 405
 
 
+def test_a_signed_in_browser_gets_the_data_and_no_session_cookie(client, add_models, login_as):
+    # A "Cache-Control: public" answer must not carry the visitor's session cookie (a shared cache could keep it),
+    # and a session's state (about to be renewed, idle too long, password to change first) must not turn the
+    # data into a redirect to a page: the public API neither reads nor renews the session.
+    import time
+
+    from dvkheo.accounts.models import Role
+
+    add_models(1)
+    login_as(Role.ADMIN)
+    paths = ("/api/v1/models", "/api/v1/models.csv", "/api/v1/openapi.json", "/api/v1/nothing-here")
+    with client.session_transaction() as session:
+        session["seen_at"] = int(time.time()) - 120  # the cookie is due to be re-signed on the next page
+    for path in paths:
+        response = client.get(path)
+        assert response.status_code == (404 if "nothing" in path else 200), path
+        assert "Set-Cookie" not in response.headers, path
+    assert client.get("/admin/units/").status_code == 200  # the pages still know the signed-in person
+    with client.session_transaction() as session:
+        session["seen_at"] = 0  # idle for too long: the next page asks to sign in again
+    for path in paths:
+        assert client.get(path).status_code == (404 if "nothing" in path else 200), path
+
+
 def test_too_many_requests_from_one_client_is_a_429_with_retry_after(app, client, add_models):
     add_models(1)
     app.config["API_RATE_LIMIT"] = "3 per minute"

@@ -112,6 +112,15 @@ def test_not_json_is_a_bad_request(api, staff, issue_token):
     assert response.status_code == 400 and response.get_json()["error"] == "bad_request"
 
 
+@pytest.mark.parametrize("depth", [1000, 100_000])
+def test_deeply_nested_json_is_a_bad_request_not_a_500(api, staff, issue_token, depth):
+    # Python's JSON parser gives up past ~1,000 levels with a RecursionError, which is not a ValueError.
+    response = api.client.post("/api/v1/staff/nominations", data='{"a":' * depth + "1" + "}" * depth,
+                               headers={"Authorization": f"Bearer {issue_token(staff)}", "Content-Type": "application/json"})
+    assert response.status_code == 400 and response.get_json()["error"] == "bad_request"
+    assert db.session.query(Nomination).count() == 0
+
+
 def test_refused_where_the_page_refuses(client, api, auth, staff, issue_token, make_campaign):
     closed = make_campaign(status=CampaignStatus.REVIEW)
     late = make_campaign(nominations_close_on=today_in_vietnam() - timedelta(days=1))

@@ -175,6 +175,17 @@ def test_password_reset_by_link_revokes_tokens(client, api, make_user, make_unit
     assert api.get("/nominations", secret).status_code == 401
 
 
+def test_password_reset_by_the_create_admin_command_revokes_tokens(runner, api, make_user, issue_token):
+    # `flask create-admin` on an existing administrator is how a locked-out or compromised admin is recovered.
+    admin = make_user(Role.ADMIN, None)
+    secret = issue_token(admin)
+    assert api.get("/nominations", secret).status_code == 200
+    result = runner.invoke(args=["create-admin", "--email", admin.email, "--name", "Quản trị", "--password", "một mật khẩu mới thật dài 2026"])
+    assert result.exit_code == 0, result.output
+    assert api.get("/nominations", secret).status_code == 401
+    assert [e.details["reason"] for e in _events("api_token", "revoke")] == ["password"]
+
+
 def test_last_used_is_written_at_most_once_a_minute(api, make_user, make_unit, issue_token, count_queries):
     secret = issue_token(make_user(Role.UNIT_SUBMITTER, make_unit()))
     token = db.session.scalar(sa.select(ApiToken))
@@ -193,6 +204,20 @@ def test_last_used_is_written_at_most_once_a_minute(api, make_user, make_unit, i
     api.get("/nominations", secret)
     db.session.refresh(token)
     assert api_tokens._aware(token.last_used_at) > utcnow() - timedelta(seconds=30)
+
+
+def test_the_request_log_names_the_tokens_owner(api, make_user, make_unit, issue_token, caplog):
+    # The log line of every request says which account made it; with a token there is no session to read it from.
+    import json
+    import logging
+
+    user = make_user(Role.UNIT_SUBMITTER, make_unit())
+    secret = issue_token(user)
+    with caplog.at_level(logging.INFO, logger="dvkheo.requests"):
+        assert api.get("/nominations", secret).status_code == 200
+        assert api.get("/nominations", "dvk_" + "0" * 43).status_code == 401
+    lines = [json.loads(r.getMessage()) for r in caplog.records if r.name == "dvkheo.requests"]
+    assert [(line["status"], line["user_id"]) for line in lines] == [(200, user.id), (401, None)]
 
 
 def test_rate_limited_per_token(app, api, make_user, make_unit, issue_token):
