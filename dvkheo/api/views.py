@@ -132,12 +132,13 @@ def campaigns():
 
     limit = http.limit_arg()
     last_id = http.read_cursor("campaigns")
-    listed = gallery.public_campaigns()
+    after = None
     if last_id is not None:
-        position = next((i for i, item in enumerate(listed) if item.campaign.id == last_id), None)
-        if position is None:  # the campaign left the public list since: nothing sensible follows it
-            raise ApiError(400, http.BAD_CURSOR)
-        listed = listed[position + 1:]
+        last = db.session.get(Campaign, last_id)
+        if last is None or not (last.has_public_stage and last.status in gallery.PUBLIC_CAMPAIGN_STATES):
+            raise ApiError(400, http.BAD_CURSOR)  # the campaign left the public list since: nothing sensible follows it
+        after = (last.year, last.id)
+    listed = gallery.public_campaigns(limit=limit + 1, after=after)
 
     class Row:
         def __init__(self, item):
@@ -163,7 +164,7 @@ def campaign(campaign_id: int):
     from dvkheo.voting import gallery
 
     found = _public_campaign(campaign_id)
-    item = next((c for c in gallery.public_campaigns() if c.campaign.id == found.id), None)
+    item = next(iter(gallery.public_campaigns(only_id=found.id)), None)
     if item is None:
         raise ApiError(404)
     return http.json_conditional(serialize.campaign_item(item.campaign, item.nominees))

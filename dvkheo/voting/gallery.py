@@ -96,16 +96,27 @@ class PublicCampaign:
     nominees: int
 
 
-def public_campaigns() -> list[PublicCampaign]:
-    """Campaigns whose shortlist is public, newest first, with their published nominee counts (two queries)."""
-    campaigns = list(
-        db.session.scalars(
-            sa.select(Campaign)
-            .where(Campaign.has_public_stage.is_(True), Campaign.status.in_(PUBLIC_CAMPAIGN_STATES))
-            .options(so.joinedload(Campaign.organising_unit))
-            .order_by(Campaign.year.desc(), Campaign.id.desc())
-        )
+def public_campaigns(
+    *, limit: int | None = None, after: tuple[int, int] | None = None, only_id: int | None = None
+) -> list[PublicCampaign]:
+    """Campaigns whose shortlist is public, newest first, with their published nominee counts (two queries).
+
+    `after` (year, id) and `limit` read one page of them (the API's cursor), `only_id` one campaign: closed
+    campaigns stay public, so the whole history is never loaded to show a few."""
+    query = (
+        sa.select(Campaign)
+        .where(Campaign.has_public_stage.is_(True), Campaign.status.in_(PUBLIC_CAMPAIGN_STATES))
+        .options(so.joinedload(Campaign.organising_unit))
+        .order_by(Campaign.year.desc(), Campaign.id.desc())
     )
+    if only_id is not None:
+        query = query.where(Campaign.id == only_id)
+    if after is not None:
+        year, campaign_id = after
+        query = query.where(sa.or_(Campaign.year < year, sa.and_(Campaign.year == year, Campaign.id < campaign_id)))
+    if limit is not None:
+        query = query.limit(limit)
+    campaigns = list(db.session.scalars(query))
     if not campaigns:
         return []
     rows = db.session.execute(

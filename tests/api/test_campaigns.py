@@ -130,3 +130,20 @@ def test_campaign_lists_cost_the_same_queries_with_1_as_with_6_campaigns(
         make_campaign(title=f"Đợt {number}", status=CampaignStatus.CLOSED)
         make_nominee(campaign=voting_campaign)
     assert costs() == few
+
+
+def test_pages_of_campaigns_follow_the_public_order_across_years(client, make_campaign, voting_campaign):
+    """Newest year first, then newest id; a cursor continues where the page stopped, a private campaign is skipped."""
+    this_year = voting_campaign.year
+    older = make_campaign(title="Đợt năm trước", year=this_year - 1, status=CampaignStatus.CLOSED, has_public_stage=True)
+    oldest = make_campaign(title="Đợt hai năm trước", year=this_year - 2, status=CampaignStatus.CLOSED, has_public_stage=True)
+    newer_same_year = make_campaign(title="Đợt sau cùng năm", status=CampaignStatus.CLOSED, has_public_stage=True)
+    make_campaign(title="Đợt không công khai", year=this_year - 1, status=CampaignStatus.CLOSED, has_public_stage=False)
+    seen, url = [], "/api/v1/campaigns?limit=2"
+    while url:
+        body = client.get(url).get_json()
+        seen += [item["id"] for item in body["items"]]
+        url = f"/api/v1/campaigns?limit=2&cursor={body['next_cursor']}" if body.get("next_cursor") else None
+    assert seen == [newer_same_year.id, voting_campaign.id, older.id, oldest.id]
+    page = page_text(client, "/binh-chon/")
+    assert page.index("Đợt sau cùng năm") < page.index(voting_campaign.title) < page.index("Đợt năm trước")
