@@ -116,7 +116,9 @@ def freeze(report: PeriodicReport) -> None:
     number = (report.letterhead or {}).get("number")
     if number is None:
         year = today_in_vietnam().year
-        number = next_number(f"{TYPE_CODE}:{head['code']}", year, "periodic_report", report.id)
+        # One register per issuing body: every commune's People's Committee writes "UBND" (every province's Ban
+        # Dân vận "BDVTU"), so the symbol alone would make all of them share one series.
+        number = next_number(f"{TYPE_CODE}:{head['code']}:{report.unit_id}", year, "periodic_report", report.id)
     head["number"] = number
     head["dated"] = today_in_vietnam().isoformat()
     report.letterhead = head

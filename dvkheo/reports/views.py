@@ -14,10 +14,10 @@ from flask_login import current_user, login_required
 
 from dvkheo import access
 from dvkheo.core.timeutil import today_in_vietnam
-from dvkheo.core.urls import query_int
+from dvkheo.core.urls import parse_int, query_int
 from dvkheo.extensions import db
 from dvkheo.reports.cache import figure_cache
-from dvkheo.reports.periods import KIND_LABELS, ROMAN, parse_period
+from dvkheo.reports.periods import KIND_LABELS, MAX_RANGE_DAYS, MAX_YEAR, MIN_YEAR, ROMAN, Period, parse_day, parse_period
 from dvkheo.reports.statistics import OUTCOME_LABELS, OUTCOMES, STAGE_LABELS, STAGES, WHOLE_COUNTRY, StageCounts
 from dvkheo.units.models import Unit
 
@@ -55,6 +55,27 @@ def funnel_lines(figures) -> list[FunnelLine]:
         lines.append(FunnelLine(f"Các đợt do {names.get(unit_id, '')} và cấp dưới tổ chức",
                                 f"{len(campaigns)} đợt", counts, unit_id))
     return lines
+
+
+def period_notice(args, period: Period) -> str | None:
+    """What the page says when the period shown is not the one the query asked for (`parse_period` falls back to
+    the current year on anything it cannot read, and cuts a range longer than ten years): never silently."""
+    kind = str(args.get("ky") or "").strip()
+    if not kind:
+        return None
+    shown = f"đang hiển thị số liệu {period.label[:1].lower()}{period.label[1:]}"
+    if kind == "range":
+        if period.kind != "range":
+            return (f"Khoảng thời gian chưa hợp lệ (ngày viết theo dạng dd/mm/yyyy, trong các năm {MIN_YEAR}–{MAX_YEAR}, "
+                    f"ngày bắt đầu không sau ngày kết thúc); {shown}.")
+        if parse_day(args.get("tu")) != period.start:
+            return (f"Khoảng thời gian dài quá {MAX_RANGE_DAYS // 366} năm; chỉ thống kê từ {period.start:%d/%m/%Y} "
+                    f"đến {period.end:%d/%m/%Y}.")
+        return None
+    year_unreadable = bool(args.get("nam")) and parse_int(args.get("nam"), minimum=MIN_YEAR, maximum=MAX_YEAR) is None
+    if kind != period.kind or year_unreadable:
+        return f"Kỳ thống kê chưa hợp lệ; {shown}."
+    return None
 
 
 def _root_from_args():
@@ -95,7 +116,7 @@ def dashboard():
     ranked = sorted(figures.units, key=lambda r: (-r.recognised, -r.commended, -r.registered, r.name))
     return render_template(
         "reports/dashboard.html", figures=figures, funnel=funnel_lines(figures), root=root, trail=trail, children=children, ranked=ranked,
-        period=period, today=today, cache_seconds=cache.seconds, is_admin=is_admin,
+        period=period, period_notice=period_notice(request.args, period), today=today, cache_seconds=cache.seconds, is_admin=is_admin,
         whole_country=WHOLE_COUNTRY, stages=STAGES, stage_labels=STAGE_LABELS, outcomes=OUTCOMES,
         outcome_labels=OUTCOME_LABELS, kind_labels=KIND_LABELS, roman=ROMAN,
         period_args=period.query_args(), root_arg=(root.id if root is not None else 0),

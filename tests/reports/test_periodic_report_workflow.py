@@ -137,3 +137,16 @@ def test_submit_and_return_notify_the_other_committee(tree, make_report):
     message = ("Cấp trên trả lại báo cáo sơ kết 6 tháng đầu năm 2026 phong trào thi đua “Dân vận khéo” để bổ sung: "
                "Thiếu biểu số 02.")
     assert returned == {(tree.staff[("commune", role)].id, message) for role in (Role.SECRETARY, Role.CHAIR)}
+
+
+def test_each_issuer_numbers_its_own_reports_even_when_bodies_share_a_symbol(tree, make_report):
+    """Every commune's People's Committee writes "BC-UBND" (every province's Ban Dân vận "BC/BDVTU"): the symbol is
+    shared, the register is each body's own. The second commune's first report is its number 01, not the next
+    number of the first commune's register."""
+    first = make_report(tree.commune, tree.staff[("commune", Role.SECRETARY)], submit=True)
+    second = make_report(tree.commune2, tree.staff[("commune2", Role.SECRETARY)], submit=True)
+    assert first.letterhead["code"] == second.letterhead["code"]
+    assert (first.letterhead["number"], second.letterhead["number"]) == (1, 1)
+    again = make_report(tree.commune, tree.staff[("commune", Role.SECRETARY)], submit=True,
+                        period=(PeriodKind.QUARTER, date(2026, 1, 1), date(2026, 3, 31)))
+    assert again.letterhead["number"] == 2

@@ -165,3 +165,31 @@ def test_unit_chooser_offers_only_the_users_subtree(build_world, login_as, clien
     below = {str(c.id) for c in world.communes if world.parent[c.id] == district.id}
     assert offered == {str(district.id)} | below
     assert "Toàn quốc" not in chooser and world.province.name not in chooser
+
+
+@pytest.mark.parametrize(
+    "query, notice",
+    [
+        ("ky=quarter&nam=2026&quy=4", None),
+        ("ky=range&tu=01/03/2026&den=31/05/2026", None),
+        ("ky=range&tu=31/12/2026&den=01/01/2026", "Khoảng thời gian chưa hợp lệ"),
+        ("ky=range&tu=30/02/2026&den=01/03/2026", "Khoảng thời gian chưa hợp lệ"),
+        ("ky=range&tu=01/01/2000&den=31/12/2100", "dài quá 10 năm"),
+        ("ky=quarter&nam=2026&quy=9", "Kỳ thống kê chưa hợp lệ"),
+        ("ky=year&nam=99999", "Kỳ thống kê chưa hợp lệ"),
+        ("ky=decade", "Kỳ thống kê chưa hợp lệ"),
+    ],
+)
+def test_a_period_not_understood_or_cut_is_said_not_silently_replaced(build_world, login_as, client, query, notice):
+    """Dates typed wrong on a phone used to give the current year's figures with the typed dates replaced, and
+    nothing said: the reader took them for the period asked. The page now says what it shows instead."""
+    world = build_world(dossiers=5)
+    login_as(Role.SECRETARY, world.province)
+    response = client.get(f"/thong-ke?{query}")
+    assert response.status_code == 200
+    page = text_of(response)
+    if notice is None:
+        assert "chưa hợp lệ" not in page and "dài quá" not in page
+    else:
+        assert notice in page
+        assert "đang hiển thị" in page or "chỉ thống kê" in page
