@@ -463,10 +463,9 @@ def make_issued_decision():
     Built directly (number from the register, lines, certificates, nominations AWARDED), so that
     tests of printing, verification and revocation do not depend on the drafting pages.
     """
-    from dvkheo.awards.decisions import freeze_certificate_look, freeze_ledger_head
+    from dvkheo.awards.decisions import freeze_certificate_look, freeze_ledger_head, take_number
     from dvkheo.awards.models import Decision, DecisionAwardee, DecisionKind, DecisionStatus
     from dvkheo.certificates.operations import create_certificate
-    from dvkheo.core.numbering import next_number
     from dvkheo.core.timeutil import utcnow
 
     def create(result: CouncilResult, nominations=None, decided_on: date = date(2026, 11, 20)) -> Decision:
@@ -488,8 +487,7 @@ def make_issued_decision():
         )
         db.session.add(decision)
         db.session.flush()
-        number = next_number(f"QĐ:{form.issuer_code}", decided_on.year, "decision", decision.id)
-        decision.year, decision.number = decided_on.year, number
+        take_number(decision, decided_on)
         # As issuing does (`workflow._before_issue`): the certificates' title, design and emblem are frozen.
         freeze_certificate_look(decision)
         freeze_ledger_head(decision)

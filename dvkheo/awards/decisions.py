@@ -718,12 +718,21 @@ def current_award_lines(nomination_ids: set[int]) -> dict[int, DecisionAwardee]:
 # --- issuing ----------------------------------------------------------------------------------------
 
 
+def register_series(issuer_unit_id: int, issuer_code: str) -> str:
+    """The register of one issuing body: its unit and its code (two communes' "UBND" are two registers)."""
+    return f"QĐ:{issuer_unit_id}:{issuer_code}"
+
+
 def take_number(decision: Decision, decided_on: date) -> int:
     """Number the decision from the register of its issuing body for the year of `decided_on`.
 
-    `year` and `number` are set together (a CHECK wants both or neither), with `decided_on`.
+    The body is the campaign's organising unit under the decision's code. `year` and `number` are set together (a
+    CHECK wants both or neither), with `decided_on`.
     """
-    number = next_number(f"QĐ:{decision.issuer_code}", decided_on.year, "decision", decision.id)
+    decision.issuer_unit_id = decision.campaign.organising_unit_id
+    number = next_number(
+        register_series(decision.issuer_unit_id, decision.issuer_code), decided_on.year, "decision", decision.id
+    )
     decision.decided_on = decided_on
     decision.year, decision.number = decided_on.year, number
     return number

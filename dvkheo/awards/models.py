@@ -280,8 +280,11 @@ class Decision(db.Model):
     # Taken from the register of outgoing documents when the decision is issued.
     number: so.Mapped[int | None] = so.mapped_column()
     year: so.Mapped[int | None] = so.mapped_column()
-    # The register is per issuing body: its short code ("BDVTU") names the series.
+    # The register is per issuing body: its short code ("BDVTU") names the series within its unit. Every commune's
+    # People's Committee writes "UBND" and every province's Ban Dân vận "BDVTU": the unit (the campaign's organiser,
+    # set when the number is taken) tells them apart.
     issuer_code: so.Mapped[str] = so.mapped_column(sa.String(40))
+    issuer_unit_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("units.id", ondelete="RESTRICT"))
     symbol: so.Mapped[str] = so.mapped_column(sa.String(60))  # "QĐ-BDVTU"
     # The issuer's document system as it stood when drafted (DocumentFormat values): an issued decision keeps its look.
     document_format: so.Mapped[dict | None] = so.mapped_column(sa.JSON)
@@ -334,7 +337,8 @@ class Decision(db.Model):
     )
 
     __table_args__ = (
-        sa.UniqueConstraint("issuer_code", "year", "number", name="uq_decisions_issuer_year_number"),
+        sa.UniqueConstraint("issuer_unit_id", "issuer_code", "year", "number", name="uq_decisions_issuer_unit_year_number"),
+        sa.CheckConstraint("number IS NULL OR issuer_unit_id IS NOT NULL", name="numbered_in_a_unit"),
         sa.CheckConstraint("(number IS NULL) = (year IS NULL)", name="number_with_year"),
         sa.CheckConstraint("status <> 'issued' OR (number IS NOT NULL AND decided_on IS NOT NULL)", name="issued_numbered"),
         sa.CheckConstraint("kind <> 'amendment' OR amends_id IS NOT NULL", name="amendment_links"),

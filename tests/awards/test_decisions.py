@@ -11,6 +11,7 @@ from dvkheo.awards import workflow
 from dvkheo.awards.immutability import ImmutableRecord
 from dvkheo.awards.models import Decision, DecisionAwardee, DecisionKind, DecisionStatus
 from dvkheo.awards.workflow import DecisionAction as A
+from dvkheo.campaigns.models import CampaignStatus
 from dvkheo.certificates.models import Certificate, CertificateStatus
 from dvkheo.core.audit import AuditEvent, history
 from dvkheo.core.rules import RuleRefused, TransitionRefused
@@ -326,7 +327,7 @@ def test_one_achievement_warning_needs_acknowledgement_to_issue(make_council_res
 
 def test_revoked_award_does_not_warn(make_council_result, make_issued_decision):
     from dvkheo.awards.models import RevocationItem, RevocationScope
-    from dvkheo.core.numbering import next_number
+    from dvkheo.awards.decisions import take_number
 
     earlier = make_council_result(passed=1)
     earlier_decision = make_issued_decision(earlier)
@@ -338,7 +339,7 @@ def test_revoked_award_does_not_warn(make_council_result, make_issued_decision):
     )
     db.session.add(revoking)
     db.session.flush()
-    revoking.year, revoking.number = 2026, next_number("QĐ:BDVTU", 2026, "decision", revoking.id)
+    take_number(revoking, ISSUE_DAY)
     revoking.status = DecisionStatus.ISSUED
     db.session.add(RevocationItem(decision=revoking, scope=RevocationScope.AWARD, awardee_id=line.id))
     db.session.commit()
@@ -523,3 +524,19 @@ def test_decision_and_certificate_print_the_same_signature_block(
     fields = certificate_fields(certificate)
     assert (signature["authority"], signature["title"]) == expected
     assert (fields["signer_authority"], fields["signer_title"]) == expected
+
+
+def test_each_issuing_unit_numbers_its_own_decisions_even_when_bodies_share_a_code(
+        make_council_result, make_issued_decision, make_unit, make_campaign):
+    """Every commune's People's Committee writes "UBND": Xã A's first decision of the year is 01, and so is Xã B's;
+    Xã A's second is 02. One shared register used to make Xã B's first decision number 02."""
+    commune_a, commune_b = make_unit(kind="commune", name="Xã A"), make_unit(kind="commune", name="Xã B")
+    numbers = []
+    for commune in (commune_a, commune_b, commune_a):
+        result = make_council_result(passed=1, campaign=make_campaign(
+            commune, status=CampaignStatus.COUNCIL_DECISION, has_public_stage=False))
+        result.award_form.issuer_code = "UBND"
+        db.session.commit()
+        decision = make_issued_decision(result)
+        numbers.append((decision.issuer_unit_id, decision.symbol, decision.number))
+    assert numbers == [(commune_a.id, "QĐ-UBND", 1), (commune_b.id, "QĐ-UBND", 1), (commune_a.id, "QĐ-UBND", 2)]

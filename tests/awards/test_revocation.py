@@ -11,7 +11,7 @@ from dvkheo.awards import revocation
 from dvkheo.awards.models import Decision, DecisionKind, DecisionStatus, RevocationScope
 from dvkheo.certificates.models import Certificate, CertificateStatus
 from dvkheo.core.audit import history
-from dvkheo.core.numbering import next_number
+from dvkheo.awards.decisions import take_number
 from dvkheo.core.rules import RuleRefused
 from dvkheo.core.timeutil import today_in_vietnam, utcnow
 from dvkheo.extensions import db
@@ -29,8 +29,7 @@ def certificate_of(line) -> Certificate:
 def issue(revoking: Decision, actor, decided_on: date | None = None) -> Decision:
     """Issue a revoking decision the way `make_issued_decision` does, then let it take effect."""
     decided_on = decided_on or today_in_vietnam()
-    number = next_number(f"QĐ:{revoking.issuer_code}", decided_on.year, "decision", revoking.id)
-    revoking.year, revoking.number, revoking.decided_on = decided_on.year, number, decided_on
+    take_number(revoking, decided_on)
     revoking.status = DecisionStatus.ISSUED
     revoking.approved_at = revoking.issued_at = utcnow()
     revoking.issued_by_id = actor.id

@@ -14,7 +14,7 @@ from pypdf import PdfReader
 from dvkheo.awards.models import Decision, DecisionKind, DecisionStatus, RevocationItem, RevocationScope
 from dvkheo.certificates import render
 from dvkheo.certificates.models import Certificate, CertificateStatus, PrintOutput
-from dvkheo.core.numbering import next_number
+from dvkheo.awards.decisions import take_number
 from dvkheo.core.timeutil import utcnow
 from dvkheo.documents.formats import STATE
 from dvkheo.documents.models import ensure_builtin_systems
@@ -145,7 +145,7 @@ def revoke_paper(result, decision, certificate) -> Decision:
     )
     db.session.add(revoking)
     db.session.flush()
-    revoking.year, revoking.number = 2026, next_number(f"QĐ:{form.issuer_code}", 2026, "decision", revoking.id)
+    take_number(revoking, revoking.decided_on)
     revoking.status = DecisionStatus.ISSUED
     revoking.revocation_items = [
         RevocationItem(scope=RevocationScope.CERTIFICATE, awardee_id=certificate.awardee_id, certificate_id=certificate.id)

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from dvkheo.awards.models import Decision, DecisionAwardee, DecisionKind, DecisionStatus, RevocationItem, RevocationScope
 from dvkheo.certificates.models import Certificate, CertificateStatus
 from dvkheo.certificates.operations import create_certificate
-from dvkheo.core.numbering import next_number
+from dvkheo.awards.decisions import take_number
 from dvkheo.core.timeutil import utcnow
 from dvkheo.extensions import db, limiter
 
@@ -45,7 +45,7 @@ def revoke(result, decision, certificate, reason: str) -> Decision:
     )
     db.session.add(revoking)
     db.session.flush()
-    revoking.year, revoking.number = 2026, next_number(f"QĐ:{form.issuer_code}", 2026, "decision", revoking.id)
+    take_number(revoking, revoking.decided_on)
     revoking.status = DecisionStatus.ISSUED
     revoking.revocation_items = [
         RevocationItem(scope=RevocationScope.AWARD, awardee_id=certificate.awardee_id, certificate_id=certificate.id)
