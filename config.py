@@ -46,6 +46,8 @@ class Config:
     # The statistics page's figures are computed at most once per this many seconds per unit and period (shared
     # through Redis when REDIS_URL is set); 0: computed on every request. See dvkheo/reports/cache.py.
     STATS_CACHE_SECONDS = int(os.environ.get("STATS_CACHE_SECONDS", "60"))
+    # Once a cached entry is this fraction of the interval old, a read refreshes it in the background (0: never).
+    STATS_REFRESH_AHEAD = float(os.environ.get("STATS_REFRESH_AHEAD", "0.5"))
     # The RQ queue's name ("dvkheo" when empty): two installations sharing one Redis keep their jobs apart.
     JOBS_QUEUE = os.environ.get("JOBS_QUEUE", "")
     UPLOAD_DIR = os.environ.get("UPLOAD_DIR", str(INSTANCE_DIR / "uploads"))
@@ -192,6 +194,7 @@ class TestingConfig(Config):
     STAFF_API_REFUSED_RATE_LIMIT = "10000 per minute"
     SIGNED_PDF_TRUST_ROOTS: list[str] = []  # tests configure their own root when they need one
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # fast hashing keeps the suite quick
+    STATS_REFRESH_AHEAD = 0.0  # no background threads under the test client (tests/reports/test_cache.py runs it in place)
 
 
 class ProductionConfig(Config):

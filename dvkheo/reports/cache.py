@@ -5,6 +5,13 @@ never lags the data by more than that. With REDIS_URL the cache is Redis (all gu
 entry expires in Redis after the same number of seconds); without it, the process's memory (the app then runs one
 process, see the Makefile). `STATS_CACHE_SECONDS = 0` turns caching off (the bench's "cold" figures).
 
+Refreshed ahead: once an entry is older than `STATS_REFRESH_AHEAD` (default half) of the interval, the request
+that reads it is still served from it, and the figures are computed again in the background (one refresh per
+entry at a time: a claim in the store, shared through Redis by every worker), so that someone who looks at a
+page at least once per interval (the whole country's included, a second's computation) never waits for it.
+Only an entry nobody read for a whole interval is computed while the reader waits. The bound is unchanged: an
+entry is never served once it is as old as the interval.
+
 Entries are JSON, never pickles: whoever can write to Redis cannot make the app run code.
 The freshness check does not trust the store's own expiry alone: an entry older than the interval by `clock()`
 is recomputed even if the store still holds it.
@@ -12,7 +19,9 @@ is recomputed even if the store still holds it.
 from __future__ import annotations
 
 import json
+import logging
 import threading
+import time
 from dataclasses import asdict, fields
 from datetime import date, datetime
 from typing import Callable
@@ -26,6 +35,8 @@ from dvkheo.reports.statistics import (
 )
 
 DEFAULT_SECONDS = 60
+DEFAULT_REFRESH_AHEAD = 0.5  # of the interval
+logger = logging.getLogger(__name__)
 KEY_PREFIX = "dvkheo:thongke:"
 
 
@@ -92,6 +103,7 @@ class MemoryStore:
 
     def __init__(self) -> None:
         self._entries: dict[str, str] = {}
+        self._claims: dict[str, float] = {}
         self._lock = threading.Lock()
 
     def get(self, key: str) -> str | None:
@@ -103,6 +115,19 @@ class MemoryStore:
             if len(self._entries) > 500:  # a bound on memory: many roots and periods, each a few kB
                 self._entries.clear()
             self._entries[key] = value
+
+    def claim(self, key: str, seconds: int) -> bool:
+        """True for the first caller until `release` (or `seconds` later, should the holder die)."""
+        now = time.monotonic()
+        with self._lock:
+            if self._claims.get(key, 0) > now:
+                return False
+            self._claims[key] = now + max(1, seconds)
+            return True
+
+    def release(self, key: str) -> None:
+        with self._lock:
+            self._claims.pop(key, None)
 
 
 class RedisStore:
@@ -124,11 +149,39 @@ class RedisStore:
         except Exception:
             pass
 
+    def claim(self, key: str, seconds: int) -> bool:
+        try:
+            return bool(self._redis.set(f"{key}:refresh", b"1", nx=True, ex=max(1, seconds)))
+        except Exception:  # Redis down: no refresh ahead (the reader computes when the entry expires)
+            return False
+
+    def release(self, key: str) -> None:
+        try:
+            self._redis.delete(f"{key}:refresh")
+        except Exception:
+            pass
+
+
+def in_background(job: Callable[[], None]) -> None:
+    """Run `job` in a thread of its own with the app's context (and so a database session of its own)."""
+    app = current_app._get_current_object()
+
+    def run() -> None:
+        with app.app_context():
+            job()
+
+    threading.Thread(target=run, name="dvkheo-figures-refresh", daemon=True).start()
+
 
 class FigureCache:
     def __init__(self, store, seconds: int, clock: Callable[[], datetime] = timeutil.utcnow,
-                 prefix: str = KEY_PREFIX) -> None:
+                 prefix: str = KEY_PREFIX, refresh_ahead: float = 0.0,
+                 runner: Callable[[Callable[[], None]], None] = in_background) -> None:
+        """`refresh_ahead`: the fraction of the interval after which a read also refreshes the entry, by `runner`
+        (a background thread; tests run it in place); 0 or 1 and above: never ahead."""
         self.store, self.seconds, self.clock, self.prefix = store, seconds, clock, prefix
+        self.refresh_after = seconds * refresh_ahead if 0 < refresh_ahead < 1 else None
+        self.runner = runner
 
     def key(self, root_id: int | None, period: Period, today: date) -> str:
         return f"{self.prefix}{root_id if root_id is not None else 'all'}:{period.kind}:{period.start}:{period.end}:{today}"
@@ -143,10 +196,32 @@ class FigureCache:
             figures = from_json(cached)
             age = (self.clock() - figures.computed_at).total_seconds()
             if 0 <= age < self.seconds:
+                if self.refresh_after is not None and age >= self.refresh_after and self.store.claim(key, self.seconds):
+                    self._refresh_ahead(key, root.id if root is not None else None, period, today)
                 return figures
         figures = self._compute(root, period, today)
         self.store.set(key, to_json(figures), self.seconds)
         return figures
+
+    def _refresh_ahead(self, key: str, root_id: int | None, period: Period, today: date) -> None:
+        def job() -> None:
+            from dvkheo.extensions import db
+            from dvkheo.units.models import Unit
+
+            try:
+                root = db.session.get(Unit, root_id) if root_id is not None else None
+                if root_id is None or root is not None:
+                    self.store.set(key, to_json(self._compute(root, period, today)), self.seconds)
+            except Exception:  # the reader computes it when the entry expires
+                logger.exception("refreshing the figures %s ahead failed", key)
+            finally:  # the thread's session goes with its app context
+                self.store.release(key)
+
+        try:
+            self.runner(job)
+        except Exception:
+            self.store.release(key)
+            logger.exception("could not start refreshing the figures %s ahead", key)
 
     def _compute(self, root, period: Period, today: date) -> DashboardFigures:
         # Stamped with the moment the reading began: a change made while it runs may be missed, so that is the
@@ -163,7 +238,8 @@ def figure_cache() -> FigureCache:
     cache = app.extensions.get("dvkheo_figure_cache")
     if cache is None:
         seconds = int(app.config.get("STATS_CACHE_SECONDS", DEFAULT_SECONDS))
+        ahead = float(app.config.get("STATS_REFRESH_AHEAD", DEFAULT_REFRESH_AHEAD))
         url = app.config.get("REDIS_URL")
-        cache = FigureCache(RedisStore(url) if url else MemoryStore(), seconds)
+        cache = FigureCache(RedisStore(url) if url else MemoryStore(), seconds, refresh_ahead=ahead)
         app.extensions["dvkheo_figure_cache"] = cache
     return cache

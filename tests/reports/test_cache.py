@@ -41,12 +41,19 @@ def redis_store() -> RedisStore:
     return RedisStore(TEST_REDIS_URL)
 
 
+def in_place(job) -> None:
+    """The refresh ahead's runner in tests: the job runs at once, in the test's session (a thread in production)."""
+    job()
+
+
+@pytest.mark.parametrize("ahead", [0.0, 0.5])
 @pytest.mark.parametrize("store_kind", ["memory", "redis"])
-def test_a_cached_figure_never_lags_a_change_by_more_than_the_interval(build_world, store_kind):
+def test_a_cached_figure_never_lags_a_change_by_more_than_the_interval(build_world, store_kind, ahead):
     world = build_world(dossiers=8)
     store = MemoryStore() if store_kind == "memory" else redis_store()
     clock = Clock()
-    cache = FigureCache(store, INTERVAL, clock=clock, prefix=f"test:{uuid.uuid4().hex}:")
+    cache = FigureCache(store, INTERVAL, clock=clock, prefix=f"test:{uuid.uuid4().hex}:", refresh_ahead=ahead,
+                        runner=in_place)
     period = Period.year(2026)
     base = cache.figures(world.province, period, TODAY).funnel_total.submitted
     changes: list[datetime] = []  # when each new dossier was submitted, by the same clock
@@ -70,6 +77,63 @@ def test_a_cached_figure_never_lags_a_change_by_more_than_the_interval(build_wor
         served_stale += shown.funnel_total.submitted < base + len(changes)
     # The cache was really used (some reads lagged, within the bound), not bypassed.
     assert served_stale > 0
+
+
+@pytest.mark.parametrize("store_kind", ["memory", "redis"])
+def test_refreshed_ahead_the_reader_does_not_wait_and_the_next_one_sees_the_change(build_world, store_kind, count_queries):
+    world = build_world(dossiers=8)
+    store = MemoryStore() if store_kind == "memory" else redis_store()
+    clock, jobs = Clock(), []
+    cache = FigureCache(store, INTERVAL, clock=clock, prefix=f"test:{uuid.uuid4().hex}:", refresh_ahead=0.5,
+                        runner=jobs.append)
+    period = Period.year(2026)
+    first = cache.figures(world.province, period, TODAY).funnel_total.submitted  # nothing cached: computed
+    clock.advance(INTERVAL // 2 - 1)
+    assert cache.figures(world.province, period, TODAY).funnel_total.submitted == first and not jobs
+    db.session.add(Nomination(campaign=world.campaigns[0], unit_id=world.communes[0].id, kind=world.nominations[0][0].kind,
+                              status=NominationState.SUBMITTED, title="Hồ sơ mới",
+                              submitted_at=datetime(2026, 9, 1, tzinfo=timezone.utc)))
+    db.session.commit()
+    province = db.session.get(type(world.province), world.province.id)
+    clock.advance(2)  # past half the interval: served from the cache at once, one refresh started
+    with count_queries() as reading:
+        shown = cache.figures(province, period, TODAY)
+        again = cache.figures(province, period, TODAY)
+    assert reading.count == 0 and shown.funnel_total.submitted == again.funnel_total.submitted == first
+    assert len(jobs) == 1  # one refresh per entry at a time
+    jobs.pop()()  # the refresh (a background thread in production) computes as of now
+    clock.advance(1)
+    with count_queries() as reading:
+        shown = cache.figures(province, period, TODAY)
+    assert reading.count == 0 and shown.funnel_total.submitted == first + 1
+    assert shown.computed_at == clock.now - timedelta(seconds=1) and not jobs
+    # Nobody read it for a whole interval: the reader computes, never served an entry as old as the interval.
+    clock.advance(INTERVAL)
+    assert clock.now - cache.figures(province, period, TODAY).computed_at < timedelta(seconds=INTERVAL) and not jobs
+
+
+def test_the_app_refreshes_in_a_thread_of_its_own(app, build_world):
+    """The default runner: the figures computed ahead in a background thread with a session of its own."""
+    import threading
+
+    world = build_world(dossiers=4)
+    done = threading.Event()
+    cache = FigureCache(MemoryStore(), INTERVAL, clock=Clock(), prefix="thread:", refresh_ahead=0.5)
+    period = Period.year(2026)
+    key = cache.key(world.province.id, period, TODAY)
+    cache.figures(world.province, period, TODAY)
+    cache.clock.advance(INTERVAL - 1)
+    stored = cache.store.get(key)
+    original_set = cache.store.set
+
+    def set_and_signal(k, value, seconds):
+        original_set(k, value, seconds)
+        done.set()
+
+    cache.store.set = set_and_signal
+    assert cache.figures(world.province, period, TODAY).computed_at == from_json(stored).computed_at
+    assert done.wait(30)
+    assert from_json(cache.store.get(key)).computed_at == cache.clock.now
 
 
 def test_cache_off_computes_every_time(build_world):
