@@ -42,11 +42,12 @@ def vn_percent(value: float) -> str:
     return text[:-2] if text.endswith(",0") else text
 
 
-def live_figures(unit, kind: PeriodKind, starts_on: date, ends_on: date) -> dict:
-    """The report's tables and totals as the dashboard counts them now."""
+def live_figures(unit, kind: PeriodKind, starts_on: date, ends_on: date, *, cached: bool = False) -> dict:
+    """The report's tables and totals as the dashboard counts them now (`cached`: as the statistics page shows
+    them, at most its stated interval old; a submission freezes a fresh count)."""
     from dvkheo.reports import statistics_adapter
 
-    figures = statistics_adapter.report_figures(unit, kind, starts_on, ends_on)
+    figures = statistics_adapter.report_figures(unit, kind, starts_on, ends_on, cached=cached)
     figures["taken_at"] = utcnow().isoformat()
     return figures
 
@@ -55,7 +56,7 @@ def figures_of(report) -> dict:
     """Frozen figures of a submitted report; live ones for a draft or a report returned for completion."""
     if report.is_frozen and report.figures:
         return report.figures
-    return live_figures(report.unit, report.period_kind, report.starts_on, report.ends_on)
+    return live_figures(report.unit, report.period_kind, report.starts_on, report.ends_on, cached=True)
 
 
 # --- the sentences prefilled from the figures -----------------------------------------------------------------

@@ -71,7 +71,7 @@ def create():
     kind = form.kind()
     starts_on, ends_on = form.bounds()
     unit = current_user.unit
-    figures = report_figures.live_figures(unit, kind, starts_on, ends_on)
+    figures = report_figures.live_figures(unit, kind, starts_on, ends_on, cached=True)
     sections = report_figures.prefill(unit, kind, starts_on, ends_on, figures,
                                       report_documents.issuer_of(unit)["in_text"])
     try:

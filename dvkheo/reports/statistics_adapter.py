@@ -151,8 +151,17 @@ def previous_words(previous: Period) -> str:
     return f"kỳ trước ({words})" if previous.kind == PeriodKind.RANGE.value else words
 
 
-def report_figures(unit, kind: PeriodKind, starts_on: date, ends_on: date) -> dict:
-    f = dashboard_figures(unit, period_of(kind, starts_on, ends_on))
+def report_figures(unit, kind: PeriodKind, starts_on: date, ends_on: date, *, cached: bool = False) -> dict:
+    """`cached`: the statistics page's figures (at most its stated interval old) instead of a fresh count: a draft
+    is read and downloaded many times, and at national scale each count reads every dossier of the period."""
+    period = period_of(kind, starts_on, ends_on)
+    if cached:
+        from dvkheo.core.timeutil import today_in_vietnam
+        from dvkheo.reports.cache import figure_cache
+
+        f = figure_cache().figures(unit, period, today_in_vietnam())
+    else:
+        f = dashboard_figures(unit, period)
     return {
         "tables": [table_units(f), table_without_model(f), table_fields(f), table_funnel(f)],
         "totals": totals_of(f),

@@ -158,3 +158,20 @@ def test_prefill_with_nothing_before_says_so(tree):
         "Còn 1 đơn vị chưa có mô hình, điển hình “Dân vận khéo”: Xã Tịnh Hòa.",
         "Có 2 báo cáo theo dõi mô hình đã quá hạn mà đơn vị chưa gửi.",
     ]
+
+
+def test_a_draft_reads_the_statistics_cache_and_a_submission_counts_afresh(build_world, make_user, make_report):  # noqa: F811
+    """A draft is opened and downloaded many times: it shows what the statistics page shows (at most the stated
+    interval old) instead of counting every dossier again; what is sent upward is counted at the moment it is sent."""
+    world = build_world()
+    district = world.districts[0]
+    secretary = make_user(Role.SECRETARY, district)
+    report = make_report(district, secretary, period=YEAR_2026)
+    shown = report_figures.figures_of(report)["totals"]["registered"]
+    db.session.add(Nomination(campaign=world.campaigns[1], unit_id=district.id, kind=NomineeKind.COLLECTIVE,
+                              status=NominationState.SUBMITTED, title="Hồ sơ gửi sau khi mở bản nháp", submitted_at=utcnow()))
+    db.session.commit()
+    assert report_figures.figures_of(report)["totals"]["registered"] == shown  # the page's cached figure
+    report_workflow.apply(report, report_workflow.A.SUBMIT, secretary)
+    db.session.commit()
+    assert report.figures["totals"]["registered"] == shown + 1
