@@ -43,14 +43,19 @@ def _with_labels(reports: list[PeriodicReport]) -> list[dict]:
 @login_required
 def index():
     _committee_only()
+    form = PeriodForm(prefix="p")
+    form.year.data = form.year.data or report_period.default_year()
+    return _render_index(form)
+
+
+def _render_index(form: PeriodForm):
+    """The list with the form to create; a refused creation comes back with what was chosen and typed."""
     query = (
         access.visible_reports(current_user)
         .options(so.joinedload(PeriodicReport.unit))
         .order_by(PeriodicReport.ends_on.desc(), PeriodicReport.id.desc())
     )
     page = paginate(query, per_page=PAGE_SIZE)
-    form = PeriodForm(prefix="p")
-    form.year.data = form.year.data or report_period.default_year()
     return render_template(
         "reports/report_index.html", page=page, rows=_with_labels(page.items), form=form,
         may_create=access.can_create_report(current_user), own_unit_id=current_user.unit_id,
@@ -64,10 +69,8 @@ def create():
         abort(403)
     form = PeriodForm(prefix="p")
     if not form.validate_on_submit():
-        for errors in form.errors.values():
-            for message in errors:
-                flash(message, "error")
-        return redirect(url_for("periodic_reports.index"))
+        flash("Chưa lập được báo cáo: xem lỗi dưới từng ô.", "error")
+        return _render_index(form), 422
     kind = form.kind()
     starts_on, ends_on = form.bounds()
     unit = current_user.unit

@@ -15,7 +15,7 @@ from datetime import date
 
 from dvkheo.reports.models import PeriodKind
 from dvkheo.reports.periods import Period
-from dvkheo.reports.statistics import OUTCOME_LABELS, STAGE_LABELS, DashboardFigures, dashboard_figures
+from dvkheo.reports.statistics import OUTCOME_LABELS, OUTCOMES, STAGE_LABELS, STAGES, DashboardFigures, dashboard_figures
 from dvkheo.units.models import UNIT_KIND_LABELS
 
 
@@ -94,7 +94,7 @@ def table_fields(f: DashboardFigures) -> dict:
             "columns": columns, "rows": rows, "total": total, "note": ""}
 
 
-FUNNEL = ("submitted", "accepted", "scored", "shortlisted", "passed", "awarded", "rejected", "returned", "on_hold")
+FUNNEL = STAGES + OUTCOMES  # every column of the statistics page's funnel, "Đã rút" included
 
 
 def table_funnel(f: DashboardFigures) -> dict:

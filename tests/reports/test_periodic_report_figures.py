@@ -56,7 +56,7 @@ def assert_tables_match_dashboard(figures: dict, dashboard) -> None:
 
     funnel = _table(figures, "04")
     assert [row["campaign"] for row in funnel["rows"]] == [row.title for row in dashboard.funnel]
-    for stage in STAGES + ("rejected", "returned", "on_hold"):
+    for stage in STAGES + ("rejected", "returned", "on_hold", "withdrawn"):
         assert [row[stage] for row in funnel["rows"]] == [getattr(row.counts, stage) for row in dashboard.funnel]
         assert funnel["total"][stage] == getattr(dashboard.funnel_total, stage)
 

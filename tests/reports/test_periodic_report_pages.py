@@ -78,9 +78,13 @@ def test_secretary_creates_a_prefilled_report_and_a_second_one_is_refused(client
 )
 def test_a_wrong_period_is_told(client, login, tree, data, message):
     login(tree.staff[("commune", Role.SECRETARY)])
-    page = client.post("/bao-cao/moi", data=data, follow_redirects=True).get_data(as_text=True)
-    assert message in page
+    response = client.post("/bao-cao/moi", data=data)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422 and message in page
     assert db.session.query(PeriodicReport).count() == 0
+    for name, value in data.items():  # shown again as chosen and typed
+        if name != "p-period_kind":
+            assert f'value="{value}"' in page, name
 
 
 def test_editing_keeps_what_was_typed_on_error(client, login, tree, make_report):
