@@ -40,3 +40,32 @@ class Transition:
     guards: tuple[Callable[..., list[Problem]], ...] = ()
     reason_required: bool = False
     automatic: bool = False
+
+
+def permitted_rule(table: dict, state, action, subject, actor) -> Transition | None:
+    """The row of `table` for (`state`, `action`) when `actor` may take it on `subject`, else None."""
+    rule = table.get((state, action))
+    if rule is None or actor is None or getattr(actor, "role", None) not in rule.roles or not rule.permission(actor, subject):
+        return None
+    return rule
+
+
+def checked_rule(
+    table: dict, state, action, subject, actor, *, noun: str, reason: str | None, reason_message: str, options: dict
+) -> tuple[Transition, str | None]:
+    """The row for (`state`, `action`) and the stripped reason, once the move exists, `actor` may take it, a
+    required reason is given and every guard passes; else `TransitionRefused` saying why (`noun`: "báo cáo")."""
+    rule = table.get((state, action))
+    if rule is None:
+        raise TransitionRefused(
+            [Problem("transition", f"Không thể “{action.label.lower()}” khi {noun} đang ở trạng thái “{state.label}”.")]
+        )
+    if permitted_rule(table, state, action, subject, actor) is None:
+        raise TransitionRefused([Problem("permission", f"Bạn không có quyền thực hiện thao tác này với {noun}.")])
+    reason = (reason or "").strip() or None
+    if rule.reason_required and not reason:
+        raise TransitionRefused([Problem("reason", reason_message, "reason")])
+    problems = [problem for guard in rule.guards for problem in guard(subject, actor, options)]
+    if problems:
+        raise TransitionRefused(problems)
+    return rule, reason

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from dvkheo import access
 from dvkheo.accounts.models import Role, User
 from dvkheo.core import audit
-from dvkheo.core.rules import Problem, RuleRefused, Transition, TransitionRefused
+from dvkheo.core.rules import Problem, RuleRefused, Transition, TransitionRefused, checked_rule, permitted_rule
 from dvkheo.core.timeutil import today_in_vietnam, utcnow
 from dvkheo.extensions import db
 from dvkheo.followup.models import FollowUp, FollowUpState
@@ -133,10 +133,7 @@ TRANSITIONS: dict[tuple[S, A], Transition] = {
 
 
 def _permitted(followup: FollowUp, action: A, actor: User | None) -> Transition | None:
-    rule = TRANSITIONS.get((followup.state, action))
-    if rule is None or actor is None or getattr(actor, "role", None) not in rule.roles or not rule.permission(actor, followup):
-        return None
-    return rule
+    return permitted_rule(TRANSITIONS, followup.state, action, followup, actor)
 
 
 def available_actions(followup: FollowUp, actor: User | None) -> list[A]:
@@ -148,19 +145,10 @@ def apply(followup: FollowUp, action: A, actor: User, reason: str | None = None,
     takes `due_on`. Audits ("followup", id, action, from, to, reason); an accept also audits the model's
     status change. Does not commit."""
     action = A(action)
-    rule = TRANSITIONS.get((followup.state, action))
-    if rule is None:
-        raise TransitionRefused(
-            [Problem("transition", f"Không thể “{action.label.lower()}” khi yêu cầu đang ở trạng thái “{followup.state.label}”.")]
-        )
-    if _permitted(followup, action, actor) is None:
-        raise TransitionRefused([Problem("permission", "Bạn không có quyền thực hiện thao tác này với yêu cầu theo dõi.")])
-    reason = (reason or "").strip() or None
-    if rule.reason_required and not reason:
-        raise TransitionRefused([Problem("reason", "Vui lòng ghi rõ lý do trả lại.", "reason")])
-    problems = [problem for guard in rule.guards for problem in guard(followup, actor, options)]
-    if problems:
-        raise TransitionRefused(problems)
+    rule, reason = checked_rule(
+        TRANSITIONS, followup.state, action, followup, actor, noun="yêu cầu theo dõi", reason=reason,
+        reason_message="Vui lòng ghi rõ lý do trả lại.", options=options,
+    )
     previous = followup.state
     details = None
     if action in (A.SAVE, A.SEND):

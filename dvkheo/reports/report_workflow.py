@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from dvkheo import access
 from dvkheo.accounts.models import User
 from dvkheo.core import audit
-from dvkheo.core.rules import Problem, RuleRefused, Transition, TransitionRefused
+from dvkheo.core.rules import Problem, RuleRefused, Transition, TransitionRefused, checked_rule, permitted_rule
 from dvkheo.core.timeutil import today_in_vietnam, utcnow
 from dvkheo.extensions import db
 from dvkheo.reports.models import SECTION_MAX, SECTIONS, PeriodicReport, PeriodKind, ReportState
@@ -94,10 +94,7 @@ TRANSITIONS: dict[tuple[S, A], Transition] = {
 
 
 def _permitted(report: PeriodicReport, action: A, actor: User | None) -> Transition | None:
-    rule = TRANSITIONS.get((report.state, action))
-    if rule is None or actor is None or getattr(actor, "role", None) not in rule.roles or not rule.permission(actor, report):
-        return None
-    return rule
+    return permitted_rule(TRANSITIONS, report.state, action, report, actor)
 
 
 def available_actions(report: PeriodicReport, actor: User | None) -> list[A]:
@@ -112,19 +109,10 @@ def apply(report: PeriodicReport, action: A, actor: User, reason: str | None = N
     first submission. RETURN takes the reason. Audits ("periodic_report", id, action, from, to, reason).
     Does not commit."""
     action = A(action)
-    rule = TRANSITIONS.get((report.state, action))
-    if rule is None:
-        raise TransitionRefused(
-            [Problem("transition", f"Không thể “{action.label.lower()}” khi báo cáo đang ở trạng thái “{report.state.label}”.")]
-        )
-    if _permitted(report, action, actor) is None:
-        raise TransitionRefused([Problem("permission", "Bạn không có quyền thực hiện thao tác này với báo cáo.")])
-    reason = (reason or "").strip() or None
-    if rule.reason_required and not reason:
-        raise TransitionRefused([Problem("reason", "Vui lòng ghi rõ nội dung cần bổ sung.", "reason")])
-    problems = [problem for guard in rule.guards for problem in guard(report, actor, options)]
-    if problems:
-        raise TransitionRefused(problems)
+    rule, reason = checked_rule(
+        TRANSITIONS, report.state, action, report, actor, noun="báo cáo", reason=reason,
+        reason_message="Vui lòng ghi rõ nội dung cần bổ sung.", options=options,
+    )
     previous = report.state
     details = None
     if action in (A.SAVE, A.SUBMIT):
