@@ -70,18 +70,21 @@ function init(args)
   local total = tonumber(args[2])
   local index = tonumber(wrk.thread:get("index"))
   local n = 0
+  -- Every request is formatted here, before the clock starts: wrk shares the machine's CPU with
+  -- the server, and formatting per request would count against the votes (the floor's request is static).
   for line in io.lines(path) do
-    if n % total == index then table.insert(lines, line) end
+    if n % total == index then
+      local cookie, body, target, address = line:match("([^\t]+)\t([^\t]+)\t([^\t]+)\t([^\t]+)")
+      table.insert(lines, wrk.format("POST", target, {["Content-Type"] = "application/x-www-form-urlencoded",
+                                                      ["Cookie"] = "session=" .. cookie, ["X-Forwarded-For"] = address}, body))
+    end
     n = n + 1
   end
 end
 
 function request()
   counter = counter + 1
-  local line = lines[((counter - 1) % #lines) + 1]
-  local cookie, body, target, address = line:match("([^\t]+)\t([^\t]+)\t([^\t]+)\t([^\t]+)")
-  return wrk.format("POST", target, {["Content-Type"] = "application/x-www-form-urlencoded", ["Cookie"] = "session=" .. cookie,
-                                     ["X-Forwarded-For"] = address}, body)
+  return lines[((counter - 1) % #lines) + 1]
 end
 """
 
@@ -207,14 +210,59 @@ def run_wrk(url: str, seconds: int, connections: int, threads: int, script: Path
     command += [url]
     if args:
         command += ["--", *args]
+    before = _cpu_seconds()
     output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+    after = _cpu_seconds()
     requests = int(re.search(r"(\d+) requests in", output).group(1))
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
     p50 = re.search(r"50%\s+([\d.]+\w+)", output)
     p99 = re.search(r"99%\s+([\d.]+\w+)", output)
     non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
     return {"requests": requests, "rps": rps, "p50": p50.group(1) if p50 else "", "p99": p99.group(1) if p99 else "",
-            "non_2xx_3xx": int(non2xx.group(1)) if non2xx else 0}
+            "non_2xx_3xx": int(non2xx.group(1)) if non2xx else 0,
+            "cpu_seconds": {group: after.get(group, 0.0) - before.get(group, 0.0) for group in CPU_GROUPS}}
+
+
+CPU_GROUPS = ("app", "postgres", "wrk", "other")
+
+
+def _cpu_seconds() -> dict[str, float]:
+    """CPU seconds (user + system) used so far, by group: the app's gunicorn processes, PostgreSQL's,
+    wrk (a finished child of this process) and everything else on the machine."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    totals = dict.fromkeys(CPU_GROUPS, 0.0)
+    with open("/proc/stat") as stat:
+        busy = [int(value) for value in stat.readline().split()[1:]]
+    machine = (sum(busy) - busy[3] - busy[4]) / ticks  # all but idle and iowait
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit() or int(entry) == os.getpid():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as stat:
+                text = stat.read()
+            with open(f"/proc/{entry}/cmdline", "rb") as cmdline:
+                command = cmdline.read()
+        except OSError:  # gone meanwhile
+            continue
+        name = text[text.index("(") + 1:text.rindex(")")]
+        fields = text.rsplit(")", 1)[1].split()
+        used = (int(fields[11]) + int(fields[12])) / ticks
+        if name.startswith("postgres"):
+            totals["postgres"] += used
+        elif b"gunicorn" in command:
+            totals["app"] += used
+    import resource
+
+    totals["wrk"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_utime + resource.getrusage(resource.RUSAGE_CHILDREN).ru_stime
+    # The rest of the machine: the same total minus what was named (deltas only are meaningful).
+    totals["other"] = machine - totals["app"] - totals["postgres"] - totals["wrk"]
+    return totals
+
+
+def _cpu_per_request(runs: list[dict]) -> dict[str, float]:
+    """Milliseconds of CPU per answered request, by group, over several wrk runs."""
+    requests = sum(run["requests"] for run in runs) or 1
+    return {group: sum(run["cpu_seconds"][group] for run in runs) / requests * 1000 for group in CPU_GROUPS}
 
 
 def _combined(runs: list[dict]) -> dict:
@@ -337,6 +385,7 @@ def main() -> int:
             # the machine shows as one odd round, which the median sets aside.
             round_ratios = [v["rps"] / f["rps"] if f["rps"] else 0 for f, v in zip(floors, votes)]
             results["lots"].append({"workers": workers, "floor": floor, "votes": vote, "request_lines": lines,
+                                    "cpu_ms_per_request": {"floor": _cpu_per_request(floors), "votes": _cpu_per_request(votes)},
                                     "ratio": round(ratio, 3), "round_ratios": [round(r, 3) for r in round_ratios],
                                     "median_ratio": round(statistics.median(round_ratios), 3),
                                     "rounds": {"floor": floors, "votes": votes}})
@@ -364,6 +413,12 @@ def main() -> int:
         each = " / ".join(_comma(r) for r in lot["round_ratios"])
         print(f"Tỷ lệ bình chọn / nền, {lot['workers']} tiến trình: {_comma(lot['ratio'])} (từng lượt: {each}; "
               f"trung vị {_comma(lot['median_ratio'])}; mục tiêu ≥ {_comma(GOAL)})")
+    labels = {"app": "ứng dụng (gunicorn)", "postgres": "PostgreSQL", "wrk": "wrk", "other": "khác"}
+    for lot in results["lots"]:
+        for kind, label in (("floor", "nền"), ("votes", "bình chọn")):
+            cpu = lot["cpu_ms_per_request"][kind]
+            parts = " · ".join(f"{labels[group]} {_comma(cpu[group])}" for group in CPU_GROUPS)
+            print(f"CPU mỗi yêu cầu, {lot['workers']} tiến trình, {label}: {parts} = {_comma(sum(cpu.values()))} ms")
     print(f"Niêm phong phần còn lại sau khi đo ({_comma(sealed, 0)} phiếu): {_comma(seal_seconds, 3)} giây.")
     print(f"Niêm phong một lô {_comma(batch_size, 0)} phiếu: {_comma(batch_seconds, 3)} giây.")
     for name, label in (("votes", "Đợt đo tải"), ("sealing", "Đợt đo niêm phong")):

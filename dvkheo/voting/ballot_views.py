@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import (
+    Response,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -28,8 +28,9 @@ from flask_limiter.util import get_remote_address
 
 from dvkheo import access
 from dvkheo.campaigns.models import Campaign
+from dvkheo.core.direct_limits import direct_limit
 from dvkheo.core.rules import RuleRefused
-from dvkheo.extensions import db, limiter
+from dvkheo.extensions import db
 from dvkheo.nominations.models import Nomination
 from dvkheo.voting import ledger, results, sealing
 from dvkheo.voting.ballot_forms import ReceiptLookupForm, WithdrawForm, read_cast
@@ -47,14 +48,6 @@ RACE_ERRORS = (sa.exc.IntegrityError, sa.exc.OperationalError, sa.exc.InternalEr
 # --- rate limits -------------------------------------------------------------------------------
 
 
-def _ip_limit() -> str:
-    return current_app.config["VOTE_RATE_LIMIT_PER_IP"]
-
-
-def _voter_limit() -> str:
-    return current_app.config["VOTE_RATE_LIMIT_PER_VOTER"]
-
-
 def _session_voter_id() -> int | None:
     campaign_id = (request.view_args or {}).get("campaign_id")
     return session.get(f"voter:{campaign_id}")
@@ -69,8 +62,9 @@ def _no_voter() -> bool:
     return _session_voter_id() is None
 
 
-ip_limited = limiter.limit(_ip_limit, key_func=get_remote_address)
-voter_limited = limiter.limit(_voter_limit, key_func=_voter_key, exempt_when=_no_voter)
+# Counted directly (see core/direct_limits.py): these are the busiest routes of the site.
+ip_limited = direct_limit("VOTE_RATE_LIMIT_PER_IP", get_remote_address, scope="vote-ip")
+voter_limited = direct_limit("VOTE_RATE_LIMIT_PER_VOTER", _voter_key, scope="vote-voter", exempt_when=_no_voter)
 
 
 # --- helpers -----------------------------------------------------------------------------------
@@ -154,8 +148,9 @@ def cast(campaign_id: int):
         campaign = _public_campaign(campaign_id)
         return _refused(campaign, current_voter(campaign.id), RETRY_MESSAGE, 409)
     # The ballot shows the new receipt from the ledger: no message in the session cookie to sign on
-    # the busiest route, and nothing about the vote in the URL (only a flag).
-    return redirect(url_for(".ballot", campaign_id=campaign_id, **{JUST_CAST: "1"}), 303)
+    # the busiest route, and nothing about the vote in the URL (only a flag). A bare 303: no HTML body
+    # that no browser shows.
+    return Response(status=303, headers={"Location": url_for(".ballot", campaign_id=campaign_id, **{JUST_CAST: "1"})})
 
 
 @bp.route("/dot/<int:campaign_id>/phieu/<int:vote_id>/rut-lai", methods=["POST"])
