@@ -18,7 +18,9 @@ and `wrk`.
      of that one address grows to every vote of the last minute and slows each round down);
    floor and votes alternate (`--rounds`, default 3), so that a burst of load from elsewhere on
    the machine falls on both. It prints requests per second of both and their ratio (goal: at
-   least 0.8), over all rounds and round by round (with the median).
+   least 0.8), over all rounds and round by round (with the median), and the CPU time per request
+   of each group of processes (the app's gunicorn workers, PostgreSQL, wrk, the rest of the
+   machine), read from /proc around each run: where the time went.
 3. Seals what the background seal jobs left (`sealing.seal(final=True)`), timed.
 4. Seals one batch of exactly 10,000 pending votes, timed: a second campaign whose 10,000 votes
    are inserted directly (10,000 voters, one vote each).
