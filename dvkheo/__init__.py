@@ -100,6 +100,9 @@ def _init_extensions(app: Flask) -> None:
     app.config.setdefault("RATELIMIT_SWALLOW_ERRORS", True)
     app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
     limiter.init_app(app)
+    from dvkheo.core.direct_limits import check_limit_settings
+
+    check_limit_settings(app.config)
 
     from dvkheo.core.i18n import select_locale
 

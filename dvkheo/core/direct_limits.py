@@ -37,6 +37,27 @@ def limit_items(text: str) -> tuple[RateLimitItem, ...]:
     return tuple(sorted(parse_many(text)))
 
 
+def check_limit_settings(config) -> None:
+    """Refuse to start on a rate limit that does not parse ("120 per minit"): every `*_RATE_LIMIT*`
+    setting. Unchecked, Flask-Limiter would log the error on each request and limit nothing, and
+    `direct_limit` would answer every vote with a 500."""
+    wrong = []
+    for name in sorted(config):
+        if "RATE_LIMIT" not in name or name.startswith("RATELIMIT_"):
+            continue
+        text = config[name]
+        try:
+            if not isinstance(text, str) or not limit_items(text):
+                raise ValueError(text)
+        except ValueError:
+            wrong.append(f"{name} = “{text}”")
+    if wrong:
+        raise RuntimeError(
+            "Giới hạn tần suất không hợp lệ: " + "; ".join(wrong)
+            + ". Viết dạng “120 per minute” hoặc “5 per 10 minutes; 100 per day”."
+        )
+
+
 class _Fallback:
     """Process-memory counting while the configured storage is unreachable."""
 

@@ -8,6 +8,7 @@ from dvkheo.core import direct_limits
 from dvkheo.extensions import db, limiter
 from dvkheo.voting.models import Vote
 from dvkheo.voting.session import session_values
+from tests.core.test_config import other_apps  # noqa: F401  (fixture)
 from tests.voting.test_ballot import as_voter, vote  # noqa: F401  (fixture, helper)
 
 
@@ -87,3 +88,14 @@ def test_limit_text_is_parsed_once_and_ordered_shortest_window_first():
     items = direct_limits.limit_items("1000 per day; 20 per minute")
     assert [item.amount for item in items] == [20, 1000]
     assert direct_limits.limit_items("1000 per day; 20 per minute") is items
+
+
+@pytest.mark.parametrize("name", ["VOTE_RATE_LIMIT_PER_IP", "LOGIN_RATE_LIMIT"])
+def test_a_limit_that_does_not_parse_stops_the_app_at_start(other_apps, name):  # noqa: F811
+    """A typo would otherwise answer every vote with 500 (or limit no login at all): refused at start, named."""
+    from config import TestingConfig
+
+    with pytest.raises(RuntimeError) as refused:
+        other_apps(TestingConfig, **{name: "120 per minit"})
+    assert name in str(refused.value) and "120 per minit" in str(refused.value)
+    assert "không hợp lệ" in str(refused.value)
