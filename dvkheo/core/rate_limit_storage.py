@@ -7,14 +7,23 @@ its time starting them (issue 14, item 7; bench/votes.py). This storage counts e
 MemoryStorage does (same entries, same windows, same checks: only the forgetting moves) and
 forgets from one long-lived daemon thread per process, once a second.
 
+Forgetting costs what expires, not what is stored: MemoryStorage's sweep visited every key it had
+ever seen (a moving-window key emptied of entries stayed in its table for good), so with a key per
+citizen's address and per voter each second's sweep grew with everyone who had voted since the
+process started, in memory and in CPU. Here each moving-window entry is also queued, per window
+length, by the time it expires (appended in time order, so each queue is sorted); a sweep pops
+what has expired, trims those keys and drops the keys left empty.
+
 Selected by the URI "dvkheo-memory://" (the default without REDIS_URL, see `create_app`).
 """
 from __future__ import annotations
 
+import bisect
 import logging
 import threading
 import time
 import weakref
+from collections import deque
 
 from limits.storage import MemoryStorage
 
@@ -48,7 +57,45 @@ class SweptMemoryStorage(MemoryStorage):
     def __init__(self, uri: str | None = None, wrap_exceptions: bool = False, **options):
         self._sweeper: threading.Thread | None = None
         self._sweeper_lock = threading.Lock()
+        # Window length (seconds) -> (expiry time, key) of each moving-window entry, oldest first.
+        self._expiring: dict[int, deque[tuple[float, str]]] = {}
         super().__init__(uri, wrap_exceptions=wrap_exceptions, **options)
+
+    def acquire_entry(self, key: str, limit: int, expiry: int, amount: int = 1) -> bool:
+        acquired = super().acquire_entry(key, limit, expiry, amount)
+        if acquired:
+            queue = self._expiring.get(expiry)
+            if queue is None:
+                queue = self._expiring.setdefault(expiry, deque())
+            queue.append((time.time() + expiry, key))
+        return acquired
+
+    def forget_expired(self) -> None:
+        """Drop expired moving-window entries, and the keys they leave empty; then fixed-window
+        counters past their expiry (MemoryStorage's own loop: those keys expire as a whole)."""
+        now = time.time()
+        for queue in list(self._expiring.values()):
+            while queue and queue[0][0] <= now:
+                _, key = queue.popleft()
+                if key not in self.events:  # cleared meanwhile, or emptied by an earlier entry of the queue
+                    continue
+                with self.locks[key]:
+                    events = self.events.get(key)
+                    if events:
+                        # Entries are newest first: keep those expiring after now.
+                        kept = bisect.bisect_left(events, -now, key=lambda entry: -entry.expiry)
+                        del events[kept:]
+                    if not events:
+                        self.events.pop(key, None)
+                        self.locks.pop(key, None)
+        for key in [key for key, moment in list(self.expirations.items()) if moment <= now]:
+            self.storage.pop(key, None)
+            self.expirations.pop(key, None)
+            self.locks.pop(key, None)
+
+    def reset(self) -> int | None:
+        self._expiring.clear()
+        return super().reset()
 
     def _ensure_sweeper(self) -> None:
         sweeper = self._sweeper
@@ -77,3 +124,5 @@ class SweptMemoryStorage(MemoryStorage):
 if OVERRIDES_TIMER:
     # MemoryStorage calls this (by its mangled name) on every hit, to restart its 10 ms timer.
     setattr(SweptMemoryStorage, _SCHEDULE, SweptMemoryStorage._ensure_sweeper)
+    # ... and this one to forget (from that timer, and from `_sweep` here).
+    setattr(SweptMemoryStorage, _EXPIRE, SweptMemoryStorage.forget_expired)
