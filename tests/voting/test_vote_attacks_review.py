@@ -14,6 +14,7 @@ from bench.harness import GunicornServer, mint_voter_session, server_env
 from dvkheo.extensions import db
 from dvkheo.voting import ledger
 from dvkheo.voting.models import Vote, Voter
+from tests.voting.test_concurrency import _post
 
 
 @pytest.fixture
@@ -29,22 +30,7 @@ def _fire(port, requests):
     results: list = [None] * len(requests)
     barrier = threading.Barrier(len(requests))
 
-    def one(index, path, cookie, body):
-        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-        connection.connect()
-        barrier.wait(timeout=60)
-        try:
-            connection.request("POST", path, body=body, headers={
-                "Content-Type": "application/x-www-form-urlencoded", "Cookie": f"session={cookie}",
-            })
-            response = connection.getresponse()
-            results[index] = (response.status, response.read().decode("utf-8", "replace"))
-        except Exception as error:  # noqa: BLE001
-            results[index] = (0, repr(error))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=one, args=(i, *request)) for i, request in enumerate(requests)]
+    threads = [threading.Thread(target=_post, args=(port, *request, barrier, results, i)) for i, request in enumerate(requests)]
     for thread in threads:
         thread.start()
     for thread in threads:
