@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable
 from functools import lru_cache, wraps
 
-from flask import abort, current_app
+from flask import abort, current_app, request
 from limits import RateLimitItem, parse_many
 from limits.strategies import STRATEGIES
 
@@ -75,6 +75,16 @@ class _Fallback:
 
 _fallback = _Fallback()
 
+DIRECTLY_LIMITED = "_dvkheo_directly_limited"
+
+
+@limiter.request_filter
+def _counted_directly() -> bool:
+    """Flask-Limiter's own check before every request resolves the endpoint's limits (none here:
+    `direct_limit` counts them): a view marked by `direct_limit` skips it."""
+    view = current_app.view_functions.get(request.endpoint or "")
+    return getattr(view, DIRECTLY_LIMITED, False)
+
 
 def _hit(item: RateLimitItem, identifiers: tuple[str, ...]) -> bool:
     if time.monotonic() >= _fallback.storage_down_until:
@@ -117,6 +127,7 @@ def direct_limit(
                         abort(429)
             return view(*args, **kwargs)
 
+        setattr(limited, DIRECTLY_LIMITED, True)
         return limited
 
     return decorate

@@ -99,3 +99,17 @@ def test_a_limit_that_does_not_parse_stops_the_app_at_start(other_apps, name):  
         other_apps(TestingConfig, **{name: "120 per minit"})
     assert name in str(refused.value) and "120 per minit" in str(refused.value)
     assert "không hợp lệ" in str(refused.value)
+
+
+def test_no_view_counted_directly_also_carries_a_flask_limiter_limit(app):
+    """Flask-Limiter's own per-request check skips the views `direct_limit` counts (it would resolve
+    nothing for them): a Flask-Limiter limit put on such a view, or on its blueprint, would then
+    never apply. None may exist."""
+    from flask_limiter.util import get_qualified_name
+
+    counted = {endpoint: view for endpoint, view in app.view_functions.items()
+               if getattr(view, direct_limits.DIRECTLY_LIMITED, False)}
+    assert {"voting.cast", "voting.withdraw", "voting.receipt"} <= set(counted)
+    for endpoint, view in counted.items():
+        assert limiter.limit_manager.decorated_limits(get_qualified_name(view)) == [], endpoint
+        assert limiter.limit_manager.blueprint_limits(app, endpoint.rpartition(".")[0]) == [], endpoint
