@@ -8,8 +8,9 @@ from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
-from flask_wtf import CSRFProtect
 from sqlalchemy.orm import DeclarativeBase
+
+from dvkheo.core.signing import CSRFProtect
 
 # Named constraints let Alembic drop and alter them on SQLite (batch mode) and PostgreSQL alike.
 NAMING_CONVENTION = {

@@ -34,13 +34,13 @@ from logging.handlers import WatchedFileHandler
 
 import sqlalchemy as sa
 from flask import Blueprint, Flask, abort, current_app, g, has_request_context, jsonify, request, session
-from flask.sessions import SecureCookieSessionInterface
 from prometheus_client import (
     CONTENT_TYPE_LATEST, PROCESS_COLLECTOR, CollectorRegistry, Counter, Gauge, Histogram, disable_created_metrics, generate_latest,
 )
 from prometheus_client.core import GaugeMetricFamily
 
 from dvkheo.core.filestore import store
+from dvkheo.core.signing import SessionInterface
 from dvkheo.extensions import csrf, db, limiter
 
 REQUEST_LOG = logging.getLogger("dvkheo.requests")
@@ -90,7 +90,7 @@ def install(app: Flask) -> None:
     app.extensions["dvkheo.metrics_networks"] = parse_networks(app.config.get("METRICS_ALLOWED_IPS", ""))
     app.config["INSTANCE_NAME"] = app.config.get("INSTANCE_NAME") or socket.gethostname()
     _configure_request_log(app)
-    app.session_interface = _QuietSessionInterface()
+    app.session_interface = SessionInterface()
     app.before_request(_begin)
     app.after_request(_finish)  # registered first, so it runs after every other after_request hook
     app.teardown_request(_end)
@@ -196,16 +196,6 @@ def _log_exception(exc_info) -> None:
     current_app.logger.error(
         "Exception request_id=%s method=%s route=%s", current_request_id(), _method(), _route(), exc_info=exc_info,
     )
-
-
-class _QuietSessionInterface(SecureCookieSessionInterface):
-    """`/readyz` and `/metrics` answer machines: their answers never set a cookie, even when a browser
-    with a session opens them (the session's once-a-minute refresh would otherwise ride along)."""
-
-    def save_session(self, app, session, response) -> None:
-        if g.get("machine_answer"):
-            return
-        super().save_session(app, session, response)
 
 
 def is_machine_answer() -> bool:
