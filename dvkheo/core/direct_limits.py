@@ -102,12 +102,11 @@ def _hit(item: RateLimitItem, identifiers: tuple[str, ...]) -> bool:
     return _fallback.strategy(strategy_name).hit(item, *identifiers)
 
 
-def direct_limit(
-    config_key: str, key_func: Callable[[], str], *, scope: str, exempt_when: Callable[[], bool] | None = None,
-):
+def direct_limit(config_key: str, key_func: Callable[[], str | None], *, scope: str):
     """Decorate a view: refuse with 429 (the usual Vietnamese page) past `app.config[config_key]`
     requests per `key_func()` value, counted for each view apart under `scope` and the view's name
-    (one limit object may decorate several views, as Flask-Limiter's per-route limits do).
+    (one limit object may decorate several views, as Flask-Limiter's per-route limits do). A
+    request for which `key_func()` returns None is not counted.
 
     Items of a multi-item limit are hit from the shortest window up, stopping at the first one
     exhausted, as Flask-Limiter does."""
@@ -117,14 +116,16 @@ def direct_limit(
 
         @wraps(view)
         def limited(*args, **kwargs):
-            if limiter.enabled and not (exempt_when is not None and exempt_when()):
+            if limiter.enabled:
                 key = key_func()
-                prefix = current_app.config.get("RATELIMIT_KEY_PREFIX") or ""
-                identifiers = (prefix, key, view_scope) if prefix else (key, view_scope)
-                for item in limit_items(current_app.config[config_key]):
-                    if not _hit(item, identifiers):
-                        logger.info("ratelimit %s (%s) exceeded at %s", item, key, scope)
-                        abort(429)
+                if key is not None:
+                    config = current_app.config
+                    prefix = config.get("RATELIMIT_KEY_PREFIX") or ""
+                    identifiers = (prefix, key, view_scope) if prefix else (key, view_scope)
+                    for item in limit_items(config[config_key]):
+                        if not _hit(item, identifiers):
+                            logger.info("ratelimit %s (%s) exceeded at %s", item, key, scope)
+                            abort(429)
             return view(*args, **kwargs)
 
         setattr(limited, DIRECTLY_LIMITED, True)

@@ -50,23 +50,17 @@ RACE_ERRORS = (sa.exc.IntegrityError, sa.exc.OperationalError, sa.exc.InternalEr
 # --- rate limits -------------------------------------------------------------------------------
 
 
-def _session_voter_id() -> int | None:
+def _voter_key() -> str | None:
+    """The voter this browser's session names for the campaign in the URL; None (not counted) for
+    unidentified requests: they are refused with 401 anyway, and the per-IP limit still counts them."""
     campaign_id = (request.view_args or {}).get("campaign_id")
-    return session.get(f"voter:{campaign_id}")
-
-
-def _voter_key() -> str:
-    return f"voter:{(request.view_args or {}).get('campaign_id')}:{_session_voter_id()}"
-
-
-def _no_voter() -> bool:
-    # Unidentified requests are refused with 401 anyway; the per-IP limit still counts them.
-    return _session_voter_id() is None
+    voter_id = session.get(f"voter:{campaign_id}")
+    return None if voter_id is None else f"voter:{campaign_id}:{voter_id}"
 
 
 # Counted directly (see core/direct_limits.py): these are the busiest routes of the site.
 ip_limited = direct_limit("VOTE_RATE_LIMIT_PER_IP", get_remote_address, scope="vote-ip")
-voter_limited = direct_limit("VOTE_RATE_LIMIT_PER_VOTER", _voter_key, scope="vote-voter", exempt_when=_no_voter)
+voter_limited = direct_limit("VOTE_RATE_LIMIT_PER_VOTER", _voter_key, scope="vote-voter")
 
 
 # --- helpers -----------------------------------------------------------------------------------
