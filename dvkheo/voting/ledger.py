@@ -588,7 +588,9 @@ def _cast_autocommit(params: dict):
                 pooled.invalidate(error)  # the pool must not hand this connection out again
             raise sa.exc.DBAPIError.instance(_CAST_SQL, params, error, psycopg.Error) from error
         finally:
-            if not connection.closed:
+            # Only an idle connection can leave autocommit; one interrupted mid-statement (a worker
+            # timeout) is left to the pool's reset, which discards it, and the original error stands.
+            if connection.info.transaction_status == psycopg.pq.TransactionStatus.IDLE:
                 connection.autocommit = False
     finally:
         pooled.close()
