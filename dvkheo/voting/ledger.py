@@ -575,7 +575,10 @@ def _cast_autocommit(params: dict):
     written); any other database error is raised as SQLAlchemy's, as the session would have."""
     import psycopg
 
-    pooled = db.engine.raw_connection()
+    try:
+        pooled = db.engine.raw_connection()
+    except psycopg.Error as error:  # the server is down or restarting: the app answers 503 for SQLAlchemy's error
+        raise sa.exc.DBAPIError.instance(None, None, error, psycopg.Error, connection_invalidated=True) from error
     try:
         connection = pooled.driver_connection
         connection.autocommit = True

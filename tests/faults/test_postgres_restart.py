@@ -11,6 +11,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+import psycopg
 import pytest
 import sqlalchemy as sa
 
@@ -200,20 +201,31 @@ def test_requests_during_a_restart_get_a_503_and_the_first_one_after_it_works(pg
 
 
 @pytest.fixture
-def stop_cluster_before(pg_app, cluster):
+def stop_cluster_before(pg_app, cluster, monkeypatch):
     """Stop the cluster at the moment the app sends a statement matching `wanted` (once): the server really goes
-    away between two statements of one request, as in a crash or a restart mid-save."""
+    away between two statements of one request, as in a crash or a restart mid-save. Statements sent through
+    SQLAlchemy and the vote's, which goes straight to the driver (`ledger._cast_autocommit`), alike."""
     stopped: list[str] = []
 
     def arm(wanted):
-        def before_statement(conn, cursor, statement, parameters, context, executemany):
+        def stop_if_wanted(statement: str) -> None:
             if not stopped and wanted(statement):
                 stopped.append(statement)
                 cluster.stop()
 
+        def before_statement(conn, cursor, statement, parameters, context, executemany):
+            stop_if_wanted(statement)
+
+        driver_execute = psycopg.Connection.execute
+
+        def execute(connection, query, *args, **kwargs):
+            stop_if_wanted(str(query))
+            return driver_execute(connection, query, *args, **kwargs)
+
         with pg_app.app_context():
             engine = db.engine
         sa.event.listen(engine, "before_cursor_execute", before_statement)
+        monkeypatch.setattr(psycopg.Connection, "execute", execute)
         return stopped
 
     yield arm
