@@ -3,10 +3,10 @@
 Flask and Flask-WTF build a new itsdangerous serializer on every request (which builds a new signer
 on every call, which derives its key again), and sign with SHA-1 wrapped in a Python function
 (itsdangerous' `_lazy_sha1`, kept for builds without SHA-1), which sends every HMAC down `hmac`'s
-pure-Python path. A vote reads both the cookie and the token: about
-a tenth of the vote route's own Python went there (issue 14, item 7; bench/votes.py). Cookies and
-tokens are the same bytes as before: same keys, salts, key derivation and digest, so sessions and
-forms open before an upgrade stay valid after it.
+pure-Python path. A vote reads both the cookie and the token: about a tenth of the vote route's own
+Python went there (issue 14, item 7; bench/votes.py). Cookies and tokens are the same bytes as
+before: same keys, salts, key derivation and digest, so sessions and forms open before an upgrade
+stay valid after it.
 """
 from __future__ import annotations
 

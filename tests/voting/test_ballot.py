@@ -269,17 +269,3 @@ def test_a_vote_without_the_session_csrf_token_is_refused(app, client, voting_ca
     assert response.status_code == 400
     assert "Phiên làm việc đã hết hạn" in response.get_data(as_text=True)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Vote)) == 0
-
-
-def test_after_a_vote_the_ballot_address_keeps_the_prefix_the_site_is_served_under(client, voting_campaign, make_nominee, make_voter, as_voter):
-    """The address after a vote is built once per campaign and prefix: a site mounted under /dvk
-    (SCRIPT_NAME) and the same site at the root each get their own."""
-    first, second = make_nominee(), make_nominee()
-    as_voter(make_voter())
-    mounted = client.post(f"/binh-chon/dot/{voting_campaign.id}/binh-chon", data={"nomination_id": str(first.id)},
-                          environ_overrides={"SCRIPT_NAME": "/dvk"})
-    at_root = vote(client, voting_campaign, second)
-    assert mounted.status_code == at_root.status_code == 303
-    assert mounted.headers["Location"] == f"/dvk/binh-chon/dot/{voting_campaign.id}/phieu?vua-ghi-nhan=1"
-    assert at_root.headers["Location"] == f"/binh-chon/dot/{voting_campaign.id}/phieu?vua-ghi-nhan=1"
-    assert votes_in_db() == 2

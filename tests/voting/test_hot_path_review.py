@@ -245,39 +245,3 @@ def test_the_address_after_a_vote_follows_each_request_and_cannot_be_poisoned(
     assert mounted.status_code == 303 and mounted.headers["Location"] == "/khac" + expected
     plain = _vote(client, voting_campaign.id, nominees[2].id)
     assert plain.status_code == 303 and plain.headers["Location"] == expected
-
-
-def test_after_a_lock_timeout_no_pooled_connection_is_left_in_autocommit(app, client, voting_campaign, make_nominee, make_voter):
-    """PostgreSQL: a vote that waits past lock_timeout gets the retry page; the connection it used goes
-    back to the pool out of autocommit, so the next request's transaction (a staff member's form:
-    several statements that must commit together) is not silently committed statement by statement."""
-    if not _is_postgres():
-        pytest.skip("runs on PostgreSQL")
-    import psycopg
-
-    nominee, voter = make_nominee(), make_voter()
-    campaign_id, voter_id, nominee_id = voting_campaign.id, voter.id, nominee.id
-    dsn = db.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
-
-    @sa.event.listens_for(db.engine, "connect")
-    def short_lock_timeout(dbapi_connection, _record):
-        dbapi_connection.execute("SET lock_timeout = '200ms'")
-        dbapi_connection.commit()
-
-    db.session.remove()
-    db.engine.dispose()
-    holder = psycopg.connect(dsn)
-    try:
-        _signed_in(client, voter)
-        holder.execute("SELECT 1 FROM voters WHERE id = %s FOR UPDATE", (voter_id,))
-        refused = _vote(client, campaign_id, nominee_id)
-        assert refused.status_code == 409
-        assert RETRY_MESSAGE in refused.get_data(as_text=True)
-        holder.rollback()
-        _no_pooled_connection_in_autocommit()
-        assert _state(voter_id) == ([], 0)
-    finally:
-        holder.close()
-        sa.event.remove(db.engine, "connect", short_lock_timeout)
-        db.session.remove()
-        db.engine.dispose()
